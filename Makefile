@@ -1,0 +1,53 @@
+# rnncli — every target creates .venv on first use.
+#   make train                         train the default config on the bundled data
+#   make train CONFIG=configs/x.yaml ARGS="train.epochs=5"
+#   make predict / make evaluate       use the newest run (or RUN=runs/<name>/<stamp>)
+#   make test                          run the test suite
+# torch is installed first, from one pinned requirement a user can override:
+#   make train TORCH="torch==2.5.1"   (a plain `torch` pulls the CUDA build, several GB)
+
+PYTHON ?= python3
+VENV   ?= .venv
+TORCH  ?= torch==2.13.0
+CONFIG ?= configs/seattle_temp_max.yaml
+ARGS   ?=
+RUN    ?= $(shell ls -1dt runs/*/*/ 2>/dev/null | head -1)
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help train predict evaluate test bench lint clean
+
+help:
+	@echo "make train      set up .venv and train $(CONFIG) (CONFIG=..., ARGS='key=value ...')"
+	@echo "make predict    forecast after the end of the data with the newest run (RUN=...)"
+	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...)"
+	@echo "make test       set up .venv and run the test suite"
+	@echo "make bench      run the benchmarks under bench/"
+	@echo "make clean      remove .venv, caches and runs/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+train: $(STAMP)
+	$(BIN)/rnncli train $(CONFIG) $(ARGS)
+
+predict: $(STAMP)
+	@test -n "$(RUN)" || { echo "no run folder under runs/: run 'make train' first"; exit 2; }
+	$(BIN)/rnncli predict $(RUN) --horizon 7 --output $(RUN)forecast.csv
+
+evaluate: $(STAMP)
+	@test -n "$(RUN)" || { echo "no run folder under runs/: run 'make train' first"; exit 2; }
+	$(BIN)/rnncli evaluate $(RUN) --output $(RUN)evaluation.json
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis runs
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,5 @@
+"""`python -m rnncli ...` (and `torchrun -m rnncli ...`) runs the command-line tool."""
+
+from rnncli.cli import main
+
+main()

@@ -1,0 +1,173 @@
+"""rnncli: train, forecast and evaluate recurrent-network forecasters on CSV time series.
+
+    rnncli train configs/seattle_temp_max.yaml train.epochs=20 model.hidden_size=32
+    rnncli predict runs/seattle-temp-max/<stamp> --horizon 7 --output forecast.csv
+    rnncli evaluate runs/seattle-temp-max/<stamp> --output metrics.json
+
+Each command parses its arguments, calls one function, and renders the result. Expected failures
+(`RnnCliError`) become one line on stderr and exit code 2 (1 when training fails, 130 when
+interrupted); `--debug` or RNNCLI_DEBUG=1 shows the traceback instead. torch and pandas are imported
+inside the commands, so `rnncli --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rnncli.errors import RnnCliError
+
+app = typer.Typer(
+    help="Train, forecast and evaluate recurrent-network forecasters on CSV time series.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
+Which = Annotated[str, typer.Option("--checkpoint", help="Which checkpoint of the run folder: best or last.")]
+DataCsv = Annotated[Path | None, typer.Option("--data", help="CSV to use instead of the one named in the run's config.", show_default=False)]
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max.yaml.", show_default=False)],
+    overrides: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE overrides, e.g. train.lr=0.01 model.cell=gru.", show_default=False)] = None,
+    print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved config and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain output: one line per epoch, no progress bar.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Train a forecaster; write a run folder with config, metrics, checkpoints and summary."""
+    from rnncli.config import load, to_yaml
+
+    cfg = load(config, overrides or [])
+    if print_config:
+        typer.echo(to_yaml(cfg), nl=False)
+        return
+    from rnncli import render
+    from rnncli.train import fit
+
+    console = _console()
+    result = fit(cfg, progress=_progress(quiet))
+    render.show_fit(console, result)
+
+
+@app.command()
+def predict(
+    run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
+    data: DataCsv = None,
+    horizon: Annotated[int | None, typer.Option("--horizon", "-n", help="Steps to forecast (default: the model's horizon).", show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the forecast to this CSV file.", show_default=False)] = None,
+    which: Which = "best",
+    debug: Debug = False,
+) -> None:
+    """Forecast the steps after the end of the data, with their timestamps."""
+    from rnncli import render
+    from rnncli.forecast import predict as run_predict
+
+    frame = run_predict(run, data, horizon, _which(which))
+    if output is not None:
+        from rnncli.files import write_text
+
+        _writable(output)
+        write_text(output, frame.to_csv(index=False))
+    console = _console()
+    console.print(render.forecast(frame))
+    if output is not None:
+        console.print(f"wrote {output}", highlight=False)
+
+
+@app.command()
+def evaluate(
+    run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
+    data: DataCsv = None,
+    split: Annotated[str, typer.Option("--split", help="Windows to score: test, val, train or all.")] = "test",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the scores as JSON to this file.", show_default=False)] = None,
+    which: Which = "best",
+    debug: Debug = False,
+) -> None:
+    """Score the model on a split beside persistence, seasonal naive and linear AR, in real units."""
+    if split not in ("test", "val", "train", "all"):
+        raise RnnCliError(f"--split must be one of test, val, train, all; got {split!r}")
+    from rnncli import render
+    from rnncli.forecast import evaluate as run_evaluate
+
+    if output is not None:
+        _writable(output)
+    report = run_evaluate(run, data, split, _which(which))
+    if output is not None:
+        from rnncli.files import write_json
+
+        write_json(output, report)
+    console = _console()
+    render.show_evaluation(console, report, f"{split} scores of {report['checkpoint']}")
+    if output is not None:
+        console.print(f"wrote {output}", highlight=False)
+
+
+def _which(which: str) -> str:
+    if which not in ("best", "last"):
+        raise RnnCliError(f"--checkpoint must be best or last, got {which!r}")
+    return which
+
+
+def _writable(output: Path) -> None:
+    if output.is_dir():
+        raise RnnCliError(f"--output '{output}' is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise RnnCliError(f"--output '{output}': folder '{output.parent}' does not exist")
+    if not os.access(output.parent, os.W_OK):
+        raise RnnCliError(f"--output '{output}': folder '{output.parent}' is not writable")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _progress(quiet: bool):
+    from rich.console import Console
+
+    from rnncli.progress import Progress, RichProgress
+
+    err = Console(stderr=True)
+    return RichProgress(err) if err.is_terminal and not quiet else Progress(sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app and map failures to one line and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args or os.environ.get("RNNCLI_DEBUG", "") not in ("", "0")
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="rnncli", standalone_mode=False)
+    except RnnCliError as exc:
+        if debug:
+            raise
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:
+        names = {c.__name__ for c in type(exc).__mro__}
+        if "Abort" in names:
+            _fail("interrupted", 130)
+        if debug or not names & {"ClickException", "TyperException"}:
+            raise
+        _fail(f"{exc.format_message()} (see 'rnncli {_subcommand(args)}--help')", 2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _subcommand(args: list[str]) -> str:
+    first = next((a for a in args if not a.startswith("-")), None)
+    commands = {c.name or c.callback.__name__ for c in app.registered_commands}
+    return f"{first} " if first in commands else ""
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)

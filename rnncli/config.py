@@ -1,0 +1,284 @@
+"""The run configuration: typed sections, YAML loading, dotted KEY=VALUE overrides, validation.
+
+`load(path, overrides)` is the only way a config is made from user input. Every value is coerced to
+its field's type (PyYAML reads `1e-3` as a string, `yes` as a boolean), every key is checked against
+the known ones, and every range is validated, so the rest of the program can trust what it gets.
+This module imports neither torch nor pandas: `rnncli train --print-config` must answer at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from rnncli.coerce import coerce, nearest
+from rnncli.errors import RnnCliError
+
+
+@dataclass
+class DataConfig:
+    path: str = ""
+    time_column: str = ""
+    target: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    frequency: str | None = None
+    missing: Literal["interpolate", "ffill", "error"] = "interpolate"
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    scaler: Literal["standard", "minmax", "none"] = "standard"
+    season: int | None = None
+
+
+@dataclass
+class WindowConfig:
+    lookback: int = 30
+    horizon: int = 1
+    mode: Literal["many_to_one", "many_to_many"] = "many_to_one"
+
+
+@dataclass
+class ModelConfig:
+    cell: Literal["rnn", "gru", "lstm"] = "rnn"
+    hidden_size: int = 64
+    num_layers: int = 1
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
+    dropout: float = 0.0
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 50
+    batch_size: int = 64
+    optimizer: Literal["adam", "adamw", "sgd"] = "adam"
+    lr: float = 0.001
+    weight_decay: float = 0.0
+    clip_grad_norm: float | None = 1.0
+    clip_grad_value: float | None = None
+    scheduler: Literal["none", "plateau", "cosine"] = "none"
+    patience: int | None = 10
+    seed: int = 0
+    device: str = "auto"
+
+
+@dataclass
+class OutputConfig:
+    dir: str = "runs"
+
+
+@dataclass
+class Config:
+    name: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    window: WindowConfig = field(default_factory=WindowConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "window": WindowConfig,
+    "model": ModelConfig,
+    "train": TrainConfig,
+    "output": OutputConfig,
+}
+TOP_LEVEL = ("name",)
+
+
+def known_keys() -> list[str]:
+    """Every settable key, dotted: `name`, `data.path`, ..., `output.dir`."""
+    keys = list(TOP_LEVEL)
+    for section, cls in SECTIONS.items():
+        keys += [f"{section}.{f.name}" for f in dataclasses.fields(cls)]
+    return keys
+
+
+def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read a YAML config, apply `KEY=VALUE` overrides, and return the validated config."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        hint = "it is a folder" if path.is_dir() else "no such file"
+        raise RnnCliError(f"config '{path}' cannot be read ({hint}); give the path of a YAML file, e.g. configs/seattle_temp_max.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        raise RnnCliError(f"config '{path}' is not valid YAML: {_yaml_problem(exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise RnnCliError(f"config '{path}' is not a UTF-8 text file") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise RnnCliError(f"config '{path}' must be a mapping of sections (data:, window:, model:, ...), got a {type(raw).__name__}")
+    flat = flatten(raw, source=str(path))
+    flat.update(parse_overrides(overrides))
+    flat.setdefault("name", path.stem.replace("_", "-"))
+    cfg = from_flat(flat)
+    cfg.data.path = _resolve_data_path(cfg.data.path, path.parent)
+    return cfg
+
+
+def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
+    """Rebuild a config from its dictionary form (a run folder's config.yaml, a checkpoint)."""
+    return from_flat(flatten(raw, source=source))
+
+
+def to_yaml(cfg: Config) -> str:
+    """Block-style sections with one key per line; lists inline ([a, b])."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+    return yaml.dump(cfg.to_dict(), Dumper=Dumper, sort_keys=False, default_flow_style=False)
+
+
+def flatten(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """Nested sections -> {"section.key": value}, refusing unknown sections and keys."""
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        key = str(key)
+        if key in SECTIONS:
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                raise RnnCliError(f"{source}: '{key}' must be a section of keys (e.g. {key}: {{...}}), got {value!r}")
+            for sub, subvalue in value.items():
+                flat[_check_key(f"{key}.{sub}", source)] = subvalue
+        else:
+            flat[_check_key(key, source)] = value
+    return flat
+
+
+def parse_overrides(overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """`train.lr=1e-3 data.target=[a,b]` -> {"train.lr": "1e-3", "data.target": ["a", "b"]}."""
+    import yaml
+
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise RnnCliError(f"override '{item}' must look like KEY=VALUE, e.g. train.lr=0.01")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text
+        parsed[_check_key(key, f"override '{item}'")] = value
+    return parsed
+
+
+def from_flat(flat: dict[str, Any]) -> Config:
+    cfg = Config()
+    for key, value in flat.items():
+        target, attr = _owner(cfg, key)
+        hint = dict(_field_types(type(target)))[attr]
+        setattr(target, attr, coerce(key, value, hint))
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: Config) -> None:
+    """Check ranges and combinations; each error names the key and the value received."""
+    d, w, m, t = cfg.data, cfg.window, cfg.model, cfg.train
+    if not cfg.name or re.search(r"[/\\]", cfg.name) or cfg.name in (".", ".."):
+        _bad("name", cfg.name, "a non-empty name without slashes (it names the run folder)")
+    if not d.path:
+        _bad("data.path", d.path, "the CSV file to read, e.g. data/seattle-weather.csv")
+    if not d.time_column:
+        _bad("data.time_column", d.time_column, "the name of the CSV column that holds the timestamps")
+    if not d.target:
+        _bad("data.target", d.target, "one column name or a list of them")
+    for key, names in (("data.target", d.target), ("data.features", d.features)):
+        if len(set(names)) != len(names):
+            _bad(key, names, "column names without repeats")
+        if d.time_column in names:
+            _bad(key, names, f"value columns; '{d.time_column}' is the time column")
+    if set(d.target) & set(d.features):
+        _bad("data.features", d.features, f"columns other than the targets ({', '.join(sorted(set(d.target) & set(d.features)))} is a target)")
+    for key, value in (("data.val_fraction", d.val_fraction), ("data.test_fraction", d.test_fraction)):
+        if not 0 < value < 1:
+            _bad(key, value, "a fraction strictly between 0 and 1")
+    if d.val_fraction + d.test_fraction >= 1:
+        _bad("data.test_fraction", d.test_fraction, f"with data.val_fraction={d.val_fraction}, a sum below 1 so rows are left to train on")
+    _at_least(1, ("data.season", d.season), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
+              ("model.hidden_size", m.hidden_size), ("model.num_layers", m.num_layers),
+              ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience))
+    if not 0 <= m.dropout < 1:
+        _bad("model.dropout", m.dropout, "a probability in [0, 1)")
+    if m.dropout > 0 and m.num_layers == 1:
+        _bad("model.dropout", m.dropout, "0 when model.num_layers is 1 (dropout acts between stacked layers); or set model.num_layers >= 2")
+    if m.nonlinearity != "tanh" and m.cell != "rnn":
+        _bad("model.nonlinearity", m.nonlinearity, f"tanh with model.cell={m.cell} (relu is for the plain rnn cell)")
+    for key, value in (("train.lr", t.lr), ("train.clip_grad_norm", t.clip_grad_norm), ("train.clip_grad_value", t.clip_grad_value)):
+        if value is not None and not 0 < value < float("inf"):
+            _bad(key, value, "a positive number" + ("" if key == "train.lr" else ", or null to disable"))
+    if not 0 <= t.weight_decay < float("inf"):
+        _bad("train.weight_decay", t.weight_decay, "a number >= 0")
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", t.device):
+        _bad("train.device", t.device, "one of auto, cpu, cuda, cuda:N, mps")
+    if not cfg.output.dir:
+        _bad("output.dir", cfg.output.dir, "the folder that receives run folders, e.g. runs")
+
+
+def _at_least(low: int, *pairs: tuple[str, int | None]) -> None:
+    for key, value in pairs:
+        if value is not None and value < low:
+            _bad(key, value, f"an integer >= {low}")
+
+
+def _bad(key: str, value: Any, wanted: str) -> None:
+    raise RnnCliError(f"config key {key}: got {value!r}, expected {wanted}")
+
+
+def _check_key(key: str, source: str) -> str:
+    keys = known_keys()
+    if key in keys:
+        return key
+    if key in SECTIONS:
+        example = f"{key}.{dataclasses.fields(SECTIONS[key])[0].name}"
+        raise RnnCliError(f"{source}: '{key}' is a section; set one of its keys, e.g. {example}=...")
+    leaves = {k.rsplit(".", 1)[-1]: k for k in keys}
+    guess = nearest(key, keys) or leaves.get(key.rsplit(".", 1)[-1]) or leaves.get(nearest(key.rsplit(".", 1)[-1], list(leaves)) or "")
+    hint = f"; did you mean {guess}?" if guess else f"; known keys: {', '.join(keys)}"
+    raise RnnCliError(f"{source}: unknown config key '{key}'{hint}")
+
+
+def _owner(cfg: Config, key: str) -> tuple[Any, str]:
+    if "." in key:
+        section, attr = key.split(".", 1)
+        return getattr(cfg, section), attr
+    return cfg, key
+
+
+def _field_types(cls: type) -> list[tuple[str, Any]]:
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    return [(f.name, hints[f.name]) for f in dataclasses.fields(cls)]
+
+
+def _yaml_problem(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem} (check the indentation and the ': ' after each key)"
+
+
+def _resolve_data_path(data_path: str, config_dir: Path) -> str:
+    """A relative data path is read from the current folder, else from the config's folder."""
+    if not data_path:
+        return data_path
+    p = Path(data_path).expanduser()
+    if p.is_absolute() or p.exists():
+        return str(p)
+    beside = config_dir / p
+    return str(beside) if beside.exists() else str(p)

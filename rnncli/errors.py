@@ -1,0 +1,19 @@
+"""The failures rnncli expects, and the exit code each one maps to.
+
+Modules raise these with a message that says what is wrong and how to fix it; only `cli.py` turns
+them into a printed line and an exit code. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class RnnCliError(Exception):
+    """Bad input the user must fix: arguments, config, data or checkpoint (exit code 2)."""
+
+    exit_code = 2
+
+
+class TrainingFailed(RnnCliError):
+    """The job ran but could not finish, for example because the loss diverged (exit code 1)."""
+
+    exit_code = 1

@@ -1,0 +1,75 @@
+"""Rich tables for what the commands return: scores beside baselines, forecasts, a finished run."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+COLUMNS = {"mae": "MAE", "rmse": "RMSE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE"}
+LABELS = {"model": "model", "persistence": "persistence", "seasonal_naive": "seasonal naive", "linear_ar": "linear AR"}
+
+
+def scores(report: dict, title: str) -> Table:
+    """Model and baselines side by side; the lowest MAE in bold; MASE < 1 beats seasonal naive in-sample."""
+    rows = {"model": report["model"], **report["baselines"]}
+    best = min(rows, key=lambda k: _num(rows[k]["mae"]))
+    table = Table(title=title, caption=_caption(report), title_justify="left", caption_justify="left")
+    table.add_column("forecast")
+    for label in COLUMNS.values():
+        table.add_column(label, justify="right")
+    for name, metrics in rows.items():
+        label = LABELS[name] + (f" (m={report['season']})" if name == "seasonal_naive" else "")
+        style = "bold" if name == best else None
+        table.add_row(label, *(_fmt(metrics[m]) for m in COLUMNS), style=style)
+    return table
+
+
+def per_horizon(report: dict) -> Table:
+    """MAE per forecast step for the model and each baseline."""
+    table = Table(title="MAE per horizon step", title_justify="left")
+    table.add_column("step", justify="right")
+    names = list(report["per_horizon"])
+    for name in names:
+        table.add_column(LABELS[name], justify="right")
+    for h in range(report["horizon"]):
+        table.add_row(str(h + 1), *(_fmt(report["per_horizon"][n]["mae"][h]) for n in names))
+    return table
+
+
+def forecast(frame) -> Table:
+    table = Table(title=f"forecast: {len(frame)} steps", title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if col != frame.columns[0] else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(str(row[0]), *(f"{v:.4g}" for v in row[1:]))
+    return table
+
+
+def show_evaluation(console: Console, report: dict, title: str) -> None:
+    console.print(scores(report, title))
+    if report["horizon"] > 1:
+        console.print(per_horizon(report))
+
+
+def show_fit(console: Console, result) -> None:
+    show_evaluation(console, result.test, f"test scores of the best epoch ({result.best_epoch} of {result.epochs_run})")
+    stop = ", stopped early" if result.stopped_early else ""
+    console.print(f"trained in {result.seconds:.1f}s on {result.device}{stop}; best val_loss {result.best_val_loss:.5f}")
+    console.print(f"run folder: {result.run_dir}", highlight=False, soft_wrap=True)
+
+
+def _caption(report: dict) -> str:
+    targets = ", ".join(report["targets"])
+    text = f"{report['n_windows']} windows of the {report['split']} split; target {targets}; horizon {report['horizon']}; real units"
+    skipped = report["model"].get("mape_skipped_zeros") or 0
+    if skipped:
+        text += f"; MAPE skips {skipped} zero actual values"
+    return text + ". MASE < 1: better than a seasonal naive forecast on the training data."
+
+
+def _num(value) -> float:
+    return float("inf") if value is None else value
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"

@@ -1,0 +1,170 @@
+"""Split a series chronologically, scale it, and serve its windows as views.
+
+All series are concatenated into one (rows, columns) tensor. A window starting at row s spans
+`lookback + horizon` rows: inputs are rows s .. s+lookback-1 (every column), targets the target
+columns after them. Windows are an `unfold` view of that tensor, so none is ever copied until a
+batch is gathered by index. Each split is a set of ranges of window starts:
+
+- train: every target row lies in the series' training part;
+- val / test: the forecast rows lie in that part, while the inputs may reach back into earlier
+  parts (they are the past, known at forecast time).
+
+The scaler is fitted on the training rows only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from rnncli.errors import RnnCliError
+
+SPLITS = ("train", "val", "test", "all")
+
+
+def split_rows(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
+    """Rows in the (train, val, test) parts of a series of `n` rows, in time order."""
+    n_test = round(n * test_fraction)
+    n_val = round(n * val_fraction)
+    return n - n_val - n_test, n_val, n_test
+
+
+def check_length(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float, label: str = "the series") -> None:
+    """Refuse a series too short for one window in each part, saying how many rows it needs."""
+    if _fits(n, lookback, horizon, val_fraction, test_fraction):
+        return
+    need = max(lookback + horizon, 3)
+    while not _fits(need, lookback, horizon, val_fraction, test_fraction):
+        need += max(1, need // 100)
+    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction)
+    raise RnnCliError(
+        f"{label} has {n} rows (train {n_train}, val {n_val}, test {n_test}): too few for window.lookback={lookback} "
+        f"and window.horizon={horizon}, which need at least {need} rows with these fractions "
+        f"(training part >= lookback + horizon, val and test parts >= horizon); add data or shorten the window"
+    )
+
+
+def _fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float) -> bool:
+    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction)
+    return n_train >= lookback + horizon and n_val >= horizon and n_test >= horizon
+
+
+@dataclass
+class Scaler:
+    """Per-series, per-column affine scaling: scaled = (value - loc) / scale."""
+
+    kind: str
+    loc: torch.Tensor  # (series, columns)
+    scale: torch.Tensor
+
+    @classmethod
+    def fit(cls, kind: str, train_parts: list[np.ndarray]) -> Scaler:
+        """Fit on each series' training rows (a list of (rows, columns) arrays)."""
+        locs, scales = [], []
+        for part in train_parts:
+            part = part.astype(np.float64)
+            if kind == "standard":
+                loc, scale = part.mean(axis=0), part.std(axis=0)
+            elif kind == "minmax":
+                loc, scale = part.min(axis=0), part.max(axis=0) - part.min(axis=0)
+            else:
+                loc, scale = np.zeros(part.shape[1]), np.ones(part.shape[1])
+            scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)  # a constant column stays as is
+            locs.append(loc)
+            scales.append(scale)
+        return cls(kind, torch.tensor(np.stack(locs), dtype=torch.float32), torch.tensor(np.stack(scales), dtype=torch.float32))
+
+    def transform(self, values: np.ndarray, series: int = 0) -> np.ndarray:
+        return ((values - self.loc[series].numpy()) / self.scale[series].numpy()).astype(np.float32)
+
+    def state(self) -> dict:
+        return {"kind": self.kind, "loc": self.loc.clone(), "scale": self.scale.clone()}
+
+    @classmethod
+    def from_state(cls, state: dict) -> Scaler:
+        return cls(state["kind"], state["loc"].float(), state["scale"].float())
+
+
+class Index:
+    """Window starts of one split: ranges [begin, begin + count) over the concatenated rows."""
+
+    def __init__(self, begins: list[int], counts: list[int]):
+        self.begins = torch.tensor(begins, dtype=torch.long)
+        self.offsets = torch.tensor(np.concatenate([[0], np.cumsum(counts)]), dtype=torch.long)
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def to(self, device: torch.device) -> Index:
+        moved = Index.__new__(Index)
+        moved.begins, moved.offsets = self.begins.to(device), self.offsets.to(device)
+        return moved
+
+    def starts(self, positions: torch.Tensor) -> torch.Tensor:
+        """Window starts for positions 0 .. len-1 of this split."""
+        if len(self.begins) == 1:
+            return positions + self.begins[0]
+        r = torch.searchsorted(self.offsets[1:], positions, right=True)
+        return self.begins[r] + positions - self.offsets[r]
+
+    def all(self) -> torch.Tensor:
+        return self.starts(torch.arange(len(self), device=self.begins.device))
+
+
+@dataclass
+class Layout:
+    """Where each series sits in the concatenated rows, and how its rows are split."""
+
+    offsets: list[int]  # series k spans rows offsets[k] .. offsets[k+1]-1
+    parts: list[tuple[int, int, int]]  # (n_train, n_val, n_test) per series
+
+    def index(self, split: str, lookback: int, horizon: int) -> Index:
+        span = lookback + horizon
+        begins, counts = [], []
+        for start, (n_train, n_val, n_test) in zip(self.offsets, self.parts):
+            length = n_train + n_val + n_test
+            first, last = {
+                "train": (0, n_train - span),
+                "val": (n_train - lookback, n_train + n_val - span),
+                "test": (n_train + n_val - lookback, length - span),
+                "all": (0, length - span),
+            }[split]
+            if last >= first:
+                begins.append(start + first)
+                counts.append(last - first + 1)
+        return Index(begins or [0], counts or [0])
+
+    def series_of(self, starts: torch.Tensor) -> torch.Tensor:
+        """The series number of each window start."""
+        bounds = torch.tensor(self.offsets[1:], dtype=torch.long, device=starts.device)
+        return torch.searchsorted(bounds, starts, right=True)
+
+
+class Windows:
+    """Batches of (inputs, targets) gathered by window start from one scaled (rows, columns) tensor."""
+
+    def __init__(self, values: torch.Tensor, lookback: int, horizon: int, n_targets: int, many_to_many: bool):
+        self.values = values
+        self.lookback, self.horizon, self.n_targets = lookback, horizon, n_targets
+        self.many_to_many = many_to_many
+        self.view = values.unfold(0, lookback + horizon, 1)  # (windows, columns, span): a view, no copy
+
+    def to(self, device: torch.device) -> Windows:
+        return Windows(self.values.to(device), self.lookback, self.horizon, self.n_targets, self.many_to_many)
+
+    def gather(self, starts: torch.Tensor) -> torch.Tensor:
+        """The windows at `starts` as one (B, lookback + horizon, columns) tensor."""
+        return self.view[starts].transpose(1, 2)
+
+    def batch(self, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs (B, lookback, columns) and targets: (B, horizon, targets) for many-to-one,
+        (B, lookback, horizon, targets) for many-to-many (step t's targets are rows t+1 .. t+horizon)."""
+        w = self.gather(starts)
+        x = w[:, : self.lookback]
+        if self.many_to_many:
+            y = w[:, 1:, : self.n_targets].unfold(1, self.horizon, 1).transpose(2, 3)
+        else:
+            y = w[:, self.lookback :, : self.n_targets]
+        return x, y
