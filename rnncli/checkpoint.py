@@ -10,7 +10,7 @@ which refuses any pickled code, so loading a file from elsewhere cannot run anyt
 from __future__ import annotations
 
 import pickle
-import zipfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +38,15 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
     if path.stat().st_size == 0:
         raise RnnCliError(f"checkpoint '{path}' is empty (an interrupted copy?); use another checkpoint, e.g. --checkpoint last")
     try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols of foreign files
+            payload = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise RnnCliError(f"checkpoint '{path}' was refused: it holds Python objects other than tensors and plain values, "
-                          "which could run code when loaded; only rnncli checkpoints are accepted") from exc
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        if "Unsupported global" in str(exc):
+            raise RnnCliError(f"checkpoint '{path}' was refused: it holds Python objects other than tensors and plain values, "
+                              "which could run code when loaded; only rnncli checkpoints are accepted") from exc
+        raise RnnCliError(f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_last_line(exc)})") from exc
+    except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere inside torch's reader
         raise RnnCliError(f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_first_line(exc)})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise RnnCliError(f"'{path}' is a torch file but not an rnncli checkpoint")
@@ -62,6 +66,11 @@ def build_model(payload: dict[str, Any]) -> Forecaster:
     except (KeyError, TypeError, RuntimeError) as exc:
         raise RnnCliError(f"checkpoint does not describe a model this rnncli can rebuild ({_first_line(exc)})") from exc
     return model.eval()
+
+
+def _last_line(exc: BaseException) -> str:
+    lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else type(exc).__name__
 
 
 def _first_line(exc: BaseException) -> str:

@@ -74,7 +74,7 @@ def predict(
         from rnncli.files import write_text
 
         _writable(output)
-        write_text(output, frame.to_csv(index=False))
+        write_text(output, frame.to_csv(index=False, float_format="%.6g"))
     console = _console()
     console.print(render.forecast(frame))
     if output is not None:
@@ -104,7 +104,8 @@ def evaluate(
 
         write_json(output, report)
     console = _console()
-    render.show_evaluation(console, report, f"{split} scores of {report['checkpoint']}")
+    render.show_evaluation(console, report, f"scores on the {split} split")
+    console.print(f"checkpoint: {report['checkpoint']}", highlight=False, soft_wrap=True)
     if output is not None:
         console.print(f"wrote {output}", highlight=False)
 

@@ -185,7 +185,7 @@ def _calendar_frequency(times: pd.DatetimeIndex, step: pd.Timedelta) -> str | No
 def season_of(frequency: str) -> int:
     """Steps in one natural cycle: hourly 24, daily 7, weekly 52, monthly 12, quarterly 4."""
     offset = pd.tseries.frequencies.to_offset(frequency)
-    name = offset.name.split("-")[0]
+    name = offset.rule_code.split("-")[0]
     cycles = {"W": 52, "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1, "Y": 1, "B": 5}
     if name in cycles:
         return cycles[name] if offset.n == 1 else 1

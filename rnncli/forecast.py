@@ -72,7 +72,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     """
     trained = open_trained(run, which, data_path)
     spec, schema = trained.spec, trained.schema
-    horizon = horizon or spec.horizon
+    horizon = spec.horizon if horizon is None else horizon
     if horizon < 1:
         raise RnnCliError(f"--horizon must be at least 1, got {horizon}")
     if horizon > spec.horizon and schema.features:

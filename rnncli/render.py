@@ -40,8 +40,10 @@ def forecast(frame) -> Table:
     table = Table(title=f"forecast: {len(frame)} steps", title_justify="left")
     for col in frame.columns:
         table.add_column(str(col), justify="right" if col != frame.columns[0] else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(str(row[0]), *(f"{v:.4g}" for v in row[1:]))
+    times = frame.iloc[:, 0]
+    dates_only = bool((times == times.dt.normalize()).all())
+    for when, row in zip(times.dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S"), frame.itertuples(index=False)):
+        table.add_row(when, *(f"{v:.4g}" for v in row[1:]))
     return table
 
 
