@@ -189,10 +189,11 @@ def season_of(frequency: str) -> int:
     cycles = {"W": 52, "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1, "Y": 1, "B": 5}
     if name in cycles:
         return cycles[name] if offset.n == 1 else 1
-    try:
-        step = pd.Timedelta(offset)
+    try:  # the step of one period; pandas versions differ on whether a Day offset converts to a Timedelta
+        stamps = pd.date_range("2001-01-01", periods=2, freq=offset)
     except ValueError:
         return 1
+    step = stamps[1] - stamps[0]
     if step == pd.Timedelta(days=1):
         return 7
     day = pd.Timedelta(days=1)
