@@ -15,14 +15,13 @@ RUN    ?= $(shell ls -1dt runs/*/*/ 2>/dev/null | head -1)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help train predict evaluate test bench lint clean
+.PHONY: help train predict evaluate test clean
 
 help:
 	@echo "make train      set up .venv and train $(CONFIG) (CONFIG=..., ARGS='key=value ...')"
 	@echo "make predict    forecast after the end of the data with the newest run (RUN=...)"
 	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...)"
 	@echo "make test       set up .venv and run the test suite"
-	@echo "make bench      run the benchmarks under bench/"
 	@echo "make clean      remove .venv, caches and runs/"
 
 $(STAMP): pyproject.toml
@@ -44,9 +43,6 @@ evaluate: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
-
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis runs

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import torch
 
@@ -74,17 +73,4 @@ def prepare(schema: data.Schema, spec: WindowSpec, scaler: Scaler | str) -> Prep
     windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many)
     return Prepared(windows, layout, scaler, spec, [series.times], list(schema.columns), len(schema.targets),
                     series.frequency, series.notes, series.filled)
-
-
-def tail_inputs(prepared: Prepared, series: int = 0) -> torch.Tensor:
-    """The last `lookback` scaled rows of a series: the input of a forecast beyond its end."""
-    end = prepared.layout.offsets[series + 1]
-    return prepared.windows.values[end - prepared.spec.lookback : end]
-
-
-def real_rows(prepared: Prepared, series: int = 0) -> np.ndarray:
-    """All rows of one series in real units (rows, columns)."""
-    lo, hi = prepared.layout.offsets[series], prepared.layout.offsets[series + 1]
-    rows = prepared.windows.values[lo:hi].double()
-    return (rows * prepared.scaler.scale[series].double() + prepared.scaler.loc[series].double()).numpy()
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import torch
 
-NAMES = ("mae", "rmse", "mape", "smape", "mase")
-
-
 class Errors:
     def __init__(self, horizon: int, n_targets: int):
         zeros = lambda: torch.zeros(horizon, n_targets, dtype=torch.float64)  # noqa: E731
