@@ -58,6 +58,15 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
     return payload
 
 
+def versions() -> dict:
+    """Library versions recorded in checkpoints and summaries."""
+    import platform
+
+    from rnncli import __version__
+
+    return {"rnncli": __version__, "torch": str(torch.__version__), "python": platform.python_version()}
+
+
 def build_model(payload: dict[str, Any]) -> Forecaster:
     """Rebuild the checkpoint's model with its weights, in eval mode, on the CPU."""
     try:

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from rnncli.errors import RnnCliError
+from rnncli.errors import Interrupted, RnnCliError
 
 app = typer.Typer(
     help="Train, forecast and evaluate recurrent-network forecasters on CSV time series.",
@@ -35,25 +35,38 @@ DataCsv = Annotated[Path | None, typer.Option("--data", help="CSV to use instead
 
 @app.command()
 def train(
-    config: Annotated[Path, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max.yaml.", show_default=False)],
+    config: Annotated[str | None, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max.yaml.", show_default=False)] = None,
     overrides: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE overrides, e.g. train.lr=0.01 model.cell=gru.", show_default=False)] = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this folder from its last.pt; "
+                                                "only train.epochs, train.patience, train.device may be overridden.", show_default=False)] = None,
     print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved config and exit.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain output: one line per epoch, no progress bar.")] = False,
     debug: Debug = False,
 ) -> None:
     """Train a forecaster; write a run folder with config, metrics, checkpoints and summary."""
-    from rnncli.config import load, to_yaml
+    from rnncli import config as configs
 
-    cfg = load(config, overrides or [])
-    if print_config:
-        typer.echo(to_yaml(cfg), nl=False)
-        return
+    args = [config] if config is not None else []
+    args += overrides or []
+    if resume is not None:
+        stray = [a for a in args if "=" not in a]
+        if stray:
+            raise RnnCliError(f"--resume takes the config from the run folder; give only KEY=VALUE overrides, not '{stray[0]}'")
+        if print_config:
+            raise RnnCliError("--print-config shows a new config; with --resume, read the run's config.yaml")
+    elif not args:
+        raise RnnCliError("give a config file (rnncli train configs/seattle_temp_max.yaml) or --resume RUN")
+    else:
+        cfg = configs.load(args[0], args[1:])
+        if print_config:
+            typer.echo(configs.to_yaml(cfg), nl=False)
+            return
     from rnncli import render
-    from rnncli.train import fit
+    from rnncli.train import fit, resume as resume_run
 
-    console = _console()
-    result = fit(cfg, progress=_progress(quiet))
-    render.show_fit(console, result)
+    progress = _progress(quiet)
+    result = resume_run(resume, args, progress) if resume is not None else fit(cfg, progress)
+    render.show_fit(_console(), result)
 
 
 @app.command()
@@ -147,6 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="rnncli", standalone_mode=False)
+    except Interrupted as exc:
+        print(str(exc), file=sys.stderr)
+        sys.exit(exc.exit_code)
     except RnnCliError as exc:
         if debug:
             raise

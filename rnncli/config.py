@@ -130,6 +130,15 @@ def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     return from_flat(flatten(raw, source=source))
 
 
+def with_overrides(cfg: Config, overrides: list[str] | tuple[str, ...]) -> tuple[Config, dict[str, Any]]:
+    """A copy of `cfg` with `KEY=VALUE` overrides applied, and the overrides that changed a value."""
+    flat = flatten(cfg.to_dict(), source="config")
+    requested = parse_overrides(overrides)
+    new = from_flat({**flat, **requested})
+    changed = {k: v for k, v in requested.items() if flatten(new.to_dict(), "config")[k] != flat[k]}
+    return new, changed
+
+
 def to_yaml(cfg: Config) -> str:
     """Block-style sections with one key per line; lists inline ([a, b])."""
     import yaml
@@ -246,6 +255,9 @@ def _check_key(key: str, source: str) -> str:
     if key in SECTIONS:
         example = f"{key}.{dataclasses.fields(SECTIONS[key])[0].name}"
         raise RnnCliError(f"{source}: '{key}' is a section; set one of its keys, e.g. {example}=...")
+    if "." not in key and nearest(key, list(SECTIONS)):
+        section = nearest(key, list(SECTIONS))
+        raise RnnCliError(f"{source}: unknown config key '{key}'; did you mean the section '{section}'?")
     leaves = {k.rsplit(".", 1)[-1]: k for k in keys}
     guess = nearest(key, keys) or leaves.get(key.rsplit(".", 1)[-1]) or leaves.get(nearest(key.rsplit(".", 1)[-1], list(leaves)) or "")
     hint = f"; did you mean {guess}?" if guess else f"; known keys: {', '.join(keys)}"

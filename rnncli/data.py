@@ -78,10 +78,11 @@ def _read(schema: Schema) -> pd.DataFrame:
     header, delimiter = _sniff(path)
     missing = [c for c in [schema.time_column, *schema.columns] if c not in header]
     if missing:
-        guess = nearest(missing[0], header)
+        guess = nearest(missing[0], header[:10000])
+        shown = ", ".join(name[:40] for name in header[:12]) + (", ..." if len(header) > 12 else "")
         raise RnnCliError(
-            f"column '{missing[0]}' is not in {path}" + (f" (did you mean '{guess}'?)" if guess else "")
-            + f"; its columns are: {', '.join(header)}"
+            f"column '{missing[0][:80]}' is not in {path}" + (f" (did you mean '{guess}'?)" if guess else "")
+            + f"; its columns are: {shown}"
         )
     try:
         frame = pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", usecols=[schema.time_column, *schema.columns],

@@ -17,3 +17,9 @@ class TrainingFailed(RnnCliError):
     """The job ran but could not finish, for example because the loss diverged (exit code 1)."""
 
     exit_code = 1
+
+
+class Interrupted(RnnCliError):
+    """Stopped by a signal after saving what is needed to resume (exit code 130)."""
+
+    exit_code = 130

@@ -7,6 +7,7 @@ the device, so a step never waits for the GPU; the caller reads them once per ep
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -17,44 +18,78 @@ from rnncli.windows import Index, Windows
 EVAL_CHUNK = 4096
 
 
+@dataclass
+class EpochSums:
+    """Running totals of an epoch, kept on the device; `batches` done so far."""
+
+    batches: int
+    loss_sum: torch.Tensor
+    norm_sum: torch.Tensor
+
+    @classmethod
+    def zero(cls, device: torch.device) -> EpochSums:
+        return cls(0, torch.zeros((), device=device), torch.zeros((), device=device))
+
+
+class NonFinite(Exception):
+    """The loss or the gradient norm of batch `batch` was NaN or infinite."""
+
+    def __init__(self, batch: int):
+        super().__init__(f"non-finite loss or gradient in batch {batch}")
+        self.batch = batch
+
+
 def train_epoch(
     model: nn.Module,
     windows: Windows,
     index: Index,
     optimizer: torch.optim.Optimizer,
     batch_size: int,
-    generator: torch.Generator,
+    order: torch.Tensor,
+    sums: EpochSums,
     clip_grad_norm: float | None = None,
     clip_grad_value: float | None = None,
+    stop: Callable[[], bool] | None = None,
     on_batch: Callable[[int, torch.Tensor], None] | None = None,
-) -> tuple[float, float]:
-    """One pass over the windows in a random order; returns (mean loss, mean gradient norm before clipping)."""
+    check_every: int = 1,
+) -> bool:
+    """Train on the windows in `order`, from batch `sums.batches` on, adding to `sums`.
+
+    Returns True when the epoch is complete, False when `stop()` asked to stop after a batch.
+    Raises NonFinite for a NaN or infinite loss or gradient norm; the check runs every
+    `check_every` batches (before that batch's step), so a GPU need not wait for it at each step.
+    """
     model.train()
     n = len(index)
-    device = windows.values.device
-    order = torch.randperm(n, generator=generator, device=device)
     params = [p for p in model.parameters() if p.requires_grad]
-    loss_sum = torch.zeros((), device=device)
-    norm_sum = torch.zeros((), device=device)
-    batches = 0
-    for lo in range(0, n, batch_size):
+    first_bad = torch.full((), -1, dtype=torch.long, device=order.device)
+    for lo in range(sums.batches * batch_size, n, batch_size):
+        batch = sums.batches + 1
         starts = index.starts(order[lo : lo + batch_size])
         x, y = windows.batch(starts)
         loss = F.mse_loss(model(x), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+        finite = torch.isfinite(loss) & torch.isfinite(norm)
+        first_bad = torch.where((first_bad < 0) & ~finite, batch, first_bad)
+        if batch % check_every == 0 and first_bad.item() >= 0:
+            raise NonFinite(int(first_bad.item()))
         if clip_grad_norm is not None:
             torch.nn.utils.clip_grads_with_norm_(params, clip_grad_norm, norm)
         if clip_grad_value is not None:
             torch.nn.utils.clip_grad_value_(params, clip_grad_value)
         optimizer.step()
-        loss_sum += loss.detach() * len(starts)
-        norm_sum += norm.detach()
-        batches += 1
+        sums.loss_sum += loss.detach() * len(starts)
+        sums.norm_sum += norm.detach()
+        sums.batches = batch
         if on_batch is not None:
-            on_batch(batches, loss)
-    return (loss_sum / n).item(), (norm_sum / batches).item()
+            on_batch(batch, loss)
+        if stop is not None and stop() and lo + batch_size < n:
+            return False
+    if first_bad.item() >= 0:
+        raise NonFinite(int(first_bad.item()))
+    return True
 
 
 def validate(

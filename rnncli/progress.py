@@ -22,7 +22,7 @@ class Progress:
     def note(self, message: str) -> None:
         print(message, file=self.stream, flush=True)
 
-    def start(self, epochs: int, batches: int) -> None:
+    def start(self, epochs: int, batches: int, done: int = 0) -> None:
         self.epochs = epochs
 
     def batch(self, done: int, loss: torch.Tensor) -> None:
@@ -61,9 +61,10 @@ class RichProgress(Progress):
     def note(self, message: str) -> None:
         self.console.print(message, highlight=False)
 
-    def start(self, epochs: int, batches: int) -> None:
+    def start(self, epochs: int, batches: int, done: int = 0) -> None:
         self.epochs, self.batches = epochs, batches
-        self.task = self.bar.add_task("train", total=epochs * batches, epoch=f"1/{epochs}", loss="-", val="-")
+        self.task = self.bar.add_task("train", total=epochs * batches, completed=done * batches, epoch=f"{done + 1}/{epochs}",
+                                      loss="-", val="-")
         self.bar.start()
 
     def batch(self, done: int, loss: torch.Tensor) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import time
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def create(root: str | Path, name: str) -> Path:
             except FileExistsError:
                 continue
             (run / "checkpoints").mkdir()
+            check_writable(run)
             return run
     except OSError as exc:
         raise RnnCliError(f"cannot create a run folder under '{base}' ({exc.strerror}); set output.dir to a folder you can write") from exc
@@ -40,20 +42,23 @@ def checkpoint_path(run: Path, which: str = "best") -> Path:
     return run / "checkpoints" / f"{which}.pt"
 
 
-class MetricsLog:
-    """metrics.csv, rewritten atomically after each epoch so it is never torn."""
+def write_metrics(run: Path, rows: list[dict]) -> None:
+    """metrics.csv with every epoch so far, rewritten atomically so it is never torn."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=METRIC_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _fmt(r[k]) for k in METRIC_COLUMNS} for r in rows)
+    write_text(run / "metrics.csv", buf.getvalue())
 
-    def __init__(self, path: Path, rows: list[dict] | None = None):
-        self.path = path
-        self.rows: list[dict] = list(rows or [])
 
-    def append(self, row: dict) -> None:
-        self.rows.append(row)
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=METRIC_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: _fmt(r[k]) for k in METRIC_COLUMNS} for r in self.rows)
-        write_text(self.path, buf.getvalue())
+def check_writable(folder: Path) -> None:
+    """Fail now, before any training, if files cannot be written in `folder`."""
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RnnCliError(f"cannot write in '{folder}' ({exc.strerror}); set output.dir to a folder you can write") from exc
 
 
 def _fmt(value: float | int) -> str:

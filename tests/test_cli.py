@@ -82,7 +82,8 @@ def test_train_predict_evaluate_end_to_end(cli, tiny, tmp_path, cell, mode):
     (["predict", "{tmp}/nowhere"], ["does not exist"]),
     (["predict", "{tmp}"], ["has no checkpoints/best.pt"]),
     (["evaluate", "{tmp}/nowhere"], ["does not exist"]),
-    (["train"], ["Missing argument", "rnncli train --help"]),
+    (["train"], ["give a config file", "--resume RUN"]),
+    (["predict"], ["Missing argument", "rnncli predict --help"]),
     (["train", "{cfg}", "--bogus"], ["No such option", "--bogus"]),
     (["frobnicate"], ["No such command"]),
 ])

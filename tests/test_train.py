@@ -129,7 +129,7 @@ def test_diverging_training_fails_with_advice(tmp_path):
                       ["train.optimizer=sgd", "train.lr=1e30", "train.clip_grad_norm=null", "model.nonlinearity=relu"])
     from rnncli.errors import TrainingFailed
 
-    with pytest.raises(TrainingFailed, match=r"diverged in epoch 1.*lower train.lr"):
+    with pytest.raises(TrainingFailed, match=r"NaN or infinite in epoch 1, batch \d+; lower train.lr \(now 1e\+30\) or set train.clip_grad_norm"):
         fit(cfg)
 
 
