@@ -110,14 +110,23 @@ def _sniff(path: Path) -> tuple[list[str], str]:
 
 
 def _parse_times(raw: pd.Series, name: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    """Parse the time column; return it with each row's line number in the file."""
+    """Parse the time column; return it with each row's line number in the file.
+
+    The fast path infers one format from the first value; rows it cannot read (a column mixing
+    `2021-01-01` and `2021-01-01 06:00`, say) are parsed again one by one.
+    """
     lines = np.arange(2, len(raw) + 2)  # line 1 is the header
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            parsed = pd.to_datetime(raw, errors="coerce")
-        except (ValueError, TypeError):  # mixed UTC offsets: compare them in UTC
-            parsed = pd.to_datetime(raw, errors="coerce", utc=True)
+    parsed = _to_datetime(raw)
+    retry = parsed.isna() & raw.notna()
+    if retry.any():
+        again = _to_datetime(raw[retry], format="mixed")
+        if (parsed.dt.tz is None) != (again.dt.tz is None) and again.notna().any():
+            i = int(np.flatnonzero(retry.to_numpy())[0])
+            raise RnnCliError(f"time column '{name}' mixes times with and without a time zone (line {lines[i]}: {raw.iloc[i]!r}); "
+                              "write every timestamp the same way")
+        if parsed.dt.tz is not None:
+            parsed, again = parsed.dt.tz_convert("UTC"), again.dt.tz_convert("UTC")
+        parsed = pd.concat([parsed[~retry], again]).sort_index()
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if bad.size:
         i = bad[0]
@@ -125,6 +134,15 @@ def _parse_times(raw: pd.Series, name: str) -> tuple[pd.DatetimeIndex, np.ndarra
         what = "is empty" if pd.isna(value) or not str(value).strip() else f"holds {value!r}, which is not a date/time"
         raise RnnCliError(f"time column '{name}' {what} at line {lines[i]} ({bad.size} such rows); fix or remove those rows")
     return pd.DatetimeIndex(parsed), lines
+
+
+def _to_datetime(values: pd.Series, **kw) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            return pd.to_datetime(values, errors="coerce", **kw)
+        except (ValueError, TypeError):  # several UTC offsets: compare them in UTC
+            return pd.to_datetime(values, errors="coerce", utc=True, **kw)
 
 
 def _numeric(raw: pd.Series, name: str, lines: np.ndarray) -> np.ndarray:
@@ -220,11 +238,16 @@ def regularize(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, f
     if count:
         if schema.missing == "error":
             row, col = map(int, np.argwhere(holes)[0])
-            raise RnnCliError(f"{count} values are missing ({added} missing timestamps), the first at {grid[row]} in '{schema.columns[col]}'; "
+            raise RnnCliError(f"{_count(count, 'value')} {'is' if count == 1 else 'are'} missing ({_count(added, 'missing timestamp')}), "
+                              f"the first at {grid[row]} in '{schema.columns[col]}'; "
                               "fill them in the CSV or set data.missing to interpolate or ffill")
         _fill(full, holes, schema.missing)
-        notes.append(f"filled {count} missing values ({added} missing timestamps) by {schema.missing}")
+        notes.append(f"filled {_count(count, 'missing value')} ({_count(added, 'missing timestamp')}) by {schema.missing}")
     return Series(grid, full.astype(np.float32), schema.columns, freq, filled=count, added_rows=added, notes=notes)
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def _fill(values: np.ndarray, holes: np.ndarray, how: str) -> None:

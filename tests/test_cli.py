@@ -130,4 +130,4 @@ def test_a_foreign_hourly_csv_trains_from_the_cli(cli, tmp_path):
                                    "output": {"dir": str(tmp_path / "runs")}}))
     result = cli("train", cfg, "-q")
     assert result.code == 0, result
-    assert "filled 1 missing values (1 missing timestamps) by interpolate" in result.err
+    assert "filled 1 missing value (1 missing timestamp) by interpolate" in result.err

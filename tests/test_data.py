@@ -44,7 +44,7 @@ def test_ffill_and_empty_cells(tmp_path):
 
 def test_missing_error_policy_names_the_first_hole(tmp_path):
     path = write(tmp_path, "t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-04,8\n")
-    with pytest.raises(RnnCliError, match=r"1 values are missing \(1 missing timestamps\), the first at 2021-01-03.*'y'"):
+    with pytest.raises(RnnCliError, match=r"1 value is missing \(1 missing timestamp\), the first at 2021-01-03.*'y'"):
         data.load(schema(path, frequency="D", missing="error"))
 
 
