@@ -146,15 +146,24 @@ def _to_datetime(values: pd.Series, **kw) -> pd.Series:
 
 
 def _numeric(raw: pd.Series, name: str, lines: np.ndarray) -> np.ndarray:
+    """The column as float64; text, infinite values and values beyond float32 are refused by line."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
-        return raw.to_numpy(dtype=np.float64, na_value=np.nan)
-    numbers = pd.to_numeric(raw, errors="coerce")
-    text = raw.astype("string").str.strip()
-    bad = np.flatnonzero((numbers.isna() & text.notna() & (text != "")).to_numpy())
-    if bad.size:
-        i = bad[0]
-        raise RnnCliError(f"column '{name}' must be numeric, but line {lines[i]} holds {raw.iloc[i]!r} ({bad.size} such rows); fix those cells or leave the column out")
-    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        numbers = pd.to_numeric(raw, errors="coerce")
+        text = raw.astype("string").str.strip()
+        bad = np.flatnonzero((numbers.isna() & text.notna() & (text != "")).to_numpy())
+        if bad.size:
+            i = bad[0]
+            raise RnnCliError(f"column '{name}' must be numeric, but line {lines[i]} holds {raw.iloc[i]!r} ({bad.size} such rows); "
+                              "fix those cells or leave the column out")
+        values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+    huge = np.flatnonzero(np.abs(values) > np.finfo(np.float32).max)
+    if huge.size:
+        i = huge[0]
+        raise RnnCliError(f"column '{name}' holds {raw.iloc[i]!r} at line {lines[i]}: infinite or too large (beyond ±3.4e38); "
+                          "fix or empty those cells")
+    return values
 
 
 def _refuse_duplicates(times: pd.DatetimeIndex, lines: np.ndarray) -> None:
