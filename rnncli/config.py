@@ -227,11 +227,18 @@ def validate(cfg: Config) -> None:
         _bad("model.dropout", m.dropout, "0 when model.num_layers is 1 (dropout acts between stacked layers); or set model.num_layers >= 2")
     if m.nonlinearity != "tanh" and m.cell != "rnn":
         _bad("model.nonlinearity", m.nonlinearity, f"tanh with model.cell={m.cell} (relu is for the plain rnn cell)")
-    for key, value in (("train.lr", t.lr), ("train.clip_grad_norm", t.clip_grad_norm), ("train.clip_grad_value", t.clip_grad_value)):
-        if value is not None and not 0 < value < float("inf"):
-            _bad(key, value, "a positive number" + ("" if key == "train.lr" else ", or null to disable"))
-    if not 0 <= t.weight_decay < float("inf"):
-        _bad("train.weight_decay", t.weight_decay, "a number >= 0")
+    # upper bounds keep every value inside float32 arithmetic, far beyond anything that trains
+    for key, value, top in (("train.lr", t.lr, 1e3), ("train.clip_grad_norm", t.clip_grad_norm, 1e9),
+                            ("train.clip_grad_value", t.clip_grad_value, 1e9)):
+        if value is not None and not 0 < value <= top:
+            _bad(key, value, f"a positive number up to {top:g}" + ("" if key == "train.lr" else ", or null to disable"))
+    if not 0 <= t.weight_decay <= 1e3:
+        _bad("train.weight_decay", t.weight_decay, "a number from 0 to 1000")
+    if not 0 <= t.seed < 2**63:
+        _bad("train.seed", t.seed, "an integer from 0 to 2**63 - 1")
+    for key, value, top in (("model.hidden_size", m.hidden_size, 8192), ("model.num_layers", m.num_layers, 64)):
+        if value > top:
+            _bad(key, value, f"an integer up to {top}")
     if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", t.device):
         _bad("train.device", t.device, "one of auto, cpu, cuda, cuda:N, mps")
     if not cfg.output.dir:

@@ -81,7 +81,11 @@ def fit(cfg: Config, progress: Progress | None = None) -> FitResult:
     seed_everything(cfg.train.seed)
     device = devices.resolve(cfg.train.device)
     prepared = prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler)
-    model = Forecaster(_model_args(cfg, prepared)).to(device)
+    try:
+        model = Forecaster(_model_args(cfg, prepared)).to(device)
+    except (RuntimeError, MemoryError) as exc:
+        _raise_if_out_of_memory(exc, cfg, device)
+        raise
     run = runs.create(cfg.output.dir, cfg.name)
     cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, path=str(Path(cfg.data.path).resolve())))
     write_text(run / "config.yaml", to_yaml(cfg))
@@ -147,6 +151,9 @@ def _train(s: Session, progress: Progress) -> FitResult:
             while not _finished(s):
                 if stop.requested or not _epoch(s, stop, progress):
                     raise _interrupted(s, stop.signal_name)
+    except (RuntimeError, MemoryError) as exc:
+        _raise_if_out_of_memory(exc, s.cfg, s.device)
+        raise
     finally:
         progress.stop()
     if s.state.stopped_early:
@@ -234,6 +241,14 @@ def _interrupted(s: Session, signal_name: str | None) -> Interrupted:
              else f"after epoch {s.state.epoch}")
     return Interrupted(f"stopped by {signal_name or 'a signal'} {where}; the run is saved. Resume it with:\n"
                        f"  rnncli train --resume {s.run}")
+
+
+def _raise_if_out_of_memory(exc: BaseException, cfg: Config, device: torch.device) -> None:
+    """Turn an allocation failure into a failed job with advice; leave any other error alone."""
+    text = str(exc)
+    if isinstance(exc, (MemoryError, torch.OutOfMemoryError)) or "can't allocate memory" in text or "out of memory" in text:
+        raise TrainingFailed(f"out of memory on {device}: lower train.batch_size (now {cfg.train.batch_size}) "
+                             f"or model.hidden_size (now {cfg.model.hidden_size})") from exc
 
 
 def _diverged(s: Session, epoch: int, where: str) -> TrainingFailed:

@@ -68,6 +68,11 @@ def test_overrides_are_dotted_and_typed(tmp_path):
     ("data.features=[y]", ["data.features", "y is a target"]),
     ("train.epochs=true", ["train.epochs", "True", "a number"]),
     ("name=a/b", ["name", "without slashes"]),
+    ("train.lr=1e300", ["train.lr", "up to 1000"]),
+    ("train.weight_decay=1e300", ["train.weight_decay", "from 0 to 1000"]),
+    ("train.clip_grad_value=1e300", ["train.clip_grad_value", "up to 1e+09"]),
+    ("train.seed=-1", ["train.seed", "from 0 to 2**63 - 1"]),
+    ("model.hidden_size=100000", ["model.hidden_size", "up to 8192"]),
 ])
 def test_bad_overrides_name_the_key_and_value(tmp_path, override, words):
     cfg_path = write(tmp_path, BASE + ("model: {cell: gru}\n" if "nonlinearity" in override else ""))

@@ -8,7 +8,7 @@ import yaml
 
 from helpers import write_config, write_csv
 from rnncli import checkpoint, config, forecast
-from rnncli.errors import RnnCliError
+from rnncli.errors import RnnCliError, TrainingFailed
 from rnncli.runs import METRIC_COLUMNS
 from rnncli.train import fit
 
@@ -126,10 +126,8 @@ def test_cuda_requested_without_a_gpu_is_a_clear_error(tiny):
 def test_diverging_training_fails_with_advice(tmp_path):
     csv_path = write_csv(tmp_path / "s.csv")
     cfg = config.load(write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs"),
-                      ["train.optimizer=sgd", "train.lr=1e30", "train.clip_grad_norm=null", "model.nonlinearity=relu"])
-    from rnncli.errors import TrainingFailed
-
-    with pytest.raises(TrainingFailed, match=r"NaN or infinite in epoch 1, batch \d+; lower train.lr \(now 1e\+30\) or set train.clip_grad_norm"):
+                      ["train.optimizer=sgd", "train.lr=1000", "train.clip_grad_norm=null", "model.nonlinearity=relu"])
+    with pytest.raises(TrainingFailed, match=r"NaN or infinite in epoch 1, batch \d+; lower train.lr \(now 1000.0\) or set train.clip_grad_norm"):
         fit(cfg)
 
 
@@ -139,3 +137,17 @@ def test_too_short_data_is_refused_before_a_run_folder_exists(tmp_path):
     with pytest.raises(RnnCliError, match="too few for window.lookback=14"):
         fit(cfg)
     assert not (tmp_path / "runs").exists()
+
+
+def test_running_out_of_memory_is_a_failed_job_with_advice(tiny, monkeypatch):
+    import rnncli.train as train_module
+
+    def no_memory(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: you tried 17 GB")
+
+    monkeypatch.setattr(train_module, "Forecaster", no_memory)
+    with pytest.raises(TrainingFailed, match=r"out of memory on cpu: lower train.batch_size \(now 16\) or model.hidden_size \(now 8\)"):
+        fit(config.load(tiny[0]))
+    monkeypatch.setattr(train_module, "Forecaster", lambda *a: (_ for _ in ()).throw(RuntimeError("some other bug")))
+    with pytest.raises(RuntimeError, match="some other bug"):  # anything else keeps its traceback
+        fit(config.load(tiny[0]))
