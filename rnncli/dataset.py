@@ -1,19 +1,20 @@
-"""From a checked series to what training and forecasting consume: scaled rows, splits, windows.
+"""From checked series to what training and forecasting consume: scaled rows, splits, windows.
 
 `prepare` is the one path from a CSV (via `data.load`) to a `Prepared` set, used alike by `train`,
-`predict` and `evaluate`, so the three always see the same rows, split and scaling. The scaler is
-fitted on the training rows, or taken from a checkpoint.
+`check`, `predict` and `evaluate`, so all see the same rows, split and scaling. Series are
+concatenated into one tensor (windows never cross from one into the next), scaled by a scaler
+fitted on the training rows (or taken from a checkpoint), and followed by their calendar columns.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import torch
 
-from rnncli import data
-from rnncli.errors import RnnCliError
+from rnncli import calendar, data
 from rnncli.windows import Index, Layout, Scaler, Windows, check_length, split_rows
 
 
@@ -24,20 +25,37 @@ class WindowSpec:
     many_to_many: bool
     val_fraction: float
     test_fraction: float
+    calendar: tuple[str, ...] = ()
 
 
 @dataclass
 class Prepared:
     windows: Windows
     layout: Layout
-    scaler: Scaler
+    scaler: Scaler  # aligned with the series: row k scales series k
+    fitted: Scaler  # as fitted (per series id, or one shared row): what a checkpoint keeps
     spec: WindowSpec
-    times: list[pd.DatetimeIndex]  # per series
-    columns: list[str]
+    series: list[data.Series]  # their times, ids and notes (values live in `windows`)
+    columns: list[str]  # targets, features, then calendar columns
     n_targets: int
     frequency: str
-    notes: list[str]
-    filled: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def times(self) -> list[pd.DatetimeIndex]:
+        return [s.times for s in self.series]
+
+    @property
+    def ids(self) -> list[str | None]:
+        return [s.id for s in self.series]
+
+    @property
+    def targets(self) -> list[str]:
+        return self.columns[: self.n_targets]
+
+    @property
+    def filled(self) -> int:
+        return sum(s.filled for s in self.series)
 
     def index(self, split: str) -> Index:
         return self.layout.index(split, self.spec.lookback, self.spec.horizon)
@@ -50,27 +68,28 @@ class Prepared:
         shape = (len(series),) + (1,) * (y.dim() - 2) + (self.n_targets,)
         return y * scale.view(shape) + loc.view(shape)
 
-    @property
-    def targets(self) -> list[str]:
-        return self.columns[: self.n_targets]
 
-
-def prepare(schema: data.Schema, spec: WindowSpec, scaler: Scaler | str) -> Prepared:
+def prepare(schema: data.Schema, spec: WindowSpec, scaler: Scaler | str, per_series: bool = True) -> Prepared:
     """Load `schema.path`, split each series in time order, scale it, and index its windows.
 
-    `scaler` is a kind to fit on the training rows ("standard", "minmax", "none"), or a fitted
-    scaler (from a checkpoint) to apply as it is.
+    `scaler` is a kind to fit on the training rows ("standard", "minmax", "none"), per series or
+    shared, or a fitted scaler (from a checkpoint) to apply as it is.
     """
     series = data.load(schema)
-    check_length(len(series.times), spec.lookback, spec.horizon, spec.val_fraction, spec.test_fraction, f"{schema.path}")
-    parts = [split_rows(len(series.times), spec.val_fraction, spec.test_fraction)]
-    if isinstance(scaler, str):
-        scaler = Scaler.fit(scaler, [series.values[: parts[0][0]]])
-    elif scaler.loc.shape[1] != len(schema.columns):
-        raise RnnCliError(f"the checkpoint's scaler has {scaler.loc.shape[1]} columns but the data has {len(schema.columns)}")
-    values = torch.from_numpy(scaler.transform(series.values, 0))
-    layout = Layout(offsets=[0, len(series.times)], parts=parts)
-    windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many)
-    return Prepared(windows, layout, scaler, spec, [series.times], list(schema.columns), len(schema.targets),
-                    series.frequency, series.notes, series.filled)
-
+    for s in series:
+        check_length(len(s.times), spec.lookback, spec.horizon, spec.val_fraction, spec.test_fraction,
+                     schema.path if s.id is None else f"{s.label} of {schema.path}")
+    parts = [split_rows(len(s.times), spec.val_fraction, spec.test_fraction) for s in series]
+    fitted = scaler
+    if isinstance(fitted, str):
+        fitted = Scaler.fit(fitted, [s.values[:p[0]] for s, p in zip(series, parts)], [s.id for s in series], per_series)
+    scaler = fitted.align([s.id for s in series])
+    blocks = []
+    for k, s in enumerate(series):
+        blocks.append(np.concatenate([scaler.transform(s.values, k), calendar.encode(s.times, spec.calendar)], axis=1))
+        s.values = None  # the scaled copy is the one kept: long series must not sit in memory twice
+    values = torch.from_numpy(np.concatenate(blocks) if len(blocks) > 1 else blocks[0])
+    offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in series])]).tolist()
+    windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, 2 * len(spec.calendar))
+    return Prepared(windows, Layout(offsets, parts), scaler, fitted, spec, series, [*schema.columns, *calendar.columns(spec.calendar)],
+                    len(schema.targets), series[0].frequency, [note for s in series for note in s.notes])

@@ -7,13 +7,15 @@ CSV with the same columns can be forecast from or scored on, on any machine.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 
-from rnncli import checkpoint, data, scoring
+from rnncli import calendar, checkpoint, data, scoring
 from rnncli.dataset import WindowSpec, prepare
 from rnncli.errors import RnnCliError
 from rnncli.model import Forecaster
@@ -57,18 +59,23 @@ def open_trained(run: str | Path, which: str = "best", data_path: str | Path | N
     s, w = payload["schema"], payload["window"]
     csv = Path(data_path) if data_path is not None else Path(payload["config"]["data"]["path"])
     if data_path is None and not csv.is_file():
+        columns = [s["time_column"], *([s["id_column"]] if s.get("id_column") else []), *s["targets"], *s["features"]]
         raise RnnCliError(f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has the columns "
-                          f"{', '.join([s['time_column'], *s['targets'], *s['features']])}")
-    schema = data.Schema(str(csv), s["time_column"], tuple(s["targets"]), tuple(s["features"]), s["frequency"], s["missing"])
-    spec = WindowSpec(w["lookback"], w["horizon"], w["mode"] == "many_to_many", w["val_fraction"], w["test_fraction"])
+                          f"{', '.join(columns)}")
+    fields = {f.name for f in dataclasses.fields(data.Schema)} - {"path"}
+    schema = data.Schema(path=str(csv), **{k: tuple(v) if isinstance(v, list) else v for k, v in s.items() if k in fields})
+    spec = WindowSpec(w["lookback"], w["horizon"], w["mode"] == "many_to_many", w["val_fraction"], w["test_fraction"],
+                      tuple(w.get("calendar", ())))
     return Trained(path, payload, model, schema, spec, Scaler.from_state(payload["scaler"]))
 
 
 def predict(run: str | Path, data_path: str | Path | None = None, horizon: int | None = None, which: str = "best") -> pd.DataFrame:
-    """Forecast the `horizon` steps after the end of the data: a frame of timestamps and targets.
+    """Forecast the `horizon` steps after the end of the data: timestamps and targets (and the id
+    column first, one block per series, for long-format data).
 
-    Beyond the model's own horizon the forecasts are fed back as inputs (recursive forecasting),
-    which needs every input to be a target: a future feature value is not known.
+    Beyond the model's own horizon the forecasts are fed back as inputs (recursive forecasting).
+    Calendar features are known for any future time, but past covariates (`data.features`) are
+    not, so a model that reads them can forecast only up to its horizon.
     """
     trained = open_trained(run, which, data_path)
     spec, schema = trained.spec, trained.schema
@@ -80,24 +87,35 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
                           f"but the model also reads features ({', '.join(schema.features)}) whose future values are unknown; "
                           f"use --horizon {spec.horizon} or less, or train with window.horizon={horizon}")
     series = data.load(schema)
-    if len(series.times) < spec.lookback:
-        raise RnnCliError(f"{schema.path} has {len(series.times)} rows after gap filling; the model reads the last {spec.lookback} (window.lookback)")
-    window = torch.from_numpy(trained.scaler.transform(series.values[-spec.lookback :], 0))
-    steps, made = [], 0
+    scaler = trained.scaler.align([s.id for s in series])
+    frames = [_forecast_series(trained, s, scaler, k, horizon) for k, s in enumerate(series)]
+    frame = pd.concat(frames, ignore_index=True)
+    if schema.id_column:
+        frame.insert(0, schema.id_column, [s.id for s in series for _ in range(horizon)])
+    return frame
+
+
+def _forecast_series(trained: Trained, s: data.Series, scaler: Scaler, k: int, horizon: int) -> pd.DataFrame:
+    spec, n_t, model = trained.spec, len(trained.schema.targets), trained.model
+    lookback, step = spec.lookback, spec.horizon
+    if len(s.times) < lookback:
+        raise RnnCliError(f"{s.label} of {trained.schema.path} has {len(s.times)} rows after gap filling; "
+                          f"the model reads the last {lookback} (window.lookback)")
+    ahead = -(-horizon // step) * step  # whole model horizons
+    times = pd.date_range(s.times[-1], periods=ahead + 1, freq=s.frequency)[1:]
+    known = np.concatenate([scaler.transform(s.values[-lookback:], k), calendar.encode(s.times[-lookback:], spec.calendar)], axis=1)
+    future = np.zeros((ahead, known.shape[1]), dtype=np.float32)
+    future[:, known.shape[1] - 2 * len(spec.calendar):] = calendar.encode(times, spec.calendar)
+    rows = torch.from_numpy(np.concatenate([known, future]))
+    n_cal = 2 * len(spec.calendar)
     with torch.inference_mode():
-        while True:
-            out = trained.model.forecast(window[None])[0]  # (model horizon, targets), scaled
-            steps.append(out)
-            made += len(out)
-            if made >= horizon:
-                break
-            window = torch.cat([window, out])[-spec.lookback :]  # only targets as inputs (checked above)
-    scaled = torch.cat(steps)[:horizon]
-    n_t = len(schema.targets)
-    real = scaled.double() * trained.scaler.scale[0, :n_t].double() + trained.scaler.loc[0, :n_t].double()
-    times = pd.date_range(series.times[-1], periods=horizon + 1, freq=series.frequency)[1:]
-    frame = pd.DataFrame(real.numpy(), columns=list(schema.targets))
-    frame.insert(0, schema.time_column, times)
+        for pos in range(lookback, lookback + ahead, step):
+            cal = rows[pos : pos + step, rows.shape[1] - n_cal :].flatten()[None] if n_cal else None
+            rows[pos : pos + step, :n_t] = model.forecast(rows[pos - lookback : pos][None], cal)[0]
+    scaled = rows[lookback : lookback + horizon, :n_t].double()
+    real = scaled * scaler.scale[k, :n_t].double() + scaler.loc[k, :n_t].double()
+    frame = pd.DataFrame(real.numpy(), columns=list(trained.schema.targets))
+    frame.insert(0, trained.schema.time_column, times[:horizon])
     return frame
 
 

@@ -66,8 +66,8 @@ def train_epoch(
     for lo in range(sums.batches * batch_size, n, batch_size):
         batch = sums.batches + 1
         starts = index.starts(order[lo : lo + batch_size])
-        x, y = windows.batch(starts)
-        loss = F.mse_loss(model(x), y)
+        x, y, future = windows.batch(starts)
+        loss = F.mse_loss(model(x, future), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
@@ -107,8 +107,8 @@ def validate(
     with torch.inference_mode():
         for lo in range(0, len(index), EVAL_CHUNK):
             starts = index.starts(torch.arange(lo, min(lo + EVAL_CHUNK, len(index)), device=device))
-            x, y = windows.batch(starts)
-            out = model(x)
+            x, y, future = windows.batch(starts)
+            out = model(x, future)
             loss_sum += F.mse_loss(out, y, reduction="sum").double()
             n_loss += y.numel()
             if windows.many_to_many:

@@ -31,6 +31,13 @@ class Errors:
         self.sape += torch.where(denom > 0, 200 * err / denom.clamp_min(1e-300), 0.0).sum(0)
         self.sape_n += (denom > 0).sum(0)
 
+    def merge(self, other: Errors) -> Errors:
+        """Add another accumulator's sums to this one's (e.g. several series into one total)."""
+        self.n += other.n
+        for name in ("abs", "sq", "scaled", "ape", "ape_n", "sape", "sape_n"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
     def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
         """Metrics reduced over `dims` of (horizon, targets): all by default; a list per remaining one."""
         count = self.n * _size(self.abs, dims)

@@ -5,6 +5,9 @@
 - many-to-many: every step's hidden state -> the `horizon` values after that step. Output
   (batch, time, horizon, targets); the loss covers every step, forecasts use the last one.
 
+Known-future inputs (calendar features of the times being forecast) join the hidden state at the
+head: `future` holds them flattened, `future_size` values per step.
+
 The constructor takes plain values only, and `ModelArgs` records them, so a checkpoint can rebuild
 the model without the config that made it.
 """
@@ -30,6 +33,7 @@ class ModelArgs:
     nonlinearity: str = "tanh"
     dropout: float = 0.0
     many_to_many: bool = False
+    future_size: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,19 +52,23 @@ class Forecaster(nn.Module):
             batch_first=True,
             **extra,
         )
-        self.head = nn.Linear(args.hidden_size, args.horizon * args.n_targets)
+        self.head = nn.Linear(args.hidden_size + args.future_size, args.horizon * args.n_targets)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x: (batch, time, inputs) -> (batch, horizon, targets) or (batch, time, horizon, targets)."""
+    def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
+        """x: (batch, time, inputs); future: (batch, [time,] future_size) or None.
+        Returns (batch, horizon, targets), or (batch, time, horizon, targets) for many-to-many."""
         out, _ = self.rnn(x)  # (batch, time, hidden)
-        return self._head(out if self.args.many_to_many else out[:, -1])
+        return self._head(out if self.args.many_to_many else out[:, -1], future)
 
-    def forecast(self, x: torch.Tensor) -> torch.Tensor:
-        """The forecast from the end of each input window, in either mode: (batch, horizon, targets)."""
+    def forecast(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
+        """The forecast from the end of each input window, in either mode: (batch, horizon, targets).
+        `future` is the last step's: (batch, future_size)."""
         out, _ = self.rnn(x)
-        return self._head(out[:, -1])
+        return self._head(out[:, -1], future)
 
-    def _head(self, hidden: torch.Tensor) -> torch.Tensor:
+    def _head(self, hidden: torch.Tensor, future: torch.Tensor | None) -> torch.Tensor:
+        if self.args.future_size:
+            hidden = torch.cat([hidden, future], dim=-1)
         return self.head(hidden).unflatten(-1, (self.args.horizon, self.args.n_targets))
 
 

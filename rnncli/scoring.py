@@ -1,8 +1,9 @@
 """Score a model on every window of a split, beside the baselines, in real units.
 
 Shared by `train` (the test scores in summary.json) and `evaluate`. Windows are taken in chunks, so
-memory stays bounded however long the series; the linear baseline is fitted on the training
-windows and MASE is scaled by each series' in-sample seasonal-naive error on its training rows.
+memory stays bounded however long the series. Everything is accumulated per series: the linear
+baseline is fitted on each series' training windows, MASE is scaled by each series' in-sample
+seasonal-naive error, and the report gives each series, the mean over series, and all windows.
 """
 
 from __future__ import annotations
@@ -18,34 +19,37 @@ from rnncli.metrics import Errors
 from rnncli.model import Forecaster
 
 BASELINES = ("persistence", "seasonal_naive", "linear_ar")
+NAMES = ("model", *BASELINES)
 CHUNK = 8192
 
 
 def score(model: Forecaster, prepared: Prepared, split: str, season: int) -> dict:
-    """Metrics of the model and of each baseline on `split`, with per-horizon and per-target detail."""
+    """Metrics of the model and of each baseline on `split`, with per-horizon, per-target and per-series detail."""
     index = prepared.index(split)
     if len(index) == 0:
         raise RnnCliError(f"the {split} split has no complete window (lookback + horizon rows); choose another --split or more data")
     lookback, horizon, nt = prepared.spec.lookback, prepared.spec.horizon, prepared.n_targets
-    device = prepared.windows.values.device
-    ar = _fit_linear_ar(prepared)
+    n_series = len(prepared.series)
+    ars = _fit_linear_ar(prepared)
     scales = _mase_scales(prepared, season)
-    floors = torch.tensor(prepared.layout.offsets[:-1], device=device)
-    errors = {name: Errors(horizon, nt) for name in ("model", *BASELINES)}
+    floors = torch.tensor(prepared.layout.offsets[:-1], device=prepared.windows.values.device)
+    errors = {name: [Errors(horizon, nt) for _ in range(n_series)] for name in NAMES}
     model.eval()
-    for starts in _chunks(index, device):
+    for starts in _chunks(index, prepared.windows.values.device):
         w = prepared.windows.gather(starts)
         with torch.inference_mode():
-            pred = prepared.unscale(model.forecast(w[:, :lookback]), starts)
+            pred = prepared.unscale(model.forecast(w[:, :lookback], prepared.windows.future(w)), starts)
         history = prepared.unscale(w[:, :lookback, :nt], starts)
         actual = prepared.unscale(w[:, lookback:, :nt], starts)
         series = prepared.layout.series_of(starts)
-        lagged = seasonal_naive(prepared.windows.values[:, :nt], starts + lookback, floors[series], horizon, season)
-        scale = scales[series.cpu()]
-        errors["model"].add(actual, pred, scale)
-        errors["persistence"].add(actual, persistence(history, horizon), scale)
-        errors["seasonal_naive"].add(actual, prepared.unscale(lagged, starts), scale)
-        errors["linear_ar"].add(actual, ar.predict(history), scale)
+        lagged = prepared.unscale(seasonal_naive(prepared.windows.values[:, :nt], starts + lookback, floors[series], horizon, season), starts)
+        for k in series.unique().tolist():
+            mine = series == k
+            forecasts = {"model": pred[mine], "persistence": persistence(history[mine], horizon), "seasonal_naive": lagged[mine],
+                         "linear_ar": ars[k].predict(history[mine])}
+            scale = scales[k].expand(int(mine.sum()), nt)
+            for name, forecast in forecasts.items():
+                errors[name][k].add(actual[mine], forecast, scale)
     return _report(split, len(index), prepared, season, errors)
 
 
@@ -55,13 +59,17 @@ def _chunks(index, device: torch.device) -> Iterator[torch.Tensor]:
         yield index.starts(torch.arange(lo, min(lo + CHUNK, len(index)), device=device))
 
 
-def _fit_linear_ar(prepared: Prepared) -> LinearAR:
+def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
+    """One linear autoregression per series, fitted on its training windows."""
     lookback, nt = prepared.spec.lookback, prepared.n_targets
-    ar = LinearAR(lookback, prepared.spec.horizon, nt)
+    ars = [LinearAR(lookback, prepared.spec.horizon, nt) for _ in prepared.series]
     for starts in _chunks(prepared.index("train"), prepared.windows.values.device):
         w = prepared.unscale(prepared.windows.gather(starts)[..., :nt], starts)
-        ar.add(w[:, :lookback], w[:, lookback:])
-    return ar.solve()
+        series = prepared.layout.series_of(starts)
+        for k in series.unique().tolist():
+            mine = series == k
+            ars[k].add(w[mine, :lookback], w[mine, lookback:])
+    return [ar.solve() for ar in ars]
 
 
 def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
@@ -74,21 +82,47 @@ def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
     return torch.stack(scales)
 
 
-def _report(split: str, n_windows: int, prepared: Prepared, season: int, errors: dict[str, Errors]) -> dict:
+def _report(split: str, n_windows: int, prepared: Prepared, season: int, per_series: dict[str, list[Errors]]) -> dict:
+    total = {name: _sum(errs) for name, errs in per_series.items()}
     report = {
         "split": split,
         "n_windows": n_windows,
         "targets": prepared.targets,
         "horizon": prepared.spec.horizon,
         "season": season,
-        "model": errors["model"].result(),
-        "baselines": {name: errors[name].result() for name in BASELINES},
-        "per_horizon": {name: e.result(dims=(1,)) for name, e in errors.items()},
+        "model": total["model"].result(),
+        "baselines": {name: total[name].result() for name in BASELINES},
+        "per_horizon": {name: e.result(dims=(1,)) for name, e in total.items()},
     }
     if prepared.n_targets > 1:
-        by_target = {name: e.result(dims=(0,)) for name, e in errors.items()}
-        report["per_target"] = {
-            target: {name: {m: v[j] if isinstance(v, list) else v for m, v in res.items()} for name, res in by_target.items()}
-            for j, target in enumerate(prepared.targets)
+        by_target = {name: e.result(dims=(0,)) for name, e in total.items()}
+        report["per_target"] = {target: {name: _pick(res, j) for name, res in by_target.items()} for j, target in enumerate(prepared.targets)}
+    if len(prepared.series) > 1:
+        report["per_series"] = {
+            str(s.id): {"n_windows": per_series["model"][k].n, "model": per_series["model"][k].result(),
+                        "baselines": {name: per_series[name][k].result() for name in BASELINES}}
+            for k, s in enumerate(prepared.series) if per_series["model"][k].n
         }
+        report["mean_over_series"] = {name: _mean([r["model"] if name == "model" else r["baselines"][name]
+                                                   for r in report["per_series"].values()]) for name in NAMES}
     return report
+
+
+def _sum(errors: list[Errors]) -> Errors:
+    total = Errors(*errors[0].abs.shape)
+    for e in errors:
+        total.merge(e)
+    return total
+
+
+def _pick(result: dict, j: int) -> dict:
+    return {m: v[j] if isinstance(v, list) else v for m, v in result.items()}
+
+
+def _mean(results: list[dict]) -> dict:
+    """The unweighted mean of each metric over series (a series without a value is left out)."""
+    out = {}
+    for metric in results[0]:
+        values = [r[metric] for r in results if r[metric] is not None]
+        out[metric] = sum(values) / len(values) if values else None
+    return out

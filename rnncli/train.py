@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from rnncli import checkpoint, config, data, device as devices, loop, runs, scoring
+from rnncli import checkpoint, config, data, device as devices, loop, runs, scoring, timegrid
 from rnncli.config import Config, TrainConfig, to_yaml
 from rnncli.dataset import Prepared, WindowSpec, prepare
 from rnncli.errors import Interrupted, RnnCliError, TrainingFailed
@@ -67,12 +67,13 @@ class Session:
 
 def schema_of(cfg: Config) -> data.Schema:
     d = cfg.data
-    return data.Schema(d.path, d.time_column, tuple(d.target), tuple(d.features), d.frequency, d.missing)
+    return data.Schema(d.path, d.time_column, tuple(d.target), tuple(d.features), d.frequency, d.missing, d.id_column, d.timezone,
+                       d.max_gap, d.duplicates)
 
 
 def spec_of(cfg: Config) -> WindowSpec:
     w, d = cfg.window, cfg.data
-    return WindowSpec(w.lookback, w.horizon, w.mode == "many_to_many", d.val_fraction, d.test_fraction)
+    return WindowSpec(w.lookback, w.horizon, w.mode == "many_to_many", d.val_fraction, d.test_fraction, tuple(d.calendar))
 
 
 def fit(cfg: Config, progress: Progress | None = None) -> FitResult:
@@ -80,7 +81,7 @@ def fit(cfg: Config, progress: Progress | None = None) -> FitResult:
     progress = progress or Silent()
     seed_everything(cfg.train.seed)
     device = devices.resolve(cfg.train.device)
-    prepared = prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler)
+    prepared = prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series)
     try:
         model = Forecaster(_model_args(cfg, prepared)).to(device)
     except (RuntimeError, MemoryError) as exc:
@@ -135,7 +136,7 @@ def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progres
 
 def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, model: Forecaster, state: TrainState) -> Session:
     prepared.windows = prepared.windows.to(device)
-    season = cfg.data.season or data.season_of(prepared.frequency)
+    season = cfg.data.season or timegrid.season_of(prepared.frequency)
     optimizer = make_optimizer(model, cfg.train)
     generator = torch.Generator(device=device).manual_seed(cfg.train.seed)
     return Session(cfg, run, device, prepared, season, model, optimizer, make_scheduler(optimizer, cfg.train), generator, state,
@@ -294,11 +295,13 @@ def _model_args(cfg: Config, prepared: Prepared) -> ModelArgs:
     m = cfg.model
     return ModelArgs(input_size=len(prepared.columns), n_targets=prepared.n_targets, horizon=cfg.window.horizon, cell=m.cell,
                      hidden_size=m.hidden_size, num_layers=m.num_layers, nonlinearity=m.nonlinearity, dropout=m.dropout,
-                     many_to_many=cfg.window.mode == "many_to_many")
+                     many_to_many=cfg.window.mode == "many_to_many", future_size=cfg.window.horizon * prepared.windows.n_calendar)
 
 
 def _payload(s: Session) -> dict:
-    cfg, times = s.cfg, s.prepared.times[0]
+    cfg, first, last = s.cfg, min(t[0] for t in s.prepared.times), max(t[-1] for t in s.prepared.times)
+    schema = dataclasses.asdict(dataclasses.replace(schema_of(cfg), frequency=s.prepared.frequency))
+    del schema["path"]  # the data file is named in the config; predict and evaluate may be given another
     return {
         "model_args": s.model.args.to_dict(),
         "model_state": s.model.state_dict(),
@@ -308,12 +311,12 @@ def _payload(s: Session) -> dict:
         "train_state": s.state.to_dict(),
         "rng": capture_rng(s.generator),
         "data_digest": s.data_digest,
-        "scaler": s.prepared.scaler.state(),
-        "schema": {"time_column": cfg.data.time_column, "targets": list(cfg.data.target), "features": list(cfg.data.features),
-                   "frequency": s.prepared.frequency, "missing": cfg.data.missing, "season": s.season,
-                   "first_timestamp": times[0].isoformat(), "last_timestamp": times[-1].isoformat(), "rows": len(times)},
+        "scaler": s.prepared.fitted.state(),
+        "schema": {**{k: list(v) if isinstance(v, tuple) else v for k, v in schema.items()}, "season": s.season,
+                   "ids": [str(i) for i in s.prepared.ids if i is not None], "first_timestamp": first.isoformat(),
+                   "last_timestamp": last.isoformat(), "rows": sum(len(t) for t in s.prepared.times)},
         "window": {"lookback": cfg.window.lookback, "horizon": cfg.window.horizon, "mode": cfg.window.mode,
-                   "val_fraction": cfg.data.val_fraction, "test_fraction": cfg.data.test_fraction},
+                   "val_fraction": cfg.data.val_fraction, "test_fraction": cfg.data.test_fraction, "calendar": list(cfg.data.calendar)},
         "config": cfg.to_dict(),
         "versions": checkpoint.versions(),
     }

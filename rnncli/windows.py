@@ -53,38 +53,57 @@ def _fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fractio
 
 @dataclass
 class Scaler:
-    """Per-series, per-column affine scaling: scaled = (value - loc) / scale."""
+    """Affine scaling per column, per series or shared: scaled = (value - loc) / scale.
+
+    Row r of `loc` and `scale` belongs to the series `ids[r]`; a shared scaler has one row, id None.
+    """
 
     kind: str
-    loc: torch.Tensor  # (series, columns)
+    loc: torch.Tensor  # (rows, columns)
     scale: torch.Tensor
+    ids: list[str | None]
 
     @classmethod
-    def fit(cls, kind: str, train_parts: list[np.ndarray]) -> Scaler:
-        """Fit on each series' training rows (a list of (rows, columns) arrays)."""
-        locs, scales = [], []
-        for part in train_parts:
-            part = part.astype(np.float64)
-            if kind == "standard":
-                loc, scale = part.mean(axis=0), part.std(axis=0)
-            elif kind == "minmax":
-                loc, scale = part.min(axis=0), part.max(axis=0) - part.min(axis=0)
-            else:
-                loc, scale = np.zeros(part.shape[1]), np.ones(part.shape[1])
-            scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)  # a constant column stays as is
-            locs.append(loc)
-            scales.append(scale)
-        return cls(kind, torch.tensor(np.stack(locs), dtype=torch.float32), torch.tensor(np.stack(scales), dtype=torch.float32))
+    def fit(cls, kind: str, train_parts: list[np.ndarray], ids: list[str | None] | None = None, per_series: bool = True) -> Scaler:
+        """Fit on the training rows of each series ((rows, columns) arrays), or of all together."""
+        if not per_series:
+            train_parts, ids = [np.concatenate(train_parts)], [None]
+        locs, scales = zip(*(_fit_one(kind, part.astype(np.float64)) for part in train_parts))
+        return cls(kind, torch.tensor(np.stack(locs), dtype=torch.float32), torch.tensor(np.stack(scales), dtype=torch.float32),
+                   list(ids) if ids is not None else [None])
 
-    def transform(self, values: np.ndarray, series: int = 0) -> np.ndarray:
-        return ((values - self.loc[series].numpy()) / self.scale[series].numpy()).astype(np.float32)
+    def align(self, ids: list[str | None]) -> Scaler:
+        """The rows for these series, in this order (a shared scaler serves any series)."""
+        if self.ids == [None]:
+            rows = [0] * len(ids)
+        else:
+            where = {key: r for r, key in enumerate(self.ids)}
+            unknown = [key for key in ids if key not in where]
+            if unknown:
+                raise RnnCliError(f"series '{unknown[0]}' was not in the training data, so its scaling is unknown; forecast the series "
+                                  "the model was trained on, or train with data.scale_per_series: false")
+            rows = [where[key] for key in ids]
+        return Scaler(self.kind, self.loc[rows], self.scale[rows], list(ids))
+
+    def transform(self, values: np.ndarray, row: int = 0) -> np.ndarray:
+        return ((values - self.loc[row].numpy()) / self.scale[row].numpy()).astype(np.float32)
 
     def state(self) -> dict:
-        return {"kind": self.kind, "loc": self.loc.clone(), "scale": self.scale.clone()}
+        return {"kind": self.kind, "loc": self.loc.clone(), "scale": self.scale.clone(), "ids": list(self.ids)}
 
     @classmethod
     def from_state(cls, state: dict) -> Scaler:
-        return cls(state["kind"], state["loc"].float(), state["scale"].float())
+        return cls(state["kind"], state["loc"].float(), state["scale"].float(), list(state.get("ids", [None])))
+
+
+def _fit_one(kind: str, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if kind == "standard":
+        loc, scale = part.mean(axis=0), part.std(axis=0)
+    elif kind == "minmax":
+        loc, scale = part.min(axis=0), part.max(axis=0) - part.min(axis=0)
+    else:
+        loc, scale = np.zeros(part.shape[1]), np.ones(part.shape[1])
+    return loc, np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)  # a constant column stays as is
 
 
 class Index:
@@ -143,28 +162,45 @@ class Layout:
 
 
 class Windows:
-    """Batches of (inputs, targets) gathered by window start from one scaled (rows, columns) tensor."""
+    """Batches gathered by window start from one scaled (rows, columns) tensor.
 
-    def __init__(self, values: torch.Tensor, lookback: int, horizon: int, n_targets: int, many_to_many: bool):
+    The last `n_calendar` columns are calendar features: known ahead, so besides being inputs
+    they are also handed to the model for the times each step forecasts (`future`).
+    """
+
+    def __init__(self, values: torch.Tensor, lookback: int, horizon: int, n_targets: int, many_to_many: bool, n_calendar: int = 0):
         self.values = values
-        self.lookback, self.horizon, self.n_targets = lookback, horizon, n_targets
+        self.lookback, self.horizon, self.n_targets, self.n_calendar = lookback, horizon, n_targets, n_calendar
         self.many_to_many = many_to_many
         self.view = values.unfold(0, lookback + horizon, 1)  # (windows, columns, span): a view, no copy
 
     def to(self, device: torch.device) -> Windows:
-        return Windows(self.values.to(device), self.lookback, self.horizon, self.n_targets, self.many_to_many)
+        return Windows(self.values.to(device), self.lookback, self.horizon, self.n_targets, self.many_to_many, self.n_calendar)
 
     def gather(self, starts: torch.Tensor) -> torch.Tensor:
         """The windows at `starts` as one (B, lookback + horizon, columns) tensor."""
         return self.view[starts].transpose(1, 2)
 
-    def batch(self, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Inputs (B, lookback, columns) and targets: (B, horizon, targets) for many-to-one,
-        (B, lookback, horizon, targets) for many-to-many (step t's targets are rows t+1 .. t+horizon)."""
+    def batch(self, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """(inputs, targets, future) of the windows at `starts`.
+
+        inputs (B, lookback, columns); targets (B, horizon, targets) for many-to-one, or
+        (B, lookback, horizon, targets) for many-to-many, where step t's targets are rows
+        t+1 .. t+horizon; future: the calendar of those target rows, flattened per step, or None.
+        """
         w = self.gather(starts)
         x = w[:, : self.lookback]
         if self.many_to_many:
             y = w[:, 1:, : self.n_targets].unfold(1, self.horizon, 1).transpose(2, 3)
         else:
             y = w[:, self.lookback :, : self.n_targets]
-        return x, y
+        return x, y, self.future(w, last_only=not self.many_to_many)
+
+    def future(self, w: torch.Tensor, last_only: bool = True) -> torch.Tensor | None:
+        """Calendar of the rows each step forecasts: (B, horizon * k) for the last step, else (B, lookback, horizon * k)."""
+        if not self.n_calendar:
+            return None
+        cal = w[:, 1:, -self.n_calendar :]
+        if last_only:
+            return cal[:, self.lookback - 1 :].flatten(1)
+        return cal.unfold(1, self.horizon, 1).transpose(2, 3).flatten(2)

@@ -58,7 +58,7 @@ def test_overrides_are_dotted_and_typed(tmp_path):
     ("train.epochs=2.5", ["train.epochs", "2.5", "whole number"]),
     ("model.cell=transformer", ["model.cell", "'transformer'", "one of rnn, gru, lstm"]),
     ("model.cell=grux", ["did you mean gru"]),
-    ("window.lookback=0", ["window.lookback", "0", ">= 1"]),
+    ("window.lookback=0", ["window.lookback", "0", "from 1 to 1e9"]),
     ("data.val_fraction=1.5", ["data.val_fraction", "1.5", "between 0 and 1"]),
     ("data.test_fraction=0.95", ["data.test_fraction", "sum below 1"]),
     ("train.lr=-1", ["train.lr", "-1", "positive"]),

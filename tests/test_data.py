@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnncli import data
+from rnncli import data, timegrid
 from rnncli.errors import RnnCliError
 
 
@@ -20,7 +20,7 @@ def write(tmp_path, text: str, name: str = "d.csv", encoding: str = "utf-8"):
 
 def test_reads_sorts_and_keeps_values_exactly(tmp_path):
     path = write(tmp_path, "t,y,x\n2021-01-03,3.5,30\n2021-01-01,1.5,10\n2021-01-02,2.5,20\n")
-    s = data.load(schema(path, features=("x",)))
+    s = data.load(schema(path, features=("x",)))[0]
     assert list(s.times.strftime("%Y-%m-%d")) == ["2021-01-01", "2021-01-02", "2021-01-03"]
     np.testing.assert_array_equal(s.values, np.array([[1.5, 10], [2.5, 20], [3.5, 30]], dtype=np.float32))
     assert s.columns == ["y", "x"] and s.frequency == "D"
@@ -29,7 +29,7 @@ def test_reads_sorts_and_keeps_values_exactly(tmp_path):
 
 def test_gap_is_filled_by_linear_interpolation(tmp_path):
     path = write(tmp_path, "t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-05,8\n2021-01-06,9\n")
-    s = data.load(schema(path, frequency="D"))
+    s = data.load(schema(path, frequency="D"))[0]
     np.testing.assert_allclose(s.values[:, 0], [1, 2, 4, 6, 8, 9])
     assert (s.filled, s.added_rows) == (2, 2)
     assert "filled 2 missing values (2 missing timestamps) by interpolate" in s.notes
@@ -37,7 +37,7 @@ def test_gap_is_filled_by_linear_interpolation(tmp_path):
 
 def test_ffill_and_empty_cells(tmp_path):
     path = write(tmp_path, "t,y\n2021-01-01,\n2021-01-02,2\n2021-01-03,\n2021-01-04,5\n")
-    s = data.load(schema(path, frequency="D", missing="ffill"))
+    s = data.load(schema(path, frequency="D", missing="ffill"))[0]
     np.testing.assert_allclose(s.values[:, 0], [2, 2, 2, 5])  # a leading hole takes the first value seen
     assert s.filled == 2 and s.added_rows == 0
 
@@ -54,10 +54,10 @@ def test_missing_error_policy_names_the_first_hole(tmp_path):
 ])
 def test_frequency_is_inferred_even_with_a_gap(freq, expected, season):
     times = pd.date_range("2020-01-01", periods=40, freq=freq)
-    assert data.infer_frequency(times, "t") == expected
+    assert timegrid.infer_frequency(times, "t") == expected
     gappy = times.delete([5, 6])
-    assert data.infer_frequency(gappy, "t") in (expected, expected.split("-")[0])
-    assert data.season_of(expected) == season
+    assert timegrid.infer_frequency(gappy, "t") in (expected, expected.split("-")[0])
+    assert timegrid.season_of(expected) == season
 
 
 def test_timestamps_off_the_grid_are_refused(tmp_path):
@@ -124,12 +124,12 @@ def test_missing_file(tmp_path):
 
 def test_semicolon_delimiter_and_bom_are_read(tmp_path):
     path = write(tmp_path, "\ufefft;y\n2021-01-01;1.5\n2021-01-02;2.5\n2021-01-03;3.5\n")
-    s = data.load(schema(path))
+    s = data.load(schema(path))[0]
     np.testing.assert_array_equal(s.values[:, 0], [1.5, 2.5, 3.5])
 
 
 def test_hourly_series_with_a_missing_hour(tmp_path):
     rows = [f"2023-03-01 {h:02d}:00,{h}" for h in range(24) if h != 7]
-    s = data.load(schema(write(tmp_path, "t,y\n" + "\n".join(rows) + "\n")))
+    s = data.load(schema(write(tmp_path, "t,y\n" + "\n".join(rows) + "\n")))[0]
     assert s.frequency == "h" and len(s.times) == 24 and s.added_rows == 1
     assert s.values[7, 0] == pytest.approx(7.0)

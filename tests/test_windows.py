@@ -27,7 +27,8 @@ def test_windows_are_views_and_batches_hold_exact_rows():
     rows = torch.stack([torch.arange(12.0), 100 + torch.arange(12.0)], dim=1)
     w = Windows(rows, lookback=3, horizon=2, n_targets=1, many_to_many=False)
     assert w.view.data_ptr() == rows.data_ptr() and w.view.shape == (8, 2, 5)  # unfold: no copy
-    x, y = w.batch(torch.tensor([0, 4]))
+    x, y, future = w.batch(torch.tensor([0, 4]))
+    assert future is None
     assert x.tolist() == [[[0, 100], [1, 101], [2, 102]], [[4, 104], [5, 105], [6, 106]]]
     assert y.shape == (2, 2, 1) and y[..., 0].tolist() == [[3, 4], [7, 8]]
 
@@ -35,7 +36,7 @@ def test_windows_are_views_and_batches_hold_exact_rows():
 def test_many_to_many_targets_follow_every_step():
     rows = torch.arange(10.0)[:, None]
     w = Windows(rows, lookback=4, horizon=2, n_targets=1, many_to_many=True)
-    x, y = w.batch(torch.tensor([1]))
+    x, y, _ = w.batch(torch.tensor([1]))
     assert x[0, :, 0].tolist() == [1, 2, 3, 4]
     assert y.shape == (1, 4, 2, 1)
     # step t (row 1+t) is followed by rows 2+t and 3+t

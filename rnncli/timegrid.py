@@ -1,0 +1,173 @@
+"""Put one series on a regular time grid: order, time zone, repeated timestamps, frequency, gaps.
+
+Each function takes plain arrays (timestamps, values (rows, columns), the file line of each row) and
+returns new ones with notes for the user; a problem it cannot repair is an RnnCliError naming the
+series, column and line.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from rnncli.errors import RnnCliError
+
+
+def sort(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, label: str):
+    if times.is_monotonic_increasing:
+        return times, values, lines, []
+    order = np.argsort(times.values, kind="stable")  # stable: repeated local hours keep their file order
+    return times[order], values[order], lines[order], [f"{prefix(label)}rows were not in time order; sorted them"]
+
+
+def localize(times: pd.DatetimeIndex, timezone: str | None, label: str) -> tuple[pd.DatetimeIndex, list[str]]:
+    """Read naive times as local times of `timezone` (or convert aware ones to it).
+
+    The hour repeated when clocks go back is told apart by its order in the file; the skipped hour
+    when clocks go forward simply does not occur. Absolute time then runs without gaps or repeats.
+    """
+    if timezone is None:
+        return times, []
+    notes = []
+    if times.tz is None:
+        try:
+            local = times.tz_localize(timezone, ambiguous="infer", nonexistent="raise")
+        except ValueError as exc:
+            if "nonexistent" in str(exc):
+                raise RnnCliError(f"{label}: {str(exc).split(' Try')[0]} in {timezone}; fix that timestamp") from exc
+            local = times.tz_localize(timezone, ambiguous=False, nonexistent="raise")
+            notes.append(f"{prefix(label)}an ambiguous local time (clocks going back) was read as standard time")
+    else:
+        local = times.tz_convert(timezone)
+    offsets = pd.Series(local).map(lambda t: t.utcoffset())
+    changes = int((offsets != offsets.shift()).sum()) - 1
+    if changes:
+        notes.append(f"{prefix(label)}times read in {timezone}, across {changes} daylight-saving change{'s' if changes > 1 else ''}")
+    return local, notes
+
+
+def merge_duplicates(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, how: str, label: str):
+    """Resolve repeated timestamps per `how`: error, mean (of each column) or last (in file order)."""
+    repeated = times.duplicated(keep=False)
+    if not repeated.any():
+        return times, values, lines, []
+    first = np.flatnonzero(times.duplicated())[0]
+    if how == "error":
+        hint = (" (if these are local times around a daylight-saving change, set data.timezone, e.g. Europe/Paris)"
+                if times.tz is None and times[first].minute == 0 and (times[first] - times[first].normalize()) < pd.Timedelta(hours=4) else "")
+        raise RnnCliError(f"{label}: timestamp {times[first]} appears more than once (lines {lines[first - 1]} and {lines[first]}; "
+                          f"{int(times.duplicated().sum())} repeats in all){hint}; keep one row per timestamp or set data.duplicates to mean or last")
+    count = int(times.duplicated().sum())
+    if how == "last":
+        keep = ~times.duplicated(keep="last")
+        times, values, lines = times[keep], values[keep], lines[keep]
+    else:
+        merged = pd.DataFrame(values, index=times).groupby(level=0, sort=True).mean()  # NaN-aware, per column
+        lines = pd.Series(lines, index=times).groupby(level=0, sort=True).first().to_numpy()
+        times, values = pd.DatetimeIndex(merged.index), merged.to_numpy()
+    return times, values, lines, [f"{prefix(label)}merged {count} repeated timestamp{'s' if count != 1 else ''} by {how}"]
+
+
+def infer_frequency(times: pd.DatetimeIndex, label: str) -> str:
+    """The pandas offset alias of the series' step (D, h, 15min, W-SUN, MS, ...), gaps allowed."""
+    if len(times) < 3:
+        raise RnnCliError(f"{label} has {len(times)} rows: too few to infer the frequency; add data or set data.frequency")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = pd.infer_freq(times)
+    if found is not None:
+        return pd.tseries.frequencies.to_offset(found).freqstr
+    steps = pd.Series(times[1:] - times[:-1])
+    step = steps.mode().iloc[0]
+    calendar = _calendar_frequency(times, step)
+    if calendar:
+        return calendar
+    if step % pd.Timedelta(days=1) == pd.Timedelta(0):
+        return f"{step.days}D" if step.days > 1 else "D"
+    return pd.tseries.frequencies.to_offset(step).freqstr
+
+
+def _calendar_frequency(times: pd.DatetimeIndex, step: pd.Timedelta) -> str | None:
+    """Monthly, quarterly, yearly or weekly steps, which a fixed time delta cannot describe."""
+    days = step / pd.Timedelta(days=1)
+    start = all(times.is_month_start)
+    end = all(times.is_month_end)
+    if 28 <= days <= 31 and (start or end):
+        return "MS" if start else "ME"
+    if 89 <= days <= 92 and (start or end):
+        return "QS" if start else "QE"
+    if 365 <= days <= 366 and (start or end):
+        return "YS" if start else "YE"
+    if days == 7:
+        return f"W-{times[0].day_name()[:3].upper()}"
+    return None
+
+
+def season_of(frequency: str) -> int:
+    """Steps in one natural cycle: hourly 24, daily 7, weekly 52, monthly 12, quarterly 4."""
+    offset = pd.tseries.frequencies.to_offset(frequency)
+    name = offset.rule_code.split("-")[0]
+    cycles = {"W": 52, "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1, "Y": 1, "B": 5}
+    if name in cycles:
+        return cycles[name] if offset.n == 1 else 1
+    try:  # the step of one period; pandas versions differ on whether a Day offset converts to a Timedelta
+        stamps = pd.date_range("2001-01-01", periods=2, freq=offset)
+    except ValueError:
+        return 1
+    step = stamps[1] - stamps[0]
+    if step == pd.Timedelta(days=1):
+        return 7
+    day = pd.Timedelta(days=1)
+    return int(day / step) if step < day and day % step == pd.Timedelta(0) else 1
+
+
+def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq: str, label: str):
+    """Reindex onto the regular grid of `freq`; missing rows become NaN. Returns (grid, values, rows added)."""
+    try:
+        grid = pd.date_range(times[0], times[-1], freq=freq)
+    except ValueError as exc:
+        raise RnnCliError(f"data.frequency: {freq!r} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)") from exc
+    pos = grid.get_indexer(times)
+    if (pos < 0).any():
+        i = int(np.flatnonzero(pos < 0)[0])
+        raise RnnCliError(f"{label}: timestamp {times[i]} (line {lines[i]}) is not on the regular '{freq}' grid that starts at {times[0]}; "
+                          "set data.frequency to the data's real step")
+    full = np.full((len(grid), values.shape[1]), np.nan)
+    full[pos] = values
+    return grid, full, len(grid) - len(times)
+
+
+def longest_gap(holes: np.ndarray) -> tuple[int, int, int]:
+    """(length, first row, column) of the longest run of missing values in any column."""
+    best = (0, 0, 0)
+    for j in np.flatnonzero(holes.any(axis=0)):
+        edges = np.diff(np.concatenate([[0], holes[:, j].astype(np.int8), [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        k = int(np.argmax(ends - starts))
+        if ends[k] - starts[k] > best[0]:
+            best = (int(ends[k] - starts[k]), int(starts[k]), int(j))
+    return best
+
+
+def fill(values: np.ndarray, holes: np.ndarray, how: str) -> None:
+    """Fill NaNs in place, column by column: linear in time, or the last value seen."""
+    steps = np.arange(len(values))
+    for j in np.flatnonzero(holes.any(axis=0)):
+        known = ~holes[:, j]
+        if how == "interpolate":
+            values[:, j] = np.interp(steps, steps[known], values[known, j])
+        else:  # ffill; values before the first observation take the first one
+            last = np.maximum.accumulate(np.where(known, steps, -1))
+            first = int(np.argmax(known))
+            values[:, j] = values[np.where(last < 0, first, last), j]
+
+
+def prefix(label: str) -> str:
+    """Notes about a named series start with its name; a file's only series needs none."""
+    return "" if label == "the series" else f"{label}: "
+
+
+def count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
