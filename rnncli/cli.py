@@ -70,6 +70,20 @@ def train(
 
 
 @app.command()
+def check(
+    config: Annotated[str, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max.yaml.", show_default=False)],
+    overrides: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE overrides, as for train.", show_default=False)] = None,
+    debug: Debug = False,
+) -> None:
+    """Check a config and its data without training: series, gaps, windows per split, warnings."""
+    from rnncli import config as configs, render
+    from rnncli.check import preflight
+
+    report = preflight(configs.load(config, overrides or []))
+    render.show_preflight(_console(), report)
+
+
+@app.command()
 def predict(
     run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
     data: DataCsv = None,

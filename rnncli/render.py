@@ -47,10 +47,26 @@ def forecast(frame) -> Table:
     return table
 
 
+def per_series(report: dict) -> Table:
+    """MAE of the model and each baseline for every series, then their unweighted mean."""
+    table = Table(title="MAE per series", title_justify="left")
+    table.add_column("series")
+    table.add_column("windows", justify="right")
+    for name in LABELS:
+        table.add_column(LABELS[name], justify="right")
+    for key, res in report["per_series"].items():
+        table.add_row(key, str(res["n_windows"]), _fmt(res["model"]["mae"]), *(_fmt(res["baselines"][b]["mae"]) for b in list(LABELS)[1:]))
+    mean = report["mean_over_series"]
+    table.add_row("mean over series", "", *(_fmt(mean[name]["mae"]) for name in LABELS), style="bold")
+    return table
+
+
 def show_evaluation(console: Console, report: dict, title: str) -> None:
     console.print(scores(report, title))
     if report["horizon"] > 1:
         console.print(per_horizon(report))
+    if "per_series" in report:
+        console.print(per_series(report))
 
 
 def show_fit(console: Console, result) -> None:
@@ -75,3 +91,28 @@ def _num(value) -> float:
 
 def _fmt(value) -> str:
     return "-" if value is None else f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+
+
+def show_preflight(console: Console, report) -> None:
+    """The series a config would train on, its notes and warnings, and the verdict."""
+    prepared = report.prepared
+    table = Table(title=f"{len(report.series)} series, frequency {prepared.frequency}, season {report.season}", title_justify="left")
+    for name in ("series", "first", "last", "rows", "filled", "train", "val", "test"):
+        table.add_column(name, justify="left" if name in ("series", "first", "last") else "right")
+    for s in report.series:
+        table.add_row(s.id or "-", s.first, s.last, str(s.rows), str(s.filled), *(str(s.windows[p]) for p in ("train", "val", "test")))
+    console.print(table)
+    features = [c for c in prepared.columns[prepared.n_targets:] if c not in _calendar_columns(prepared)]
+    console.print(f"targets: {', '.join(prepared.targets)}; features: {', '.join(features) or 'none'}; "
+                  f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback {prepared.spec.lookback}, "
+                  f"horizon {prepared.spec.horizon} (train / val / test columns count windows)", highlight=False)
+    for note in prepared.notes:
+        console.print(f"note: {note}", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    warned = f" ({len(report.warnings)} warning{'s' if len(report.warnings) > 1 else ''})" if report.warnings else ""
+    console.print(f"ok: training would run{warned}", highlight=False)
+
+
+def _calendar_columns(prepared) -> list[str]:
+    return prepared.columns[len(prepared.columns) - prepared.windows.n_calendar :] if prepared.windows.n_calendar else []

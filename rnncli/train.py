@@ -20,9 +20,10 @@ from pathlib import Path
 
 import torch
 
-from rnncli import checkpoint, config, data, device as devices, loop, runs, scoring, timegrid
+from rnncli import checkpoint, config, device as devices, loop, runs, scoring, timegrid
+from rnncli.check import preflight, schema_of, spec_of
 from rnncli.config import Config, TrainConfig, to_yaml
-from rnncli.dataset import Prepared, WindowSpec, prepare
+from rnncli.dataset import Prepared, prepare
 from rnncli.errors import Interrupted, RnnCliError, TrainingFailed
 from rnncli.files import write_text
 from rnncli.interrupt import StopRequest
@@ -65,23 +66,13 @@ class Session:
     data_digest: str
 
 
-def schema_of(cfg: Config) -> data.Schema:
-    d = cfg.data
-    return data.Schema(d.path, d.time_column, tuple(d.target), tuple(d.features), d.frequency, d.missing, d.id_column, d.timezone,
-                       d.max_gap, d.duplicates)
-
-
-def spec_of(cfg: Config) -> WindowSpec:
-    w, d = cfg.window, cfg.data
-    return WindowSpec(w.lookback, w.horizon, w.mode == "many_to_many", d.val_fraction, d.test_fraction, tuple(d.calendar))
-
-
 def fit(cfg: Config, progress: Progress | None = None) -> FitResult:
     """Train per `cfg` in a new run folder; return where it was written and how it scored."""
     progress = progress or Silent()
     seed_everything(cfg.train.seed)
     device = devices.resolve(cfg.train.device)
-    prepared = prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series)
+    flight = preflight(cfg)  # the same checks as `rnncli check`
+    prepared = flight.prepared
     try:
         model = Forecaster(_model_args(cfg, prepared)).to(device)
     except (RuntimeError, MemoryError) as exc:
@@ -93,6 +84,8 @@ def fit(cfg: Config, progress: Progress | None = None) -> FitResult:
     session = _session(cfg, run, device, prepared, model, TrainState())
     for note in prepared.notes:
         progress.note(note)
+    for warning in flight.warnings:
+        progress.note(f"warning: {warning}")
     progress.note(f"run folder {run}; {len(prepared.index('train'))} training and {len(prepared.index('val'))} validation windows; "
                   f"{cfg.model.cell} with {count_parameters(model):,} parameters on {device}")
     return _train(session, progress)
@@ -136,7 +129,7 @@ def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progres
 
 def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, model: Forecaster, state: TrainState) -> Session:
     prepared.windows = prepared.windows.to(device)
-    season = cfg.data.season or timegrid.season_of(prepared.frequency)
+    season = cfg.data.season or timegrid.season_of(prepared.frequency)  # as in preflight
     optimizer = make_optimizer(model, cfg.train)
     generator = torch.Generator(device=device).manual_seed(cfg.train.seed)
     return Session(cfg, run, device, prepared, season, model, optimizer, make_scheduler(optimizer, cfg.train), generator, state,
