@@ -31,9 +31,9 @@ def _fraction(times: pd.DatetimeIndex, name: str) -> np.ndarray:
     if name == "hour":
         return (times.hour.to_numpy() + times.minute.to_numpy() / 60) / 24
     if name == "dayofweek":
-        return times.dayofweek.to_numpy() / 7
+        return times.day_of_week.to_numpy() / 7
     if name == "dayofyear":
-        return (times.dayofyear.to_numpy() - 1) / (365 + times.is_leap_year.astype(int))
+        return (times.day_of_year.to_numpy() - 1) / (365 + times.is_leap_year.astype(int))
     if name == "month":
         return (times.month.to_numpy() - 1) / 12
     raise ValueError(f"unknown calendar feature {name!r}")
