@@ -15,10 +15,11 @@ RUN    ?= $(shell ls -1dt runs/*/*/ 2>/dev/null | head -1)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help train predict evaluate test clean
+.PHONY: help train check predict evaluate test clean
 
 help:
 	@echo "make train      set up .venv and train $(CONFIG) (CONFIG=..., ARGS='key=value ...')"
+	@echo "make check      check CONFIG and its data without training"
 	@echo "make predict    forecast after the end of the data with the newest run (RUN=...)"
 	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...)"
 	@echo "make test       set up .venv and run the test suite"
@@ -32,6 +33,9 @@ $(STAMP): pyproject.toml
 
 train: $(STAMP)
 	$(BIN)/rnncli train $(CONFIG) $(ARGS)
+
+check: $(STAMP)
+	$(BIN)/rnncli check $(CONFIG) $(ARGS)
 
 predict: $(STAMP)
 	@test -n "$(RUN)" || { echo "no run folder under runs/: run 'make train' first"; exit 2; }
