@@ -37,13 +37,25 @@ def per_horizon(report: dict) -> Table:
 
 
 def forecast(frame) -> Table:
+    """A forecast frame: id (if any), timestamps (dates alone when all at midnight), values."""
+    import pandas as pd
+
     table = Table(title=f"forecast: {len(frame)} steps", title_justify="left")
-    for col in frame.columns:
-        table.add_column(str(col), justify="right" if col != frame.columns[0] else "left")
-    times = frame.iloc[:, 0]
-    dates_only = bool((times == times.dt.normalize()).all())
-    for when, row in zip(times.dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S"), frame.itertuples(index=False)):
-        table.add_row(when, *(f"{v:.4g}" for v in row[1:]))
+    cells = []
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            dates_only = bool((column == column.dt.normalize()).all()) and column.dt.tz is None
+            cells.append(column.dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S%z"))
+            table.add_column(str(name))
+        elif pd.api.types.is_float_dtype(column):
+            cells.append(column.map(lambda v: f"{v:.4g}"))
+            table.add_column(str(name), justify="right")
+        else:
+            cells.append(column.astype(str))
+            table.add_column(str(name))
+    for row in zip(*cells):
+        table.add_row(*row)
     return table
 
 

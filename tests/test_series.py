@@ -157,3 +157,17 @@ def test_an_id_that_looks_like_a_missing_value_is_kept(tmp_path):
     days = pd.date_range("2021-01-01", periods=5).strftime("%Y-%m-%d")
     (tmp_path / "na.csv").write_text("day,store,sales\n" + "".join(f"{d},NA,{i}\n{d},EU,{i}\n" for i, d in enumerate(days)))
     assert [s.id for s in data.load(schema(tmp_path / "na.csv"))] == ["EU", "NA"]
+
+
+def test_long_format_through_the_cli(cli, tmp_path):
+    cfg_path, _ = long_config(tmp_path)
+    trained = cli("train", cfg_path, "-q")
+    assert trained.code == 0, trained
+    assert "MAE per series" in trained.out and "mean over series" in trained.out
+    run = next((tmp_path / "runs").glob("*/*"))
+    out = tmp_path / "fc.csv"
+    predicted = cli("predict", run, "-n", "2", "-o", out)
+    assert predicted.code == 0, predicted
+    table = [line for line in predicted.out.splitlines() if line.startswith("│")]
+    assert len(table) == 4 and table[0].split("│")[1].strip() == "a" and table[-1].split("│")[1].strip() == "b"
+    assert list(pd.read_csv(out).columns) == ["store", "day", "sales"]
