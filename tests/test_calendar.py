@@ -69,7 +69,7 @@ def test_recursive_forecast_uses_the_calendar_of_each_forecast_date(calendar_run
     times = list(pd.to_datetime(source["date"]))
     values = list((source["y"].to_numpy() - loc) / scale)
     expected = []
-    for step in range(4):
+    for _ in range(4):
         window_times = pd.DatetimeIndex(times[-14:])
         x = np.concatenate([np.array(values[-14:])[:, None], calendar.encode(window_times, ["dayofweek", "dayofyear"])], axis=1)
         target_time = pd.DatetimeIndex([times[-1] + pd.Timedelta(days=1)])

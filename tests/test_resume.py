@@ -1,7 +1,6 @@
 """Resume exactness, interrupts and crash safety, tested with real processes that are killed."""
 
 import csv
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import torch
 
 from helpers import write_config, write_csv
 from rnncli import checkpoint, config
-from rnncli.errors import RnnCliError, TrainingFailed
+from rnncli.errors import RnnCliError
 from rnncli.train import fit, resume
 
 # batch size 2: epochs of ~90 steps, long enough for a signal to land inside one
