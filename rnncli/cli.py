@@ -83,29 +83,45 @@ def check(
     render.show_preflight(_console(), report)
 
 
+Coverage = Annotated[float | None, typer.Option("--coverage", help="Prediction interval coverage, e.g. 0.9 (default: the run's "
+                                                 "predict.coverage); 0 for none.", show_default=False)]
+Plot = Annotated[Path | None, typer.Option("--plot", help="Also draw it into this PNG file.", show_default=False)]
+
+
 @app.command()
 def predict(
     run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
     data: DataCsv = None,
     horizon: Annotated[int | None, typer.Option("--horizon", "-n", help="Steps to forecast (default: the model's horizon).", show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the forecast to this CSV file.", show_default=False)] = None,
+    coverage: Coverage = None,
+    plot: Plot = None,
     which: Which = "best",
     debug: Debug = False,
 ) -> None:
-    """Forecast the steps after the end of the data, with their timestamps."""
+    """Forecast the steps after the end of the data, with timestamps and prediction intervals."""
     from rnncli import render
     from rnncli.forecast import predict as run_predict
 
-    frame = run_predict(run, data, horizon, _which(which))
+    for path in (output, plot):
+        if path is not None:
+            _writable(path)
+    result = run_predict(run, data, horizon, _which(which), coverage, history=plot is not None)
     if output is not None:
         from rnncli.files import write_text
 
-        _writable(output)
-        write_text(output, frame.to_csv(index=False, float_format="%.6g"))
+        write_text(output, result.frame.to_csv(index=False, float_format="%.6g"))
+    if plot is not None:
+        from rnncli import plots
+
+        plots.forecast(result, plot)
     console = _console()
-    console.print(render.forecast(frame))
-    if output is not None:
-        console.print(f"wrote {output}", highlight=False)
+    console.print(render.forecast(result.frame, result.coverage))
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False)
+    for path in (output, plot):
+        if path is not None:
+            console.print(f"wrote {path}", highlight=False)
 
 
 @app.command()
@@ -114,6 +130,8 @@ def evaluate(
     data: DataCsv = None,
     split: Annotated[str, typer.Option("--split", help="Windows to score: test, val, train or all.")] = "test",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the scores as JSON to this file.", show_default=False)] = None,
+    coverage: Coverage = None,
+    plot: Plot = None,
     which: Which = "best",
     debug: Debug = False,
 ) -> None:
@@ -123,18 +141,25 @@ def evaluate(
     from rnncli import render
     from rnncli.forecast import evaluate as run_evaluate
 
-    if output is not None:
-        _writable(output)
-    report = run_evaluate(run, data, split, _which(which))
+    for path in (output, plot):
+        if path is not None:
+            _writable(path)
+    report = run_evaluate(run, data, split, _which(which), coverage, keep_forecasts=plot is not None)
+    forecasts = report.pop("forecasts", None)
     if output is not None:
         from rnncli.files import write_json
 
         write_json(output, report)
+    if plot is not None:
+        from rnncli import plots
+
+        plots.evaluation(report, forecasts, plot)
     console = _console()
     render.show_evaluation(console, report, f"scores on the {split} split")
     console.print(f"checkpoint: {report['checkpoint']}", highlight=False, soft_wrap=True)
-    if output is not None:
-        console.print(f"wrote {output}", highlight=False)
+    for path in (output, plot):
+        if path is not None:
+            console.print(f"wrote {path}", highlight=False)
 
 
 def _which(which: str) -> str:

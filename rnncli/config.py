@@ -72,6 +72,11 @@ class TrainConfig:
 
 
 @dataclass
+class PredictConfig:
+    coverage: float = 0.9
+
+
+@dataclass
 class OutputConfig:
     dir: str = "runs"
 
@@ -83,6 +88,7 @@ class Config:
     window: WindowConfig = field(default_factory=WindowConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    predict: PredictConfig = field(default_factory=PredictConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +100,7 @@ SECTIONS: dict[str, type] = {
     "window": WindowConfig,
     "model": ModelConfig,
     "train": TrainConfig,
+    "predict": PredictConfig,
     "output": OutputConfig,
 }
 TOP_LEVEL = ("name",)

@@ -60,13 +60,14 @@ class Prepared:
     def index(self, split: str) -> Index:
         return self.layout.index(split, self.spec.lookback, self.spec.horizon)
 
-    def unscale(self, y: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
-        """Target values (B, ..., targets) of the windows at `starts`, back in real units."""
+    def unscale(self, y: torch.Tensor, starts: torch.Tensor, shift: bool = True) -> torch.Tensor:
+        """Target values (B, ..., targets) of the windows at `starts`, back in real units
+        (with shift=False, a difference or a width: scaled only)."""
         series = self.layout.series_of(starts.to(self.scaler.loc.device)).to(y.device)
         loc = self.scaler.loc.to(y.device)[series, : self.n_targets]
         scale = self.scaler.scale.to(y.device)[series, : self.n_targets]
         shape = (len(series),) + (1,) * (y.dim() - 2) + (self.n_targets,)
-        return y * scale.view(shape) + loc.view(shape)
+        return y * scale.view(shape) + (loc.view(shape) if shift else 0)
 
 
 def prepare(schema: data.Schema, spec: WindowSpec, scaler: Scaler | str, per_series: bool = True) -> Prepared:

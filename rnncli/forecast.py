@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncli import calendar, checkpoint, data, scoring
+from rnncli import calendar, checkpoint, data, intervals, scoring
 from rnncli.dataset import WindowSpec, prepare
 from rnncli.errors import RnnCliError
 from rnncli.model import Forecaster
@@ -69,13 +69,24 @@ def open_trained(run: str | Path, which: str = "best", data_path: str | Path | N
     return Trained(path, payload, model, schema, spec, Scaler.from_state(payload["scaler"]))
 
 
-def predict(run: str | Path, data_path: str | Path | None = None, horizon: int | None = None, which: str = "best") -> pd.DataFrame:
+@dataclass
+class Forecast:
+    frame: pd.DataFrame  # [id,] time, targets, and <target>_lower / <target>_upper with intervals
+    history: list[tuple[str | None, pd.DataFrame]]  # per series, its last `tail` rows: time and targets
+    coverage: float | None
+    notes: list[str]
+
+
+def predict(run: str | Path, data_path: str | Path | None = None, horizon: int | None = None, which: str = "best",
+            coverage: float | None = None, history: bool = False) -> Forecast:
     """Forecast the `horizon` steps after the end of the data: timestamps and targets (and the id
-    column first, one block per series, for long-format data).
+    column first, one block per series, for long-format data), with prediction intervals.
 
     Beyond the model's own horizon the forecasts are fed back as inputs (recursive forecasting).
     Calendar features are known for any future time, but past covariates (`data.features`) are
-    not, so a model that reads them can forecast only up to its horizon.
+    not, so a model that reads them can forecast only up to its horizon. `coverage` defaults to the
+    run's predict.coverage; 0 leaves the intervals out. `history` adds the last stretch of each
+    series (3 lookbacks, 10 horizons or 60 steps, whichever is longest), for plotting.
     """
     trained = open_trained(run, which, data_path)
     spec, schema = trained.spec, trained.schema
@@ -86,42 +97,79 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
         raise RnnCliError(f"--horizon {horizon} is beyond the model's horizon ({spec.horizon}), which needs forecasts fed back as inputs, "
                           f"but the model also reads features ({', '.join(schema.features)}) whose future values are unknown; "
                           f"use --horizon {spec.horizon} or less, or train with window.horizon={horizon}")
+    coverage = trained.payload["config"].get("predict", {}).get("coverage", 0.9) if coverage is None else coverage
+    if not 0 <= coverage < 1:
+        raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+    half, notes = _half_width(trained, coverage, horizon)
     series = data.load(schema)
     scaler = trained.scaler.align([s.id for s in series])
-    frames = [_forecast_series(trained, s, scaler, k, horizon) for k, s in enumerate(series)]
+    frames = [_forecast_series(trained, s, scaler, k, horizon, half) for k, s in enumerate(series)]
     frame = pd.concat(frames, ignore_index=True)
     if schema.id_column:
         frame.insert(0, schema.id_column, [s.id for s in series for _ in range(horizon)])
-    return frame
+    tail = max(3 * spec.lookback, 10 * horizon, 60)
+    past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []
+    return Forecast(frame, past, coverage if half is not None else None, notes)
 
 
-def _forecast_series(trained: Trained, s: data.Series, scaler: Scaler, k: int, horizon: int) -> pd.DataFrame:
-    spec, n_t, model = trained.spec, len(trained.schema.targets), trained.model
-    lookback, step = spec.lookback, spec.horizon
+def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.Tensor | None, list[str]]:
+    """Scaled half-widths per step (NaN past the calibrated steps), and notes on what is missing."""
+    if not coverage:
+        return None, []
+    calibration = trained.payload.get("conformal")
+    if calibration is None:
+        return None, ["no prediction intervals: they are calibrated when training ends, and this run has not ended"]
+    half = intervals.half_width(calibration, coverage)
+    notes = []
+    if horizon > calibration["steps"]:
+        half = torch.cat([half, torch.full((horizon - calibration["steps"], half.shape[1]), float("nan"))])
+        notes.append(f"intervals cover the first {calibration['steps']} steps, where they were calibrated on validation data; "
+                     "later steps have none")
+    if torch.isinf(half).any():
+        notes.append(f"the validation part has too few windows ({calibration['n']}) for {coverage:.0%} intervals; they are unbounded")
+    return half[:horizon], notes
+
+
+def _forecast_series(trained: Trained, s: data.Series, scaler: Scaler, k: int, horizon: int, half: torch.Tensor | None) -> pd.DataFrame:
+    spec, targets = trained.spec, list(trained.schema.targets)
+    lookback, n_t, n_cal = spec.lookback, len(targets), 2 * len(spec.calendar)
     if len(s.times) < lookback:
         raise RnnCliError(f"{s.label} of {trained.schema.path} has {len(s.times)} rows after gap filling; "
                           f"the model reads the last {lookback} (window.lookback)")
-    ahead = -(-horizon // step) * step  # whole model horizons
-    times = pd.date_range(s.times[-1], periods=ahead + 1, freq=s.frequency)[1:]
+    times = pd.date_range(s.times[-1], periods=horizon + 1, freq=s.frequency)[1:]
     known = np.concatenate([scaler.transform(s.values[-lookback:], k), calendar.encode(s.times[-lookback:], spec.calendar)], axis=1)
-    future = np.zeros((ahead, known.shape[1]), dtype=np.float32)
-    future[:, known.shape[1] - 2 * len(spec.calendar):] = calendar.encode(times, spec.calendar)
-    rows = torch.from_numpy(np.concatenate([known, future]))
-    n_cal = 2 * len(spec.calendar)
-    with torch.inference_mode():
-        for pos in range(lookback, lookback + ahead, step):
-            cal = rows[pos : pos + step, rows.shape[1] - n_cal :].flatten()[None] if n_cal else None
-            rows[pos : pos + step, :n_t] = model.forecast(rows[pos - lookback : pos][None], cal)[0]
-    scaled = rows[lookback : lookback + horizon, :n_t].double()
-    real = scaled * scaler.scale[k, :n_t].double() + scaler.loc[k, :n_t].double()
-    frame = pd.DataFrame(real.numpy(), columns=list(trained.schema.targets))
-    frame.insert(0, trained.schema.time_column, times[:horizon])
+    future = np.zeros((horizon, known.shape[1]), dtype=np.float32)
+    future[:, known.shape[1] - n_cal:] = calendar.encode(times, spec.calendar)
+    rows = torch.from_numpy(np.concatenate([known, future]))[None]
+    scaled = intervals.roll(trained.model, rows, lookback, n_t, n_cal)[0].double()
+    loc, scale = scaler.loc[k, :n_t].double(), scaler.scale[k, :n_t].double()
+    frame = pd.DataFrame((scaled * scale + loc).numpy(), columns=targets)
+    if half is not None:
+        for j, target in enumerate(targets):
+            frame[f"{target}_lower"] = frame[target] - (half[:, j].double() * scale[j]).numpy()
+            frame[f"{target}_upper"] = frame[target] + (half[:, j].double() * scale[j]).numpy()
+    frame.insert(0, trained.schema.time_column, times)
     return frame
 
 
-def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = "test", which: str = "best") -> dict:
-    """Metrics of the model and the baselines on every window of `split`, in real units."""
+def _tail(s: data.Series, schema: data.Schema, rows: int) -> pd.DataFrame:
+    frame = pd.DataFrame(s.values[-rows:, : len(schema.targets)], columns=list(schema.targets))
+    frame.insert(0, schema.time_column, s.times[-rows:])
+    return frame
+
+
+def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = "test", which: str = "best",
+             coverage: float | None = None, keep_forecasts: bool = False) -> dict:
+    """Metrics of the model and the baselines on every window of `split`, in real units, and the
+    coverage and width of the prediction intervals (at the run's predict.coverage by default)."""
     trained = open_trained(run, which, data_path)
     prepared = prepare(trained.schema, trained.spec, trained.scaler)
-    report = scoring.score(trained.model, prepared, split, trained.season)
+    coverage = trained.payload["config"].get("predict", {}).get("coverage", 0.9) if coverage is None else coverage
+    if not 0 <= coverage < 1:
+        raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+    calibration = trained.payload.get("conformal")
+    interval = (coverage, intervals.half_width(calibration, coverage)) if coverage and calibration else None
+    report = scoring.score(trained.model, prepared, split, trained.season, interval, keep_forecasts)
+    for one in report.get("forecasts", []):
+        one["time_column"] = trained.schema.time_column
     return {**report, "checkpoint": str(trained.path), "data": trained.schema.path}

@@ -8,6 +8,8 @@ there) and counts them; sMAPE skips steps where actual and forecast are both zer
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 class Errors:
@@ -65,8 +67,34 @@ def _ratio(total: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
 
 
 def _plain(value: torch.Tensor | float) -> float | int | list | None:
-    """A tensor as JSON-ready Python values; NaN (nothing to average) becomes None."""
+    """A tensor as JSON-ready Python values; NaN (nothing to average) and infinity (an unbounded
+    interval) become None."""
     items = value.tolist() if isinstance(value, torch.Tensor) else value
     if isinstance(items, list):
         return [_plain(v) for v in items]
-    return None if isinstance(items, float) and items != items else items
+    return None if isinstance(items, float) and not math.isfinite(items) else items
+
+
+class Coverage:
+    """How often actual values fall inside their intervals, and how wide the intervals are."""
+
+    def __init__(self, horizon: int, n_targets: int):
+        self.n = 0
+        self.inside = torch.zeros(horizon, n_targets, dtype=torch.float64)
+        self.width = torch.zeros(horizon, n_targets, dtype=torch.float64)
+
+    def add(self, actual: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor) -> None:
+        actual, lower, upper = actual.double().cpu(), lower.double().cpu(), upper.double().cpu()
+        self.n += len(actual)
+        self.inside += ((actual >= lower) & (actual <= upper)).double().sum(0)
+        self.width += (upper - lower).sum(0)
+
+    def merge(self, other: Coverage) -> Coverage:
+        self.n += other.n
+        self.inside += other.inside
+        self.width += other.width
+        return self
+
+    def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
+        count = self.n * _size(self.inside, dims)
+        return {"coverage": _plain(self.inside.sum(dims) / count), "mean_width": _plain(self.width.sum(dims) / count)}

@@ -36,11 +36,12 @@ def per_horizon(report: dict) -> Table:
     return table
 
 
-def forecast(frame) -> Table:
+def forecast(frame, coverage: float | None = None) -> Table:
     """A forecast frame: id (if any), timestamps (dates alone when all at midnight), values."""
     import pandas as pd
 
-    table = Table(title=f"forecast: {len(frame)} steps", title_justify="left")
+    band = f"; {coverage:.0%} intervals in _lower and _upper" if coverage else ""
+    table = Table(title=f"forecast: {len(frame)} steps{band}", title_justify="left")
     cells = []
     for name in frame.columns:
         column = frame[name]
@@ -49,7 +50,7 @@ def forecast(frame) -> Table:
             cells.append(column.dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S%z"))
             table.add_column(str(name))
         elif pd.api.types.is_float_dtype(column):
-            cells.append(column.map(lambda v: f"{v:.4g}"))
+            cells.append(column.map(lambda v: "-" if v != v else f"{v:.4g}"))
             table.add_column(str(name), justify="right")
         else:
             cells.append(column.astype(str))
@@ -75,6 +76,11 @@ def per_series(report: dict) -> Table:
 
 def show_evaluation(console: Console, report: dict, title: str) -> None:
     console.print(scores(report, title))
+    if "intervals" in report:
+        iv = report["intervals"]
+        width = "unbounded (too few validation windows)" if iv["mean_width"] is None else f"{iv['mean_width']:.4g}"
+        console.print(f"{iv['coverage_target']:.0%} prediction intervals: {iv['coverage']:.1%} of actual values inside, "
+                      f"mean width {width}", highlight=False)
     if report["horizon"] > 1:
         console.print(per_horizon(report))
     if "per_series" in report:

@@ -15,7 +15,7 @@ import torch
 from rnncli.baselines import LinearAR, in_sample_seasonal_mae, persistence, seasonal_naive
 from rnncli.dataset import Prepared
 from rnncli.errors import RnnCliError
-from rnncli.metrics import Errors
+from rnncli.metrics import Coverage, Errors
 from rnncli.model import Forecaster
 
 BASELINES = ("persistence", "seasonal_naive", "linear_ar")
@@ -23,8 +23,14 @@ NAMES = ("model", *BASELINES)
 CHUNK = 8192
 
 
-def score(model: Forecaster, prepared: Prepared, split: str, season: int) -> dict:
-    """Metrics of the model and of each baseline on `split`, with per-horizon, per-target and per-series detail."""
+def score(model: Forecaster, prepared: Prepared, split: str, season: int, interval: tuple[float, torch.Tensor] | None = None,
+          keep_forecasts: bool = False) -> dict:
+    """Metrics of the model and of each baseline on `split`, with per-horizon, per-target and per-series detail.
+
+    `interval` = (coverage, half-widths (steps, targets) in scaled units) adds the empirical coverage
+    and mean width of the model's prediction intervals. `keep_forecasts` adds "forecasts": the
+    one-step-ahead forecasts of the model and each baseline per series, for plotting.
+    """
     index = prepared.index(split)
     if len(index) == 0:
         raise RnnCliError(f"the {split} split has no complete window (lookback + horizon rows); choose another --split or more data")
@@ -34,6 +40,8 @@ def score(model: Forecaster, prepared: Prepared, split: str, season: int) -> dic
     scales = _mase_scales(prepared, season)
     floors = torch.tensor(prepared.layout.offsets[:-1], device=prepared.windows.values.device)
     errors = {name: [Errors(horizon, nt) for _ in range(n_series)] for name in NAMES}
+    covered = [Coverage(horizon, nt) for _ in range(n_series)]
+    kept: dict[int, list[dict]] = {k: [] for k in range(n_series)}
     model.eval()
     for starts in _chunks(index, prepared.windows.values.device):
         w = prepared.windows.gather(starts)
@@ -43,6 +51,8 @@ def score(model: Forecaster, prepared: Prepared, split: str, season: int) -> dic
         actual = prepared.unscale(w[:, lookback:, :nt], starts)
         series = prepared.layout.series_of(starts)
         lagged = prepared.unscale(seasonal_naive(prepared.windows.values[:, :nt], starts + lookback, floors[series], horizon, season), starts)
+        if interval is not None:
+            half = prepared.unscale(interval[1][:horizon].to(pred.device).expand(len(starts), -1, -1), starts, shift=False)
         for k in series.unique().tolist():
             mine = series == k
             forecasts = {"model": pred[mine], "persistence": persistence(history[mine], horizon), "seasonal_naive": lagged[mine],
@@ -50,7 +60,39 @@ def score(model: Forecaster, prepared: Prepared, split: str, season: int) -> dic
             scale = scales[k].expand(int(mine.sum()), nt)
             for name, forecast in forecasts.items():
                 errors[name][k].add(actual[mine], forecast, scale)
-    return _report(split, len(index), prepared, season, errors)
+            if interval is not None:
+                covered[k].add(actual[mine], pred[mine] - half[mine], pred[mine] + half[mine])
+            if keep_forecasts:
+                kept[k].append({"row": (starts[mine] + lookback).cpu(), "actual": actual[mine, 0].double().cpu(),
+                                **{name: f[:, 0].double().cpu() for name, f in forecasts.items()}})
+    report = _report(split, len(index), prepared, season, errors)
+    if keep_forecasts:
+        report["forecasts"] = _one_step(kept, prepared)
+    if interval is not None:
+        _add_intervals(report, interval[0], covered, prepared)
+    return report
+
+
+def _one_step(kept: dict[int, list[dict]], prepared: Prepared) -> list[dict]:
+    """Per series: the times of the first forecast step, the actual values, and each forecast."""
+    out = []
+    for k, chunks in kept.items():
+        if not chunks:
+            continue
+        joined = {key: torch.cat([c[key] for c in chunks]) for key in chunks[0]}
+        rows = joined.pop("row") - prepared.layout.offsets[k]
+        out.append({"id": prepared.series[k].id, "times": prepared.series[k].times[rows.numpy()], **{key: v.numpy() for key, v in joined.items()}})
+    return out
+
+
+def _add_intervals(report: dict, coverage: float, covered: list[Coverage], prepared: Prepared) -> None:
+    total = Coverage(*covered[0].inside.shape)
+    for c in covered:
+        total.merge(c)
+    report["intervals"] = {"coverage_target": coverage, **total.result(), "per_horizon": total.result(dims=(1,))}
+    for k, s in enumerate(prepared.series):
+        if "per_series" in report and str(s.id) in report["per_series"]:
+            report["per_series"][str(s.id)]["intervals"] = covered[k].result()
 
 
 def _chunks(index, device: torch.device) -> Iterator[torch.Tensor]:

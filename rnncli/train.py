@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from rnncli import checkpoint, config, device as devices, epochs, runs, scoring, timegrid
+from rnncli import checkpoint, config, device as devices, epochs, intervals, plots, runs, scoring, timegrid
 from rnncli.check import preflight, schema_of, spec_of
 from rnncli.config import Config, TrainConfig, to_yaml
 from rnncli.dataset import Prepared, prepare
@@ -121,9 +121,18 @@ def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, m
 
 
 def _finish(s: Session, seconds: float) -> FitResult:
-    best = checkpoint.load(runs.checkpoint_path(s.run, "best"), map_location=s.device)
-    s.model.load_state_dict(best["model_state"])
-    test = scoring.score(s.model, s.prepared, "test", s.season)
+    """Calibrate prediction intervals for last.pt and best.pt, score the best on the test split,
+    write summary.json."""
+    steps = max(s.cfg.window.horizon, min(s.season, max(n_val for _, n_val, _ in s.prepared.layout.parts)))
+    for which in ("last", "best"):  # the model keeps the best weights
+        path = runs.checkpoint_path(s.run, which)
+        payload = checkpoint.load(path, map_location=s.device)
+        s.model.load_state_dict(payload["model_state"])
+        payload["conformal"] = intervals.calibrate(s.model, s.prepared, steps) or intervals.calibrate(s.model, s.prepared, s.cfg.window.horizon)
+        checkpoint.save(path, payload)
+    plots.loss(s.state.history, s.run / "loss.png", f"{s.cfg.name}: loss per epoch")
+    coverage = s.cfg.predict.coverage
+    test = scoring.score(s.model, s.prepared, "test", s.season, (coverage, intervals.half_width(payload["conformal"], coverage)))
     state, cfg = s.state, s.cfg
     runs.write_summary(s.run, {
         "name": cfg.name, "run_dir": str(s.run), "best_epoch": state.best_epoch, "epochs_run": state.epoch,

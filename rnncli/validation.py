@@ -63,6 +63,8 @@ def validate(cfg: Config) -> None:
             _bad(key, value, f"an integer up to {top}")
     if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", t.device):
         _bad("train.device", t.device, "one of auto, cpu, cuda, cuda:N, mps")
+    if not 0 < cfg.predict.coverage < 1:
+        _bad("predict.coverage", cfg.predict.coverage, "the share of future values intervals should cover, between 0 and 1 (e.g. 0.9)")
     if not cfg.output.dir:
         _bad("output.dir", cfg.output.dir, "the folder that receives run folders, e.g. runs")
 

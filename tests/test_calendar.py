@@ -79,7 +79,7 @@ def test_recursive_forecast_uses_the_calendar_of_each_forecast_date(calendar_run
         expected.append(out * scale + loc)
         values.append(out)
         times.append(target_time[0])
-    frame = forecast.predict(run, horizon=4)
+    frame = forecast.predict(run, horizon=4).frame
     np.testing.assert_allclose(frame["y"].to_numpy(), expected, rtol=1e-4)
 
 

@@ -63,7 +63,8 @@ def test_train_predict_evaluate_end_to_end(cli, tiny, tmp_path, cell, mode):
     predicted = cli("predict", run, "--horizon", "5", "--output", out_csv)
     assert predicted.code == 0, predicted
     frame = pd.read_csv(out_csv)
-    assert list(frame.columns) == ["date", "y"] and len(frame) == 5 and frame["y"].notna().all()
+    assert list(frame.columns) == ["date", "y", "y_lower", "y_upper"] and len(frame) == 5 and frame["y"].notna().all()
+    assert (frame["y_lower"] < frame["y"]).all() and (frame["y"] < frame["y_upper"]).all()
     out_json = tmp_path / f"m-{cell}-{mode}.json"
     evaluated = cli("evaluate", run, "--output", out_json, "--checkpoint", "last")
     assert evaluated.code == 0, evaluated

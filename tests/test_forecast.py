@@ -33,9 +33,9 @@ def manual_forecast(run, rows: np.ndarray) -> np.ndarray:
 
 def test_predict_continues_the_timestamps_and_matches_a_manual_forward(trained):
     run, csv_path = trained
-    frame = forecast.predict(run, horizon=1)
+    frame = forecast.predict(run, horizon=1).frame
     source = pd.read_csv(csv_path)
-    assert list(frame.columns) == ["date", "y"]
+    assert list(frame.columns) == ["date", "y", "y_lower", "y_upper"]
     assert frame["date"].iloc[0] == pd.Timestamp(source["date"].iloc[-1]) + pd.Timedelta(days=1)
     expected = manual_forecast(run, source[["y"]].to_numpy()[-14:])
     assert frame["y"].iloc[0] == pytest.approx(expected[0, 0], abs=1e-4)
@@ -43,7 +43,7 @@ def test_predict_continues_the_timestamps_and_matches_a_manual_forward(trained):
 
 def test_recursive_forecast_feeds_predictions_back(trained):
     run, csv_path = trained
-    frame = forecast.predict(run, horizon=3)
+    frame = forecast.predict(run, horizon=3).frame
     assert len(frame) == 3 and frame["date"].diff().iloc[1:].eq(pd.Timedelta(days=1)).all()
     history = list(pd.read_csv(csv_path)["y"].to_numpy()[-14:])
     for step in range(3):
@@ -56,7 +56,7 @@ def test_predict_from_another_csv_and_from_a_checkpoint_file(trained, tmp_path):
     run, csv_path = trained
     shorter = tmp_path / "first100.csv"
     pd.read_csv(csv_path).head(100).to_csv(shorter, index=False)
-    frame = forecast.predict(run / "checkpoints" / "last.pt", data_path=shorter, horizon=2)
+    frame = forecast.predict(run / "checkpoints" / "last.pt", data_path=shorter, horizon=2).frame
     assert frame["date"].iloc[0] == pd.Timestamp(pd.read_csv(shorter)["date"].iloc[-1]) + pd.Timedelta(days=1)
 
 
@@ -81,7 +81,7 @@ def test_beyond_horizon_with_features_is_refused(tmp_path):
     cfg = config.load(write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs", data={"features": ["x"]},
                                    window={"horizon": 2}), ["train.epochs=1"])
     run = fit(cfg).run_dir
-    assert len(forecast.predict(run, horizon=2)) == 2
+    assert len(forecast.predict(run, horizon=2).frame) == 2
     with pytest.raises(RnnCliError, match=r"beyond the model's horizon \(2\).*features \(x\)"):
         forecast.predict(run, horizon=3)
 
@@ -139,8 +139,8 @@ def test_hourly_csv_with_other_names(tmp_path):
                                    data={"time_column": "stamp", "target": "reading"}, window={"lookback": 24, "horizon": 6},
                                    model={"cell": "lstm"}), ["train.epochs=1"])
     run = fit(cfg).run_dir
-    frame = forecast.predict(run, horizon=12)
-    assert list(frame.columns) == ["stamp", "reading"] and len(frame) == 12
+    frame = forecast.predict(run, horizon=12).frame
+    assert list(frame.columns) == ["stamp", "reading", "reading_lower", "reading_upper"] and len(frame) == 12
     last = pd.Timestamp(pd.read_csv(csv_path)["stamp"].iloc[-1])
     assert list(frame["stamp"]) == list(pd.date_range(last, periods=13, freq="h")[1:])
     assert forecast.evaluate(run)["season"] == 24

@@ -76,8 +76,8 @@ def test_scaling_per_series_or_shared(tmp_path):
 def test_predict_gives_each_series_its_own_continuation(tmp_path):
     cfg_path, csv = long_config(tmp_path)
     run = fit(config.load(cfg_path)).run_dir
-    frame = forecast.predict(run, horizon=3)
-    assert list(frame.columns) == ["store", "day", "sales"]
+    frame = forecast.predict(run, horizon=3).frame
+    assert list(frame.columns) == ["store", "day", "sales", "sales_lower", "sales_upper"]
     assert frame["store"].tolist() == ["a"] * 3 + ["b"] * 3
     source = pd.read_csv(csv)
     for key in ("a", "b"):
@@ -129,7 +129,7 @@ def test_unknown_series_needs_shared_scaling(tmp_path):
     with pytest.raises(RnnCliError, match="series 'c' was not in the training data"):
         forecast.predict(run, data_path=renamed)
     shared = fit(config.load(cfg_path, ["data.scale_per_series=false"])).run_dir
-    assert sorted(forecast.predict(shared, data_path=renamed)["store"].unique()) == ["b", "c"]
+    assert sorted(forecast.predict(shared, data_path=renamed).frame["store"].unique()) == ["b", "c"]
 
 
 def test_a_short_series_is_named(tmp_path):
@@ -170,4 +170,4 @@ def test_long_format_through_the_cli(cli, tmp_path):
     assert predicted.code == 0, predicted
     table = [line for line in predicted.out.splitlines() if line.startswith("│")]
     assert len(table) == 4 and table[0].split("│")[1].strip() == "a" and table[-1].split("│")[1].strip() == "b"
-    assert list(pd.read_csv(out).columns) == ["store", "day", "sales"]
+    assert list(pd.read_csv(out).columns) == ["store", "day", "sales", "sales_lower", "sales_upper"]
