@@ -23,7 +23,7 @@ def test_fit_writes_a_complete_run_folder(tiny):
     result = fit(config.load(cfg_path))
     run = result.run_dir
     assert run.parent == runs / "tiny" and len(run.name) == len("20240101-120000")
-    assert sorted(p.name for p in run.iterdir()) == ["checkpoints", "config.yaml", "metrics.csv", "summary.json"]
+    assert sorted(p.name for p in run.iterdir()) == ["checkpoints", "config.yaml", "loss.png", "metrics.csv", "summary.json"]
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["best.pt", "last.pt"]
     saved = yaml.safe_load((run / "config.yaml").read_text())
     assert saved["data"]["path"] == str(csv_path.resolve()) and saved["train"]["epochs"] == 3
