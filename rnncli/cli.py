@@ -162,6 +162,87 @@ def evaluate(
             console.print(f"wrote {path}", highlight=False)
 
 
+@app.command()
+def inspect(
+    run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
+    trace: Annotated[bool, typer.Option("--trace", help="Run the last window through the recurrence step by step, from the "
+                                        "model's own weights, and compare with PyTorch's output.")] = False,
+    data: DataCsv = None,
+    which: Which = "best",
+    debug: Debug = False,
+) -> None:
+    """Show a trained model: config, data schema, parameters, best epoch; --trace its recurrence."""
+    from rnncli import inspection, render
+
+    trained, facts = inspection.describe(run, _which(which))
+    console = _console()
+    render.show_model(console, trained, facts)
+    if trace:
+        render.show_trace(console, inspection.trace(run, _which(which), data))
+
+
+@app.command()
+def sweep(
+    config: Annotated[str, typer.Argument(help="YAML config to start from.", show_default=False)],
+    grid: Annotated[list[str], typer.Argument(help="KEY=V1,V2,... for each key to vary, e.g. model.cell=rnn,gru train.lr=0.01,0.001; "
+                                              "KEY=VALUE fixes a key.", show_default=False)],
+    max_runs: Annotated[int, typer.Option("--max-runs", help="Refuse a grid of more runs than this.")] = 50,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain output: one line per epoch, no progress bar.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Train every combination of the given values; rank the runs by validation loss into sweep.csv."""
+    from rnncli import render, sweep as sweeps
+
+    result = sweeps.run(config, grid, max_runs, _progress(quiet))
+    console = _console()
+    console.print(render.sweep(result))
+    console.print(f"wrote {result.folder / 'sweep.csv'}; best run:", highlight=False)
+    if result.best is None:
+        raise RnnCliError("every run of the sweep failed; see the messages above")
+    console.print(result.best["run_dir"], highlight=False, soft_wrap=True)
+
+
+@app.command()
+def export(
+    run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="onnx or torchscript.")] = "onnx",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: <run>/export/model.onnx or "
+                                                "model.torchscript.pt).", show_default=False)] = None,
+    which: Which = "best",
+    debug: Debug = False,
+) -> None:
+    """Export the model for serving (ONNX or TorchScript), with a JSON file on scaling and inputs."""
+    from rnncli import export as exporting
+
+    if output is not None:
+        _writable(output)
+    path, sidecar = exporting.export(run, fmt, output, _which(which))
+    console = _console()
+    console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    console.print(f"wrote {sidecar} (inputs, column order and the scaler to apply outside the model)", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def runs(
+    folder: Annotated[Path, typer.Argument(help="Folder of run folders (output.dir).")] = Path("runs"),
+    sort: Annotated[str, typer.Option("--sort", help="Column to sort by: name, time, mode, cell, hidden, lookback, epochs, "
+                                      "best_val_loss, test_mae, vs_persistence, status.")] = "time",
+    reverse: Annotated[bool, typer.Option("--reverse", help="Sort in descending order.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON instead of a table.")] = False,
+    debug: Debug = False,
+) -> None:
+    """List every run under a folder: what it trained and how it scored, sortable by any column."""
+    from rnncli import render, runs as run_folders
+
+    rows = run_folders.sort_rows(run_folders.collect(folder), sort, reverse)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        _console().print(render.runs(rows, folder))
+
+
 def _which(which: str) -> str:
     if which not in ("best", "last"):
         raise RnnCliError(f"--checkpoint must be best or last, got {which!r}")
@@ -180,7 +261,7 @@ def _writable(output: Path) -> None:
 def _console():
     from rich.console import Console
 
-    return Console()
+    return Console(markup=False)  # user text (column names, ids, paths) may hold [brackets]
 
 
 def _progress(quiet: bool):
@@ -188,7 +269,7 @@ def _progress(quiet: bool):
 
     from rnncli.progress import Progress, RichProgress
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, markup=False)
     return RichProgress(err) if err.is_terminal and not quiet else Progress(sys.stderr)
 
 

@@ -52,13 +52,15 @@ def checkpoint_file(run: str | Path, which: str = "best") -> Path:
     raise RnnCliError(f"'{path}' does not exist; give a run folder (runs/<name>/<stamp>) or a checkpoint file (.pt)")
 
 
-def open_trained(run: str | Path, which: str = "best", data_path: str | Path | None = None) -> Trained:
+def open_trained(run: str | Path, which: str = "best", data_path: str | Path | None = None, need_data: bool = True) -> Trained:
+    """The checkpoint of `run`, its model, and the schema to read data with (from `data_path`, or
+    the run's own CSV, which must then exist unless `need_data` is False)."""
     path = checkpoint_file(run, which)
     payload = checkpoint.load(path)
     model = checkpoint.build_model(payload)
     s, w = payload["schema"], payload["window"]
     csv = Path(data_path) if data_path is not None else Path(payload["config"]["data"]["path"])
-    if data_path is None and not csv.is_file():
+    if need_data and data_path is None and not csv.is_file():
         columns = [s["time_column"], *([s["id_column"]] if s.get("id_column") else []), *s["targets"], *s["features"]]
         raise RnnCliError(f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has the columns "
                           f"{', '.join(columns)}")
@@ -133,11 +135,8 @@ def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.
 def _forecast_series(trained: Trained, s: data.Series, scaler: Scaler, k: int, horizon: int, half: torch.Tensor | None) -> pd.DataFrame:
     spec, targets = trained.spec, list(trained.schema.targets)
     lookback, n_t, n_cal = spec.lookback, len(targets), 2 * len(spec.calendar)
-    if len(s.times) < lookback:
-        raise RnnCliError(f"{s.label} of {trained.schema.path} has {len(s.times)} rows after gap filling; "
-                          f"the model reads the last {lookback} (window.lookback)")
     times = pd.date_range(s.times[-1], periods=horizon + 1, freq=s.frequency)[1:]
-    known = np.concatenate([scaler.transform(s.values[-lookback:], k), calendar.encode(s.times[-lookback:], spec.calendar)], axis=1)
+    known = last_window(trained, s, scaler, k)
     future = np.zeros((horizon, known.shape[1]), dtype=np.float32)
     future[:, known.shape[1] - n_cal:] = calendar.encode(times, spec.calendar)
     rows = torch.from_numpy(np.concatenate([known, future]))[None]
@@ -150,6 +149,15 @@ def _forecast_series(trained: Trained, s: data.Series, scaler: Scaler, k: int, h
             frame[f"{target}_upper"] = frame[target] + (half[:, j].double() * scale[j]).numpy()
     frame.insert(0, trained.schema.time_column, times)
     return frame
+
+
+def last_window(trained: Trained, s: data.Series, scaler: Scaler, k: int) -> np.ndarray:
+    """The model's input for a forecast from the end of series `s`: (lookback, inputs), scaled."""
+    lookback = trained.spec.lookback
+    if len(s.times) < lookback:
+        raise RnnCliError(f"{s.label} of {trained.schema.path} has {len(s.times)} rows after gap filling; "
+                          f"the model reads the last {lookback} (window.lookback)")
+    return np.concatenate([scaler.transform(s.values[-lookback:], k), calendar.encode(s.times[-lookback:], trained.spec.calendar)], axis=1)
 
 
 def _tail(s: data.Series, schema: data.Schema, rows: int) -> pd.DataFrame:

@@ -63,6 +63,8 @@ class RichProgress(Progress):
 
     def start(self, epochs: int, batches: int, done: int = 0) -> None:
         self.epochs, self.batches = epochs, batches
+        if self.task is not None:  # a sweep trains several runs with one bar
+            self.bar.remove_task(self.task)
         self.task = self.bar.add_task("train", total=epochs * batches, completed=done * batches, epoch=f"{done + 1}/{epochs}",
                                       loss="-", val="-")
         self.bar.start()

@@ -127,10 +127,77 @@ def show_preflight(console: Console, report) -> None:
     for note in prepared.notes:
         console.print(f"note: {note}", highlight=False)
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        console.print("warning:", style="yellow", end=" ")
+        console.print(warning, highlight=False)
     warned = f" ({len(report.warnings)} warning{'s' if len(report.warnings) > 1 else ''})" if report.warnings else ""
     console.print(f"ok: training would run{warned}", highlight=False)
 
 
 def _calendar_columns(prepared) -> list[str]:
     return prepared.columns[len(prepared.columns) - prepared.windows.n_calendar :] if prepared.windows.n_calendar else []
+
+
+def show_model(console: Console, trained, facts: dict) -> None:
+    """inspect: the resolved config, the data it expects, its parameters, its best epoch."""
+    from rnncli.config import from_dict, to_yaml
+
+    console.print(f"checkpoint: {facts['checkpoint']}", highlight=False, soft_wrap=True)
+    console.print(to_yaml(from_dict(trained.payload["config"])).rstrip(), highlight=False)
+    sch, win = facts["schema"], facts["window"]
+    ids = f"; {len(sch['ids'])} series by '{sch['id_column']}'" if sch.get("id_column") else ""
+    console.print(f"\ndata: targets {', '.join(sch['targets'])}; features {', '.join(sch['features']) or 'none'}; calendar "
+                  f"{', '.join(win.get('calendar', [])) or 'none'}; frequency {sch['frequency']}; trained on "
+                  f"{sch['first_timestamp']} to {sch['last_timestamp']} ({sch['rows']} rows){ids}", highlight=False)
+    console.print(f"window: lookback {win['lookback']}, horizon {win['horizon']}, {win['mode']}", highlight=False)
+    console.print(parameters(trained.model.args, facts["parameters"]))
+    best = facts["best"]
+    if best:
+        console.print(f"best epoch {best['epoch']} of {facts['epochs']}: val_loss {best['val_loss']:.5f}, val_mae {best['val_mae']:.4f}",
+                      highlight=False)
+
+
+def parameters(args, params: list[tuple[str, tuple[int, ...], int]]) -> Table:
+    gates = {"rnn": "", "gru": "3·", "lstm": "4·"}[args.cell]
+    head_in = "hidden + future" if args.future_size else "hidden"
+    meaning = {"weight_ih": f"({gates}hidden, inputs)", "weight_hh": f"({gates}hidden, hidden)", "bias_ih": f"({gates}hidden)",
+               "bias_hh": f"({gates}hidden)", "head.weight": f"(horizon·targets, {head_in})", "head.bias": "(horizon·targets)"}
+    table = Table(title=f"parameters of the {args.cell} forecaster", title_justify="left")
+    for name, justify in (("name", "left"), ("shape", "right"), ("as", "left"), ("count", "right")):
+        table.add_column(name, justify=justify)
+    for name, shape, count in params:
+        key = next((k for k in meaning if k in name), "")
+        table.add_row(name, str(tuple(shape)), meaning.get(key, ""), f"{count:,}")
+    table.add_row("total", "", "", f"{sum(c for _, _, c in params):,}", style="bold")
+    return table
+
+
+def show_trace(console: Console, trace) -> None:
+    table = Table(title=f"{trace.cell} recurrence over {trace.window}", title_justify="left")
+    for name in ("layer", "step", "hidden state shape", "norm"):
+        table.add_column(name, justify="right")
+    for step in trace.steps:
+        table.add_row(str(step.layer), str(step.t + 1), str(step.shape), f"{step.norm:.4f}")
+    console.print(table)
+    console.print(f"largest difference from nn.{trace.cell.upper() if trace.cell != 'lstm' else 'LSTM'}'s own output: "
+                  f"{trace.max_difference:.2e}", highlight=False)
+
+
+def runs(rows: list[dict], folder) -> Table:
+    table = Table(title=f"{len(rows)} runs under {folder}", title_justify="left",
+                  caption="vs_persistence: test MAE / persistence's test MAE (below 1 beats it)", caption_justify="left")
+    names = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "status")
+    for name in names:
+        table.add_column(name, justify="right" if name in ("hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence") else "left")
+    for r in rows:
+        table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in names))
+    return table
+
+
+def sweep(result) -> Table:
+    table = Table(title=f"sweep of {len(result.rows)} runs, best validation loss first", title_justify="left")
+    columns = ["rank", *result.keys, "best_val_loss", "test_mae", "epochs", "status"]
+    for name in columns:
+        table.add_column(name, justify="right" if name in ("rank", "best_val_loss", "test_mae", "epochs") else "left")
+    for r in result.rows:
+        table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in columns))
+    return table
