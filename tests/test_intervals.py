@@ -9,7 +9,7 @@ import pytest
 import torch
 import yaml
 
-from helpers import write_config, write_csv
+from helpers import write_config
 from rnncli import checkpoint, config, forecast, intervals
 from rnncli.train import fit
 
