@@ -29,8 +29,11 @@ def _pyplot():
 
 
 def _save(fig, path: str | Path) -> None:
+    panels = len(fig.axes)
+    # fixed margins: a "tight" bounding box would draw the figure twice, doubling the time to save
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.12 / panels, top=1 - 0.1 / panels, hspace=0.5)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=110)
     _pyplot().close(fig)
     atomic_write(path, lambda fh: fh.write(buf.getvalue()))
 
