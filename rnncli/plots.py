@@ -29,9 +29,10 @@ def _pyplot():
 
 
 def _save(fig, path: str | Path) -> None:
-    panels = len(fig.axes)
-    # fixed margins: a "tight" bounding box would draw the figure twice, doubling the time to save
-    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.12 / panels, top=1 - 0.1 / panels, hspace=0.5)
+    width, height = fig.get_size_inches()
+    # margins in inches (room for labels and the date axis): a "tight" bounding box would draw the
+    # figure twice, doubling the time to save
+    fig.subplots_adjust(left=0.8 / width, right=1 - 0.2 / width, bottom=0.75 / height, top=1 - 0.4 / height, hspace=0.55)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     _pyplot().close(fig)
