@@ -52,44 +52,67 @@ def train_epoch(
     stop: Callable[[], bool] | None = None,
     on_batch: Callable[[int, torch.Tensor], None] | None = None,
     check_every: int = 1,
+    rank: int = 0,
+    world: int = 1,
 ) -> bool:
     """Train on the windows in `order`, from batch `sums.batches` on, adding to `sums`.
 
     Returns True when the epoch is complete, False when `stop()` asked to stop after a batch.
-    Raises NonFinite for a NaN or infinite loss or gradient norm; the check runs every
-    `check_every` batches (before that batch's step), so a GPU need not wait for it at each step.
+    Raises NonFinite when the gradient norm is NaN or infinite (a non-finite loss always makes it
+    so); the check runs every `check_every` batches, before that batch's step, so a GPU need not
+    wait for it at each step. With `world` > 1 processes each global batch of `world *
+    batch_size` windows is shared out, and each process's loss is weighted so that the averaged
+    gradients equal those of the whole global batch.
     """
     model.train()
     n = len(index)
     params = [p for p in model.parameters() if p.requires_grad]
-    first_bad = torch.full((), -1, dtype=torch.long, device=order.device)
-    for lo in range(sums.batches * batch_size, n, batch_size):
+    starts_all = index.starts(order)  # the epoch's window starts, in order: batches are slices of it
+    step = batch_size * world
+    first_bad = None if check_every == 1 else torch.full((), -1, dtype=torch.long, device=order.device)
+    for lo in range(sums.batches * step, n, step):
         batch = sums.batches + 1
-        starts = index.starts(order[lo : lo + batch_size])
+        if world == 1:
+            starts, weight, count = starts_all[lo : lo + batch_size], None, min(batch_size, n - lo)
+        else:
+            starts, weight, count = _share(starts_all, lo, min(step, n - lo), rank, world)
         x, y, future = windows.batch(starts)
         loss = F.mse_loss(model(x, future), y)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss if weight is None else loss * weight).backward()
         norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
-        finite = torch.isfinite(loss) & torch.isfinite(norm)
-        first_bad = torch.where((first_bad < 0) & ~finite, batch, first_bad)
-        if batch % check_every == 0 and first_bad.item() >= 0:
-            raise NonFinite(int(first_bad.item()))
+        if first_bad is None:
+            if not torch.isfinite(norm):
+                raise NonFinite(batch)
+        else:
+            first_bad = torch.where((first_bad < 0) & ~torch.isfinite(norm), batch, first_bad)
+            if batch % check_every == 0 and first_bad.item() >= 0:
+                raise NonFinite(int(first_bad.item()))
         if clip_grad_norm is not None:
             torch.nn.utils.clip_grads_with_norm_(params, clip_grad_norm, norm)
         if clip_grad_value is not None:
             torch.nn.utils.clip_grad_value_(params, clip_grad_value)
         optimizer.step()
-        sums.loss_sum += loss.detach() * len(starts)
-        sums.norm_sum += norm.detach()
+        sums.loss_sum.add_(loss.detach(), alpha=count)
+        sums.norm_sum.add_(norm.detach())
         sums.batches = batch
         if on_batch is not None:
             on_batch(batch, loss)
-        if stop is not None and stop() and lo + batch_size < n:
+        if stop is not None and lo + step < n and stop():
             return False
-    if first_bad.item() >= 0:
+    if first_bad is not None and first_bad.item() >= 0:
         raise NonFinite(int(first_bad.item()))
     return True
+
+
+def _share(starts_all: torch.Tensor, lo: int, size: int, rank: int, world: int) -> tuple[torch.Tensor, float, int]:
+    """This process's part of the global batch starts_all[lo : lo + size], the weight of its loss,
+    and its window count. Parts differ by one window at most; a process left without any trains on
+    one window with weight 0, so that every process takes the same steps."""
+    a, b = rank * size // world, (rank + 1) * size // world
+    if b == a:
+        return starts_all[lo : lo + 1], 0.0, 0
+    return starts_all[lo + a : lo + b], (b - a) * world / size, b - a
 
 
 def validate(

@@ -1,0 +1,103 @@
+"""Helpers shared by the benchmarks: timing, synthetic data, results, tables."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = HERE / ".cache"  # generated data: ignored by git
+RESULTS = HERE / "results.json"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def synthetic_series(rows: int, seed: int = 0):
+    """A float32 (rows, 1) tensor: a daily-like cycle, a slow trend and noise."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(rows, dtype=torch.float64)
+    y = torch.sin(2 * math.pi * t / 24) + 0.3 * torch.sin(2 * math.pi * t / (24 * 7)) + 0.1 * torch.randn(rows, generator=g, dtype=torch.float64)
+    return y.float()[:, None]
+
+
+def synthetic_csv(rows: int) -> Path:
+    """A CSV of `rows` hourly readings (time,value), made once and kept in bench/.cache."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"series-{rows}.csv"
+    if path.is_file():
+        return path
+    import numpy as np
+    import pandas as pd
+
+    values = synthetic_series(rows).numpy()[:, 0]
+    times = pd.date_range("2000-01-01", periods=rows, freq="h")
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w") as fh:
+        fh.write("time,value\n")
+        chunk = 1_000_000
+        for lo in range(0, rows, chunk):
+            block = pd.DataFrame({"time": times[lo:lo + chunk].strftime("%Y-%m-%d %H:%M:%S"), "value": np.round(values[lo:lo + chunk], 5)})
+            block.to_csv(fh, header=False, index=False)
+    tmp.replace(path)
+    return path
+
+
+def synthetic_config(csv: Path, name: str, **sections) -> Path:
+    """A config over a synthetic CSV, written beside it."""
+    import yaml
+
+    cfg = {"name": name, "data": {"path": str(csv), "time_column": "time", "target": "value"},
+           "window": {"lookback": 168}, "model": {"hidden_size": 32}, "train": {"epochs": 1, "batch_size": 1024, "device": "cpu"},
+           "output": {"dir": str(CACHE / "runs")}}
+    for section, values in sections.items():
+        cfg.setdefault(section, {}).update(values)
+    path = CACHE / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def run_timed(cmd: list[str], env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    return time.perf_counter() - start, done
+
+
+def rnncli(*args: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "rnncli"), *args]
+
+
+def save(section: str, value) -> None:
+    """Merge one benchmark's figures into bench/results.json."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    results[section] = value
+    results["measured"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+
+
+def table(title: str, header: list[str], rows: list[list]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    for name in header:
+        t.add_column(name, justify="right")
+    for row in rows:
+        t.add_row(*(_cell(v) for v in row))
+    Console(markup=False, width=max(100, Console().width)).print(t)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
+    return str(value)
