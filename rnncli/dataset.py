@@ -85,12 +85,30 @@ def prepare(schema: data.Schema, spec: WindowSpec, scaler: Scaler | str, per_ser
     if isinstance(fitted, str):
         fitted = Scaler.fit(fitted, [s.values[:p[0]] for s, p in zip(series, parts)], [s.id for s in series], per_series)
     scaler = fitted.align([s.id for s in series])
-    blocks = []
-    for k, s in enumerate(series):
-        blocks.append(np.concatenate([scaler.transform(s.values, k), calendar.encode(s.times, spec.calendar)], axis=1))
-        s.values = None  # the scaled copy is the one kept: long series must not sit in memory twice
-    values = torch.from_numpy(np.concatenate(blocks) if len(blocks) > 1 else blocks[0])
+    values = torch.from_numpy(_scaled_rows(series, scaler, spec.calendar))
     offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in series])]).tolist()
     windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, 2 * len(spec.calendar))
     return Prepared(windows, Layout(offsets, parts), scaler, fitted, spec, series, [*schema.columns, *calendar.columns(spec.calendar)],
                     len(schema.targets), series[0].frequency, [note for s in series for note in s.notes])
+
+
+def _scaled_rows(series: list[data.Series], scaler: Scaler, names: tuple[str, ...], rows: int = 1 << 20) -> np.ndarray:
+    """All series, scaled in place, one after another, each followed by its calendar columns.
+
+    One series without calendar features is used as it is: a long series is never copied.
+    """
+    if len(series) == 1 and not names:
+        out = scaler.transform_(series[0].values, 0)
+        series[0].values = None
+        return out
+    columns = series[0].values.shape[1]
+    out = np.empty((sum(len(s.times) for s in series), columns + 2 * len(names)), dtype=np.float32)
+    start = 0
+    for k, s in enumerate(series):
+        block = out[start : start + len(s.times)]
+        block[:, :columns] = scaler.transform_(s.values, k)
+        s.values = None  # the copy in `out` is the one kept
+        for lo in range(0, len(s.times), rows):
+            block[lo : lo + rows, columns:] = calendar.encode(s.times[lo : lo + rows], names)
+        start += len(s.times)
+    return out

@@ -1,12 +1,16 @@
 """Read a CSV's columns and parse them: timestamps, and numbers checked cell by cell.
 
 The delimiter is detected from the header (comma, semicolon, tab or |), a UTF-8 BOM is accepted,
-and every problem is reported with the column and the line of the file it concerns.
+and every problem is reported with the column and the line of the file it concerns. Rows come in
+chunks, so a file of millions of rows is never held as text.
 """
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +23,23 @@ DELIMITERS = (",", ";", "\t", "|")
 NA_STRINGS = ["", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "<NA>", "NaT"]
 
 
-def read(path: str | Path, time_column: str, columns: list[str], id_column: str | None = None) -> pd.DataFrame:
-    """The CSV's time, id and value columns (time and id as text), after checking they exist."""
+CHUNK_ROWS = 500_000  # rows parsed at a time: a file's text never sits in memory whole
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows of the file, parsed and checked."""
+
+    times: pd.DatetimeIndex
+    values: np.ndarray  # (rows, columns) float32, finite or NaN
+    ids: np.ndarray | None  # the id of each row, as text
+    lines: np.ndarray  # each row's line in the file (the header is line 1)
+
+
+def read(path: str | Path, time_column: str, columns: list[str], id_column: str | None = None,
+         chunk_rows: int | None = None) -> Iterator[Chunk]:
+    """The CSV's rows, `chunk_rows` (CHUNK_ROWS) at a time, after checking that the columns exist."""
     path = Path(path)
     if not path.is_file():
         raise RnnCliError(f"data file '{path}' not found (data.path is read from the current folder, then from the config's folder); check the path or pass --data")
@@ -34,18 +53,38 @@ def read(path: str | Path, time_column: str, columns: list[str], id_column: str 
             f"column '{missing[0][:80]}' is not in {path}" + (f" (did you mean '{guess}'?)" if guess else "")
             + f"; its columns are: {shown}"
         )
+    text = {time_column: str, **({id_column: str} if id_column else {})}
+    # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
+    na = {c: NA_STRINGS for c in [time_column, *columns]} | ({id_column: [""]} if id_column else {})
+    first_line, empty = 2, True
     try:
-        text = {time_column: str, **({id_column: str} if id_column else {})}
-        # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
-        na = {c: NA_STRINGS for c in [time_column, *columns]} | ({id_column: [""]} if id_column else {})
-        frame = pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", usecols=wanted, dtype=text, skipinitialspace=True,
-                            keep_default_na=False, na_values=na)
+        for frame in pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", usecols=wanted, dtype=text, skipinitialspace=True,
+                                 keep_default_na=False, na_values=na, chunksize=chunk_rows or CHUNK_ROWS):
+            if frame.empty:
+                continue
+            lines = np.arange(first_line, first_line + len(frame))
+            first_line += len(frame)
+            empty = False
+            yield _parse(frame, time_column, columns, id_column, lines)
     except (pd.errors.ParserError, ValueError) as exc:
         detail = str(exc).strip().splitlines()[-1]
         raise RnnCliError(f"cannot parse {path} as CSV with delimiter {delimiter!r}: {detail}") from exc
-    if frame.empty:
+    if empty:
         raise RnnCliError(f"{path} has a header but no data rows")
-    return frame
+
+
+def _parse(frame: pd.DataFrame, time_column: str, columns: list[str], id_column: str | None, lines: np.ndarray) -> Chunk:
+    times = parse_times(frame[time_column], time_column, lines)
+    values = np.empty((len(frame), len(columns)), dtype=np.float32)
+    for j, c in enumerate(columns):
+        values[:, j] = numeric(frame[c], c, lines)
+    ids = None
+    if id_column:
+        ids = frame[id_column].str.strip().to_numpy(dtype=object)
+        empty = np.flatnonzero(pd.isna(ids) | (ids == ""))
+        if empty.size:
+            raise RnnCliError(f"id column '{id_column}' is empty at line {lines[empty[0]]} ({empty.size} such rows); give every row its series id")
+    return Chunk(times, values, ids, lines)
 
 
 def _sniff(path: Path) -> tuple[list[str], str]:
@@ -62,13 +101,21 @@ def _sniff(path: Path) -> tuple[list[str], str]:
     return header, delimiter
 
 
-def parse_times(raw: pd.Series, name: str) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    """Parse the time column; return it with each row's line number in the file.
+def parse_times(raw: pd.Series, name: str, lines: np.ndarray) -> pd.DatetimeIndex:
+    """Parse the time column, naming the line of the first value that is not a time.
 
-    The fast path infers one format from the first value; rows it cannot read (a column mixing
-    `2021-01-01` and `2021-01-01 06:00`, say) are parsed again one by one.
+    ISO timestamps without a zone (2021-01-01, 2021-01-01 06:00:00) are read by numpy, several
+    times faster; anything else by pandas, which infers one format from the first value and
+    parses the rows it cannot read (a column mixing dates and date-times, say) one by one.
     """
-    lines = np.arange(2, len(raw) + 2)  # line 1 is the header
+    first = raw.iloc[0] if len(raw) else None
+    if isinstance(first, str) and ISO.match(first.strip()):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # numpy would quietly convert a "+01:00" to UTC: leave zones to pandas
+                return pd.DatetimeIndex(raw.to_numpy(dtype=object).astype("datetime64[us]"))
+        except (ValueError, TypeError, Warning):
+            pass  # a bad, empty or zoned value somewhere: pandas finds and names it
     parsed = _to_datetime(raw)
     retry = parsed.isna() & raw.notna()
     if retry.any():
@@ -86,7 +133,7 @@ def parse_times(raw: pd.Series, name: str) -> tuple[pd.DatetimeIndex, np.ndarray
         value = raw.iloc[i]
         what = "is empty" if pd.isna(value) or not str(value).strip() else f"holds {value!r}, which is not a date/time"
         raise RnnCliError(f"time column '{name}' {what} at line {lines[i]} ({bad.size} such rows); fix or remove those rows")
-    return pd.DatetimeIndex(parsed), lines
+    return pd.DatetimeIndex(parsed)
 
 
 def _to_datetime(values: pd.Series, **kw) -> pd.Series:

@@ -15,6 +15,61 @@ import pandas as pd
 from rnncli.errors import RnnCliError
 
 
+class TimeAxis:
+    """The timestamps of a regular series, start + i * step for i < length, without storing them.
+
+    Indexing gives a Timestamp, a slice or an array of positions gives a DatetimeIndex of just
+    those times, so a series of 10 M steps costs nothing until a part of it is asked for.
+    """
+
+    def __init__(self, start: pd.Timestamp, freq: str, length: int):
+        self.start, self.freq, self.length = pd.Timestamp(start), freq, int(length)
+        self.step = fixed_step(freq, self.start.tz)
+
+    @classmethod
+    def of(cls, times: pd.DatetimeIndex, freq: str) -> TimeAxis:
+        return cls(times[0], freq, len(times))
+
+    def __len__(self) -> int:
+        return self.length
+
+    @property
+    def tz(self):
+        return self.start.tz
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, np.integer)):
+            i = int(key) + self.length if key < 0 else int(key)
+            if not 0 <= i < self.length:
+                raise IndexError(f"position {key} of a time axis of {self.length}")
+            return self._at(np.array([i]))[0]
+        if isinstance(key, slice):
+            return self._at(np.arange(*key.indices(self.length)))
+        return self._at(np.asarray(key))
+
+    def index(self) -> pd.DatetimeIndex:
+        """Every timestamp, as one DatetimeIndex."""
+        return self._at(np.arange(self.length))
+
+    def _at(self, positions: np.ndarray) -> pd.DatetimeIndex:
+        if self.step is not None:
+            return pd.DatetimeIndex(self.start + pd.to_timedelta(positions.astype(np.int64) * self.step.value, unit="ns"))
+        stop = int(positions.max()) + 1 if len(positions) else 0
+        return pd.date_range(self.start, periods=stop, freq=self.freq)[positions]
+
+
+def fixed_step(freq: str, tz=None) -> pd.Timedelta | None:
+    """The frequency as a fixed time step, or None where steps vary (months; days in a local zone)."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(offset, pd.offsets.Tick):
+        return pd.Timedelta(offset)
+    name = offset.rule_code.split("-")[0]
+    local = tz is not None and str(tz) not in ("UTC", "UTC+00:00")
+    if name in ("D", "W") and not local:
+        return pd.Timedelta(days=offset.n * (7 if name == "W" else 1))
+    return None
+
+
 def sort(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, label: str):
     if times.is_monotonic_increasing:
         return times, values, lines, []
@@ -134,7 +189,7 @@ def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq
         i = int(np.flatnonzero(pos < 0)[0])
         raise RnnCliError(f"{label}: timestamp {times[i]} (line {lines[i]}) is not on the regular '{freq}' grid that starts at {times[0]}; "
                           "set data.frequency to the data's real step")
-    full = np.full((len(grid), values.shape[1]), np.nan)
+    full = np.full((len(grid), values.shape[1]), np.nan, dtype=np.float32)
     full[pos] = values
     return grid, full, len(grid) - len(times)
 

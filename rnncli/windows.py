@@ -68,7 +68,7 @@ class Scaler:
         """Fit on the training rows of each series ((rows, columns) arrays), or of all together."""
         if not per_series:
             train_parts, ids = [np.concatenate(train_parts)], [None]
-        locs, scales = zip(*(_fit_one(kind, part.astype(np.float64)) for part in train_parts))
+        locs, scales = zip(*(_fit_one(kind, part) for part in train_parts))
         return cls(kind, torch.tensor(np.stack(locs), dtype=torch.float32), torch.tensor(np.stack(scales), dtype=torch.float32),
                    list(ids) if ids is not None else [None])
 
@@ -88,6 +88,12 @@ class Scaler:
     def transform(self, values: np.ndarray, row: int = 0) -> np.ndarray:
         return ((values - self.loc[row].numpy()) / self.scale[row].numpy()).astype(np.float32)
 
+    def transform_(self, values: np.ndarray, row: int = 0) -> np.ndarray:
+        """Scale float32 `values` in place (a long series is not copied) and return them."""
+        values -= self.loc[row].numpy()
+        values /= self.scale[row].numpy()
+        return values
+
     def state(self) -> dict:
         return {"kind": self.kind, "loc": self.loc.clone(), "scale": self.scale.clone(), "ids": list(self.ids)}
 
@@ -98,12 +104,19 @@ class Scaler:
 
 def _fit_one(kind: str, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if kind == "standard":
-        loc, scale = part.mean(axis=0), part.std(axis=0)
+        loc, scale = _mean_std(part)
     elif kind == "minmax":
         loc, scale = part.min(axis=0), part.max(axis=0) - part.min(axis=0)
     else:
         loc, scale = np.zeros(part.shape[1]), np.ones(part.shape[1])
     return loc, np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)  # a constant column stays as is
+
+
+def _mean_std(part: np.ndarray, rows: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations in float64, a block of rows at a time (no full copy)."""
+    mean = part.mean(axis=0, dtype=np.float64)
+    square = sum(((part[lo : lo + rows].astype(np.float64) - mean) ** 2).sum(axis=0) for lo in range(0, len(part), rows))
+    return mean, np.sqrt(square / max(len(part), 1))
 
 
 class Index:

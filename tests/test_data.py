@@ -21,7 +21,7 @@ def write(tmp_path, text: str, name: str = "d.csv", encoding: str = "utf-8"):
 def test_reads_sorts_and_keeps_values_exactly(tmp_path):
     path = write(tmp_path, "t,y,x\n2021-01-03,3.5,30\n2021-01-01,1.5,10\n2021-01-02,2.5,20\n")
     s = data.load(schema(path, features=("x",)))[0]
-    assert list(s.times.strftime("%Y-%m-%d")) == ["2021-01-01", "2021-01-02", "2021-01-03"]
+    assert list(s.times.index().strftime("%Y-%m-%d")) == ["2021-01-01", "2021-01-02", "2021-01-03"]
     np.testing.assert_array_equal(s.values, np.array([[1.5, 10], [2.5, 20], [3.5, 30]], dtype=np.float32))
     assert s.columns == ["y", "x"] and s.frequency == "D"
     assert any("sorted" in n for n in s.notes)

@@ -45,7 +45,7 @@ def test_each_id_is_its_own_sorted_series(tmp_path):
     series = data.load(schema(long_csv(tmp_path / "l.csv")))
     assert [s.id for s in series] == ["a", "b"]
     assert [len(s.times) for s in series] == [90, 120]
-    assert str(series[0].times[0].date()) == "2021-02-15" and series[0].times.is_monotonic_increasing
+    assert str(series[0].times[0].date()) == "2021-02-15" and series[0].times.index().is_monotonic_increasing
     assert abs(series[0].values.mean() - 100) < 1 and abs(series[1].values.mean() - 10) < 1
 
 

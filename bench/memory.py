@@ -1,0 +1,75 @@
+"""Peak memory (RSS) of training one epoch and of evaluating, on synthetic series of 1 M and 10 M
+hourly rows read from CSV, with lookback 168.
+
+    python bench/memory.py [--rows 1000000 10000000]
+
+The reference is what no run can avoid: the interpreter with torch imported, plus the series
+itself as float32. Materialising the windows instead would cost rows x 169 x 4 bytes (6.8 GB for
+10 M rows); the target is within 1.5x of the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from common import CACHE, rnncli, save, synthetic_config, synthetic_csv, table
+
+REFERENCE = "import sys, torch; x = torch.ones({rows}, 1)"  # interpreter + torch + the series (touched)
+
+
+def peak_mb(cmd: list[str]) -> float:
+    """Peak RSS of one command, in MB, measured by a fresh wrapper process whose only child it is
+    (RUSAGE_CHILDREN keeps the largest peak of any child a process ever had)."""
+    wrapper = ("import resource, subprocess, sys\n"
+               "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+               "sys.stderr.write(done.stderr[-2000:])\n"
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+               "sys.exit(done.returncode)")
+    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
+    return int(done.stdout.strip().splitlines()[-1]) / 1024  # Linux reports kB
+
+
+def epoch_seconds(run) -> float:
+    import csv
+
+    with open(run / "metrics.csv") as fh:
+        return float(next(csv.DictReader(fh))["seconds"])
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 10_000_000])
+    args = parser.parse_args(argv)
+    results = []
+    for rows in sorted(args.rows):
+        csv = synthetic_csv(rows)
+        cfg = synthetic_config(csv, f"memory-{rows}", model={"hidden_size": 8}, train={"batch_size": 4096},
+                               data={"val_fraction": 0.05, "test_fraction": 0.05})
+        reference = peak_mb([sys.executable, "-c", REFERENCE.format(rows=rows)])
+        train = peak_mb(rnncli("train", str(cfg), "-q"))
+        run = sorted((CACHE / "runs" / f"memory-{rows}").glob("*/checkpoints"))[-1].parent
+        evaluate = peak_mb(rnncli("evaluate", str(run)))
+        results.append({"rows": rows, "epoch_s": epoch_seconds(run), "reference_mb": reference, "series_mb": rows * 4 / 2**20, "train_mb": train,
+                        "evaluate_mb": evaluate, "train_vs_reference": train / reference, "evaluate_vs_reference": evaluate / reference,
+                        "windows_materialised_mb": rows * 169 * 4 / 2**20})
+    table("peak RSS (MB), lookback 168", ["rows", "interpreter + torch + series", "train 1 epoch", "ratio", "evaluate", "ratio",
+                                          "windows if materialised"],
+          [[r["rows"], r["reference_mb"], r["train_mb"], r["train_vs_reference"], r["evaluate_mb"], r["evaluate_vs_reference"],
+            r["windows_materialised_mb"]] for r in results])
+    save("memory", results)
+    if len(results) > 1:  # the same runs show how an epoch's time grows with the rows
+        small, large = results[0], results[-1]
+        scaling = {"rows": [small["rows"], large["rows"]], "epoch_s": [small["epoch_s"], large["epoch_s"]],
+                   "ratio": large["epoch_s"] / small["epoch_s"], "rows_ratio": large["rows"] / small["rows"]}
+        table("scaling: one epoch of rnncli train (s)", ["rows", "epoch s", "ratio", "rows ratio"],
+              [[small["rows"], small["epoch_s"], "", ""], [large["rows"], large["epoch_s"], scaling["ratio"], scaling["rows_ratio"]]])
+        save("scaling", scaling)
+    return results
+
+
+if __name__ == "__main__":
+    main()
