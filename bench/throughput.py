@@ -4,8 +4,9 @@ this hardware) and a per-sample Dataset / DataLoader loop, on the same series an
     python bench/throughput.py                      # the CPU grid: lookback 30/168, hidden 64/256, batch 64/1024
     python bench/throughput.py --device cuda --grid 168:256:4096
 
-Each figure is the median of 3 epochs, the three loops taking turns so that a noisy machine slows
-them alike. An epoch is sized to take about `--seconds` with the minimal loop.
+The three loops take turns for 7 rounds of one epoch each, so that a noisy machine slows them
+alike; throughput is the median epoch, and each ratio the median of the rounds' own ratios. An
+epoch is sized to take about `--seconds` with the minimal loop.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def dataloader_epoch(model, opt, loader, device) -> None:
         opt.step()
 
 
-def measure(lookback: int, hidden: int, batch: int, device: torch.device, seconds: float, epochs: int = 3) -> dict:
+def measure(lookback: int, hidden: int, batch: int, device: torch.device, seconds: float, rounds: int = 7) -> dict:
     torch.manual_seed(0)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     # size the epoch: time a few minimal batches first
@@ -113,29 +114,31 @@ def measure(lookback: int, hidden: int, batch: int, device: torch.device, second
     names = list(times)
     for name in names:  # a first, untimed pass of each: allocations, kernels, caches
         run(name)
-    for epoch in range(epochs):
-        for name in names[epoch % 3 :] + names[: epoch % 3]:
+    for r in range(rounds):  # the loops take turns, round after round: a noisy machine slows them alike
+        for name in names[r % 3 :] + names[: r % 3]:
             sync()
             start = time.perf_counter()
             run(name)
             sync()
             times[name].append(time.perf_counter() - start)
     rates = {name: n / median(t) for name, t in times.items()}
-    return {"lookback": lookback, "hidden": hidden, "batch": batch, "windows": n, "device": str(device),
+    # the ratio of each round's pair, then the median: steadier than a ratio of two medians
+    paired = {name: median([a / b for a, b in zip(times["minimal"], times[name])]) for name in ("rnncli", "dataloader")}
+    return {"lookback": lookback, "hidden": hidden, "batch": batch, "windows": n, "rounds": rounds, "device": str(device),
             **{f"{k}_windows_per_s": v for k, v in rates.items()},
-            "rnncli_vs_minimal": rates["rnncli"] / rates["minimal"], "dataloader_vs_minimal": rates["dataloader"] / rates["minimal"]}
+            "rnncli_vs_minimal": paired["rnncli"], "dataloader_vs_minimal": paired["dataloader"]}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--grid", nargs="*", help="lookback:hidden:batch triples (default: the full CPU grid)")
-    parser.add_argument("--seconds", type=float, default=1.5, help="target length of one epoch of the minimal loop")
+    parser.add_argument("--seconds", type=float, default=0.8, help="target length of one epoch of the minimal loop")
     args = parser.parse_args(argv)
     device = torch.device(args.device)
     grid = [tuple(int(v) for v in g.split(":")) for g in args.grid] if args.grid else list(itertools.product((30, 168), (64, 256), (64, 1024)))
     results = [measure(lookback, hidden, batch, device, args.seconds) for lookback, hidden, batch in grid]
-    table(f"training throughput on {device} (windows/s, median of 3 epochs)",
+    table(f"training throughput on {device} (windows/s, median of 7 epochs; ratios: median of the rounds' ratios)",
           ["lookback", "hidden", "batch", "minimal loop", "rnncli", "rnncli / minimal", "DataLoader", "DataLoader / minimal"],
           [[r["lookback"], r["hidden"], r["batch"], r["minimal_windows_per_s"], r["rnncli_windows_per_s"], r["rnncli_vs_minimal"],
             r["dataloader_windows_per_s"], r["dataloader_vs_minimal"]] for r in results])

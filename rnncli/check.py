@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from rnncli import data, timegrid
@@ -82,22 +81,28 @@ def _short_parts(prepared: Prepared, summaries: list[SeriesSummary]) -> list[str
     return out
 
 
-def _columns(prepared: Prepared) -> list[str]:
-    """Constant columns in a training part, and target values beyond OUTLIER_SD standard deviations."""
+def _columns(prepared: Prepared, rows: int = 1 << 20) -> list[str]:
+    """Constant columns in a training part, and target values beyond OUTLIER_SD standard
+    deviations; computed a block of rows at a time, so a long series is never copied whole."""
     out = []
     n_columns = len(prepared.columns) - prepared.windows.n_calendar
+    values = prepared.windows.values
     for k, s in enumerate(prepared.series):
         lo, hi, n_train = prepared.layout.offsets[k], prepared.layout.offsets[k + 1], prepared.layout.parts[k][0]
-        real = prepared.windows.values[lo:hi, :n_columns].double() * prepared.scaler.scale[k].double() + prepared.scaler.loc[k].double()
         label = "" if s.id is None else f"series '{s.id}': "
-        train = real[:n_train]
-        for j in torch.nonzero(train.max(0).values == train.min(0).values).flatten().tolist():
+        train = values[lo : lo + n_train, :n_columns]
+        for j in torch.nonzero(train.amax(0) == train.amin(0)).flatten().tolist():
             out.append(f"{label}column '{prepared.columns[j]}' is constant in the training part; it tells the model nothing")
+        blocks = [(a, values[a : min(a + rows, hi), : prepared.n_targets].double()) for a in range(lo, hi, rows)]
+        total = sum(b.sum(0) for _, b in blocks)
+        mean = total / (hi - lo)
+        sd = torch.sqrt(sum(((b - mean) ** 2).sum(0) for _, b in blocks) / (hi - lo))
         for j in range(prepared.n_targets):
-            y = real[:, j].numpy()
-            sd = y.std()
-            far = np.flatnonzero(np.abs(y - y.mean()) > OUTLIER_SD * sd) if sd > 0 else np.array([], dtype=int)
-            if far.size:
-                out.append(f"{label}{timegrid.count(int(far.size), 'value')} of target '{prepared.columns[j]}' lie beyond "
-                           f"{OUTLIER_SD} standard deviations (the first {y[far[0]]:g} at {s.times[far[0]]}); check for data errors")
+            if sd[j] <= 0:
+                continue
+            far = [(a + int(i)) for a, b in blocks for i in torch.nonzero((b[:, j] - mean[j]).abs() > OUTLIER_SD * sd[j]).flatten()]
+            if far:
+                first = values[far[0], j].double() * prepared.scaler.scale[k, j].double() + prepared.scaler.loc[k, j].double()
+                out.append(f"{label}{timegrid.count(len(far), 'value')} of target '{prepared.columns[j]}' lie beyond "
+                           f"{OUTLIER_SD} standard deviations (the first {first.item():g} at {s.times[far[0] - lo]}); check for data errors")
     return out

@@ -67,7 +67,7 @@ def train_epoch(
     model.train()
     n = len(index)
     params = [p for p in model.parameters() if p.requires_grad]
-    starts_all = index.starts(order)  # the epoch's window starts, in order: batches are slices of it
+    starts_all = index.starts(order, in_place=True)  # the epoch's window starts, in order: batches are slices of it
     step = batch_size * world
     first_bad = None if check_every == 1 else torch.full((), -1, dtype=torch.long, device=order.device)
     for lo in range(sums.batches * step, n, step):

@@ -118,9 +118,8 @@ def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
     """(series, targets): each series' in-sample seasonal-naive MAE over its training rows."""
     nt, scales = prepared.n_targets, []
     for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
-        rows = prepared.windows.values[lo : lo + n_train, :nt].double().cpu()
-        real = rows * prepared.scaler.scale[k, :nt].double() + prepared.scaler.loc[k, :nt].double()
-        scales.append(in_sample_seasonal_mae(real, season))
+        scaled = in_sample_seasonal_mae(prepared.windows.values[lo : lo + n_train, :nt], season)  # differences: loc cancels
+        scales.append(scaled * prepared.scaler.scale[k, :nt].double())
     return torch.stack(scales)
 
 

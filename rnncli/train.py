@@ -69,6 +69,7 @@ def fit(cfg: Config, progress: Progress | None = None) -> FitResult:
         progress.note(f"warning: {warning}")
     progress.note(f"run folder {run}; {len(prepared.index('train'))} training and {len(prepared.index('val'))} validation windows; "
                   f"{cfg.model.cell} with {count_parameters(model):,} parameters on {device}")
+    del flight, prepared  # the session holds the data now, and lets it go before the end
     epochs.run(session, progress)
     return _finish(session, time.perf_counter() - started)
 
@@ -130,7 +131,6 @@ def _finish(s: Session, seconds: float) -> FitResult:
         s.model.load_state_dict(payload["model_state"])
         payload["conformal"] = intervals.calibrate(s.model, s.prepared, steps) or intervals.calibrate(s.model, s.prepared, s.cfg.window.horizon)
         checkpoint.save(path, payload)
-    plots.loss(s.state.history, s.run / "loss.png", f"{s.cfg.name}: loss per epoch")
     coverage = s.cfg.predict.coverage
     test = scoring.score(s.model, s.prepared, "test", s.season, (coverage, intervals.half_width(payload["conformal"], coverage)))
     state, cfg = s.state, s.cfg
@@ -143,6 +143,8 @@ def _finish(s: Session, seconds: float) -> FitResult:
                  "windows": {split: len(s.prepared.index(split)) for split in ("train", "val", "test")}},
         "versions": checkpoint.versions(),
     })
+    s.prepared = None  # a long series need not sit in memory while the plot is drawn
+    plots.loss(state.history, s.run / "loss.png", f"{cfg.name}: loss per epoch")
     return FitResult(s.run, state.best_epoch, state.epoch, state.stopped_early, state.best_loss, test, seconds, str(s.device))
 
 

@@ -134,10 +134,11 @@ class Index:
         moved.begins, moved.offsets = self.begins.to(device), self.offsets.to(device)
         return moved
 
-    def starts(self, positions: torch.Tensor) -> torch.Tensor:
-        """Window starts for positions 0 .. len-1 of this split."""
+    def starts(self, positions: torch.Tensor, in_place: bool = False) -> torch.Tensor:
+        """Window starts for positions 0 .. len-1 of this split (`in_place`: overwriting
+        `positions` where it can, so an epoch's order of millions costs no second copy)."""
         if len(self.begins) == 1:
-            return positions + self.begins[0]
+            return positions.add_(self.begins[0]) if in_place else positions + self.begins[0]
         r = torch.searchsorted(self.offsets[1:], positions, right=True)
         return self.begins[r] + positions - self.offsets[r]
 
