@@ -15,7 +15,7 @@ from torch import nn
 
 from rnncli.windows import Index, Windows
 
-EVAL_CHUNK = 4096
+EVAL_CHUNK = 2048
 
 
 @dataclass

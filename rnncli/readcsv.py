@@ -23,7 +23,7 @@ DELIMITERS = (",", ";", "\t", "|")
 NA_STRINGS = ["", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "<NA>", "NaT"]
 
 
-CHUNK_ROWS = 500_000  # rows parsed at a time: a file's text never sits in memory whole
+CHUNK_ROWS = 100_000  # rows parsed at a time: a file's text never sits in memory whole
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 
 

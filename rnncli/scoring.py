@@ -20,7 +20,7 @@ from rnncli.model import Forecaster
 
 BASELINES = ("persistence", "seasonal_naive", "linear_ar")
 NAMES = ("model", *BASELINES)
-CHUNK = 8192
+CHUNK = 2048  # windows scored at a time: activations of lookback x hidden per window
 
 
 def score(model: Forecaster, prepared: Prepared, split: str, season: int, interval: tuple[float, torch.Tensor] | None = None,
