@@ -41,6 +41,8 @@ def train(
                                                 "only train.epochs, train.patience, train.device may be overridden.", show_default=False)] = None,
     print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved config and exit.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain output: one line per epoch, no progress bar.")] = False,
+    nproc: Annotated[int, typer.Option("--nproc", help="Train in N processes on this machine with DistributedDataParallel "
+                                       "(starts torchrun); train.batch_size is per process.")] = 1,
     debug: Debug = False,
 ) -> None:
     """Train a forecaster; write a run folder with config, metrics, checkpoints and summary."""
@@ -61,12 +63,39 @@ def train(
         if print_config:
             typer.echo(configs.to_yaml(cfg), nl=False)
             return
-    from rnncli import render
+    if nproc < 1:
+        raise RnnCliError(f"--nproc must be at least 1, got {nproc}")
+    if nproc > 1 and "WORLD_SIZE" not in os.environ:
+        if resume is None:
+            from rnncli.check import preflight
+
+            preflight(cfg)  # bad data fails here in one clear line, not once per process
+        raise typer.Exit(_launch(nproc, args, resume, quiet, debug))
+    from rnncli import distributed, render
     from rnncli.train import fit, resume as resume_run
 
     progress = _progress(quiet)
-    result = resume_run(resume, args, progress) if resume is not None else fit(cfg, progress)
-    render.show_fit(_console(), result)
+    try:
+        result = resume_run(resume, args, progress) if resume is not None else fit(cfg, progress)
+    finally:
+        distributed.teardown()
+    if result is not None:  # None on the processes other than rank 0
+        render.show_fit(_console(), result)
+
+
+def _launch(nproc: int, args: list[str], resume: Path | None, quiet: bool, debug: bool) -> int:
+    """Run this same training in `nproc` processes under torchrun; its exit code."""
+    import subprocess
+
+    from rnncli import distributed
+
+    if resume is not None and not (resume / "checkpoints" / "last.pt").is_file():
+        raise RnnCliError(f"cannot resume '{resume}': it has no checkpoints/last.pt (give a run folder made by 'rnncli train')")
+    flags = (["--resume", str(resume)] if resume is not None else []) + (["--quiet"] if quiet else []) + (["--debug"] if debug else [])
+    try:
+        return subprocess.call(distributed.launch_command(nproc, [*args, *flags]), env=distributed.launch_environment(nproc))
+    except KeyboardInterrupt:
+        return 130
 
 
 @app.command()
@@ -281,12 +310,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = command.main(args=args, prog_name="rnncli", standalone_mode=False)
     except Interrupted as exc:
-        print(str(exc), file=sys.stderr)
+        if _rank() == 0:
+            print(str(exc), file=sys.stderr)
         sys.exit(exc.exit_code)
     except RnnCliError as exc:
         if debug:
             raise
-        _fail(str(exc), exc.exit_code)
+        _fail(str(exc) if _rank() == 0 else f"(process {_rank()}) {exc}", exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as exc:
@@ -297,6 +327,14 @@ def main(argv: list[str] | None = None) -> None:
             raise
         _fail(f"{exc.format_message()} (see 'rnncli {_subcommand(args)}--help')", 2)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _rank() -> int:
+    """This process's rank when torchrun started several, else 0."""
+    try:
+        return int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return 0
 
 
 def _subcommand(args: list[str]) -> str:

@@ -2,7 +2,8 @@
 
 `run(session, progress)` drives the epochs until the last one, early stopping, or a signal; every
 epoch ends by writing metrics.csv, best.pt (on improvement) and last.pt, each atomically. A first
-SIGINT / SIGTERM stops after the current batch and saves the part-epoch in last.pt.
+SIGINT / SIGTERM stops after the current batch and saves the part-epoch in last.pt. With several
+processes (torchrun) only rank 0 writes, and a signal stops every process at the end of the epoch.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rnncli import checkpoint, loop, runs
 from rnncli.check import schema_of
 from rnncli.config import Config
 from rnncli.dataset import Prepared
+from rnncli.distributed import SINGLE, Group
 from rnncli.errors import Interrupted, TrainingFailed
 from rnncli.interrupt import StopRequest
 from rnncli.model import Forecaster
@@ -41,16 +43,18 @@ class Session:
     generator: torch.Generator
     state: TrainState
     data_digest: str
+    trainer: torch.nn.Module  # what the training step calls: the model, or DistributedDataParallel over it
+    group: Group = SINGLE
 
 
 def run(s: Session, progress: Progress) -> None:
     """Run epochs until the last, early stopping, or a signal (Interrupted, after saving)."""
-    batches = math.ceil(len(s.prepared.index("train")) / s.cfg.train.batch_size)
+    batches = math.ceil(len(s.prepared.index("train")) / (s.cfg.train.batch_size * s.group.world))
     progress.start(s.cfg.train.epochs, batches, s.state.epoch)
     try:
         with StopRequest() as stop:
             while not finished(s):
-                if stop.requested or not _epoch(s, stop, progress):
+                if s.group.any(stop.requested, s.device) or not _epoch(s, stop, progress):
                     raise _interrupted(s, stop.signal_name)
     except (RuntimeError, MemoryError) as exc:
         raise_if_out_of_memory(exc, s.cfg, s.device)
@@ -82,8 +86,9 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     order = epoch_order(len(index), s.generator, s.device)
     t = s.cfg.train
     try:
-        done = loop.train_epoch(s.model, s.prepared.windows, index, s.optimizer, t.batch_size, order, sums, t.clip_grad_norm,
-                                t.clip_grad_value, stop, progress.batch, check_every=1 if s.device.type == "cpu" else 50)
+        done = loop.train_epoch(s.trainer, s.prepared.windows, index, s.optimizer, t.batch_size, order, sums, t.clip_grad_norm,
+                                t.clip_grad_value, None if s.group.several else stop, progress.batch,
+                                check_every=1 if s.device.type == "cpu" else 50, rank=s.group.rank, world=s.group.world)
     except loop.NonFinite as bad:
         raise _diverged(s, epoch, f"batch {bad.batch}") from None
     seconds = (partial.seconds if partial else 0.0) + time.perf_counter() - tick
@@ -91,7 +96,8 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
         state.partial = Partial(epoch, sums.batches, order_rng, sums.loss_sum, sums.norm_sum, seconds)
         _save(s, improved=False)
         return False
-    val_loss, val_mae = loop.validate(s.model, s.prepared.windows, s.prepared.index("val").to(s.device), s.prepared.unscale)
+    val_loss, val_mae = loop.validate(s.model, s.prepared.windows, s.prepared.index("val").to(s.device), s.prepared.unscale,
+                                      s.group.rank, s.group.world, s.group.sum)
     if not math.isfinite(val_loss):
         raise _diverged(s, epoch, "validation")
     lr = s.optimizer.param_groups[0]["lr"]
@@ -101,11 +107,12 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
         state.best_loss, state.best_epoch, state.bad_epochs = val_loss, epoch, 0
     else:
         state.bad_epochs += 1
-    row = {"epoch": epoch, "train_loss": (sums.loss_sum / len(index)).item(), "val_loss": val_loss, "val_mae": val_mae, "lr": lr,
+    row = {"epoch": epoch, "train_loss": (s.group.sum(sums.loss_sum) / len(index)).item(), "val_loss": val_loss, "val_mae": val_mae, "lr": lr,
            "grad_norm": (sums.norm_sum / sums.batches).item(), "seconds": round(time.perf_counter() - tick + seconds, 4)}
     state.history.append(row)
     state.epoch = epoch
-    runs.write_metrics(s.run, state.history)
+    if s.group.main:
+        runs.write_metrics(s.run, state.history)
     _save(s, improved)
     progress.epoch({**row, "best": improved})
     return True
@@ -118,7 +125,9 @@ def epoch_order(n: int, generator: torch.Generator, device: torch.device) -> tor
 
 
 def _save(s: Session, improved: bool) -> None:
-    """best.pt on improvement, then last.pt: a kill between the two is repaired by resuming."""
+    """best.pt on improvement, then last.pt: a kill between the two is repaired by resuming. Rank 0 alone writes."""
+    if not s.group.main:
+        return
     payload = _payload(s)
     if improved:
         checkpoint.save(runs.checkpoint_path(s.run, "best"), payload)

@@ -6,6 +6,7 @@ the device, so a step never waits for the GPU; the caller reads them once per ep
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -120,22 +121,31 @@ def validate(
     windows: Windows,
     index: Index,
     unscale: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    rank: int = 0,
+    world: int = 1,
+    reduce: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[float, float]:
-    """(mean loss on scaled values, as in training; MAE of the forecasts in real units)."""
+    """(mean loss on scaled values, as in training; MAE of the forecasts in real units).
+
+    With `world` > 1 each process scores its contiguous share of the windows and `reduce` sums
+    the totals over the processes, so every one returns the same figures.
+    """
     model.eval()
     device = windows.values.device
-    loss_sum = torch.zeros((), device=device, dtype=torch.float64)
-    abs_sum = torch.zeros((), device=device, dtype=torch.float64)
-    n_loss = n_abs = 0
+    totals = torch.zeros(4, device=device, dtype=torch.float64)  # loss sum, its count, absolute error sum, its count
+    first, last = rank * len(index) // world, (rank + 1) * len(index) // world
     with torch.inference_mode():
-        for lo in range(0, len(index), EVAL_CHUNK):
-            starts = index.starts(torch.arange(lo, min(lo + EVAL_CHUNK, len(index)), device=device))
+        for lo in range(first, last, EVAL_CHUNK):
+            starts = index.starts(torch.arange(lo, min(lo + EVAL_CHUNK, last), device=device))
             x, y, future = windows.batch(starts)
             out = model(x, future)
-            loss_sum += F.mse_loss(out, y, reduction="sum").double()
-            n_loss += y.numel()
+            totals[0] += F.mse_loss(out, y, reduction="sum").double()
+            totals[1] += y.numel()
             if windows.many_to_many:
                 out, y = out[:, -1], y[:, -1]
-            abs_sum += (unscale(out, starts) - unscale(y, starts)).abs().sum().double()
-            n_abs += y.numel()
-    return (loss_sum / n_loss).item(), (abs_sum / n_abs).item()
+            totals[2] += (unscale(out, starts) - unscale(y, starts)).abs().sum().double()
+            totals[3] += y.numel()
+    if reduce is not None:
+        totals = reduce(totals)
+    loss_sum, n_loss, abs_sum, n_abs = totals.tolist()
+    return (loss_sum / n_loss, abs_sum / n_abs) if n_loss else (math.nan, math.nan)

@@ -5,7 +5,8 @@ the training rows, window views), builds the model and optimizer, runs the epoch
 schedule, checkpoint, stop early), then scores the best checkpoint on the test split beside the
 baselines and writes `summary.json`. `resume(run)` rebuilds the same state from the run's
 `last.pt`, random states included, and carries on as if never stopped. The epochs themselves are
-run by `epochs.py`.
+run by `epochs.py`. Under torchrun every process runs `fit` with its `Group`; only rank 0 writes
+the run folder, scores and returns a result.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import torch
 
-from rnncli import checkpoint, config, device as devices, epochs, intervals, plots, runs, scoring, timegrid
+from rnncli import checkpoint, config, distributed, epochs, intervals, plots, runs, scoring, timegrid
 from rnncli.check import preflight, schema_of, spec_of
 from rnncli.config import Config, TrainConfig, to_yaml
 from rnncli.dataset import Prepared, prepare
+from rnncli.distributed import SINGLE, Group
 from rnncli.epochs import Session
 from rnncli.errors import RnnCliError
 from rnncli.files import write_text
@@ -46,12 +48,14 @@ class FitResult:
     device: str
 
 
-def fit(cfg: Config, progress: Progress | None = None) -> FitResult:
-    """Train per `cfg` in a new run folder; return where it was written and how it scored."""
+def fit(cfg: Config, progress: Progress | None = None, group: Group | None = None) -> FitResult | None:
+    """Train per `cfg` in a new run folder; return where it was written and how it scored
+    (None on the ranks other than 0 of several processes). `group` defaults to torchrun's, if any."""
     started = time.perf_counter()
-    progress = progress or Silent()
+    group = group or distributed.setup(cfg.train.device)
+    progress = progress if progress is not None and group.main else Silent()
     seed_everything(cfg.train.seed)
-    device = devices.resolve(cfg.train.device)
+    device = group.device(cfg.train.device)
     flight = preflight(cfg)  # the same checks as `rnncli check`
     prepared = flight.prepared
     try:
@@ -59,25 +63,47 @@ def fit(cfg: Config, progress: Progress | None = None) -> FitResult:
     except (RuntimeError, MemoryError) as exc:
         epochs.raise_if_out_of_memory(exc, cfg, device)
         raise
-    run = runs.create(cfg.output.dir, cfg.name)
+    run = _new_run(cfg, group)
     cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, path=str(Path(cfg.data.path).resolve())))
-    write_text(run / "config.yaml", to_yaml(cfg))
-    session = _session(cfg, run, device, prepared, model, TrainState())
+    if group.main:
+        write_text(run / "config.yaml", to_yaml(cfg))
+    session = _session(cfg, run, device, prepared, model, TrainState(), group)
     for note in prepared.notes:
         progress.note(note)
     for warning in flight.warnings:
         progress.note(f"warning: {warning}")
     progress.note(f"run folder {run}; {len(prepared.index('train'))} training and {len(prepared.index('val'))} validation windows; "
-                  f"{cfg.model.cell} with {count_parameters(model):,} parameters on {device}")
+                  f"{cfg.model.cell} with {count_parameters(model):,} parameters on {device}{_processes(cfg, group)}")
     del flight, prepared  # the session holds the data now, and lets it go before the end
     epochs.run(session, progress)
-    return _finish(session, time.perf_counter() - started)
+    return _finish(session, time.perf_counter() - started) if group.main else None
 
 
-def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progress: Progress | None = None) -> FitResult:
-    """Continue the run in folder `run` from its last.pt, appending to its metrics.csv."""
+def _new_run(cfg: Config, group: Group) -> Path:
+    """Rank 0 makes the run folder and tells the others where it is (or why it could not)."""
+    made: Path | str | None = None
+    if group.main:
+        try:
+            made = runs.create(cfg.output.dir, cfg.name)
+        except RnnCliError as exc:
+            made = str(exc)
+    made = group.from_main(made)
+    if isinstance(made, str):
+        raise RnnCliError(made)
+    return made
+
+
+def _processes(cfg: Config, group: Group) -> str:
+    if not group.several:
+        return ""
+    return f" in each of {group.world} processes (global batch {cfg.train.batch_size * group.world})"
+
+
+def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progress: Progress | None = None,
+           group: Group | None = None) -> FitResult | None:
+    """Continue the run in folder `run` from its last.pt, appending to its metrics.csv (None on the
+    ranks other than 0 of several processes; with several nodes the folder must be on shared storage)."""
     started = time.perf_counter()
-    progress = progress or Silent()
     run = Path(run)
     last = runs.checkpoint_path(run, "last")
     if not last.is_file():
@@ -88,11 +114,17 @@ def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progres
     if refused:
         raise RnnCliError(f"{refused[0]} cannot change when resuming: it changes the model, the data or the optimisation already done; "
                           f"only {', '.join(RESUMABLE)} can (start a new run to change it)")
-    runs.check_writable(run)
-    device = devices.resolve(cfg.train.device)
+    group = group or distributed.setup(cfg.train.device)
+    progress = progress if progress is not None and group.main else Silent()
+    if group.main:
+        runs.check_writable(run)
+    device = group.device(cfg.train.device)
     prepared = prepare(schema_of(cfg), spec_of(cfg), Scaler.from_state(payload["scaler"]))
     state = TrainState.from_dict(payload["train_state"])
-    session = _session(cfg, run, device, prepared, checkpoint.build_model(payload).to(device), state)
+    if state.partial is not None and group.several:
+        raise RnnCliError(f"run '{run}' stopped part-way through epoch {state.partial.epoch} in one process; resume it in one process "
+                          f"(rnncli train --resume {run}), which finishes that epoch, then go on with several")
+    session = _session(cfg, run, device, prepared, checkpoint.build_model(payload).to(device), state, group)
     if session.data_digest != payload["data_digest"]:
         raise RnnCliError(f"cannot resume '{run}': its data ({cfg.data.path}) changed since the run started; start a new run")
     if epochs.finished(session):
@@ -104,21 +136,23 @@ def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progres
     if not restore_rng(payload["rng"], session.generator):
         progress.note("resumed on another device: the batch order differs from the original run")
     session.state.stopped_early = False
-    runs.write_metrics(run, state.history)  # drops any row written after last.pt
-    write_text(run / "config.yaml", to_yaml(cfg))
+    if group.main:
+        runs.write_metrics(run, state.history)  # drops any row written after last.pt
+        write_text(run / "config.yaml", to_yaml(cfg))
     where = f", batch {state.partial.batches + 1}" if state.partial else ""
     progress.note(f"resuming {run} at epoch {state.epoch + 1} of {cfg.train.epochs}{where}")
     epochs.run(session, progress)
-    return _finish(session, time.perf_counter() - started)
+    return _finish(session, time.perf_counter() - started) if group.main else None
 
 
-def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, model: Forecaster, state: TrainState) -> Session:
+def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, model: Forecaster, state: TrainState,
+             group: Group = SINGLE) -> Session:
     prepared.windows = prepared.windows.to(device)
     season = cfg.data.season or timegrid.season_of(prepared.frequency)  # as in preflight
     optimizer = make_optimizer(model, cfg.train)
     generator = torch.Generator(device=device).manual_seed(cfg.train.seed)
     return Session(cfg, run, device, prepared, season, model, optimizer, make_scheduler(optimizer, cfg.train), generator, state,
-                   fingerprint(prepared.windows.values))
+                   fingerprint(prepared.windows.values), group.wrap(model, device), group)
 
 
 def _finish(s: Session, seconds: float) -> FitResult:
@@ -138,7 +172,7 @@ def _finish(s: Session, seconds: float) -> FitResult:
         "name": cfg.name, "run_dir": str(s.run), "best_epoch": state.best_epoch, "epochs_run": state.epoch,
         "stopped_early": state.stopped_early, "val": {"loss": state.best_loss, "mae": state.history[state.best_epoch - 1]["val_mae"]},
         "test": test, "train_seconds": round(sum(r["seconds"] for r in state.history), 3), "wall_seconds": round(seconds, 3),
-        "device": str(s.device), "parameters": count_parameters(s.model),
+        "device": str(s.device), "processes": s.group.world, "parameters": count_parameters(s.model),
         "data": {"rows": sum(len(t) for t in s.prepared.times), "filled": s.prepared.filled, "frequency": s.prepared.frequency,
                  "windows": {split: len(s.prepared.index(split)) for split in ("train", "val", "test")}},
         "versions": checkpoint.versions(),
