@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from rnncli import checkpoint, loop, runs
+from rnncli import checkpoint, loop, optim, runs
 from rnncli.check import schema_of
 from rnncli.config import Config
 from rnncli.dataset import Prepared
@@ -91,7 +91,8 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
                                 check_every=1 if s.device.type == "cpu" else 50, rank=s.group.rank, world=s.group.world)
     except loop.NonFinite as bad:
         raise _diverged(s, epoch, f"batch {bad.batch}") from None
-    seconds = (partial.seconds if partial else 0.0) + time.perf_counter() - tick
+    trained = time.perf_counter()
+    seconds = (partial.seconds if partial else 0.0) + trained - tick  # training time of this epoch, all parts
     if not done:
         state.partial = Partial(epoch, sums.batches, order_rng, sums.loss_sum, sums.norm_sum, seconds)
         _save(s, improved=False)
@@ -101,14 +102,14 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     if not math.isfinite(val_loss):
         raise _diverged(s, epoch, "validation")
     lr = s.optimizer.param_groups[0]["lr"]
-    step_scheduler(s.scheduler, val_loss)
+    optim.step_scheduler(s.scheduler, val_loss)
     improved = val_loss < state.best_loss
     if improved:
         state.best_loss, state.best_epoch, state.bad_epochs = val_loss, epoch, 0
     else:
         state.bad_epochs += 1
     row = {"epoch": epoch, "train_loss": (s.group.sum(sums.loss_sum) / len(index)).item(), "val_loss": val_loss, "val_mae": val_mae, "lr": lr,
-           "grad_norm": (sums.norm_sum / sums.batches).item(), "seconds": round(time.perf_counter() - tick + seconds, 4)}
+           "grad_norm": (sums.norm_sum / sums.batches).item(), "seconds": round(seconds + time.perf_counter() - trained, 4)}
     state.history.append(row)
     state.epoch = epoch
     if s.group.main:
@@ -156,13 +157,6 @@ def _diverged(s: Session, epoch: int, where: str) -> TrainingFailed:
             else "set train.clip_grad_norm (e.g. 1.0)")
     return TrainingFailed(f"training diverged: the loss or gradient became NaN or infinite in epoch {epoch}, {where}; "
                           f"lower train.lr (now {s.cfg.train.lr}) or {clip}; {kept}")
-
-
-def step_scheduler(scheduler, val_loss: float) -> None:
-    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-        scheduler.step(val_loss)
-    elif scheduler is not None:
-        scheduler.step()
 
 
 def _payload(s: Session) -> dict:

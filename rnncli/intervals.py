@@ -19,6 +19,7 @@ from rnncli.model import Forecaster
 
 LEVELS = 1001  # quantiles stored at probabilities 0, 0.001, ..., 1
 MAX_WINDOWS = 20_000  # validation windows used at most, evenly spread
+CHUNK = 1024  # windows rolled forward at a time: the recurrent layer's output is chunk x lookback x hidden
 
 
 def roll(model: Forecaster, rows: torch.Tensor, lookback: int, n_targets: int, n_calendar: int) -> torch.Tensor:
@@ -52,7 +53,7 @@ def calibrate(model: Forecaster, prepared: Prepared, steps: int) -> dict | None:
         starts = starts[torch.linspace(0, len(starts) - 1, MAX_WINDOWS).round().long().to(values.device)]
     model.eval()
     errors = []
-    for chunk in starts.split(4096):
+    for chunk in starts.split(CHUNK):
         rows = values[chunk[:, None] + torch.arange(lookback + steps, device=values.device)]  # a gathered copy
         actual = rows[:, lookback:, :nt].clone()
         errors.append((roll(model, rows, lookback, nt, n_cal) - actual).abs().cpu())

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from rnncli import checkpoint, config, distributed, epochs, intervals, plots, runs, scoring, timegrid
+from rnncli import checkpoint, config, distributed, epochs, intervals, optim, plots, runs, scoring, timegrid
 from rnncli.check import preflight, schema_of, spec_of
-from rnncli.config import Config, TrainConfig, to_yaml
+from rnncli.config import Config, to_yaml
 from rnncli.dataset import Prepared, prepare
 from rnncli.distributed import SINGLE, Group
 from rnncli.epochs import Session
@@ -149,9 +149,9 @@ def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, m
              group: Group = SINGLE) -> Session:
     prepared.windows = prepared.windows.to(device)
     season = cfg.data.season or timegrid.season_of(prepared.frequency)  # as in preflight
-    optimizer = make_optimizer(model, cfg.train)
+    optimizer = optim.make_optimizer(model, cfg.train)
     generator = torch.Generator(device=device).manual_seed(cfg.train.seed)
-    return Session(cfg, run, device, prepared, season, model, optimizer, make_scheduler(optimizer, cfg.train), generator, state,
+    return Session(cfg, run, device, prepared, season, model, optimizer, optim.make_scheduler(optimizer, cfg.train), generator, state,
                    fingerprint(prepared.windows.values), group.wrap(model, device), group)
 
 
@@ -190,19 +190,6 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-
-
-def make_optimizer(model: torch.nn.Module, t: TrainConfig) -> torch.optim.Optimizer:
-    kinds = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-    return kinds[t.optimizer](model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
-
-
-def make_scheduler(optimizer: torch.optim.Optimizer, t: TrainConfig):
-    if t.scheduler == "plateau":
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, (t.patience or 10) // 3))
-    if t.scheduler == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=t.epochs)
-    return None
 
 
 def _model_args(cfg: Config, prepared: Prepared) -> ModelArgs:

@@ -39,6 +39,18 @@ def test_fit_writes_a_complete_run_folder(tiny):
     assert checkpoint.load(run / "checkpoints" / "last.pt")["epoch"] == 3
 
 
+def test_epoch_seconds_add_up_to_no_more_than_the_whole_fit(tiny):
+    import time
+
+    started = time.perf_counter()
+    result = fit(config.load(tiny[0], ["train.epochs=4"]))
+    wall = time.perf_counter() - started
+    seconds = [float(r["seconds"]) for r in read_metrics(result.run_dir)]
+    assert all(s > 0 for s in seconds) and sum(seconds) <= wall
+    summary = json.loads((result.run_dir / "summary.json").read_text())
+    assert summary["train_seconds"] == pytest.approx(sum(seconds), abs=1e-3) and summary["train_seconds"] <= summary["wall_seconds"]
+
+
 def test_a_second_run_gets_its_own_folder(tiny):
     cfg = config.load(tiny[0], ["train.epochs=1"])
     first, second = fit(cfg).run_dir, fit(cfg).run_dir
