@@ -3,6 +3,7 @@
 #   make train CONFIG=configs/x.yaml ARGS="train.epochs=5"
 #   make predict / make evaluate       use the newest run (or RUN=runs/<name>/<stamp>)
 #   make test                          run the test suite
+#   make bench                         run the benchmarks, figures in bench/results.json
 # torch is installed first, from one pinned requirement a user can override:
 #   make train TORCH="torch==2.5.1"   (a plain `torch` pulls the CUDA build, several GB)
 
@@ -15,7 +16,7 @@ RUN    ?= $(shell ls -1dt runs/*/*/ 2>/dev/null | head -1)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help train check predict evaluate test clean
+.PHONY: help train check predict evaluate test bench clean
 
 help:
 	@echo "make train      set up .venv and train $(CONFIG) (CONFIG=..., ARGS='key=value ...')"
@@ -23,6 +24,7 @@ help:
 	@echo "make predict    forecast after the end of the data with the newest run (RUN=...)"
 	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...)"
 	@echo "make test       set up .venv and run the test suite"
+	@echo "make bench      run the benchmarks (about 13 min) and print each figure beside its target"
 	@echo "make clean      remove .venv, caches and runs/"
 
 $(STAMP): pyproject.toml
@@ -47,6 +49,9 @@ evaluate: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis runs

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     results = []
     for rows in sorted(args.rows):
         csv = synthetic_csv(rows)
-        cfg = synthetic_config(csv, f"memory-{rows}", model={"hidden_size": 8}, train={"batch_size": 1024},
+        cfg = synthetic_config(csv, f"memory-{rows}", model={"hidden_size": 8}, train={"batch_size": 2048},
                                data={"val_fraction": 0.05, "test_fraction": 0.05})
         reference = peak_mb([sys.executable, "-c", REFERENCE.format(rows=rows)])
         train = peak_mb(rnncli("train", str(cfg), "-q"))

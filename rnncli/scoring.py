@@ -21,6 +21,7 @@ from rnncli.model import Forecaster
 BASELINES = ("persistence", "seasonal_naive", "linear_ar")
 NAMES = ("model", *BASELINES)
 CHUNK = 2048  # windows scored at a time: activations of lookback x hidden per window
+AR_MAX_WINDOWS = 200_000  # training windows the linear AR is fitted on at most, evenly spread
 
 
 def score(model: Forecaster, prepared: Prepared, split: str, season: int, interval: tuple[float, torch.Tensor] | None = None,
@@ -95,17 +96,21 @@ def _add_intervals(report: dict, coverage: float, covered: list[Coverage], prepa
             report["per_series"][str(s.id)]["intervals"] = covered[k].result()
 
 
-def _chunks(index, device: torch.device) -> Iterator[torch.Tensor]:
+def _chunks(index, device: torch.device, at_most: int | None = None) -> Iterator[torch.Tensor]:
+    """Window starts of `index`, CHUNK at a time; only `at_most` of them, evenly spread, if given."""
     index = index.to(device)
-    for lo in range(0, len(index), CHUNK):
-        yield index.starts(torch.arange(lo, min(lo + CHUNK, len(index)), device=device))
+    positions = torch.arange(len(index), device=device)
+    if at_most is not None and len(index) > at_most:  # millions of windows fit 169 coefficients no better than 200k
+        positions = torch.linspace(0, len(index) - 1, at_most, device=device).round().long()
+    for chunk in positions.split(CHUNK):
+        yield index.starts(chunk)
 
 
 def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
     """One linear autoregression per series, fitted on its training windows."""
     lookback, nt = prepared.spec.lookback, prepared.n_targets
     ars = [LinearAR(lookback, prepared.spec.horizon, nt) for _ in prepared.series]
-    for starts in _chunks(prepared.index("train"), prepared.windows.values.device):
+    for starts in _chunks(prepared.index("train"), prepared.windows.values.device, AR_MAX_WINDOWS):
         w = prepared.unscale(prepared.windows.gather(starts)[..., :nt], starts)
         series = prepared.layout.series_of(starts)
         for k in series.unique().tolist():

@@ -89,3 +89,15 @@ def test_linear_ar_fits_a_random_ar2_by_least_squares():
     ar.add(span[:, :2], span[:, 2:])
     w = ar.solve().weights[0, :, 0]
     assert w.tolist() == pytest.approx([-0.3, 0.6, 2.0], abs=0.06)  # lag 2, lag 1, intercept
+
+
+def test_linear_ar_fit_uses_evenly_spread_windows_when_there_are_too_many(monkeypatch):
+    from rnncli import scoring
+    from rnncli.windows import Index
+
+    monkeypatch.setattr(scoring, "CHUNK", 4)
+    index = Index([100], [50])
+    everything = torch.cat(list(scoring._chunks(index, torch.device("cpu"))))
+    assert everything.tolist() == list(range(100, 150))
+    sampled = torch.cat(list(scoring._chunks(index, torch.device("cpu"), at_most=6)))
+    assert len(sampled) == 6 and sampled[0] == 100 and sampled[-1] == 149 and (sampled.diff() > 0).all()

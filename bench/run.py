@@ -1,0 +1,66 @@
+"""Every benchmark in one go, then each figure beside its target: `make bench` runs this.
+
+    python bench/run.py            # about 13 minutes on a 2-core laptop-class CPU
+    python bench/run.py --quick    # a smaller grid and 1 M rows only, for a first look
+
+Each script also runs on its own (see its docstring); all of them merge their figures into
+bench/results.json, and bench/README.md records the latest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import loading
+import memory
+import startup
+import throughput
+from common import save, table
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one grid point per lookback and 1 M rows only")
+    args = parser.parse_args(argv)
+    started, seconds = time.perf_counter(), {}
+
+    def timed(name: str, run):
+        tick = time.perf_counter()
+        result = run()
+        seconds[name] = round(time.perf_counter() - tick, 1)
+        return result
+
+    grid = ["30:64:64", "168:64:1024"] if args.quick else None
+    rows = ["1000000"] if args.quick else ["1000000", "10000000"]
+    speed = timed("throughput", lambda: throughput.main(["--grid", *grid] if grid else []))
+    start = timed("startup", startup.main)
+    load = timed("loading", lambda: loading.main(["--rows", rows[-1]]))
+    mem = timed("memory", lambda: memory.main(["--rows", *rows]))
+    checks = targets(speed, start, load, mem)
+    table("targets", ["figure", "measured", "target", "met"], checks)
+    total = time.perf_counter() - started
+    save("bench_seconds", {**seconds, "total": round(total, 1)})
+    print(f"benchmarks took {total / 60:.1f} min ({', '.join(f'{k} {v:.0f}s' for k, v in seconds.items())}); figures in bench/results.json")
+
+
+def targets(speed: list[dict], start: dict, load: dict, mem: list[dict]) -> list[list]:
+    worst = min(speed, key=lambda r: r["rnncli_vs_minimal"])
+    rows = [[f"throughput, worst of {len(speed)}: rnncli / minimal loop at {worst['lookback']}:{worst['hidden']}:{worst['batch']}",
+             worst["rnncli_vs_minimal"], ">= 0.95", worst["rnncli_vs_minimal"] >= 0.95],
+            ["rnncli --help (s)", start["help_s"], "< 0.3", start["help_s"] < 0.3],
+            ["rnncli train --print-config (s)", start["print_config_s"], "< 0.3", start["print_config_s"] < 0.3],
+            ["rnncli predict / import torch, pandas", start["predict_vs_imports"], "<= 1.5", start["predict_vs_imports"] <= 1.5],
+            [f"load {load['rows']:,} rows / pandas.read_csv", load["ratio"], "<= 2", load["ratio"] <= 2]]
+    for r in mem:
+        for what in ("train", "evaluate"):
+            ratio = r[f"{what}_vs_reference"]
+            rows.append([f"peak RSS, {what}, {r['rows']:,} rows / reference", ratio, "<= 1.5", ratio <= 1.5])
+    if len(mem) > 1:
+        ratio = mem[-1]["epoch_s"] / mem[0]["epoch_s"]
+        rows.append([f"epoch time {mem[-1]['rows']:,} / {mem[0]['rows']:,} rows", ratio, "10 - 12", 10 <= ratio <= 12])
+    return [[name, value, target, "yes" if ok else "NO"] for name, value, target, ok in rows]
+
+
+if __name__ == "__main__":
+    main()
