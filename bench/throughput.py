@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--grid", nargs="*", help="lookback:hidden:batch triples (default: the full CPU grid)")
-    parser.add_argument("--seconds", type=float, default=0.8, help="target length of one epoch of the minimal loop")
+    parser.add_argument("--seconds", type=float, default=0.5, help="target length of one epoch of the minimal loop")
     args = parser.parse_args(argv)
     device = torch.device(args.device)
     grid = [tuple(int(v) for v in g.split(":")) for g in args.grid] if args.grid else list(itertools.product((30, 168), (64, 256), (64, 1024)))

@@ -26,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: `rnncli --help` answers without importing rich's markdown stack
 )
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]

@@ -85,6 +85,9 @@ def load(schema: Schema) -> list[Series]:
     return series
 
 
+TICK_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
 def _stream(schema: Schema) -> Series | None:
     """Place each chunk on the grid as it is read; None when the file is not sorted on a fixed
     step (the caller then reads it whole, which also names whatever is wrong)."""
@@ -100,8 +103,12 @@ def _stream(schema: Schema) -> Series | None:
             if step is None:
                 return None
             grid = _Grid(_estimate_rows(schema.path), len(schema.columns))
-        offsets = times.values.astype("datetime64[ns]").view(np.int64) - first.as_unit("ns").value
-        pos, rest = np.divmod(offsets, step.value)
+        unit = np.datetime_data(times.values.dtype)[0]  # ticks in the file's own unit: ns overflows after 2262
+        step_ticks, inexact = divmod(step.value, TICK_NS[unit])
+        if inexact or not step_ticks:
+            return None
+        origin = first.to_datetime64().astype(f"datetime64[{unit}]").view(np.int64)
+        pos, rest = np.divmod(times.values.view(np.int64) - origin, step_ticks)
         if rest.any() or (len(pos) > 1 and (np.diff(pos) <= 0).any()) or pos[0] < grid.rows:
             return None
         grid.place(pos, chunk.values)

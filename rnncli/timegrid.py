@@ -52,8 +52,9 @@ class TimeAxis:
         return self._at(np.arange(self.length))
 
     def _at(self, positions: np.ndarray) -> pd.DatetimeIndex:
-        if self.step is not None:
-            return pd.DatetimeIndex(self.start + pd.to_timedelta(positions.astype(np.int64) * self.step.value, unit="ns"))
+        if self.step is not None:  # in microseconds where the step allows: nanoseconds overflow 292 years on
+            unit, per = ("us", self.step.value // 1000) if self.step.value % 1000 == 0 else ("ns", self.step.value)
+            return pd.DatetimeIndex(self.start + pd.to_timedelta(positions.astype(np.int64) * per, unit=unit))
         stop = int(positions.max()) + 1 if len(positions) else 0
         return pd.date_range(self.start, periods=stop, freq=self.freq)[positions]
 

@@ -101,7 +101,7 @@ CASES = [
     Case("predict-missing-run", lambda e: ["predict", e.tmp / "nowhere"], ("does not exist",)),
     Case("predict-not-a-run", lambda e: ["predict", e.tmp], ("has no checkpoints/best.pt",)),
     Case("horizon-zero", lambda e: ["predict", e.run, "--horizon", "0"], ("--horizon must be at least 1",)),
-    Case("horizon-text", lambda e: ["predict", e.run, "--horizon", "abc"], ("--horizon", "valid integer")),
+    Case("horizon-text", lambda e: ["predict", e.run, "--horizon", "abc"], ("--horizon", "abc", "not a valid int")),
     Case("bad-split", lambda e: ["evaluate", e.run, "--split", "holdout"], ("--split must be one of",)),
     Case("bad-checkpoint-choice", lambda e: ["predict", e.run, "--checkpoint", "middle"], ("best or last",)),
     Case("output-folder-missing", lambda e: ["predict", e.run, "-o", e.tmp / "no" / "f.csv"], ("does not exist",)),

@@ -90,3 +90,14 @@ def test_a_grid_estimate_too_small_grows(tmp_path, monkeypatch):
     monkeypatch.setattr(readcsv, "CHUNK_ROWS", 500)
     (s,) = data.load(csv(tmp_path, hours(3000, skip=(1500, 1501, 1502))))
     assert len(s.times) == 3000 and s.values[-1, 0] == 2999.5 and s.values[1501, 0] == pytest.approx(1501.5)
+
+
+@pytest.mark.skipif(int(pd.__version__.split(".")[0]) < 3, reason="pandas before 3 holds timestamps in ns, which end in 2262")
+def test_times_past_2262_stream_and_keep_their_place(tmp_path, monkeypatch):
+    monkeypatch.setattr(readcsv, "CHUNK_ROWS", 50)
+    schema = csv(tmp_path, hours(300, skip=(120,), start="2262-04-05"))  # nanoseconds since 1970 overflow on 2262-04-11
+    monkeypatch.setattr(data, "_read_whole", lambda schema: pytest.fail("a sorted hourly file must stream"))
+    (s,) = data.load(schema)
+    assert len(s.times) == 300 and s.filled == 1
+    assert str(s.times[-1]) == "2262-04-17 11:00:00" and str(s.times[120]) == "2262-04-10 00:00:00"
+    assert list(s.times.index().strftime("%Y-%m-%d %H:%M:%S")) == [t for t, _ in hours(300, start="2262-04-05")]
