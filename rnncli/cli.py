@@ -86,17 +86,12 @@ def train(
 
 def _launch(nproc: int, args: list[str], resume: Path | None, quiet: bool, debug: bool) -> int:
     """Run this same training in `nproc` processes under torchrun; its exit code."""
-    import subprocess
-
     from rnncli import distributed
 
     if resume is not None and not (resume / "checkpoints" / "last.pt").is_file():
         raise RnnCliError(f"cannot resume '{resume}': it has no checkpoints/last.pt (give a run folder made by 'rnncli train')")
     flags = (["--resume", str(resume)] if resume is not None else []) + (["--quiet"] if quiet else []) + (["--debug"] if debug else [])
-    try:
-        return subprocess.call(distributed.launch_command(nproc, [*args, *flags]), env=distributed.launch_environment(nproc))
-    except KeyboardInterrupt:
-        return 130
+    return distributed.launch(nproc, [*args, *flags])
 
 
 @app.command()

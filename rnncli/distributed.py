@@ -114,6 +114,16 @@ def teardown() -> None:
         torch.distributed.destroy_process_group()
 
 
+def launch(nproc: int, args: list[str]) -> int:
+    """Run `rnncli train ARGS` in `nproc` processes on this machine under torchrun; its exit code."""
+    import subprocess
+
+    try:
+        return subprocess.call(launch_command(nproc, args), env=launch_environment(nproc))
+    except KeyboardInterrupt:  # torchrun passes the signal on to the processes
+        return 130
+
+
 def launch_command(nproc: int, args: list[str]) -> list[str]:
     """The torchrun command that trains with `args` in `nproc` processes on this machine."""
     import sys

@@ -48,6 +48,13 @@ def test_two_processes_match_one_process_that_sees_the_same_global_batches(tmp_p
     summary = pd.read_json(ddp_run / "summary.json", typ="series")
     assert summary["processes"] == 2
 
+    # resuming in two processes carries on in the same folder
+    proc = subprocess.run([sys.executable, "-m", "rnncli", "train", "--resume", str(ddp_run), "train.epochs=2", "--nproc", "2", "-q"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert list(pd.read_csv(ddp_run / "metrics.csv")["epoch"]) == [1, 2]
+    assert len(list((tmp_path / "ddp").glob("*/*/config.yaml"))) == 1
+
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 16])
 @pytest.mark.parametrize("world", [2, 3, 4])
