@@ -128,9 +128,7 @@ def predict(
     from rnncli import render
     from rnncli.forecast import predict as run_predict
 
-    for path in (output, plot):
-        if path is not None:
-            _writable(path)
+    _writable(output, plot)
     result = run_predict(run, data, horizon, _which(which), coverage, history=plot is not None)
     if output is not None:
         from rnncli.files import write_text
@@ -144,9 +142,7 @@ def predict(
     console.print(render.forecast(result.frame, result.coverage))
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
-    for path in (output, plot):
-        if path is not None:
-            console.print(f"wrote {path}", highlight=False)
+    _wrote(console, output, plot)
 
 
 @app.command()
@@ -166,9 +162,7 @@ def evaluate(
     from rnncli import render
     from rnncli.forecast import evaluate as run_evaluate
 
-    for path in (output, plot):
-        if path is not None:
-            _writable(path)
+    _writable(output, plot)
     report = run_evaluate(run, data, split, _which(which), coverage, keep_forecasts=plot is not None)
     forecasts = report.pop("forecasts", None)
     if output is not None:
@@ -182,9 +176,7 @@ def evaluate(
     console = _console()
     render.show_evaluation(console, report, f"scores on the {split} split")
     console.print(f"checkpoint: {report['checkpoint']}", highlight=False, soft_wrap=True)
-    for path in (output, plot):
-        if path is not None:
-            console.print(f"wrote {path}", highlight=False)
+    _wrote(console, output, plot)
 
 
 @app.command()
@@ -239,8 +231,7 @@ def export(
     """Export the model for serving (ONNX or TorchScript), with a JSON file on scaling and inputs."""
     from rnncli import export as exporting
 
-    if output is not None:
-        _writable(output)
+    _writable(output)
     path, sidecar = exporting.export(run, fmt, output, _which(which))
     console = _console()
     console.print(f"wrote {path}", highlight=False, soft_wrap=True)
@@ -274,13 +265,20 @@ def _which(which: str) -> str:
     return which
 
 
-def _writable(output: Path) -> None:
-    if output.is_dir():
-        raise RnnCliError(f"--output '{output}' is a folder; give a file name")
-    if not output.parent.is_dir():
-        raise RnnCliError(f"--output '{output}': folder '{output.parent}' does not exist")
-    if not os.access(output.parent, os.W_OK):
-        raise RnnCliError(f"--output '{output}': folder '{output.parent}' is not writable")
+def _writable(*outputs: Path | None) -> None:
+    """Refuse, before any work, an output file that could not be written; None is no output."""
+    for output in filter(None, outputs):
+        if output.is_dir():
+            raise RnnCliError(f"--output '{output}' is a folder; give a file name")
+        if not output.parent.is_dir():
+            raise RnnCliError(f"--output '{output}': folder '{output.parent}' does not exist")
+        if not os.access(output.parent, os.W_OK):
+            raise RnnCliError(f"--output '{output}': folder '{output.parent}' is not writable")
+
+
+def _wrote(console, *outputs: Path | None) -> None:
+    for output in filter(None, outputs):
+        console.print(f"wrote {output}", highlight=False)
 
 
 def _console():

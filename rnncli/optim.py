@@ -38,13 +38,15 @@ class _Lean:
     def load_state_dict(self, state_dict: dict) -> None:
         _raw(Optimizer.load_state_dict)(self, state_dict)
 
-    def _on_cpu(self) -> bool:
-        return all(p.device.type == "cpu" for g in self.param_groups for p in g["params"])
+    def _torch_steps(self, closure, unsupported: str) -> bool:
+        """True where torch's own step must run: a closure, a GPU, or an option the lean step lacks."""
+        on_cpu = all(p.device.type == "cpu" for g in self.param_groups for p in g["params"])
+        return closure is not None or not on_cpu or any(g[unsupported] or g["maximize"] for g in self.param_groups)
 
 
 class LeanAdam(_Lean, Adam):
     def step(self, closure=None):
-        if closure is not None or not self._on_cpu() or any(g["amsgrad"] or g["maximize"] for g in self.param_groups):
+        if self._torch_steps(closure, "amsgrad"):
             return super().step(closure)
         with torch.no_grad():
             for group in self.param_groups:
@@ -58,7 +60,7 @@ class LeanAdamW(LeanAdam, AdamW):
 
 class LeanSGD(_Lean, SGD):
     def step(self, closure=None):
-        if closure is not None or not self._on_cpu() or any(g["momentum"] or g["maximize"] for g in self.param_groups):
+        if self._torch_steps(closure, "momentum"):
             return super().step(closure)
         with torch.no_grad():
             for group in self.param_groups:

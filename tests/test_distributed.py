@@ -115,7 +115,7 @@ def test_resume_of_a_missing_run_fails_before_any_process_starts(cli, tmp_path):
     assert result.code == 2 and "has no checkpoints/last.pt" in result.err
 
 
-def test_a_local_rank_without_a_gpu_is_told_how_many_processes_fit():
+def test_a_group_resolves_the_cpu_and_refuses_a_missing_gpu():
     group = distributed.Group(rank=0, world=2, local_rank=0)
     assert group.device("cpu") == torch.device("cpu")
     if not torch.cuda.is_available():
