@@ -78,8 +78,10 @@ def train(
     progress = _progress(quiet)
     try:
         result = resume_run(resume, args, progress) if resume is not None else fit(cfg, progress)
-    finally:
-        distributed.teardown()
+    except RnnCliError as exc:
+        distributed.teardown(orderly=exc.every_process)
+        raise
+    distributed.teardown()
     if result is not None:  # None on the processes other than rank 0
         render.show_fit(_console(), result)
 

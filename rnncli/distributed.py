@@ -11,6 +11,7 @@ the gradients, and only rank 0 writes the run folder and prints.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import torch
@@ -109,30 +110,71 @@ def setup(device_name: str) -> Group:
     return group
 
 
-def teardown() -> None:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
+def teardown(orderly: bool = True) -> None:
+    """Leave the process group, if this process joined one.
+
+    `orderly`: every process ended the same way (training finished, was interrupted, or diverged
+    at the same batch on all of them). They then meet at a barrier first, so no process closes its
+    connections while another still uses them: the ranks other than 0 wait there while rank 0
+    calibrates, scores and writes the run folder's last files. After an error in one process alone
+    there is no such meeting point; torchrun then stops the others.
+    """
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return
+    if orderly:
+        torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
 
 
 def launch(nproc: int, args: list[str]) -> int:
-    """Run `rnncli train ARGS` in `nproc` processes on this machine under torchrun; its exit code."""
-    import subprocess
+    """Run `rnncli train ARGS` in `nproc` processes on this machine with torchrun's launcher; the
+    exit code of the process that failed first (0 when all succeeded). A process that exits with
+    an error has printed it; one killed by a signal gets one line here saying which and by what."""
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.launcher.api import elastic_launch
+    from torch.distributed.run import config_from_args, parse_args
 
+    os.environ.update(launch_environment(nproc))
+    config, command, command_args = config_from_args(parse_args(launch_arguments(nproc, args)))
+    _quiet_launcher_logs()
     try:
-        return subprocess.call(launch_command(nproc, args), env=launch_environment(nproc))
-    except KeyboardInterrupt:  # torchrun passes the signal on to the processes
+        elastic_launch(config, command)(*command_args)
+    except ChildFailedError as exc:
+        rank, failure = exc.get_first_failure()
+        if failure.exitcode > 0:
+            return failure.exitcode  # the process printed its own error line
+        print(f"error: training process {rank} of {nproc} {_killed(failure.signal_name())}", file=sys.stderr, flush=True)
+        return 1
+    except (KeyboardInterrupt, SignalException):  # the processes got the signal too and saved what they could
         return 130
+    return 0
 
 
-def launch_command(nproc: int, args: list[str]) -> list[str]:
-    """The torchrun command that trains with `args` in `nproc` processes on this machine."""
-    import sys
+def launch_arguments(nproc: int, args: list[str]) -> list[str]:
+    """torchrun's arguments for `rnncli train ARGS` in `nproc` processes on this machine alone."""
+    import uuid
 
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}", "-m", "rnncli", "train", *args]
+    return ["--nnodes=1", f"--nproc-per-node={nproc}", "--rdzv-backend=c10d", "--rdzv-endpoint=localhost:0",
+            f"--rdzv-id={uuid.uuid4()}", "--max-restarts=0", "-m", "rnncli", "train", *args]
 
 
 def launch_environment(nproc: int) -> dict[str, str]:
     """The environment for `nproc` processes: the CPU cores shared out between them, unless set."""
-    env = dict(os.environ)
-    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    return env
+    return {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // nproc))}
+
+
+def _killed(signal_name: str) -> str:
+    if signal_name == "SIGKILL":
+        return "was killed by SIGKILL (often the system running out of memory: lower train.batch_size or use fewer processes)"
+    return f"was killed by {signal_name}; rerun with --debug for its traceback if it printed none above"
+
+
+def _quiet_launcher_logs() -> None:
+    """torchrun's own log lines (workers started, SIGTERM sent, its failure report) say less than the
+    one line above and the processes' own errors: keep them out of the user's way."""
+    import logging
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("torch.distributed"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -58,6 +58,10 @@ def run(s: Session, progress: Progress) -> None:
                     raise _interrupted(s, stop.signal_name)
     except (RuntimeError, MemoryError) as exc:
         raise_if_out_of_memory(exc, s.cfg, s.device)
+        if s.group.several and _lost_peer(exc):
+            raise TrainingFailed(f"another training process stopped, so this one cannot go on ({_reason(exc)}); its own message says "
+                                 f"why; last.pt holds the last finished epoch: "
+                                 f"rnncli train --resume {s.run} --nproc {s.group.world}") from exc
         raise
     finally:
         progress.stop()
@@ -139,7 +143,7 @@ def _interrupted(s: Session, signal_name: str | None) -> Interrupted:
     where = (f"in epoch {s.state.partial.epoch} after batch {s.state.partial.batches}" if s.state.partial
              else f"after epoch {s.state.epoch}")
     return Interrupted(f"stopped by {signal_name or 'a signal'} {where}; the run is saved. Resume it with:\n"
-                       f"  rnncli train --resume {s.run}")
+                       f"  rnncli train --resume {s.run}", every_process=True)
 
 
 def raise_if_out_of_memory(exc: BaseException, cfg: Config, device: torch.device) -> None:
@@ -150,13 +154,28 @@ def raise_if_out_of_memory(exc: BaseException, cfg: Config, device: torch.device
                              f"or model.hidden_size (now {cfg.model.hidden_size})") from exc
 
 
+def _lost_peer(exc: BaseException) -> bool:
+    """The collective operations failed because a peer process went away (gloo or NCCL)."""
+    text = str(exc)
+    return isinstance(exc, torch.distributed.DistError) or any(m in text for m in ("Connection closed by peer", "Connection reset by peer",
+                                                                                    "NCCL", "gloo"))
+
+
+def _reason(exc: BaseException) -> str:
+    """The first sentence of a backend's error, without the source file it names."""
+    import re
+
+    text = re.sub(r"^\[[^\]]*\]\s*", "", str(exc).strip().splitlines()[0])
+    return text.split(". ")[0][:120]
+
+
 def _diverged(s: Session, epoch: int, where: str) -> TrainingFailed:
     kept = (f"best.pt (epoch {s.state.best_epoch}) is kept in {s.run / 'checkpoints'}" if s.state.best_epoch
             else "no checkpoint was saved")
     clip = (f"lower train.clip_grad_norm (now {s.cfg.train.clip_grad_norm})" if s.cfg.train.clip_grad_norm
             else "set train.clip_grad_norm (e.g. 1.0)")
     return TrainingFailed(f"training diverged: the loss or gradient became NaN or infinite in epoch {epoch}, {where}; "
-                          f"lower train.lr (now {s.cfg.train.lr}) or {clip}; {kept}")
+                          f"lower train.lr (now {s.cfg.train.lr}) or {clip}; {kept}", every_process=True)
 
 
 def _payload(s: Session) -> dict:

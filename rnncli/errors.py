@@ -12,6 +12,12 @@ class RnnCliError(Exception):
 
     exit_code = 2
 
+    def __init__(self, message: str, *, every_process: bool = False):
+        super().__init__(message)
+        # raised at the same point in every training process (a stop, a divergence), so the processes
+        # can still meet to leave their group in order (distributed.teardown)
+        self.every_process = every_process
+
 
 class TrainingFailed(RnnCliError):
     """The job ran but could not finish, for example because the loss diverged (exit code 1)."""
