@@ -284,9 +284,17 @@ def _wrote(console, *outputs: Path | None) -> None:
 
 
 def _console():
+    """Standard output for tables and results. Into a pipe, a file or a CI log, tables keep their
+    natural width: rich would otherwise fit them to 80 columns and cut names short."""
     from rich.console import Console
 
-    return Console(markup=False)  # user text (column names, ids, paths) may hold [brackets]
+    console = Console(markup=False)  # user text (column names, ids, paths) may hold [brackets]
+    if not console.is_terminal:
+        console.width = UNBOUNDED_WIDTH
+    return console
+
+
+UNBOUNDED_WIDTH = 100_000  # wider than any table; tables are not stretched to it, only never squeezed
 
 
 def _progress(quiet: bool):

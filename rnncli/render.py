@@ -1,4 +1,8 @@
-"""Rich tables for what the commands return: scores beside baselines, forecasts, a finished run."""
+"""Rich tables for what the commands return: scores beside baselines, forecasts, a finished run.
+
+Every column folds a cell that does not fit rather than cutting it short with an ellipsis: names,
+paths and numbers are always printed whole (on a narrow terminal they wrap within their cell).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,9 @@ def scores(report: dict, title: str) -> Table:
     rows = {"model": report["model"], **report["baselines"]}
     best = min(rows, key=lambda k: _num(rows[k]["mae"]))
     table = Table(title=title, caption=_caption(report), title_justify="left", caption_justify="left")
-    table.add_column("forecast")
+    table.add_column("forecast", overflow="fold")
     for label in COLUMNS.values():
-        table.add_column(label, justify="right")
+        table.add_column(label, justify="right", overflow="fold")
     for name, metrics in rows.items():
         label = LABELS[name] + (f" (m={report['season']})" if name == "seasonal_naive" else "")
         style = "bold" if name == best else None
@@ -27,10 +31,10 @@ def scores(report: dict, title: str) -> Table:
 def per_horizon(report: dict) -> Table:
     """MAE per forecast step for the model and each baseline."""
     table = Table(title="MAE per horizon step", title_justify="left")
-    table.add_column("step", justify="right")
+    table.add_column("step", justify="right", overflow="fold")
     names = list(report["per_horizon"])
     for name in names:
-        table.add_column(LABELS[name], justify="right")
+        table.add_column(LABELS[name], justify="right", overflow="fold")
     for h in range(report["horizon"]):
         table.add_row(str(h + 1), *(_fmt(report["per_horizon"][n]["mae"][h]) for n in names))
     return table
@@ -48,13 +52,13 @@ def forecast(frame, coverage: float | None = None) -> Table:
         if pd.api.types.is_datetime64_any_dtype(column):
             dates_only = bool((column == column.dt.normalize()).all()) and column.dt.tz is None
             cells.append(column.dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S%z"))
-            table.add_column(str(name))
+            table.add_column(str(name), overflow="fold")
         elif pd.api.types.is_float_dtype(column):
             cells.append(column.map(lambda v: "-" if v != v else f"{v:.4g}"))
-            table.add_column(str(name), justify="right")
+            table.add_column(str(name), justify="right", overflow="fold")
         else:
             cells.append(column.astype(str))
-            table.add_column(str(name))
+            table.add_column(str(name), overflow="fold")
     for row in zip(*cells):
         table.add_row(*row)
     return table
@@ -63,10 +67,10 @@ def forecast(frame, coverage: float | None = None) -> Table:
 def per_series(report: dict) -> Table:
     """MAE of the model and each baseline for every series, then their unweighted mean."""
     table = Table(title="MAE per series", title_justify="left")
-    table.add_column("series")
-    table.add_column("windows", justify="right")
+    table.add_column("series", overflow="fold")
+    table.add_column("windows", justify="right", overflow="fold")
     for name in LABELS:
-        table.add_column(LABELS[name], justify="right")
+        table.add_column(LABELS[name], justify="right", overflow="fold")
     for key, res in report["per_series"].items():
         table.add_row(key, str(res["n_windows"]), _fmt(res["model"]["mae"]), *(_fmt(res["baselines"][b]["mae"]) for b in list(LABELS)[1:]))
     mean = report["mean_over_series"]
@@ -116,7 +120,7 @@ def show_preflight(console: Console, report) -> None:
     prepared = report.prepared
     table = Table(title=f"{len(report.series)} series, frequency {prepared.frequency}, season {report.season}", title_justify="left")
     for name in ("series", "first", "last", "rows", "filled", "train", "val", "test"):
-        table.add_column(name, justify="left" if name in ("series", "first", "last") else "right")
+        table.add_column(name, justify="left" if name in ("series", "first", "last") else "right", overflow="fold")
     for s in report.series:
         table.add_row(s.id or "-", s.first, s.last, str(s.rows), str(s.filled), *(str(s.windows[p]) for p in ("train", "val", "test")))
     console.print(table)
@@ -163,7 +167,7 @@ def parameters(args, params: list[tuple[str, tuple[int, ...], int]]) -> Table:
                "bias_hh": f"({gates}hidden)", "head.weight": f"(horizon·targets, {head_in})", "head.bias": "(horizon·targets)"}
     table = Table(title=f"parameters of the {args.cell} forecaster", title_justify="left")
     for name, justify in (("name", "left"), ("shape", "right"), ("as", "left"), ("count", "right")):
-        table.add_column(name, justify=justify)
+        table.add_column(name, justify=justify, overflow="fold")
     for name, shape, count in params:
         key = next((k for k in meaning if k in name), "")
         table.add_row(name, str(tuple(shape)), meaning.get(key, ""), f"{count:,}")
@@ -174,7 +178,7 @@ def parameters(args, params: list[tuple[str, tuple[int, ...], int]]) -> Table:
 def show_trace(console: Console, trace) -> None:
     table = Table(title=f"{trace.cell} recurrence over {trace.window}", title_justify="left")
     for name in ("layer", "step", "hidden state shape", "norm"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", overflow="fold")
     for step in trace.steps:
         table.add_row(str(step.layer), str(step.t + 1), str(step.shape), f"{step.norm:.4f}")
     console.print(table)
@@ -183,11 +187,11 @@ def show_trace(console: Console, trace) -> None:
 
 
 def runs(rows: list[dict], folder) -> Table:
-    table = Table(title=f"{len(rows)} runs under {folder}", title_justify="left",
+    table = Table(title=f"{len(rows)} run{'' if len(rows) == 1 else 's'} under {folder}", title_justify="left",
                   caption="vs_persistence: test MAE / persistence's test MAE (below 1 beats it)", caption_justify="left")
     names = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "status")
     for name in names:
-        table.add_column(name, justify="right" if name in ("hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence") else "left")
+        table.add_column(name, justify="right" if name in ("hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence") else "left", overflow="fold")
     for r in rows:
         table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in names))
     return table
@@ -197,7 +201,7 @@ def sweep(result) -> Table:
     table = Table(title=f"sweep of {len(result.rows)} runs, best validation loss first", title_justify="left")
     columns = ["rank", *result.keys, "best_val_loss", "test_mae", "epochs", "status"]
     for name in columns:
-        table.add_column(name, justify="right" if name in ("rank", "best_val_loss", "test_mae", "epochs") else "left")
+        table.add_column(name, justify="right" if name in ("rank", "best_val_loss", "test_mae", "epochs") else "left", overflow="fold")
     for r in result.rows:
         table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in columns))
     return table
