@@ -31,17 +31,17 @@ def synthetic_series(rows: int, seed: int = 0):
     return y.float()[:, None]
 
 
-def synthetic_csv(rows: int) -> Path:
-    """A CSV of `rows` hourly readings (time,value), made once and kept in bench/.cache."""
+def synthetic_csv(rows: int, freq: str = "h") -> Path:
+    """A CSV of `rows` readings (time,value) at `freq` (hourly by default), made once and kept in bench/.cache."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"series-{rows}.csv"
+    path = CACHE / (f"series-{rows}.csv" if freq == "h" else f"series-{rows}-{freq}.csv")
     if path.is_file():
         return path
     import numpy as np
     import pandas as pd
 
     values = synthetic_series(rows).numpy()[:, 0]
-    times = pd.date_range("2000-01-01", periods=rows, freq="h")
+    times = pd.date_range("2000-01-01", periods=rows, freq=freq)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w") as fh:
         fh.write("time,value\n")
@@ -71,6 +71,28 @@ def run_timed(cmd: list[str], env: dict | None = None) -> tuple[float, subproces
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     return time.perf_counter() - start, done
+
+
+def measured(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one command, read by a fresh wrapper process whose only
+    child it is (RUSAGE_CHILDREN keeps the largest peak of any child a process ever had)."""
+    wrapper = ("import resource, subprocess, sys, time\n"
+               "tick = time.perf_counter()\n"
+               "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+               "seconds = time.perf_counter() - tick\n"
+               "sys.stderr.write(done.stderr[-2000:])\n"
+               "print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+               "sys.exit(done.returncode)")
+    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
+    seconds, kb = done.stdout.strip().splitlines()[-1].split()
+    return float(seconds), int(kb) / 1024  # Linux reports kB
+
+
+def newest_run(name: str) -> Path:
+    """The newest run folder of config `name` under bench/.cache/runs."""
+    return sorted((CACHE / "runs" / name).glob("*/checkpoints"))[-1].parent
 
 
 def rnncli(*args: str) -> list[str]:

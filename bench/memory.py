@@ -11,26 +11,15 @@ itself as float32. Materialising the windows instead would cost rows x 169 x 4 b
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
-from common import CACHE, rnncli, save, synthetic_config, synthetic_csv, table
+from common import measured, newest_run, rnncli, save, synthetic_config, synthetic_csv, table
 
 REFERENCE = "import sys, torch; x = torch.ones({rows}, 1)"  # interpreter + torch + the series (touched)
 
 
 def peak_mb(cmd: list[str]) -> float:
-    """Peak RSS of one command, in MB, measured by a fresh wrapper process whose only child it is
-    (RUSAGE_CHILDREN keeps the largest peak of any child a process ever had)."""
-    wrapper = ("import resource, subprocess, sys\n"
-               "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-               "sys.stderr.write(done.stderr[-2000:])\n"
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-               "sys.exit(done.returncode)")
-    done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
-    return int(done.stdout.strip().splitlines()[-1]) / 1024  # Linux reports kB
+    return measured(cmd)[1]
 
 
 def epoch_seconds(run) -> float:
@@ -51,7 +40,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                                data={"val_fraction": 0.05, "test_fraction": 0.05})
         reference = peak_mb([sys.executable, "-c", REFERENCE.format(rows=rows)])
         train = peak_mb(rnncli("train", str(cfg), "-q"))
-        run = sorted((CACHE / "runs" / f"memory-{rows}").glob("*/checkpoints"))[-1].parent
+        run = newest_run(f"memory-{rows}")
         evaluate = peak_mb(rnncli("evaluate", str(run)))
         results.append({"rows": rows, "epoch_s": epoch_seconds(run), "reference_mb": reference, "series_mb": rows * 4 / 2**20, "train_mb": train,
                         "evaluate_mb": evaluate, "train_vs_reference": train / reference, "evaluate_vs_reference": evaluate / reference,

@@ -26,8 +26,19 @@ FORMAT_VERSION = 1
 
 def save(path: str | Path, payload: dict[str, Any]) -> None:
     """Write `payload` (tensors and plain values only) atomically to `path`."""
-    full = {"format": FORMAT, "format_version": FORMAT_VERSION, **payload}
+    full = _on_cpu({"format": FORMAT, "format_version": FORMAT_VERSION, **payload})
     atomic_write(path, lambda fh: torch.save(full, fh))
+
+
+def _on_cpu(value: Any) -> Any:
+    """Every tensor in `value` moved to the CPU (a no-op there), so a GPU run's checkpoint loads anywhere."""
+    if isinstance(value, torch.Tensor):
+        return value.cpu()
+    if isinstance(value, dict):
+        return {k: _on_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on_cpu(v) for v in value)
+    return value
 
 
 def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

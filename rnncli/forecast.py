@@ -105,8 +105,8 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     half, notes = _half_width(trained, coverage, horizon)
     series = data.load(schema)
     scaler = trained.scaler.align([s.id for s in series])
-    frames = [_forecast_series(trained, s, scaler, k, horizon, half) for k, s in enumerate(series)]
-    frame = pd.concat(frames, ignore_index=True)
+    scaled = _roll_all(trained, series, scaler, horizon)  # every series at once: the model is called once per step, not per series
+    frame = pd.concat([_frame(trained, s, scaler, k, scaled[k], half) for k, s in enumerate(series)], ignore_index=True)
     if schema.id_column:
         frame.insert(0, schema.id_column, [s.id for s in series for _ in range(horizon)])
     tail = max(3 * spec.lookback, 10 * horizon, 60)
@@ -132,22 +132,33 @@ def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.
     return half[:horizon], notes
 
 
-def _forecast_series(trained: Trained, s: data.Series, scaler: Scaler, k: int, horizon: int, half: torch.Tensor | None) -> pd.DataFrame:
-    spec, targets = trained.spec, list(trained.schema.targets)
-    lookback, n_t, n_cal = spec.lookback, len(targets), 2 * len(spec.calendar)
-    times = pd.date_range(s.times[-1], periods=horizon + 1, freq=s.frequency)[1:]
-    known = last_window(trained, s, scaler, k)
-    future = np.zeros((horizon, known.shape[1]), dtype=np.float32)
-    future[:, known.shape[1] - n_cal:] = calendar.encode(times, spec.calendar)
-    rows = torch.from_numpy(np.concatenate([known, future]))[None]
-    scaled = intervals.roll(trained.model, rows, lookback, n_t, n_cal)[0].double()
-    loc, scale = scaler.loc[k, :n_t].double(), scaler.scale[k, :n_t].double()
+def _roll_all(trained: Trained, series: list[data.Series], scaler: Scaler, horizon: int) -> torch.Tensor:
+    """Scaled forecasts (series, horizon, targets) from the end of each series, rolled together."""
+    spec, n_t, n_cal = trained.spec, len(trained.schema.targets), 2 * len(trained.spec.calendar)
+    rows = []
+    for k, s in enumerate(series):
+        known = last_window(trained, s, scaler, k)
+        future = np.zeros((horizon, known.shape[1]), dtype=np.float32)
+        future[:, known.shape[1] - n_cal:] = calendar.encode(_future_times(s, horizon), spec.calendar)
+        rows.append(np.concatenate([known, future]))
+    rows = torch.from_numpy(np.stack(rows))
+    return torch.cat([intervals.roll(trained.model, chunk, spec.lookback, n_t, n_cal) for chunk in rows.split(intervals.CHUNK)]).double()
+
+
+def _future_times(s: data.Series, horizon: int) -> pd.DatetimeIndex:
+    return pd.date_range(s.times[-1], periods=horizon + 1, freq=s.frequency)[1:]
+
+
+def _frame(trained: Trained, s: data.Series, scaler: Scaler, k: int, scaled: torch.Tensor, half: torch.Tensor | None) -> pd.DataFrame:
+    """One series' forecast in real units, with its interval columns, after its time column."""
+    targets = list(trained.schema.targets)
+    loc, scale = scaler.loc[k, : len(targets)].double(), scaler.scale[k, : len(targets)].double()
     frame = pd.DataFrame((scaled * scale + loc).numpy(), columns=targets)
     if half is not None:
         for j, target in enumerate(targets):
             frame[f"{target}_lower"] = frame[target] - (half[:, j].double() * scale[j]).numpy()
             frame[f"{target}_upper"] = frame[target] + (half[:, j].double() * scale[j]).numpy()
-    frame.insert(0, trained.schema.time_column, times)
+    frame.insert(0, trained.schema.time_column, _future_times(s, len(scaled)))
     return frame
 
 

@@ -1,7 +1,8 @@
 """Prediction intervals by split conformal calibration, and the forecast roll they calibrate.
 
-At the end of training the model forecasts every validation window it can, `steps` ahead, feeding
-its forecasts back past its own horizon exactly as `predict` does; the absolute errors per step and
+At the end of training the model forecasts the validation windows `steps` ahead (every one, or an
+evenly spread share where rolling them all would cost more than a set budget), feeding its
+forecasts back past its own horizon exactly as `predict` does; the absolute errors per step and
 target (in scaled units, so each series' scale sets its width) are summarised by their quantiles
 and stored in the checkpoint. An interval of coverage c is then forecast ± the conformal quantile:
 the ceil((n + 1) c)-th smallest of the n validation errors, which covers a new point with
@@ -11,7 +12,9 @@ probability at least c when errors are exchangeable.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from rnncli.dataset import Prepared
@@ -19,6 +22,7 @@ from rnncli.model import Forecaster
 
 LEVELS = 1001  # quantiles stored at probabilities 0, 0.001, ..., 1
 MAX_WINDOWS = 20_000  # validation windows used at most, evenly spread
+MIN_WINDOWS = 200  # ... and at least (or all there are): the 90% quantile is then the 181st of 200 errors
 CHUNK = 1024  # windows rolled forward at a time: the recurrent layer's output is chunk x lookback x hidden
 
 
@@ -40,27 +44,52 @@ def roll(model: Forecaster, rows: torch.Tensor, lookback: int, n_targets: int, n
     return rows[:, lookback:, :n_targets]
 
 
-def calibrate(model: Forecaster, prepared: Prepared, steps: int) -> dict | None:
-    """Quantiles of the validation errors of forecasts 1..steps ahead; None if no window fits."""
+def calibrate(model: Forecaster, prepared: Prepared, steps: int, budget: int,
+              advance: Callable[[int], None] | None = None) -> dict | None:
+    """Quantiles of the validation errors of forecasts 1..steps ahead; None if no window fits.
+
+    Rolling a window `steps` ahead takes ceil(steps / horizon) model calls, so the windows used
+    are limited to `budget` forecasts in all (windows x calls; see `windows_for`): the cost is
+    bounded however long the season and however many the windows. `advance(k)` is told of each
+    k windows done.
+    """
     lookback, nt, n_cal = prepared.spec.lookback, prepared.n_targets, prepared.windows.n_calendar
     values = prepared.windows.values
-    starts = [torch.arange(lo + n_train - lookback, lo + n_train + n_val - steps + 1 - lookback)
-              for lo, (n_train, n_val, _) in zip(prepared.layout.offsets, prepared.layout.parts)]
-    starts = torch.cat(starts).to(values.device)
+    starts = _validation_starts(prepared, steps).to(values.device)
     if len(starts) == 0:
         return None
-    if len(starts) > MAX_WINDOWS:  # quantiles of tens of thousands of errors are as good as of millions
-        starts = starts[torch.linspace(0, len(starts) - 1, MAX_WINDOWS).round().long().to(values.device)]
+    n = window_count(prepared, steps, model.args.horizon, budget)
+    if len(starts) > n:  # evenly spread over the validation part
+        starts = starts[torch.linspace(0, len(starts) - 1, n).round().long().to(values.device)]
     model.eval()
-    errors = []
+    errors = np.empty((n, steps, nt), dtype=np.float32)  # float32: millions of errors need no more
+    done = 0
     for chunk in starts.split(CHUNK):
         rows = values[chunk[:, None] + torch.arange(lookback + steps, device=values.device)]  # a gathered copy
         actual = rows[:, lookback:, :nt].clone()
-        errors.append((roll(model, rows, lookback, nt, n_cal) - actual).abs().cpu())
-    errors = torch.cat(errors).double()
-    ranks = torch.linspace(0, 1, LEVELS, dtype=torch.float64) * (len(errors) - 1)
-    ordered = errors.sort(dim=0).values
-    return {"n": len(errors), "steps": steps, "quantiles": ordered[ranks.round().long()].float()}  # (LEVELS, steps, targets)
+        errors[done : done + len(chunk)] = (roll(model, rows, lookback, nt, n_cal) - actual).abs().cpu().numpy()
+        done += len(chunk)
+        if advance is not None:
+            advance(len(chunk))
+    errors.sort(axis=0)  # in place, per step and target: no index array, no copy
+    ranks = np.round(np.linspace(0, 1, LEVELS) * (n - 1)).astype(np.int64)
+    return {"n": n, "steps": steps, "quantiles": torch.from_numpy(errors[ranks])}  # (LEVELS, steps, targets)
+
+
+def window_count(prepared: Prepared, steps: int, horizon: int, budget: int) -> int:
+    """Validation windows to calibrate on: all that are available, up to MAX_WINDOWS, and no more
+    than `budget` model calls in all at ceil(steps / horizon) calls per window, though never fewer
+    than MIN_WINDOWS. Split conformal intervals keep their coverage with fewer windows (the
+    guarantee holds for any number); fewer windows make their width noisier (bench/intervals.py)."""
+    available = len(_validation_starts(prepared, steps))
+    return min(available, MAX_WINDOWS, max(MIN_WINDOWS, budget // math.ceil(steps / horizon)))
+
+
+def _validation_starts(prepared: Prepared, steps: int) -> torch.Tensor:
+    """Starts of the windows whose `steps` forecast rows all lie in a series' validation part."""
+    lookback = prepared.spec.lookback
+    return torch.cat([torch.arange(lo + n_train - lookback, lo + n_train + n_val - steps + 1 - lookback)
+                      for lo, (n_train, n_val, _) in zip(prepared.layout.offsets, prepared.layout.parts)])
 
 
 def half_width(calibration: dict, coverage: float) -> torch.Tensor:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -34,6 +36,12 @@ class Progress:
 
     def stop(self) -> None:
         pass
+
+    @contextmanager
+    def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        """A step after the epochs (interval calibration): its line, then `advance(k)` as k of `total` are done."""
+        self.note(label)
+        yield lambda k: None
 
 
 class Silent(Progress):
@@ -83,6 +91,15 @@ class RichProgress(Progress):
 
     def stop(self) -> None:
         self.bar.stop()
+
+    @contextmanager
+    def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TimeRemainingColumn
+
+        self.note(label)
+        with Bar(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=self.console, transient=True) as bar:
+            task = bar.add_task("stage", total=total)
+            yield lambda k: bar.advance(task, k)
 
 
 def epoch_line(row: dict, epochs: int) -> str:

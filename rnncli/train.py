@@ -31,6 +31,8 @@ from rnncli.progress import Progress, Silent
 from rnncli.state import TrainState, fingerprint, restore_rng
 from rnncli.windows import Scaler
 
+MIN_FORECASTS = 20_000  # forecasts interval calibration may always make: every window of a small validation part
+
 # What may change when a run is resumed; anything else would change the model, the data or the
 # optimisation already done, so the resumed run would not be the run that was started.
 RESUMABLE = ("train.epochs", "train.patience", "train.device")
@@ -76,7 +78,7 @@ def fit(cfg: Config, progress: Progress | None = None, group: Group | None = Non
                   f"{cfg.model.cell} with {count_parameters(model):,} parameters on {device}{_processes(cfg, group)}")
     del flight, prepared  # the session holds the data now, and lets it go before the end
     epochs.run(session, progress)
-    return _finish(session, time.perf_counter() - started) if group.main else None
+    return _finish(session, time.perf_counter() - started, progress) if group.main else None
 
 
 def _new_run(cfg: Config, group: Group) -> Path:
@@ -142,7 +144,7 @@ def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progres
     where = f", batch {state.partial.batches + 1}" if state.partial else ""
     progress.note(f"resuming {run} at epoch {state.epoch + 1} of {cfg.train.epochs}{where}")
     epochs.run(session, progress)
-    return _finish(session, time.perf_counter() - started) if group.main else None
+    return _finish(session, time.perf_counter() - started, progress) if group.main else None
 
 
 def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, model: Forecaster, state: TrainState,
@@ -155,18 +157,12 @@ def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, m
                    fingerprint(prepared.windows.values), group.wrap(model, device), group)
 
 
-def _finish(s: Session, seconds: float) -> FitResult:
+def _finish(s: Session, seconds: float, progress: Progress) -> FitResult:
     """Calibrate prediction intervals for last.pt and best.pt, score the best on the test split,
     write summary.json."""
-    steps = max(s.cfg.window.horizon, min(s.season, max(n_val for _, n_val, _ in s.prepared.layout.parts)))
-    for which in ("last", "best"):  # the model keeps the best weights
-        path = runs.checkpoint_path(s.run, which)
-        payload = checkpoint.load(path, map_location=s.device)
-        s.model.load_state_dict(payload["model_state"])
-        payload["conformal"] = intervals.calibrate(s.model, s.prepared, steps) or intervals.calibrate(s.model, s.prepared, s.cfg.window.horizon)
-        checkpoint.save(path, payload)
+    calibration = _calibrate(s, progress)
     coverage = s.cfg.predict.coverage
-    test = scoring.score(s.model, s.prepared, "test", s.season, (coverage, intervals.half_width(payload["conformal"], coverage)))
+    test = scoring.score(s.model, s.prepared, "test", s.season, (coverage, intervals.half_width(calibration, coverage)))
     state, cfg = s.state, s.cfg
     runs.write_summary(s.run, {
         "name": cfg.name, "run_dir": str(s.run), "best_epoch": state.best_epoch, "epochs_run": state.epoch,
@@ -180,6 +176,36 @@ def _finish(s: Session, seconds: float) -> FitResult:
     s.prepared = None  # a long series need not sit in memory while the plot is drawn
     plots.loss(state.history, s.run / "loss.png", f"{cfg.name}: loss per epoch")
     return FitResult(s.run, state.best_epoch, state.epoch, state.stopped_early, state.best_loss, test, seconds, str(s.device))
+
+
+def _calibrate(s: Session, progress: Progress) -> dict:
+    """Calibrate the intervals of last.pt, then of best.pt (whose weights the model keeps), and
+    store each in its checkpoint; once for both when the last epoch was the best. Returns best's.
+
+    Intervals are calibrated `max(horizon, min(season, validation rows))` steps ahead. Their cost
+    is bounded by a budget of half an epoch's training windows in forecasts (each a forward pass,
+    about a third of a training step), but never less than MIN_FORECASTS.
+    """
+    horizon = s.cfg.window.horizon
+    steps = max(horizon, min(s.season, max(n_val for _, n_val, _ in s.prepared.layout.parts)))
+    budget = max(MIN_FORECASTS, len(s.prepared.index("train")) // 2)
+    same = s.state.best_epoch == s.state.epoch  # then best.pt and last.pt hold the same weights
+    calibration = None
+    for name in ("best",) if same else ("last", "best"):
+        payload = checkpoint.load(runs.checkpoint_path(s.run, name))
+        s.model.load_state_dict(payload["model_state"])
+        payload["conformal"] = calibration = _calibrate_one(s, steps, budget, progress) or _calibrate_one(s, horizon, budget, progress)
+        for target in ("best", "last") if same else (name,):
+            checkpoint.save(runs.checkpoint_path(s.run, target), payload)
+    return calibration
+
+
+def _calibrate_one(s: Session, steps: int, budget: int, progress: Progress) -> dict | None:
+    n = intervals.window_count(s.prepared, steps, s.cfg.window.horizon, budget)
+    if not n:
+        return None
+    with progress.stage(f"calibrating prediction intervals on {n:,} validation windows, {steps} steps ahead", n) as advance:
+        return intervals.calibrate(s.model, s.prepared, steps, budget, advance)
 
 
 def seed_everything(seed: int) -> None:

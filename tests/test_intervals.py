@@ -127,3 +127,55 @@ def test_intervals_need_a_finished_run(tiny, cli):
     assert result.code == 0 and "no prediction intervals" in result.out
     bad = cli("predict", run, "--coverage", "1.5")
     assert bad.code == 2 and "--coverage must be between 0 and 1" in bad.err
+
+
+def _prepared(tmp_path, rows: int, val_fraction: float = 0.4):
+    from rnncli.dataset import WindowSpec, prepare
+
+    from helpers import write_csv
+    from rnncli import data
+
+    csv = write_csv(tmp_path / "long.csv", n=rows, freq="h")
+    return prepare(data.Schema(str(csv), "date", ("y",)), WindowSpec(24, 1, False, val_fraction, 0.1), "standard")
+
+
+def test_calibration_windows_are_bounded_by_a_budget_of_forecasts(tmp_path):
+    prepared = _prepared(tmp_path, 3000)  # 1200 validation rows
+    available = 1200 - 48 + 1
+    # few steps: every validation window
+    assert intervals.window_count(prepared, 48, 48, budget=10**6) == 1200 - 48 + 1
+    # one model call per step: 48 calls a window; a budget of 24,000 calls allows 500 windows
+    assert intervals.window_count(prepared, 48, 1, budget=24_000) == 500
+    # never fewer than MIN_WINDOWS, however small the budget
+    assert intervals.window_count(prepared, 48, 1, budget=10) == intervals.MIN_WINDOWS
+    # and never more than there are
+    assert intervals.window_count(prepared, 48, 1, budget=10**9) == available
+
+    class Counting(torch.nn.Module):  # counts the windows it forecasts: the cost calibration must bound
+        args = type("Args", (), {"horizon": 1, "future_size": 0})
+        calls = windows = 0
+
+        def forecast(self, x, future=None):
+            Counting.calls += 1
+            Counting.windows += len(x)
+            return x[:, -1:, :1]
+
+    calibration = intervals.calibrate(Counting(), prepared, 48, budget=24_000)
+    assert calibration["n"] == 500 and Counting.windows == 500 * 48
+    assert calibration["quantiles"].dtype == torch.float32 and calibration["quantiles"].shape == (intervals.LEVELS, 48, 1)
+    # a persistence forecast's errors: the quantiles are those of |y[t+h] - y[t]| over the windows used
+    values = prepared.windows.values[:, 0]
+    starts = torch.linspace(0, available - 1, 500).round().long() + 3000 - 300 - 1200 - 24
+    errors = (values[starts[:, None] + 24 + torch.arange(48)] - values[starts + 23][:, None]).abs()
+    assert calibration["quantiles"][-1, :, 0].tolist() == pytest.approx(errors.max(0).values.tolist(), rel=1e-6)
+    assert calibration["quantiles"][0, :, 0].tolist() == pytest.approx(errors.min(0).values.tolist(), rel=1e-6)
+
+
+def test_training_calibrates_once_when_the_last_epoch_is_the_best_and_says_so(tiny, capsys):
+    from rnncli.progress import Progress
+    import sys
+
+    run = fit(config.load(tiny[0], ["train.epochs=1"]), Progress(sys.stderr)).run_dir
+    assert "calibrating prediction intervals on 18 validation windows, 7 steps ahead" in capsys.readouterr().err
+    best, last = (checkpoint.load(run / "checkpoints" / f"{w}.pt")["conformal"] for w in ("best", "last"))
+    assert best["n"] == last["n"] == 18 and torch.equal(best["quantiles"], last["quantiles"])

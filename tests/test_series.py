@@ -171,3 +171,18 @@ def test_long_format_through_the_cli(cli, tmp_path):
     table = [line for line in predicted.out.splitlines() if line.startswith("│")]
     assert len(table) == 4 and table[0].split("│")[1].strip() == "a" and table[-1].split("│")[1].strip() == "b"
     assert list(pd.read_csv(out).columns) == ["store", "day", "sales", "sales_lower", "sales_upper"]
+
+
+def test_series_rolled_together_forecast_as_each_one_alone(tmp_path):
+    # predict rolls every series in one batch; each forecast must be what that series' own window gives
+    cfg_path, csv = long_config(tmp_path, calendar=["dayofweek"])
+    run = fit(config.load(cfg_path)).run_dir
+    together = forecast.predict(run, horizon=5, coverage=0).frame
+    source = pd.read_csv(csv)
+    for key in ("a", "b"):
+        alone_csv = tmp_path / f"{key}.csv"
+        source[source.store == key].to_csv(alone_csv, index=False)
+        alone = forecast.predict(run, data_path=alone_csv, horizon=5, coverage=0).frame
+        mine = together[together.store == key].reset_index(drop=True)
+        assert list(mine["day"]) == list(alone["day"])
+        np.testing.assert_allclose(mine["sales"], alone["sales"], rtol=1e-6)
