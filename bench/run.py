@@ -1,6 +1,6 @@
 """Every benchmark in one go, then each figure beside its target: `make bench` runs this.
 
-    python bench/run.py            # about 13 minutes on a 2-core laptop-class CPU
+    python bench/run.py            # about 15 minutes on a 2-core laptop-class CPU
     python bench/run.py --quick    # a smaller grid and 1 M rows only, for a first look
 
 Each script also runs on its own (see its docstring); all of them merge their figures into
@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import time
 
+import intervals
 import loading
 import memory
+import overhead
 import startup
 import throughput
 from common import save, table
@@ -37,14 +39,16 @@ def main(argv: list[str] | None = None) -> None:
     start = timed("startup", startup.main)
     load = timed("loading", lambda: loading.main(["--rows", rows[-1]]))
     mem = timed("memory", lambda: memory.main(["--rows", *rows]))
-    checks = targets(speed, start, load, mem)
+    over = timed("overhead", lambda: overhead.main(["--rows", rows[0]]))
+    cover = timed("intervals", intervals.main)
+    checks = targets(speed, start, load, mem, over, cover)
     table("targets", ["figure", "measured", "target", "met"], checks)
     total = time.perf_counter() - started
     save("bench_seconds", {**seconds, "total": round(total, 1)})
     print(f"benchmarks took {total / 60:.1f} min ({', '.join(f'{k} {v:.0f}s' for k, v in seconds.items())}); figures in bench/results.json")
 
 
-def targets(speed: list[dict], start: dict, load: dict, mem: list[dict]) -> list[list]:
+def targets(speed: list[dict], start: dict, load: dict, mem: list[dict], over: list[dict], cover: list[dict]) -> list[list]:
     worst = min(speed, key=lambda r: r["rnncli_vs_minimal"])
     rows = [[f"throughput, worst of {len(speed)}: rnncli / minimal loop at {worst['lookback']}:{worst['hidden']}:{worst['batch']}",
              worst["rnncli_vs_minimal"], ">= 0.95", worst["rnncli_vs_minimal"] >= 0.95],
@@ -59,6 +63,13 @@ def targets(speed: list[dict], start: dict, load: dict, mem: list[dict]) -> list
     if len(mem) > 1:
         ratio = mem[-1]["epoch_s"] / mem[0]["epoch_s"]
         rows.append([f"epoch time {mem[-1]['rows']:,} / {mem[0]['rows']:,} rows", ratio, "10 - 12", 10 <= ratio <= 12])
+    for r in over:
+        rows.append([f"rnncli train wall / epoch s, {r['rows']:,} {r['data']} rows (season {r['season']})", r["wall_vs_epochs"],
+                     f"wall <= 3x + 30 s ({r['limit_s']:.0f} s)", r["wall_s"] <= r["limit_s"]])
+        rows.append([f"peak RSS MB, rnncli train, batch 8192, {r['data']}", r["peak_mb"], "< 900", r["peak_mb"] < 900])
+    fewest = cover[-1]
+    rows.append([f"90% interval coverage calibrated on {fewest['windows']} windows, worst of {fewest['subsets']}", fewest["coverage_min"],
+                 ">= 0.87", fewest["coverage_min"] >= 0.87])
     return [[name, value, target, "yes" if ok else "NO"] for name, value, target, ok in rows]
 
 

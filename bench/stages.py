@@ -53,12 +53,11 @@ class Recorder:
         original = getattr(module, attribute)
 
         def wrapped(*args, **kwargs):
-            before = self.stage
             self.enter(name)
             try:
                 return original(*args, **kwargs)
             finally:
-                self.enter(f"{before} (after {name})")
+                self.enter(f"after {name}")
 
         setattr(module, attribute, wrapped)
 

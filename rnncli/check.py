@@ -86,23 +86,26 @@ def _columns(prepared: Prepared, rows: int = 1 << 20) -> list[str]:
     deviations; computed a block of rows at a time, so a long series is never copied whole."""
     out = []
     n_columns = len(prepared.columns) - prepared.windows.n_calendar
-    values = prepared.windows.values
+    values, nt = prepared.windows.values, prepared.n_targets
     for k, s in enumerate(prepared.series):
         lo, hi, n_train = prepared.layout.offsets[k], prepared.layout.offsets[k + 1], prepared.layout.parts[k][0]
         label = "" if s.id is None else f"series '{s.id}': "
         train = values[lo : lo + n_train, :n_columns]
         for j in torch.nonzero(train.amax(0) == train.amin(0)).flatten().tolist():
             out.append(f"{label}column '{prepared.columns[j]}' is constant in the training part; it tells the model nothing")
-        blocks = [(a, values[a : min(a + rows, hi), : prepared.n_targets].double()) for a in range(lo, hi, rows)]
-        total = sum(b.sum(0) for _, b in blocks)
-        mean = total / (hi - lo)
-        sd = torch.sqrt(sum(((b - mean) ** 2).sum(0) for _, b in blocks) / (hi - lo))
-        for j in range(prepared.n_targets):
+        blocks = [(a, min(a + rows, hi)) for a in range(lo, hi, rows)]
+        mean = sum(values[a:b, :nt].double().sum(0) for a, b in blocks) / (hi - lo)
+        sd = torch.sqrt(sum(((values[a:b, :nt].double() - mean) ** 2).sum(0) for a, b in blocks) / (hi - lo))
+        for j in range(nt):
             if sd[j] <= 0:
                 continue
-            far = [(a + int(i)) for a, b in blocks for i in torch.nonzero((b[:, j] - mean[j]).abs() > OUTLIER_SD * sd[j]).flatten()]
-            if far:
-                first = values[far[0], j].double() * prepared.scaler.scale[k, j].double() + prepared.scaler.loc[k, j].double()
-                out.append(f"{label}{timegrid.count(len(far), 'value')} of target '{prepared.columns[j]}' lie beyond "
-                           f"{OUTLIER_SD} standard deviations (the first {first.item():g} at {s.times[far[0] - lo]}); check for data errors")
+            count, row = 0, None
+            for a, b in blocks:
+                hits = torch.nonzero((values[a:b, j].double() - mean[j]).abs() > OUTLIER_SD * sd[j]).flatten()
+                row = a + int(hits[0]) if row is None and len(hits) else row
+                count += len(hits)
+            if count:
+                first = values[row, j].double() * prepared.scaler.scale[k, j].double() + prepared.scaler.loc[k, j].double()
+                out.append(f"{label}{timegrid.count(count, 'value')} of target '{prepared.columns[j]}' lie beyond "
+                           f"{OUTLIER_SD} standard deviations (the first {first.item():g} at {s.times[row - lo]}); check for data errors")
     return out

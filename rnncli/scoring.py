@@ -97,13 +97,16 @@ def _add_intervals(report: dict, coverage: float, covered: list[Coverage], prepa
 
 
 def _chunks(index, device: torch.device, at_most: int | None = None) -> Iterator[torch.Tensor]:
-    """Window starts of `index`, CHUNK at a time; only `at_most` of them, evenly spread, if given."""
-    index = index.to(device)
-    positions = torch.arange(len(index), device=device)
-    if at_most is not None and len(index) > at_most:  # millions of windows fit 169 coefficients no better than 200k
-        positions = torch.linspace(0, len(index) - 1, at_most, device=device).round().long()
-    for chunk in positions.split(CHUNK):
-        yield index.starts(chunk)
+    """Window starts of `index`, CHUNK at a time; only `at_most` of them, evenly spread, if given.
+    Positions are made a chunk at a time: millions of windows never need an index tensor of their own."""
+    index, n = index.to(device), len(index)
+    if at_most is not None and n > at_most:  # millions of windows fit 169 coefficients no better than 200k
+        for lo in range(0, at_most, CHUNK):
+            step = torch.arange(lo, min(lo + CHUNK, at_most), device=device, dtype=torch.float64)
+            yield index.starts((step * (n - 1) / (at_most - 1)).round().long())
+        return
+    for lo in range(0, n, CHUNK):
+        yield index.starts(torch.arange(lo, min(lo + CHUNK, n), device=device))
 
 
 def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
