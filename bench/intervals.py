@@ -45,7 +45,7 @@ def rolled_errors(model, prepared, split: str):
     """|forecast - actual| in real units for every window of `split` rolled STEPS ahead: (windows, STEPS)."""
     import torch
 
-    from rnncli import intervals
+    from rnncli.evaluation import intervals
 
     lookback = prepared.spec.lookback
     n_train, n_val, n_test = prepared.layout.parts[0]
@@ -63,18 +63,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
     import torch
 
     from rnncli import config
-    from rnncli.check import preflight
-    from rnncli.train import fit
+    from rnncli.data.prepared import from_config
+    from rnncli.training.fit import fit
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         csv = series_csv(folder)
         cfg = config.load(_config(folder, csv))
         run = fit(cfg).run_dir
-        from rnncli.forecast import open_trained
+        from rnncli.artifacts.trained import open_trained
 
         trained = open_trained(run)
-        prepared = preflight(cfg).prepared
+        prepared = from_config(cfg)
         val, test = rolled_errors(trained.model, prepared, "val"), rolled_errors(trained.model, prepared, "test")
     g = torch.Generator().manual_seed(0)
     results = []

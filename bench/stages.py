@@ -14,7 +14,6 @@ import argparse
 import sys
 import threading
 import time
-from pathlib import Path
 
 from common import ROOT, newest_run, synthetic_config, synthetic_csv, table
 
@@ -77,13 +76,17 @@ def main(argv: list[str] | None = None) -> None:
     recorder.enter("imports")
     import torch  # noqa: F401
 
-    from rnncli import check, cli, data, epochs, forecast, intervals, plots, scoring, train
+    from rnncli import cli
+    from rnncli.data import prepared, timeseries
+    from rnncli.evaluation import forecast, intervals, scoring
+    from rnncli.report import plots
+    from rnncli.training import epochs, fit
 
     recorder.enter("command")
-    for module, attribute, stage in ((data, "load", "read CSV"), (check, "prepare", "prepare windows"),
+    for module, attribute, stage in ((timeseries, "load", "read CSV"), (prepared, "prepare", "prepare windows"),
                                      (forecast, "prepare", "prepare windows"), (epochs, "run", "epochs"),
                                      (intervals, "calibrate", "calibrate"), (scoring, "score", "score"), (plots, "loss", "loss plot"),
-                                     (train, "_finish", "finish"), (forecast, "open_trained", "open checkpoint")):
+                                     (fit, "_finish", "finish"), (forecast, "open_trained", "open checkpoint")):
         recorder.wrap(module, attribute, stage)
     target = [str(cfg), "-q"] if args.command == "train" else [str(newest_run(name))]
     try:

@@ -17,13 +17,12 @@ import time
 
 import torch
 import torch.nn.functional as F
+from common import median, save, synthetic_series, table
 from torch import nn
 
-from common import median, save, synthetic_series, table
-
-from rnncli import loop
-from rnncli.model import Forecaster, ModelArgs
-from rnncli.windows import Index, Windows
+from rnncli.data.windows import Index, Windows
+from rnncli.model.forecaster import Forecaster, ModelArgs
+from rnncli.training import batches
 
 
 class MinimalRNN(nn.Module):
@@ -106,7 +105,7 @@ def measure(lookback: int, hidden: int, batch: int, device: torch.device, second
             minimal_epoch(minimal, opts[name], series, lookback, batch, n, device)
         elif name == "rnncli":
             order = torch.randperm(n, generator=generator, device=device)
-            loop.train_epoch(ours, windows, index, opts[name], batch, order, loop.EpochSums.zero(device), 1.0, check_every=check_every)
+            batches.train_epoch(ours, windows, index, opts[name], batch, order, batches.EpochSums.zero(device), 1.0, check_every=check_every)
         else:
             dataloader_epoch(per_sample, opts[name], loader, device)
 

@@ -19,7 +19,9 @@ from typing import Annotated
 
 import typer
 
+from rnncli.artifacts.files import check_outputs
 from rnncli.errors import Interrupted, RnnCliError
+from rnncli.report import console
 
 app = typer.Typer(
     help="Train, forecast and evaluate recurrent-network forecasters on CSV time series.",
@@ -47,53 +49,22 @@ def train(
     debug: Debug = False,
 ) -> None:
     """Train a forecaster; write a run folder with config, metrics, checkpoints and summary."""
-    from rnncli import config as configs
+    from rnncli.training.command import Job
 
-    args = [config] if config is not None else []
-    args += overrides or []
-    if resume is not None:
-        stray = [a for a in args if "=" not in a]
-        if stray:
-            raise RnnCliError(f"--resume takes the config from the run folder; give only KEY=VALUE overrides, not '{stray[0]}'")
-        if print_config:
-            raise RnnCliError("--print-config shows a new config; with --resume, read the run's config.yaml")
-    elif not args:
-        raise RnnCliError("give a config file (rnncli train configs/seattle_temp_max.yaml) or --resume RUN")
-    else:
-        cfg = configs.load(args[0], args[1:])
-        if print_config:
-            typer.echo(configs.to_yaml(cfg), nl=False)
-            return
-    if nproc < 1:
-        raise RnnCliError(f"--nproc must be at least 1, got {nproc}")
-    if nproc > 1 and "WORLD_SIZE" not in os.environ:
-        if resume is None:
-            from rnncli.check import preflight
+    flags = (["--quiet"] if quiet else []) + (["--debug"] if debug else [])
+    job = Job.of([*([config] if config is not None else []), *(overrides or [])], resume, nproc, flags, print_config)
+    if print_config:
+        from rnncli.config import to_yaml
 
-            preflight(cfg)  # bad data fails here in one clear line, not once per process
-        raise typer.Exit(_launch(nproc, args, resume, quiet, debug))
-    from rnncli import distributed, render
-    from rnncli.train import fit, resume as resume_run
-
-    progress = _progress(quiet)
-    try:
-        result = resume_run(resume, args, progress) if resume is not None else fit(cfg, progress)
-    except RnnCliError as exc:
-        distributed.teardown(orderly=exc.every_process)
-        raise
-    distributed.teardown()
+        typer.echo(to_yaml(job.config), nl=False)
+        return
+    result = job.run(console.progress(quiet))
+    if isinstance(result, int):  # the exit code of the processes this one started
+        raise typer.Exit(result)
     if result is not None:  # None on the processes other than rank 0
-        render.show_fit(_console(), result)
+        from rnncli.report import tables
 
-
-def _launch(nproc: int, args: list[str], resume: Path | None, quiet: bool, debug: bool) -> int:
-    """Run this same training in `nproc` processes under torchrun; its exit code."""
-    from rnncli import distributed
-
-    if resume is not None and not (resume / "checkpoints" / "last.pt").is_file():
-        raise RnnCliError(f"cannot resume '{resume}': it has no checkpoints/last.pt (give a run folder made by 'rnncli train')")
-    flags = (["--resume", str(resume)] if resume is not None else []) + (["--quiet"] if quiet else []) + (["--debug"] if debug else [])
-    return distributed.launch(nproc, [*args, *flags])
+        tables.show_fit(console.stdout(), result)
 
 
 @app.command()
@@ -103,11 +74,12 @@ def check(
     debug: Debug = False,
 ) -> None:
     """Check a config and its data without training: series, gaps, windows per split, warnings."""
-    from rnncli import config as configs, render
-    from rnncli.check import preflight
+    from rnncli import config as configs
+    from rnncli.data.preflight import check as preflight
+    from rnncli.report import tables
 
     report = preflight(configs.load(config, overrides or []))
-    render.show_preflight(_console(), report)
+    tables.show_preflight(console.stdout(), report)
 
 
 Coverage = Annotated[float | None, typer.Option("--coverage", help="Prediction interval coverage, e.g. 0.9 (default: the run's "
@@ -127,24 +99,24 @@ def predict(
     debug: Debug = False,
 ) -> None:
     """Forecast the steps after the end of the data, with timestamps and prediction intervals."""
-    from rnncli import render
-    from rnncli.forecast import predict as run_predict
+    from rnncli.evaluation.forecast import predict as run_predict
+    from rnncli.report import tables
 
-    _writable(output, plot)
+    check_outputs(output, plot)
     result = run_predict(run, data, horizon, _which(which), coverage, history=plot is not None)
     if output is not None:
-        from rnncli.files import write_text
+        from rnncli.artifacts.files import write_text
 
         write_text(output, result.frame.to_csv(index=False, float_format="%.6g"))
     if plot is not None:
-        from rnncli import plots
+        from rnncli.report import plots
 
         plots.forecast(result, plot)
-    console = _console()
-    console.print(render.forecast(result.frame, result.coverage))
+    out = console.stdout()
+    out.print(tables.forecast(result.frame, result.coverage))
     for note in result.notes:
-        console.print(f"note: {note}", highlight=False)
-    _wrote(console, output, plot)
+        out.print(f"note: {note}", highlight=False)
+    console.wrote(out, output, plot)
 
 
 @app.command()
@@ -161,24 +133,24 @@ def evaluate(
     """Score the model on a split beside persistence, seasonal naive and linear AR, in real units."""
     if split not in ("test", "val", "train", "all"):
         raise RnnCliError(f"--split must be one of test, val, train, all; got {split!r}")
-    from rnncli import render
-    from rnncli.forecast import evaluate as run_evaluate
+    from rnncli.evaluation.forecast import evaluate as run_evaluate
+    from rnncli.report import tables
 
-    _writable(output, plot)
+    check_outputs(output, plot)
     report = run_evaluate(run, data, split, _which(which), coverage, keep_forecasts=plot is not None)
     forecasts = report.pop("forecasts", None)
     if output is not None:
-        from rnncli.files import write_json
+        from rnncli.artifacts.files import write_json
 
         write_json(output, report)
     if plot is not None:
-        from rnncli import plots
+        from rnncli.report import plots
 
         plots.evaluation(report, forecasts, plot)
-    console = _console()
-    render.show_evaluation(console, report, f"scores on the {split} split")
-    console.print(f"checkpoint: {report['checkpoint']}", highlight=False, soft_wrap=True)
-    _wrote(console, output, plot)
+    out = console.stdout()
+    tables.show_evaluation(out, report, f"scores on the {split} split")
+    out.print(f"checkpoint: {report['checkpoint']}", highlight=False, soft_wrap=True)
+    console.wrote(out, output, plot)
 
 
 @app.command()
@@ -191,13 +163,14 @@ def inspect(
     debug: Debug = False,
 ) -> None:
     """Show a trained model: config, data schema, parameters, best epoch; --trace its recurrence."""
-    from rnncli import inspection, render
+    from rnncli.evaluation import inspection
+    from rnncli.report import tables
 
     trained, facts = inspection.describe(run, _which(which))
-    console = _console()
-    render.show_model(console, trained, facts)
+    out = console.stdout()
+    tables.show_model(out, trained, facts)
     if trace:
-        render.show_trace(console, inspection.trace(run, _which(which), data))
+        tables.show_trace(out, inspection.trace(run, _which(which), data))
 
 
 @app.command()
@@ -210,15 +183,16 @@ def sweep(
     debug: Debug = False,
 ) -> None:
     """Train every combination of the given values; rank the runs by validation loss into sweep.csv."""
-    from rnncli import render, sweep as sweeps
+    from rnncli.experiments import sweep as sweeps
+    from rnncli.report import tables
 
-    result = sweeps.run(config, grid, max_runs, _progress(quiet))
-    console = _console()
-    console.print(render.sweep(result))
-    console.print(f"wrote {result.folder / 'sweep.csv'}; best run:", highlight=False)
+    result = sweeps.run(config, grid, max_runs, console.progress(quiet))
+    out = console.stdout()
+    out.print(tables.sweep(result))
+    out.print(f"wrote {result.folder / 'sweep.csv'}; best run:", highlight=False)
     if result.best is None:
         raise RnnCliError("every run of the sweep failed; see the messages above")
-    console.print(result.best["run_dir"], highlight=False, soft_wrap=True)
+    out.print(result.best["run_dir"], highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -231,13 +205,13 @@ def export(
     debug: Debug = False,
 ) -> None:
     """Export the model for serving (ONNX or TorchScript), with a JSON file on scaling and inputs."""
-    from rnncli import export as exporting
+    from rnncli.artifacts import export as exporting
 
-    _writable(output)
+    check_outputs(output)
     path, sidecar = exporting.export(run, fmt, output, _which(which))
-    console = _console()
-    console.print(f"wrote {path}", highlight=False, soft_wrap=True)
-    console.print(f"wrote {sidecar} (inputs, column order and the scaler to apply outside the model)", highlight=False, soft_wrap=True)
+    out = console.stdout()
+    out.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    out.print(f"wrote {sidecar} (inputs, column order and the scaler to apply outside the model)", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -250,7 +224,8 @@ def runs(
     debug: Debug = False,
 ) -> None:
     """List every run under a folder: what it trained and how it scored, sortable by any column."""
-    from rnncli import render, runs as run_folders
+    from rnncli.artifacts import runs as run_folders
+    from rnncli.report import tables
 
     rows = run_folders.sort_rows(run_folders.collect(folder), sort, reverse)
     if as_json:
@@ -258,52 +233,13 @@ def runs(
 
         typer.echo(json.dumps(rows, indent=2))
     else:
-        _console().print(render.runs(rows, folder))
+        console.stdout().print(tables.runs(rows, folder))
 
 
 def _which(which: str) -> str:
     if which not in ("best", "last"):
         raise RnnCliError(f"--checkpoint must be best or last, got {which!r}")
     return which
-
-
-def _writable(*outputs: Path | None) -> None:
-    """Refuse, before any work, an output file that could not be written; None is no output."""
-    for output in filter(None, outputs):
-        if output.is_dir():
-            raise RnnCliError(f"--output '{output}' is a folder; give a file name")
-        if not output.parent.is_dir():
-            raise RnnCliError(f"--output '{output}': folder '{output.parent}' does not exist")
-        if not os.access(output.parent, os.W_OK):
-            raise RnnCliError(f"--output '{output}': folder '{output.parent}' is not writable")
-
-
-def _wrote(console, *outputs: Path | None) -> None:
-    for output in filter(None, outputs):
-        console.print(f"wrote {output}", highlight=False)
-
-
-def _console():
-    """Standard output for tables and results. Into a pipe, a file or a CI log, tables keep their
-    natural width: rich would otherwise fit them to 80 columns and cut names short."""
-    from rich.console import Console
-
-    console = Console(markup=False)  # user text (column names, ids, paths) may hold [brackets]
-    if not console.is_terminal:
-        console.width = UNBOUNDED_WIDTH
-    return console
-
-
-UNBOUNDED_WIDTH = 100_000  # wider than any table; tables are not stretched to it, only never squeezed
-
-
-def _progress(quiet: bool):
-    from rich.console import Console
-
-    from rnncli.progress import Progress, RichProgress
-
-    err = Console(stderr=True, markup=False)
-    return RichProgress(err) if err.is_terminal and not quiet else Progress(sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> None:

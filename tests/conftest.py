@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from helpers import write_config, write_csv
+
+from rnncli import config
+from rnncli.training.fit import fit
 
 
 @pytest.fixture
@@ -44,3 +46,16 @@ def cli(capsys, monkeypatch):
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def runs_folder(tmp_path_factory):
+    """Three finished runs (rnn, gru, lstm) and one interrupted one, in one output folder."""
+    tmp = tmp_path_factory.mktemp("tools")
+    csv_path = write_csv(tmp / "s.csv", features=("x",))
+    cfg_path = write_config(tmp / "c.yaml", csv_path, tmp / "runs", data={"features": ["x"], "calendar": ["dayofweek"]},
+                            model={"num_layers": 2})
+    made = {cell: fit(config.load(cfg_path, [f"model.cell={cell}", "train.epochs=2"])).run_dir for cell in ("rnn", "gru", "lstm")}
+    unfinished = fit(config.load(cfg_path, ["train.epochs=1", "name=partial"])).run_dir
+    (unfinished / "summary.json").unlink()
+    return tmp, made, unfinished

@@ -50,3 +50,7 @@ def newest_run(runs: Path) -> Path:
     assert found, f"no run folder under {runs}"
     return max(found, key=lambda p: p.stat().st_mtime_ns)
 
+
+def rows(out: str) -> list[list[str]]:
+    """The cells of each body row of a rich table printed as text."""
+    return [[cell.strip() for cell in line.strip().strip("│").split("│")] for line in out.splitlines() if line.startswith("│")]

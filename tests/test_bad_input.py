@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-
 from helpers import write_config, write_csv
-from rnncli import checkpoint, config
-from rnncli.train import fit
+
+from rnncli import config
+from rnncli.artifacts import checkpoint
+from rnncli.training.fit import fit
 
 
 def good_rows(n: int = 60, sep: str = ",") -> str:

@@ -6,8 +6,8 @@ import sys
 import pandas as pd
 import pytest
 import yaml
-
 from helpers import newest_run, write_csv
+
 from rnncli import config
 from rnncli.errors import RnnCliError
 

@@ -4,11 +4,11 @@ line with exit code 2 (exit 1 only when training diverges); it never shows a tra
 from __future__ import annotations
 
 import datetime
-
-import yaml
 import os
 
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from rnncli.config import known_keys
 

@@ -1,0 +1,113 @@
+"""Export a trained model for serving: ONNX or TorchScript, with a JSON file that says how to use it.
+
+The exported graph is the network alone, on scaled values:
+
+    inputs  x       (batch, lookback, inputs)  the last `lookback` rows: targets, features, then
+                                               calendar columns, each target and feature scaled
+                                               as (value - loc) / scale
+            future  (batch, horizon * k)       only with calendar features: their values at the
+                                               `horizon` times being forecast
+    output  y       (batch, horizon, targets)  scaled: value = y * scale + loc
+
+The scaling stays outside the graph so one exported model serves every series of a long-format
+file; `<output>.json` holds the scaler (per series id), the column order, the window and the
+calendar features.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import torch
+
+from rnncli.artifacts.files import atomic_write, write_json
+from rnncli.artifacts.trained import Trained, open_trained
+from rnncli.errors import RnnCliError
+
+FORMATS = {"onnx": "model.onnx", "torchscript": "model.torchscript.pt"}
+
+
+class Serving(torch.nn.Module):
+    """The forecast from the end of each window, as one traceable forward."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
+        return self.model.forecast(x, future)
+
+
+def export(run: str | Path, fmt: str, output: str | Path | None = None, which: str = "best") -> tuple[Path, Path]:
+    """Write the model in `fmt` (onnx or torchscript) and its JSON description; return both paths."""
+    if fmt not in FORMATS:
+        raise RnnCliError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    trained = open_trained(run, which, need_data=False)
+    if output is None:
+        folder = trained.path.parent.parent / "export" if trained.path.parent.name == "checkpoints" else trained.path.parent
+        folder.mkdir(exist_ok=True)
+        output = folder / FORMATS[fmt]
+    output = Path(output)
+    serving, inputs, names = _example(trained)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracing and exporter deprecation notices are not the user's business
+        if fmt == "onnx":
+            _onnx(serving, inputs, names, output)
+        else:
+            traced = torch.jit.trace(serving, inputs)
+            atomic_write(output, lambda fh: torch.jit.save(traced, fh))
+    sidecar = output.with_name(output.name + ".json")
+    write_json(sidecar, describe(trained, fmt, names))
+    return output, sidecar
+
+
+def _example(trained: Trained) -> tuple[Serving, tuple[torch.Tensor, ...], list[str]]:
+    args = trained.model.args
+    x = torch.zeros(2, trained.spec.lookback, args.input_size)
+    if args.future_size:
+        return Serving(trained.model).eval(), (x, torch.zeros(2, args.future_size)), ["x", "future"]
+    return Serving(trained.model).eval(), (x,), ["x"]
+
+
+def _onnx(serving: Serving, inputs: tuple[torch.Tensor, ...], names: list[str], output: Path) -> None:
+    try:
+        import onnx  # noqa: F401  (the exporter needs it; a clear message beats its ImportError)
+    except ImportError as exc:
+        raise RnnCliError("ONNX export needs the export extra: pip install 'rnncli[export]' (onnx, onnxruntime)") from exc
+    tmp = output.with_name(f".{output.name}.tmp")
+    dynamic = {name: {0: "batch"} for name in [*names, "y"]}
+    try:
+        torch.onnx.export(serving, inputs, tmp, input_names=names, output_names=["y"], dynamic_axes=dynamic, dynamo=False)
+    except Exception:  # noqa: BLE001 - a torch without the TorchScript-based exporter: use the newer one
+        batch = torch.export.Dim("batch")
+        torch.onnx.export(serving, inputs, tmp, input_names=names, output_names=["y"], dynamo=True,
+                          dynamic_shapes=tuple({0: batch} for _ in names))
+    tmp.replace(output)
+
+
+def describe(trained: Trained, fmt: str, names: list[str]) -> dict:
+    """How to call the exported model: inputs, outputs, column order, scaling, window."""
+    args, spec, schema = trained.model.args, trained.spec, trained.schema
+    calendar_columns = [f"{c}_{part}" for c in spec.calendar for part in ("sin", "cos")]
+    scaler = trained.scaler
+    return {
+        "format": fmt,
+        "inputs": {"x": ["batch", spec.lookback, args.input_size],
+                   **({"future": ["batch", args.future_size]} if "future" in names else {})},
+        "output": {"y": ["batch", spec.horizon, args.n_targets]},
+        "columns": [*schema.targets, *schema.features, *calendar_columns],
+        "targets": list(schema.targets),
+        "lookback": spec.lookback,
+        "horizon": spec.horizon,
+        "frequency": schema.frequency,
+        "calendar": list(spec.calendar),
+        "scaler": {"kind": scaler.kind, "ids": scaler.ids, "loc": scaler.loc.tolist(), "scale": scaler.scale.tolist(),
+                   "columns": [*schema.targets, *schema.features],
+                   "use": "scaled = (value - loc) / scale for each target and feature column (row of the series id; "
+                          "ids [null] means one row for all); the output is scaled: value = y * scale + loc (target columns)"},
+        "calendar_encoding": "for each feature f: sin and cos of 2*pi*phase, phase = hour/24, dayofweek/7 (Monday 0), "
+                             "(dayofyear-1)/days in the year, (month-1)/12",
+        "checkpoint": str(trained.path),
+        "versions": trained.payload.get("versions", {}),
+    }

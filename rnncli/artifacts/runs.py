@@ -1,0 +1,126 @@
+"""Run folders: `<output.dir>/<name>/<YYYYmmdd-HHMMSS>`, a new one for every run, never overwritten.
+
+A run folder holds the resolved `config.yaml`, `metrics.csv` (one row per epoch), `summary.json`,
+`loss.png` and `checkpoints/{best,last}.pt`. Every file is written atomically. `collect` reads
+what `rnncli runs` lists from these plain files, without loading any model.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from pathlib import Path
+
+from rnncli.artifacts.files import write_json, write_text
+from rnncli.errors import RnnCliError
+
+METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_mae", "lr", "grad_norm", "seconds")
+
+
+def create(root: str | Path, name: str) -> Path:
+    """Make a fresh run folder (with `checkpoints/`); a name clash within a second gets a suffix."""
+    base = Path(root) / name
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 1000):
+            run = base / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+            try:
+                run.mkdir()
+            except FileExistsError:
+                continue
+            (run / "checkpoints").mkdir()
+            check_writable(run)
+            return run
+    except OSError as exc:
+        raise RnnCliError(f"cannot create a run folder under '{base}' ({exc.strerror}); set output.dir to a folder you can write") from exc
+    raise RnnCliError(f"too many runs started in the same second under '{base}'")
+
+
+def checkpoint_path(run: Path, which: str = "best") -> Path:
+    return run / "checkpoints" / f"{which}.pt"
+
+
+def write_metrics(run: Path, rows: list[dict]) -> None:
+    """metrics.csv with every epoch so far, rewritten atomically so it is never torn."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=METRIC_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _fmt(r[k]) for k in METRIC_COLUMNS} for r in rows)
+    write_text(run / "metrics.csv", buf.getvalue())
+
+
+def check_writable(folder: Path) -> None:
+    """Fail now, before any training, if files cannot be written in `folder`."""
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RnnCliError(f"cannot write in '{folder}' ({exc.strerror}); set output.dir to a folder you can write") from exc
+
+
+def _fmt(value: float | int) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def write_summary(run: Path, summary: dict) -> None:
+    write_json(run / "summary.json", summary)
+
+
+RUN_COLUMNS = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "status")
+
+
+def collect(root: str | Path) -> list[dict]:
+    """One row per run folder found under `root` (sweeps included): what it trained and how it scored."""
+    import yaml
+
+    root = Path(root)
+    if not root.is_dir():
+        raise RnnCliError(f"'{root}' is not a folder of runs; give the output.dir your runs went to (default: runs)")
+    rows = []
+    for config_path in sorted(root.glob("**/config.yaml")):
+        run = config_path.parent
+        if not (run / "checkpoints").is_dir():
+            continue
+        cfg = yaml.safe_load(config_path.read_text()) or {}
+        history = _read_metrics(run)
+        summary = json.loads((run / "summary.json").read_text()) if (run / "summary.json").is_file() else None
+        test = (summary or {}).get("test", {})
+        mae, persistence = test.get("model", {}).get("mae"), test.get("baselines", {}).get("persistence", {}).get("mae")
+        status = "unfinished" if summary is None else "stopped early" if summary.get("stopped_early") else "done"
+        rows.append({
+            "name": cfg.get("name"), "time": _stamp(run.name), "mode": cfg.get("window", {}).get("mode"),
+            "cell": cfg.get("model", {}).get("cell"), "hidden": cfg.get("model", {}).get("hidden_size"),
+            "lookback": cfg.get("window", {}).get("lookback"), "epochs": len(history),
+            "best_val_loss": min((r["val_loss"] for r in history), default=None), "test_mae": mae,
+            "vs_persistence": mae / persistence if mae is not None and persistence else None, "status": status, "path": str(run),
+        })
+    return rows
+
+
+def sort_rows(rows: list[dict], column: str, reverse: bool = False) -> list[dict]:
+    if column not in RUN_COLUMNS:
+        raise RnnCliError(f"--sort {column!r}: sort by one of {', '.join(RUN_COLUMNS)}")
+    present = [r for r in rows if r[column] is not None]
+    return sorted(present, key=lambda r: r[column], reverse=reverse) + [r for r in rows if r[column] is None]
+
+
+def _read_metrics(run: Path) -> list[dict]:
+    path = run / "metrics.csv"
+    if not path.is_file():
+        return []
+    with open(path, newline="") as fh:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def _stamp(folder: str) -> str:
+    """20261122-204010 -> 2026-11-22 20:40:10 (a suffix for runs started in the same second is kept)."""
+    try:
+        parsed = time.strptime(folder[:15], "%Y%m%d-%H%M%S")
+    except ValueError:
+        return folder
+    return time.strftime("%Y-%m-%d %H:%M:%S", parsed) + folder[15:]

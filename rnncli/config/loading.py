@@ -1,0 +1,162 @@
+"""The run configuration from user input: YAML loading, dotted KEY=VALUE overrides, validation.
+
+`load(path, overrides)` is the only way a config is made from user input. Every value is coerced to
+its field's type (PyYAML reads `1e-3` as a string, `yes` as a boolean), every key is checked against
+the known ones, and every range is validated, so the rest of the program can trust what it gets.
+This module imports neither torch nor pandas: `rnncli train --print-config` must answer at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from rnncli.config.coerce import coerce, nearest
+from rnncli.config.schema import SECTIONS, Config, known_keys
+from rnncli.config.validation import validate
+from rnncli.errors import RnnCliError
+
+
+def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read a YAML config, apply `KEY=VALUE` overrides, and return the validated config."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        hint = "it is a folder" if path.is_dir() else "no such file"
+        raise RnnCliError(f"config '{path}' cannot be read ({hint}); give the path of a YAML file, e.g. configs/seattle_temp_max.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        raise RnnCliError(f"config '{path}' is not valid YAML: {_yaml_problem(exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise RnnCliError(f"config '{path}' is not a UTF-8 text file") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise RnnCliError(f"config '{path}' must be a mapping of sections (data:, window:, model:, ...), got a {type(raw).__name__}")
+    flat = flatten(raw, source=str(path))
+    flat.update(parse_overrides(overrides))
+    flat.setdefault("name", path.stem.replace("_", "-"))
+    cfg = from_flat(flat)
+    cfg.data.path = _resolve_data_path(cfg.data.path, path.parent)
+    return cfg
+
+
+def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
+    """Rebuild a config from its dictionary form (a run folder's config.yaml, a checkpoint)."""
+    return from_flat(flatten(raw, source=source))
+
+
+def with_overrides(cfg: Config, overrides: list[str] | tuple[str, ...]) -> tuple[Config, dict[str, Any]]:
+    """A copy of `cfg` with `KEY=VALUE` overrides applied, and the overrides that changed a value."""
+    flat = flatten(cfg.to_dict(), source="config")
+    requested = parse_overrides(overrides)
+    new = from_flat({**flat, **requested})
+    changed = {k: v for k, v in requested.items() if flatten(new.to_dict(), "config")[k] != flat[k]}
+    return new, changed
+
+
+def to_yaml(cfg: Config) -> str:
+    """Block-style sections with one key per line; lists inline ([a, b])."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+    return yaml.dump(cfg.to_dict(), Dumper=Dumper, sort_keys=False, default_flow_style=False)
+
+
+def flatten(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """Nested sections -> {"section.key": value}, refusing unknown sections and keys."""
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        key = str(key)
+        if key in SECTIONS:
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                raise RnnCliError(f"{source}: '{key}' must be a section of keys (e.g. {key}: {{...}}), got {value!r}")
+            for sub, subvalue in value.items():
+                flat[_check_key(f"{key}.{sub}", source)] = subvalue
+        else:
+            flat[_check_key(key, source)] = value
+    return flat
+
+
+def parse_overrides(overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """`train.lr=1e-3 data.target=[a,b]` -> {"train.lr": "1e-3", "data.target": ["a", "b"]}."""
+    import yaml
+
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise RnnCliError(f"override '{item}' must look like KEY=VALUE, e.g. train.lr=0.01")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text
+        parsed[_check_key(key, f"override '{item}'")] = value
+    return parsed
+
+
+def from_flat(flat: dict[str, Any]) -> Config:
+    cfg = Config()
+    for key, value in flat.items():
+        target, attr = _owner(cfg, key)
+        hint = dict(_field_types(type(target)))[attr]
+        setattr(target, attr, coerce(key, value, hint))
+    validate(cfg)
+    return cfg
+
+
+def _check_key(key: str, source: str) -> str:
+    keys = known_keys()
+    if key in keys:
+        return key
+    if key in SECTIONS:
+        example = f"{key}.{dataclasses.fields(SECTIONS[key])[0].name}"
+        raise RnnCliError(f"{source}: '{key}' is a section; set one of its keys, e.g. {example}=...")
+    if "." not in key and nearest(key, list(SECTIONS)):
+        section = nearest(key, list(SECTIONS))
+        raise RnnCliError(f"{source}: unknown config key '{key}'; did you mean the section '{section}'?")
+    leaves = {k.rsplit(".", 1)[-1]: k for k in keys}
+    guess = nearest(key, keys) or leaves.get(key.rsplit(".", 1)[-1]) or leaves.get(nearest(key.rsplit(".", 1)[-1], list(leaves)) or "")
+    hint = f"; did you mean {guess}?" if guess else f"; known keys: {', '.join(keys)}"
+    raise RnnCliError(f"{source}: unknown config key '{key}'{hint}")
+
+
+def _owner(cfg: Config, key: str) -> tuple[Any, str]:
+    if "." in key:
+        section, attr = key.split(".", 1)
+        return getattr(cfg, section), attr
+    return cfg, key
+
+
+def _field_types(cls: type) -> list[tuple[str, Any]]:
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    return [(f.name, hints[f.name]) for f in dataclasses.fields(cls)]
+
+
+def _yaml_problem(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem} (check the indentation and the ': ' after each key)"
+
+
+def _resolve_data_path(data_path: str, config_dir: Path) -> str:
+    """A relative data path is read from the current folder, else from the config's folder."""
+    if not data_path:
+        return data_path
+    p = Path(data_path).expanduser()
+    if p.is_absolute() or p.exists():
+        return str(p)
+    beside = config_dir / p
+    return str(beside) if beside.exists() else str(p)

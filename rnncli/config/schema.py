@@ -1,0 +1,108 @@
+"""The run configuration's shape: one typed dataclass per section, with its defaults.
+
+Every settable key is a field here (`known_keys` lists them dotted); `loading.py` fills them from
+YAML and overrides, `coerce.py` gives each value its field's type and `validation.py` checks
+ranges and combinations. Nothing here imports torch or pandas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CALENDAR = ("hour", "dayofweek", "dayofyear", "month")
+
+
+@dataclass
+class DataConfig:
+    path: str = ""
+    time_column: str = ""
+    target: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    id_column: str | None = None
+    calendar: list[Literal["hour", "dayofweek", "dayofyear", "month"]] = field(default_factory=list)
+    frequency: str | None = None
+    timezone: str | None = None
+    missing: Literal["interpolate", "ffill", "error"] = "interpolate"
+    max_gap: int | None = None
+    duplicates: Literal["error", "mean", "last"] = "error"
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    scaler: Literal["standard", "minmax", "none"] = "standard"
+    scale_per_series: bool = True
+    season: int | None = None
+
+
+@dataclass
+class WindowConfig:
+    lookback: int = 30
+    horizon: int = 1
+    mode: Literal["many_to_one", "many_to_many"] = "many_to_one"
+
+
+@dataclass
+class ModelConfig:
+    cell: Literal["rnn", "gru", "lstm"] = "rnn"
+    hidden_size: int = 64
+    num_layers: int = 1
+    nonlinearity: Literal["tanh", "relu"] = "tanh"
+    dropout: float = 0.0
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 50
+    batch_size: int = 64
+    optimizer: Literal["adam", "adamw", "sgd"] = "adam"
+    lr: float = 0.001
+    weight_decay: float = 0.0
+    clip_grad_norm: float | None = 1.0
+    clip_grad_value: float | None = None
+    scheduler: Literal["none", "plateau", "cosine"] = "none"
+    patience: int | None = 10
+    seed: int = 0
+    device: str = "auto"
+
+
+@dataclass
+class PredictConfig:
+    coverage: float = 0.9
+
+
+@dataclass
+class OutputConfig:
+    dir: str = "runs"
+
+
+@dataclass
+class Config:
+    name: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    window: WindowConfig = field(default_factory=WindowConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    predict: PredictConfig = field(default_factory=PredictConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "window": WindowConfig,
+    "model": ModelConfig,
+    "train": TrainConfig,
+    "predict": PredictConfig,
+    "output": OutputConfig,
+}
+TOP_LEVEL = ("name",)
+
+
+def known_keys() -> list[str]:
+    """Every settable key, dotted: `name`, `data.path`, ..., `output.dir`."""
+    keys = list(TOP_LEVEL)
+    for section, cls in SECTIONS.items():
+        keys += [f"{section}.{f.name}" for f in dataclasses.fields(cls)]
+    return keys

@@ -1,0 +1,89 @@
+"""Range and combination checks of a config; each error names the key and the value received."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rnncli.config.schema import Config
+from rnncli.errors import RnnCliError
+
+
+def validate(cfg: Config) -> None:
+    """Check ranges and combinations; each error names the key and the value received."""
+    d, w, m, t = cfg.data, cfg.window, cfg.model, cfg.train
+    if not cfg.name or re.search(r"[/\\]", cfg.name) or cfg.name in (".", ".."):
+        _bad("name", cfg.name, "a non-empty name without slashes (it names the run folder)")
+    if not d.path:
+        _bad("data.path", d.path, "the CSV file to read, e.g. data/seattle-weather.csv")
+    if not d.time_column:
+        _bad("data.time_column", d.time_column, "the name of the CSV column that holds the timestamps")
+    if not d.target:
+        _bad("data.target", d.target, "one column name or a list of them")
+    for key, names in (("data.target", d.target), ("data.features", d.features)):
+        if len(set(names)) != len(names):
+            _bad(key, names, "column names without repeats")
+        if d.time_column in names:
+            _bad(key, names, f"value columns; '{d.time_column}' is the time column")
+    if d.id_column is not None and d.id_column in (d.time_column, *d.target, *d.features):
+        _bad("data.id_column", d.id_column, "a column that is neither the time column, a target nor a feature")
+    if len(set(d.calendar)) != len(d.calendar):
+        _bad("data.calendar", d.calendar, "calendar features without repeats")
+    if d.max_gap is not None and not 0 <= d.max_gap <= 10**9:
+        _bad("data.max_gap", d.max_gap, "the longest run of missing steps that may be filled (0 to 1e9), or null for any")
+    if d.timezone is not None:
+        _check_timezone(d.timezone)
+    if set(d.target) & set(d.features):
+        _bad("data.features", d.features, f"columns other than the targets ({', '.join(sorted(set(d.target) & set(d.features)))} is a target)")
+    for key, value in (("data.val_fraction", d.val_fraction), ("data.test_fraction", d.test_fraction)):
+        if not 0 < value < 1:
+            _bad(key, value, "a fraction strictly between 0 and 1")
+    if d.val_fraction + d.test_fraction >= 1:
+        _bad("data.test_fraction", d.test_fraction, f"with data.val_fraction={d.val_fraction}, a sum below 1 so rows are left to train on")
+    _at_least(1, ("data.season", d.season), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
+              ("model.hidden_size", m.hidden_size), ("model.num_layers", m.num_layers),
+              ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience))
+    if not 0 <= m.dropout < 1:
+        _bad("model.dropout", m.dropout, "a probability in [0, 1)")
+    if m.dropout > 0 and m.num_layers == 1:
+        _bad("model.dropout", m.dropout, "0 when model.num_layers is 1 (dropout acts between stacked layers); or set model.num_layers >= 2")
+    if m.nonlinearity != "tanh" and m.cell != "rnn":
+        _bad("model.nonlinearity", m.nonlinearity, f"tanh with model.cell={m.cell} (relu is for the plain rnn cell)")
+    # upper bounds keep every value inside float32 arithmetic, far beyond anything that trains
+    for key, value, top in (("train.lr", t.lr, 1e3), ("train.clip_grad_norm", t.clip_grad_norm, 1e9),
+                            ("train.clip_grad_value", t.clip_grad_value, 1e9)):
+        if value is not None and not 0 < value <= top:
+            _bad(key, value, f"a positive number up to {top:g}" + ("" if key == "train.lr" else ", or null to disable"))
+    if not 0 <= t.weight_decay <= 1e3:
+        _bad("train.weight_decay", t.weight_decay, "a number from 0 to 1000")
+    if not 0 <= t.seed < 2**63:
+        _bad("train.seed", t.seed, "an integer from 0 to 2**63 - 1")
+    for key, value, top in (("model.hidden_size", m.hidden_size, 8192), ("model.num_layers", m.num_layers, 64)):
+        if value > top:
+            _bad(key, value, f"an integer up to {top}")
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", t.device):
+        _bad("train.device", t.device, "one of auto, cpu, cuda, cuda:N, mps")
+    if not 0 < cfg.predict.coverage < 1:
+        _bad("predict.coverage", cfg.predict.coverage, "the share of future values intervals should cover, between 0 and 1 (e.g. 0.9)")
+    if not cfg.output.dir:
+        _bad("output.dir", cfg.output.dir, "the folder that receives run folders, e.g. runs")
+
+
+def _at_least(low: int, *pairs: tuple[str, int | None]) -> None:
+    """Sizes and counts: at least `low`, and at most a billion, which keeps index arithmetic exact."""
+    for key, value in pairs:
+        if value is not None and not low <= value <= 10**9:
+            _bad(key, value, f"an integer from {low} to 1e9")
+
+
+def _bad(key: str, value: Any, wanted: str) -> None:
+    raise RnnCliError(f"config key {key}: got {value!r}, expected {wanted}")
+
+
+def _check_timezone(name: str) -> None:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        _bad("data.timezone", name, "an IANA time zone name such as Europe/Paris, America/New_York or UTC")

@@ -1,0 +1,101 @@
+"""Preflight: what the prepared data holds, and what would make a model or its scores untrustworthy.
+
+`review(prepared)` gives per series its span, rows, filled values and windows per split, then
+warnings (short validation or test parts, constant columns, extreme values). `rnncli check` shows
+it; `train` prints its warnings before it starts. Both prepare the data with `prepared.from_config`,
+exactly as training does, so a config that checks clean trains on what was checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from rnncli.config import Config
+from rnncli.data import timegrid
+from rnncli.data.prepared import Prepared, from_config
+
+SHORT_PART = 20  # fewer windows than this in a validation or test part make its scores noisy
+OUTLIER_SD = 10
+
+
+@dataclass
+class SeriesSummary:
+    id: str | None
+    first: str
+    last: str
+    rows: int
+    filled: int
+    windows: dict[str, int]
+
+
+@dataclass
+class Preflight:
+    prepared: Prepared
+    series: list[SeriesSummary]
+    warnings: list[str] = field(default_factory=list)
+
+
+def check(cfg: Config) -> Preflight:
+    """`rnncli check`: the config's data prepared as training would, and its review."""
+    return review(from_config(cfg))
+
+
+def review(prepared: Prepared) -> Preflight:
+    """Summarise each series of the prepared data and collect the warnings."""
+    summaries = [_summary(prepared, k) for k in range(len(prepared.series))]
+    return Preflight(prepared, summaries, [*_short_parts(prepared, summaries), *_columns(prepared)])
+
+
+def _summary(prepared: Prepared, k: int) -> SeriesSummary:
+    s, (n_train, n_val, n_test) = prepared.series[k], prepared.layout.parts[k]
+    lookback, horizon = prepared.spec.lookback, prepared.spec.horizon
+    windows = {"train": n_train - lookback - horizon + 1, "val": n_val - horizon + 1, "test": n_test - horizon + 1}
+    return SeriesSummary(s.id, _when(s.times[0]), _when(s.times[-1]), len(s.times), s.filled, windows)
+
+
+def _when(t) -> str:
+    """A timestamp as short as it can be: the date alone for daily data at midnight."""
+    return str(t.date()) if t == t.normalize() and t.tz is None else str(t)
+
+
+def _short_parts(prepared: Prepared, summaries: list[SeriesSummary]) -> list[str]:
+    out = []
+    for s in summaries:
+        for part, key in (("val", "data.val_fraction"), ("test", "data.test_fraction")):
+            if s.windows[part] < SHORT_PART:
+                label = "the data" if s.id is None else f"series '{s.id}'"
+                out.append(f"{label} has only {s.windows[part]} {part} windows: its {part} scores will be noisy "
+                           f"(raise {key} or add data)")
+    return out
+
+
+def _columns(prepared: Prepared, rows: int = 1 << 20) -> list[str]:
+    """Constant columns in a training part, and target values beyond OUTLIER_SD standard
+    deviations; computed a block of rows at a time, so a long series is never copied whole."""
+    out = []
+    n_columns = len(prepared.columns) - prepared.windows.n_calendar
+    values, nt = prepared.windows.values, prepared.n_targets
+    for k, s in enumerate(prepared.series):
+        lo, hi, n_train = prepared.layout.offsets[k], prepared.layout.offsets[k + 1], prepared.layout.parts[k][0]
+        label = "" if s.id is None else f"series '{s.id}': "
+        train = values[lo : lo + n_train, :n_columns]
+        for j in torch.nonzero(train.amax(0) == train.amin(0)).flatten().tolist():
+            out.append(f"{label}column '{prepared.columns[j]}' is constant in the training part; it tells the model nothing")
+        blocks = [(a, min(a + rows, hi)) for a in range(lo, hi, rows)]
+        mean = sum(values[a:b, :nt].double().sum(0) for a, b in blocks) / (hi - lo)
+        sd = torch.sqrt(sum(((values[a:b, :nt].double() - mean) ** 2).sum(0) for a, b in blocks) / (hi - lo))
+        for j in range(nt):
+            if sd[j] <= 0:
+                continue
+            count, row = 0, None
+            for a, b in blocks:
+                hits = torch.nonzero((values[a:b, j].double() - mean[j]).abs() > OUTLIER_SD * sd[j]).flatten()
+                row = a + int(hits[0]) if row is None and len(hits) else row
+                count += len(hits)
+            if count:
+                first = values[row, j].double() * prepared.scaler.scale[k, j].double() + prepared.scaler.loc[k, j].double()
+                out.append(f"{label}{timegrid.count(count, 'value')} of target '{prepared.columns[j]}' lie beyond "
+                           f"{OUTLIER_SD} standard deviations (the first {first.item():g} at {s.times[row - lo]}); check for data errors")
+    return out

@@ -1,0 +1,137 @@
+"""From checked series to what training and forecasting consume: scaled rows, splits, windows.
+
+`prepare` is the one path from a CSV (via `timeseries.load`) to a `Prepared` set, used alike by
+`train`, `check`, `predict` and `evaluate`, so all see the same rows, split, scaling and season;
+`from_config` is that path for a run's config. Series are
+concatenated into one tensor (windows never cross from one into the next), scaled by a scaler
+fitted on the training rows (or taken from a checkpoint), and followed by their calendar columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnncli.config import Config
+from rnncli.data import calendar, timegrid, timeseries
+from rnncli.data.scaling import Scaler
+from rnncli.data.windows import Index, Layout, Windows, check_length, split_rows
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    lookback: int
+    horizon: int
+    many_to_many: bool
+    val_fraction: float
+    test_fraction: float
+    calendar: tuple[str, ...] = ()
+
+
+@dataclass
+class Prepared:
+    windows: Windows
+    layout: Layout
+    scaler: Scaler  # aligned with the series: row k scales series k
+    fitted: Scaler  # as fitted (per series id, or one shared row): what a checkpoint keeps
+    spec: WindowSpec
+    series: list[timeseries.Series]  # their times, ids and notes (values live in `windows`)
+    columns: list[str]  # targets, features, then calendar columns
+    n_targets: int
+    frequency: str
+    season: int  # steps per season, for the seasonal baseline, MASE and interval calibration
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def times(self) -> list[pd.DatetimeIndex]:
+        return [s.times for s in self.series]
+
+    @property
+    def ids(self) -> list[str | None]:
+        return [s.id for s in self.series]
+
+    @property
+    def targets(self) -> list[str]:
+        return self.columns[: self.n_targets]
+
+    @property
+    def filled(self) -> int:
+        return sum(s.filled for s in self.series)
+
+    def index(self, split: str) -> Index:
+        return self.layout.index(split, self.spec.lookback, self.spec.horizon)
+
+    def unscale(self, y: torch.Tensor, starts: torch.Tensor, shift: bool = True) -> torch.Tensor:
+        """Target values (B, ..., targets) of the windows at `starts`, back in real units
+        (with shift=False, a difference or a width: scaled only)."""
+        series = self.layout.series_of(starts.to(self.scaler.loc.device)).to(y.device)
+        loc = self.scaler.loc.to(y.device)[series, : self.n_targets]
+        scale = self.scaler.scale.to(y.device)[series, : self.n_targets]
+        shape = (len(series),) + (1,) * (y.dim() - 2) + (self.n_targets,)
+        return y * scale.view(shape) + (loc.view(shape) if shift else 0)
+
+
+def schema_of(cfg: Config) -> timeseries.Schema:
+    d = cfg.data
+    return timeseries.Schema(d.path, d.time_column, tuple(d.target), tuple(d.features), d.frequency, d.missing, d.id_column,
+                             d.timezone, d.max_gap, d.duplicates)
+
+
+def spec_of(cfg: Config) -> WindowSpec:
+    w, d = cfg.window, cfg.data
+    return WindowSpec(w.lookback, w.horizon, w.mode == "many_to_many", d.val_fraction, d.test_fraction, tuple(d.calendar))
+
+
+def from_config(cfg: Config) -> Prepared:
+    """The config's data, prepared as training uses it: scaler fitted on the training rows."""
+    return prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series, cfg.data.season)
+
+
+def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, per_series: bool = True,
+            season: int | None = None) -> Prepared:
+    """Load `schema.path`, split each series in time order, scale it, and index its windows.
+
+    `scaler` is a kind to fit on the training rows ("standard", "minmax", "none"), per series or
+    shared, or a fitted scaler (from a checkpoint) to apply as it is. `season` defaults to the
+    frequency's natural cycle (`timegrid.season_of`).
+    """
+    series = timeseries.load(schema)
+    for s in series:
+        check_length(len(s.times), spec.lookback, spec.horizon, spec.val_fraction, spec.test_fraction,
+                     schema.path if s.id is None else f"{s.label} of {schema.path}")
+    parts = [split_rows(len(s.times), spec.val_fraction, spec.test_fraction) for s in series]
+    fitted = scaler
+    if isinstance(fitted, str):
+        fitted = Scaler.fit(fitted, [s.values[:p[0]] for s, p in zip(series, parts)], [s.id for s in series], per_series)
+    scaler = fitted.align([s.id for s in series])
+    values = torch.from_numpy(_scaled_rows(series, scaler, spec.calendar))
+    offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in series])]).tolist()
+    windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, 2 * len(spec.calendar))
+    frequency = series[0].frequency
+    return Prepared(windows, Layout(offsets, parts), scaler, fitted, spec, series, [*schema.columns, *calendar.columns(spec.calendar)],
+                    len(schema.targets), frequency, season or timegrid.season_of(frequency), [note for s in series for note in s.notes])
+
+
+def _scaled_rows(series: list[timeseries.Series], scaler: Scaler, names: tuple[str, ...], rows: int = 1 << 20) -> np.ndarray:
+    """All series, scaled in place, one after another, each followed by its calendar columns.
+
+    One series without calendar features is used as it is: a long series is never copied.
+    """
+    if len(series) == 1 and not names:
+        out = scaler.transform_(series[0].values, 0)
+        series[0].values = None
+        return out
+    columns = series[0].values.shape[1]
+    out = np.empty((sum(len(s.times) for s in series), columns + 2 * len(names)), dtype=np.float32)
+    start = 0
+    for k, s in enumerate(series):
+        block = out[start : start + len(s.times)]
+        block[:, :columns] = scaler.transform_(s.values, k)
+        s.values = None  # the copy in `out` is the one kept
+        for lo in range(0, len(s.times), rows):
+            block[lo : lo + rows, columns:] = calendar.encode(s.times[lo : lo + rows], names)
+        start += len(s.times)
+    return out

@@ -1,0 +1,209 @@
+"""CSV -> checked, regular time series: one per id in long-format files.
+
+Reads the file in chunks (`reading.py`), parses and checks every timestamp and value, splits the rows
+by `id_column`, and puts each series on its regular grid (`timegrid.py`): sorted, in its time zone,
+repeated timestamps resolved, frequency found, gaps filled. A series' timestamps are kept as a
+`TimeAxis` (start, frequency, length), never as millions of stored values.
+
+A file that is already sorted on a fixed step (hourly, daily, ...) with one series, the shape of
+most long machine-written files, streams straight onto its grid: each chunk is placed as it is
+read. Anything else (unsorted rows, repeats to merge, ids, local time zones, monthly steps) is
+read whole and sorted out. Splitting, scaling and windowing are left to `prepared.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rnncli.data import reading, timegrid
+from rnncli.data.timegrid import TimeAxis
+from rnncli.errors import RnnCliError
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What to read from a CSV and how: plain values, from the config or from a checkpoint."""
+
+    path: str
+    time_column: str
+    targets: tuple[str, ...]
+    features: tuple[str, ...] = ()
+    frequency: str | None = None
+    missing: str = "interpolate"
+    id_column: str | None = None
+    timezone: str | None = None
+    max_gap: int | None = None
+    duplicates: str = "error"
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.targets, *self.features]
+
+
+@dataclass
+class Series:
+    """One regular series: `values[i]` holds every column (targets first) at `times[i]`."""
+
+    times: TimeAxis
+    values: np.ndarray  # (rows, columns) float32
+    columns: list[str]
+    id: str | None = None
+    filled: int = 0
+    added_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def frequency(self) -> str:
+        return self.times.freq
+
+    @property
+    def label(self) -> str:
+        return "the series" if self.id is None else f"series '{self.id}'"
+
+
+def load(schema: Schema) -> list[Series]:
+    """Read and check `schema.path`; return its regular, gap-filled series (one per id)."""
+    if schema.frequency is not None:
+        try:
+            pd.tseries.frequencies.to_offset(schema.frequency)
+        except ValueError as exc:
+            raise RnnCliError(f"data.frequency: {schema.frequency!r} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)") from exc
+    if schema.id_column is None and schema.timezone is None:
+        streamed = _stream(schema)
+        if streamed is not None:
+            return [streamed]
+    series = _read_whole(schema)
+    frequencies = {s.frequency for s in series}
+    if len(frequencies) > 1:
+        a, b = series[0], next(s for s in series if s.frequency != series[0].frequency)
+        raise RnnCliError(f"{a.label} has frequency {a.frequency} but {b.label} has {b.frequency}; "
+                          "one model needs one frequency: set data.frequency")
+    return series
+
+
+TICK_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def _stream(schema: Schema) -> Series | None:
+    """Place each chunk on the grid as it is read; None when the file is not sorted on a fixed
+    step (the caller then reads it whole, which also names whatever is wrong)."""
+    grid, first, freq, rows = None, None, schema.frequency, 0
+    for chunk in reading.read(schema.path, schema.time_column, schema.columns):
+        times = chunk.times
+        if times.tz is not None:
+            return None
+        if first is None:
+            first = times[0]
+            freq = freq or timegrid.infer_frequency(times[:100_000], "the series")
+            step = timegrid.fixed_step(freq)
+            if step is None:
+                return None
+            grid = _Grid(_estimate_rows(schema.path), len(schema.columns))
+        unit = np.datetime_data(times.values.dtype)[0]  # ticks in the file's own unit: ns overflows after 2262
+        step_ticks, inexact = divmod(step.value, TICK_NS[unit])
+        if inexact or not step_ticks:
+            return None
+        origin = first.to_datetime64().astype(f"datetime64[{unit}]").view(np.int64)
+        pos, rest = np.divmod(times.values.view(np.int64) - origin, step_ticks)
+        if rest.any() or (len(pos) > 1 and (np.diff(pos) <= 0).any()) or pos[0] < grid.rows:
+            return None
+        grid.place(pos, chunk.values)
+        rows += len(times)
+    values = grid.values()
+    return _complete(TimeAxis(first, freq, len(values)), values, len(values) - rows, schema, None, [])
+
+
+class _Grid:
+    """Rows of one series on its grid, growing as chunks arrive; unfilled rows stay NaN."""
+
+    def __init__(self, capacity: int, columns: int):
+        self.data = np.full((max(capacity, 1024), columns), np.nan, dtype=np.float32)
+        self.rows = 0
+
+    def place(self, positions: np.ndarray, values: np.ndarray) -> None:
+        end = int(positions[-1]) + 1
+        if end > len(self.data):
+            grown = np.full((max(end, int(len(self.data) * 1.5)), self.data.shape[1]), np.nan, dtype=np.float32)
+            grown[: self.rows] = self.data[: self.rows]
+            self.data = grown
+        self.data[positions] = values
+        self.rows = end
+
+    def values(self) -> np.ndarray:
+        return self.data[: self.rows]
+
+
+def _estimate_rows(path: str) -> int:
+    """Data rows in a file, from its size and the length of its first lines (to size the grid once)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    lines = head.count(b"\n")
+    return int(os.path.getsize(path) / (len(head) / max(lines, 1)) * 1.02) + 16 if lines > 1 else 1024
+
+
+def _read_whole(schema: Schema) -> list[Series]:
+    chunks = list(reading.read(schema.path, schema.time_column, schema.columns, schema.id_column))
+    zones = {str(c.times.tz) for c in chunks}
+    if len(zones) > 1:
+        raise RnnCliError(f"time column '{schema.time_column}' mixes times with and without a time zone; write every timestamp the same way")
+    times = chunks[0].times.append([c.times for c in chunks[1:]]) if len(chunks) > 1 else chunks[0].times
+    values = np.concatenate([c.values for c in chunks])
+    lines = np.concatenate([c.lines for c in chunks])
+    ids = np.concatenate([c.ids for c in chunks]) if schema.id_column else None
+    del chunks
+    return [_regular(times[rows], values[rows], lines[rows], schema, key) for key, rows in _groups(ids, len(values))]
+
+
+def _groups(ids: np.ndarray | None, n: int) -> list[tuple[str | None, np.ndarray]]:
+    if ids is None:
+        return [(None, np.arange(n))]
+    codes, keys = pd.factorize(ids, sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+    return [(str(key), order[bounds[k]:bounds[k + 1]]) for k, key in enumerate(keys)]
+
+
+def _regular(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, schema: Schema, key: str | None) -> Series:
+    label = "the series" if key is None else f"series '{key}'"
+    times, values, lines, notes = timegrid.sort(times, values, lines, label)
+    times, more = timegrid.localize(times, schema.timezone, label)
+    notes += more
+    times, values, lines, more = timegrid.merge_duplicates(times, values, lines, schema.duplicates, label)
+    notes += more
+    freq = schema.frequency or timegrid.infer_frequency(times, label)
+    grid, full, added = timegrid.to_grid(times, values, lines, freq, label)
+    return _complete(TimeAxis.of(grid, freq), full, added, schema, key, notes)
+
+
+def _complete(axis: TimeAxis, values: np.ndarray, added: int, schema: Schema, key: str | None, notes: list[str]) -> Series:
+    """Refuse empty columns, check and fill the gaps, and make the Series."""
+    label = "the series" if key is None else f"series '{key}'"
+    holes = np.isnan(values)
+    for j, name in enumerate(schema.columns):
+        if holes[:, j].all():
+            raise RnnCliError(f"column '{name}' in {schema.path} has no values at all" + ("" if key is None else f" for {label}")
+                              + "; fill it or leave it out of the config")
+    count = int(holes.sum())
+    if count:
+        _check_holes(holes, axis, schema, label, count, added)
+        timegrid.fill(values, holes, schema.missing)
+        notes.append(f"{timegrid.prefix(label)}filled {timegrid.count(count, 'missing value')} ({timegrid.count(added, 'missing timestamp')}) by {schema.missing}")
+    return Series(axis, values, schema.columns, key, count, added, notes)
+
+
+def _check_holes(holes: np.ndarray, axis: TimeAxis, schema: Schema, label: str, count: int, added: int) -> None:
+    if schema.missing == "error":
+        row, col = map(int, np.argwhere(holes)[0])
+        raise RnnCliError(f"{label}: {timegrid.count(count, 'value')} {'is' if count == 1 else 'are'} missing "
+                          f"({timegrid.count(added, 'missing timestamp')}), the first at {axis[row]} in '{schema.columns[col]}'; "
+                          "fill them in the CSV or set data.missing to interpolate or ffill")
+    if schema.max_gap is not None:
+        length, start, col = timegrid.longest_gap(holes)
+        if length > schema.max_gap:
+            raise RnnCliError(f"{label}: '{schema.columns[col]}' is missing for {length} steps in a row, from {axis[start]} to "
+                              f"{axis[start + length - 1]}, more than data.max_gap={schema.max_gap}; fill that stretch, "
+                              "raise data.max_gap, or start the data after it")

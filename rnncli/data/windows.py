@@ -1,0 +1,152 @@
+"""Split a series chronologically and serve its windows as views.
+
+All series are concatenated into one (rows, columns) tensor. A window starting at row s spans
+`lookback + horizon` rows: inputs are rows s .. s+lookback-1 (every column), targets the target
+columns after them. Windows are an `unfold` view of that tensor, so none is ever copied until a
+batch is gathered by index. Each split is a set of ranges of window starts:
+
+- train: every target row lies in the series' training part;
+- val / test: the forecast rows lie in that part, while the inputs may reach back into earlier
+  parts (they are the past, known at forecast time).
+
+Scaling (fitted on the training rows only) is `scaling.py`'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from rnncli.errors import RnnCliError
+
+SPLITS = ("train", "val", "test", "all")
+
+
+def split_rows(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
+    """Rows in the (train, val, test) parts of a series of `n` rows, in time order."""
+    n_test = round(n * test_fraction)
+    n_val = round(n * val_fraction)
+    return n - n_val - n_test, n_val, n_test
+
+
+def check_length(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float, label: str = "the series") -> None:
+    """Refuse a series too short for one window in each part, saying how many rows it needs."""
+    if _fits(n, lookback, horizon, val_fraction, test_fraction):
+        return
+    need = max(lookback + horizon, 3)
+    while not _fits(need, lookback, horizon, val_fraction, test_fraction):
+        need += max(1, need // 100)
+    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction)
+    raise RnnCliError(
+        f"{label} has {n} rows (train {n_train}, val {n_val}, test {n_test}): too few for window.lookback={lookback} "
+        f"and window.horizon={horizon}, which need at least {need} rows with these fractions "
+        f"(training part >= lookback + horizon, val and test parts >= horizon); add data or shorten the window"
+    )
+
+
+def _fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float) -> bool:
+    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction)
+    return n_train >= lookback + horizon and n_val >= horizon and n_test >= horizon
+
+
+class Index:
+    """Window starts of one split: ranges [begin, begin + count) over the concatenated rows."""
+
+    def __init__(self, begins: list[int], counts: list[int]):
+        self.begins = torch.tensor(begins, dtype=torch.long)
+        self.offsets = torch.tensor(np.concatenate([[0], np.cumsum(counts)]), dtype=torch.long)
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def to(self, device: torch.device) -> Index:
+        moved = Index.__new__(Index)
+        moved.begins, moved.offsets = self.begins.to(device), self.offsets.to(device)
+        return moved
+
+    def starts(self, positions: torch.Tensor, in_place: bool = False) -> torch.Tensor:
+        """Window starts for positions 0 .. len-1 of this split (`in_place`: overwriting
+        `positions` where it can, so an epoch's order of millions costs no second copy)."""
+        if len(self.begins) == 1:
+            return positions.add_(self.begins[0]) if in_place else positions + self.begins[0]
+        r = torch.searchsorted(self.offsets[1:], positions, right=True)
+        return self.begins[r] + positions - self.offsets[r]
+
+    def all(self) -> torch.Tensor:
+        return self.starts(torch.arange(len(self), device=self.begins.device))
+
+
+@dataclass
+class Layout:
+    """Where each series sits in the concatenated rows, and how its rows are split."""
+
+    offsets: list[int]  # series k spans rows offsets[k] .. offsets[k+1]-1
+    parts: list[tuple[int, int, int]]  # (n_train, n_val, n_test) per series
+
+    def index(self, split: str, lookback: int, horizon: int) -> Index:
+        span = lookback + horizon
+        begins, counts = [], []
+        for start, (n_train, n_val, n_test) in zip(self.offsets, self.parts):
+            length = n_train + n_val + n_test
+            first, last = {
+                "train": (0, n_train - span),
+                "val": (n_train - lookback, n_train + n_val - span),
+                "test": (n_train + n_val - lookback, length - span),
+                "all": (0, length - span),
+            }[split]
+            if last >= first:
+                begins.append(start + first)
+                counts.append(last - first + 1)
+        return Index(begins or [0], counts or [0])
+
+    def series_of(self, starts: torch.Tensor) -> torch.Tensor:
+        """The series number of each window start."""
+        bounds = torch.tensor(self.offsets[1:], dtype=torch.long, device=starts.device)
+        return torch.searchsorted(bounds, starts, right=True)
+
+
+class Windows:
+    """Batches gathered by window start from one scaled (rows, columns) tensor.
+
+    The last `n_calendar` columns are calendar features: known ahead, so besides being inputs
+    they are also handed to the model for the times each step forecasts (`future`).
+    """
+
+    def __init__(self, values: torch.Tensor, lookback: int, horizon: int, n_targets: int, many_to_many: bool, n_calendar: int = 0):
+        self.values = values
+        self.lookback, self.horizon, self.n_targets, self.n_calendar = lookback, horizon, n_targets, n_calendar
+        self.many_to_many = many_to_many
+        self.view = values.unfold(0, lookback + horizon, 1)  # (windows, columns, span): a view, no copy
+
+    def to(self, device: torch.device) -> Windows:
+        return Windows(self.values.to(device), self.lookback, self.horizon, self.n_targets, self.many_to_many, self.n_calendar)
+
+    def gather(self, starts: torch.Tensor) -> torch.Tensor:
+        """The windows at `starts` as one (B, lookback + horizon, columns) tensor."""
+        return self.view[starts].transpose(1, 2)
+
+    def batch(self, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """(inputs, targets, future) of the windows at `starts`.
+
+        inputs (B, lookback, columns); targets (B, horizon, targets) for many-to-one, or
+        (B, lookback, horizon, targets) for many-to-many, where step t's targets are rows
+        t+1 .. t+horizon; future: the calendar of those target rows, flattened per step, or None.
+        """
+        w = self.gather(starts)
+        x = w[:, : self.lookback]
+        if self.many_to_many:
+            y = w[:, 1:, : self.n_targets].unfold(1, self.horizon, 1).transpose(2, 3)
+        else:
+            y = w[:, self.lookback :, : self.n_targets]
+        return x, y, self.future(w, last_only=not self.many_to_many)
+
+    def future(self, w: torch.Tensor, last_only: bool = True) -> torch.Tensor | None:
+        """Calendar of the rows each step forecasts: (B, horizon * k) for the last step, else (B, lookback, horizon * k)."""
+        if not self.n_calendar:
+            return None
+        cal = w[:, 1:, -self.n_calendar :]
+        if last_only:
+            return cal[:, self.lookback - 1 :].flatten(1)
+        return cal.unfold(1, self.horizon, 1).transpose(2, 3).flatten(2)

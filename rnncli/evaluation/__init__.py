@@ -1,0 +1,2 @@
+"""Evaluation: metrics, the baselines, scoring a split, prediction intervals, forecasting past the
+data (predict and evaluate), and inspecting a trained model."""

@@ -1,0 +1,144 @@
+"""Use a trained model: forecast beyond the end of the data, or score it on a split.
+
+Both start from a run folder or a checkpoint file, opened by `artifacts.trained`: any CSV with
+the columns the model was trained on can be forecast from or scored on, on any machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from rnncli.artifacts.trained import Trained, open_trained
+from rnncli.data import calendar, timeseries
+from rnncli.data.prepared import prepare
+from rnncli.data.scaling import Scaler
+from rnncli.errors import RnnCliError
+from rnncli.evaluation import intervals, scoring
+
+
+@dataclass
+class Forecast:
+    frame: pd.DataFrame  # [id,] time, targets, and <target>_lower / <target>_upper with intervals
+    history: list[tuple[str | None, pd.DataFrame]]  # per series, its last `tail` rows: time and targets
+    coverage: float | None
+    notes: list[str]
+
+
+def predict(run: str | Path, data_path: str | Path | None = None, horizon: int | None = None, which: str = "best",
+            coverage: float | None = None, history: bool = False) -> Forecast:
+    """Forecast the `horizon` steps after the end of the data: timestamps and targets (and the id
+    column first, one block per series, for long-format data), with prediction intervals.
+
+    Beyond the model's own horizon the forecasts are fed back as inputs (recursive forecasting).
+    Calendar features are known for any future time, but past covariates (`data.features`) are
+    not, so a model that reads them can forecast only up to its horizon. `coverage` defaults to the
+    run's predict.coverage; 0 leaves the intervals out. `history` adds the last stretch of each
+    series (3 lookbacks, 10 horizons or 60 steps, whichever is longest), for plotting.
+    """
+    trained = open_trained(run, which, data_path)
+    spec, schema = trained.spec, trained.schema
+    horizon = spec.horizon if horizon is None else horizon
+    if horizon < 1:
+        raise RnnCliError(f"--horizon must be at least 1, got {horizon}")
+    if horizon > spec.horizon and schema.features:
+        raise RnnCliError(f"--horizon {horizon} is beyond the model's horizon ({spec.horizon}), which needs forecasts fed back as inputs, "
+                          f"but the model also reads features ({', '.join(schema.features)}) whose future values are unknown; "
+                          f"use --horizon {spec.horizon} or less, or train with window.horizon={horizon}")
+    coverage = trained.payload["config"].get("predict", {}).get("coverage", 0.9) if coverage is None else coverage
+    if not 0 <= coverage < 1:
+        raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+    half, notes = _half_width(trained, coverage, horizon)
+    series = timeseries.load(schema)
+    scaler = trained.scaler.align([s.id for s in series])
+    scaled = _roll_all(trained, series, scaler, horizon)  # every series at once: the model is called once per step, not per series
+    frame = pd.concat([_frame(trained, s, scaler, k, scaled[k], half) for k, s in enumerate(series)], ignore_index=True)
+    if schema.id_column:
+        frame.insert(0, schema.id_column, [s.id for s in series for _ in range(horizon)])
+    tail = max(3 * spec.lookback, 10 * horizon, 60)
+    past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []
+    return Forecast(frame, past, coverage if half is not None else None, notes)
+
+
+def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.Tensor | None, list[str]]:
+    """Scaled half-widths per step (NaN past the calibrated steps), and notes on what is missing."""
+    if not coverage:
+        return None, []
+    calibration = trained.payload.get("conformal")
+    if calibration is None:
+        return None, ["no prediction intervals: they are calibrated when training ends, and this run has not ended"]
+    half = intervals.half_width(calibration, coverage)
+    notes = []
+    if horizon > calibration["steps"]:
+        half = torch.cat([half, torch.full((horizon - calibration["steps"], half.shape[1]), float("nan"))])
+        notes.append(f"intervals cover the first {calibration['steps']} steps, where they were calibrated on validation data; "
+                     "later steps have none")
+    if torch.isinf(half).any():
+        notes.append(f"the validation part has too few windows ({calibration['n']}) for {coverage:.0%} intervals; they are unbounded")
+    return half[:horizon], notes
+
+
+def _roll_all(trained: Trained, series: list[timeseries.Series], scaler: Scaler, horizon: int) -> torch.Tensor:
+    """Scaled forecasts (series, horizon, targets) from the end of each series, rolled together."""
+    spec, n_t, n_cal = trained.spec, len(trained.schema.targets), 2 * len(trained.spec.calendar)
+    rows = []
+    for k, s in enumerate(series):
+        known = last_window(trained, s, scaler, k)
+        future = np.zeros((horizon, known.shape[1]), dtype=np.float32)
+        future[:, known.shape[1] - n_cal:] = calendar.encode(_future_times(s, horizon), spec.calendar)
+        rows.append(np.concatenate([known, future]))
+    rows = torch.from_numpy(np.stack(rows))
+    return torch.cat([intervals.roll(trained.model, chunk, spec.lookback, n_t, n_cal) for chunk in rows.split(intervals.CHUNK)]).double()
+
+
+def _future_times(s: timeseries.Series, horizon: int) -> pd.DatetimeIndex:
+    return pd.date_range(s.times[-1], periods=horizon + 1, freq=s.frequency)[1:]
+
+
+def _frame(trained: Trained, s: timeseries.Series, scaler: Scaler, k: int, scaled: torch.Tensor, half: torch.Tensor | None) -> pd.DataFrame:
+    """One series' forecast in real units, with its interval columns, after its time column."""
+    targets = list(trained.schema.targets)
+    loc, scale = scaler.loc[k, : len(targets)].double(), scaler.scale[k, : len(targets)].double()
+    frame = pd.DataFrame((scaled * scale + loc).numpy(), columns=targets)
+    if half is not None:
+        for j, target in enumerate(targets):
+            frame[f"{target}_lower"] = frame[target] - (half[:, j].double() * scale[j]).numpy()
+            frame[f"{target}_upper"] = frame[target] + (half[:, j].double() * scale[j]).numpy()
+    frame.insert(0, trained.schema.time_column, _future_times(s, len(scaled)))
+    return frame
+
+
+def last_window(trained: Trained, s: timeseries.Series, scaler: Scaler, k: int) -> np.ndarray:
+    """The model's input for a forecast from the end of series `s`: (lookback, inputs), scaled."""
+    lookback = trained.spec.lookback
+    if len(s.times) < lookback:
+        raise RnnCliError(f"{s.label} of {trained.schema.path} has {len(s.times)} rows after gap filling; "
+                          f"the model reads the last {lookback} (window.lookback)")
+    return np.concatenate([scaler.transform(s.values[-lookback:], k), calendar.encode(s.times[-lookback:], trained.spec.calendar)], axis=1)
+
+
+def _tail(s: timeseries.Series, schema: timeseries.Schema, rows: int) -> pd.DataFrame:
+    frame = pd.DataFrame(s.values[-rows:, : len(schema.targets)], columns=list(schema.targets))
+    frame.insert(0, schema.time_column, s.times[-rows:])
+    return frame
+
+
+def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = "test", which: str = "best",
+             coverage: float | None = None, keep_forecasts: bool = False) -> dict:
+    """Metrics of the model and the baselines on every window of `split`, in real units, and the
+    coverage and width of the prediction intervals (at the run's predict.coverage by default)."""
+    trained = open_trained(run, which, data_path)
+    prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season)
+    coverage = trained.payload["config"].get("predict", {}).get("coverage", 0.9) if coverage is None else coverage
+    if not 0 <= coverage < 1:
+        raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+    calibration = trained.payload.get("conformal")
+    interval = (coverage, intervals.half_width(calibration, coverage)) if coverage and calibration else None
+    report = scoring.score(trained.model, prepared, split, interval, keep_forecasts)
+    for one in report.get("forecasts", []):
+        one["time_column"] = trained.schema.time_column
+    return {**report, "checkpoint": str(trained.path), "data": trained.schema.path}

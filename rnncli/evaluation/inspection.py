@@ -1,0 +1,87 @@
+"""What a trained model is: its config, data, parameters and best epoch, and, step by step, what
+its recurrence computes, re-derived from its own weights and compared with PyTorch's output."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from rnncli.artifacts.trained import Trained, open_trained
+from rnncli.data import timeseries
+from rnncli.evaluation.forecast import last_window
+
+
+@dataclass
+class Step:
+    layer: int
+    t: int
+    shape: tuple[int, ...]
+    norm: float
+
+
+@dataclass
+class Trace:
+    cell: str
+    steps: list[Step]
+    max_difference: float  # between the hand-written recurrence and the module's own output
+    window: str  # which input was traced
+
+
+def describe(run: str | Path, which: str = "best") -> tuple[Trained, dict]:
+    """The checkpoint and what `inspect` shows of it: schema, parameters, epochs, best metrics."""
+    trained = open_trained(run, which, need_data=False)
+    payload = trained.payload
+    state = payload.get("train_state", {})
+    history = state.get("history", [])
+    best = next((r for r in history if r["epoch"] == state.get("best_epoch")), None)
+    parameters = [(name, tuple(p.shape), p.numel()) for name, p in trained.model.named_parameters()]
+    summary = trained.path.parent.parent / "summary.json"  # a finished run says how far it went
+    epochs = json.loads(summary.read_text())["epochs_run"] if summary.is_file() else state.get("epoch")
+    return trained, {"checkpoint": str(trained.path), "schema": payload["schema"], "window": payload["window"],
+                     "parameters": parameters, "epochs": epochs, "best": best, "versions": payload.get("versions", {})}
+
+
+def trace(run: str | Path, which: str = "best", data_path: str | Path | None = None) -> Trace:
+    """Run the last window of the data (the one `predict` starts from) through the recurrence, step by step."""
+    trained = open_trained(run, which, data_path)
+    series = timeseries.load(trained.schema)
+    scaler = trained.scaler.align([s.id for s in series])
+    x = torch.from_numpy(last_window(trained, series[0], scaler, 0))[None]
+    rnn = trained.model.rnn
+    steps, layer_input = [], x
+    with torch.no_grad():
+        for layer in range(rnn.num_layers):
+            outputs = _recur(rnn, layer, layer_input, trained.model.args.cell, trained.model.args.nonlinearity)
+            steps += [Step(layer, t, tuple(h.shape), float(h.norm())) for t, h in enumerate(outputs.unbind(1))]
+            layer_input = outputs
+        expected, _ = rnn(x)
+    label = "the series" if series[0].id is None else f"series '{series[0].id}'"
+    return Trace(trained.model.args.cell, steps, float((layer_input - expected).abs().max()),
+                 f"the last {trained.spec.lookback} rows of {label}, ending {series[0].times[-1]}")
+
+
+def _recur(rnn: torch.nn.Module, layer: int, x: torch.Tensor, cell: str, nonlinearity: str) -> torch.Tensor:
+    """One layer's hidden states (batch, time, hidden), from its weights and PyTorch's equations."""
+    w_ih, w_hh = getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"weight_hh_l{layer}")
+    b_ih, b_hh = getattr(rnn, f"bias_ih_l{layer}"), getattr(rnn, f"bias_hh_l{layer}")
+    h = x.new_zeros(x.shape[0], rnn.hidden_size)
+    c = torch.zeros_like(h)
+    out = []
+    for t in range(x.shape[1]):
+        gi, gh = x[:, t] @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+        if cell == "rnn":  # h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
+            h = (torch.tanh if nonlinearity == "tanh" else torch.relu)(gi + gh)
+        elif cell == "gru":  # reset r, update z, candidate n: h_t = (1 - z) n + z h_{t-1}
+            i_r, i_z, i_n = gi.chunk(3, dim=1)
+            h_r, h_z, h_n = gh.chunk(3, dim=1)
+            r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+            h = (1 - z) * torch.tanh(i_n + r * h_n) + z * h
+        else:  # lstm: input i, forget f, cell g, output o: c_t = f c_{t-1} + i g, h_t = o tanh(c_t)
+            i, f, g, o = (gi + gh).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+        out.append(h)
+    return torch.stack(out, dim=1)

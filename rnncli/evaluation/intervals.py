@@ -1,0 +1,105 @@
+"""Prediction intervals by split conformal calibration, and the forecast roll they calibrate.
+
+At the end of training the model forecasts the validation windows `steps` ahead (every one, or an
+evenly spread share where rolling them all would cost more than a set budget), feeding its
+forecasts back past its own horizon exactly as `predict` does; the absolute errors per step and
+target (in scaled units, so each series' scale sets its width) are summarised by their quantiles
+and stored in the checkpoint. An interval of coverage c is then forecast ± the conformal quantile:
+the ceil((n + 1) c)-th smallest of the n validation errors, which covers a new point with
+probability at least c when errors are exchangeable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from rnncli.data.prepared import Prepared
+from rnncli.model.forecaster import Forecaster
+
+LEVELS = 1001  # quantiles stored at probabilities 0, 0.001, ..., 1
+MAX_WINDOWS = 20_000  # validation windows used at most, evenly spread
+MIN_WINDOWS = 200  # ... and at least (or all there are): the 90% quantile is then the 181st of 200 errors
+CHUNK = 1024  # windows rolled forward at a time: the recurrent layer's output is chunk x lookback x hidden
+
+
+def roll(model: Forecaster, rows: torch.Tensor, lookback: int, n_targets: int, n_calendar: int) -> torch.Tensor:
+    """Fill the target columns of rows[:, lookback:] with forecasts, one model horizon at a time.
+
+    rows: (B, lookback + steps, columns), scaled; the first `lookback` rows are known, and so are the
+    calendar columns of every row. Each chunk reads the rows before it, forecasts included.
+    """
+    horizon = model.args.horizon
+    with torch.inference_mode():
+        for pos in range(lookback, rows.shape[1], horizon):
+            future = rows[:, pos : pos + horizon, rows.shape[2] - n_calendar :].flatten(1) if n_calendar else None
+            if future is not None and future.shape[1] < model.args.future_size:  # the last chunk runs past the rows
+                future = torch.nn.functional.pad(future, (0, model.args.future_size - future.shape[1]))
+            out = model.forecast(rows[:, pos - lookback : pos], future)
+            take = min(horizon, rows.shape[1] - pos)
+            rows[:, pos : pos + take, :n_targets] = out[:, :take]
+    return rows[:, lookback:, :n_targets]
+
+
+def calibrate(model: Forecaster, prepared: Prepared, steps: int, budget: int,
+              advance: Callable[[int], None] | None = None) -> dict | None:
+    """Quantiles of the validation errors of forecasts 1..steps ahead; None if no window fits.
+
+    Rolling a window `steps` ahead takes ceil(steps / horizon) model calls, so the windows used
+    are limited to `budget` forecasts in all (windows x calls; see `windows_for`): the cost is
+    bounded however long the season and however many the windows. `advance(k)` is told of each
+    k windows done.
+    """
+    lookback, nt, n_cal = prepared.spec.lookback, prepared.n_targets, prepared.windows.n_calendar
+    values = prepared.windows.values
+    starts = _validation_starts(prepared, steps).to(values.device)
+    if len(starts) == 0:
+        return None
+    n = window_count(prepared, steps, model.args.horizon, budget)
+    if len(starts) > n:  # evenly spread over the validation part
+        starts = starts[torch.linspace(0, len(starts) - 1, n).round().long().to(values.device)]
+    model.eval()
+    errors = np.empty((n, steps, nt), dtype=np.float32)  # float32: millions of errors need no more
+    done = 0
+    for chunk in starts.split(CHUNK):
+        rows = values[chunk[:, None] + torch.arange(lookback + steps, device=values.device)]  # a gathered copy
+        actual = rows[:, lookback:, :nt].clone()
+        errors[done : done + len(chunk)] = (roll(model, rows, lookback, nt, n_cal) - actual).abs().cpu().numpy()
+        done += len(chunk)
+        if advance is not None:
+            advance(len(chunk))
+    errors.sort(axis=0)  # in place, per step and target: no index array, no copy
+    ranks = np.round(np.linspace(0, 1, LEVELS) * (n - 1)).astype(np.int64)
+    return {"n": n, "steps": steps, "quantiles": torch.from_numpy(errors[ranks])}  # (LEVELS, steps, targets)
+
+
+def window_count(prepared: Prepared, steps: int, horizon: int, budget: int) -> int:
+    """Validation windows to calibrate on: all that are available, up to MAX_WINDOWS, and no more
+    than `budget` model calls in all at ceil(steps / horizon) calls per window, though never fewer
+    than MIN_WINDOWS. Split conformal intervals keep their coverage with fewer windows (the
+    guarantee holds for any number); fewer windows make their width noisier (bench/intervals.py)."""
+    available = len(_validation_starts(prepared, steps))
+    return min(available, MAX_WINDOWS, max(MIN_WINDOWS, budget // math.ceil(steps / horizon)))
+
+
+def _validation_starts(prepared: Prepared, steps: int) -> torch.Tensor:
+    """Starts of the windows whose `steps` forecast rows all lie in a series' validation part."""
+    lookback = prepared.spec.lookback
+    return torch.cat([torch.arange(lo + n_train - lookback, lo + n_train + n_val - steps + 1 - lookback)
+                      for lo, (n_train, n_val, _) in zip(prepared.layout.offsets, prepared.layout.parts)])
+
+
+def half_width(calibration: dict, coverage: float) -> torch.Tensor:
+    """(steps, targets) half-widths in scaled units for this coverage; inf when n is too small for it."""
+    n = calibration["n"]
+    rank = math.ceil((n + 1) * coverage)
+    if rank > n:
+        return torch.full(calibration["quantiles"].shape[1:], float("inf"))
+    level = (rank - 1) / max(n - 1, 1)  # the rank-th smallest error, on the stored grid
+    position = level * (LEVELS - 1)
+    lo, hi = math.floor(position), math.ceil(position)
+    q = calibration["quantiles"]
+    return q[lo] + (q[hi] - q[lo]) * (position - lo)

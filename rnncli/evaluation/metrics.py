@@ -1,0 +1,101 @@
+"""Forecast error metrics in the units of the data, accumulated chunk by chunk.
+
+`Errors` sums what each metric needs over batches of windows, so a split of millions of windows is
+scored without holding its forecasts. Shapes: actual and predicted (windows, horizon, targets) as
+float64 tensors; the MASE scale (windows, targets). MAPE skips actual values of zero (undefined
+there) and counts them; sMAPE skips steps where actual and forecast are both zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+class Errors:
+    def __init__(self, horizon: int, n_targets: int):
+        zeros = lambda: torch.zeros(horizon, n_targets, dtype=torch.float64)  # noqa: E731
+        self.n = 0
+        self.abs, self.sq, self.scaled = zeros(), zeros(), zeros()
+        self.ape, self.ape_n, self.sape, self.sape_n = zeros(), zeros(), zeros(), zeros()
+
+    def add(self, actual: torch.Tensor, pred: torch.Tensor, mase_scale: torch.Tensor) -> None:
+        actual, pred = actual.double().cpu(), pred.double().cpu()
+        err = (pred - actual).abs()
+        nonzero = actual != 0
+        denom = actual.abs() + pred.abs()
+        self.n += len(err)
+        self.abs += err.sum(0)
+        self.sq += err.pow(2).sum(0)
+        self.scaled += (err / mase_scale.double().cpu().unsqueeze(1)).sum(0)
+        self.ape += torch.where(nonzero, 100 * err / actual.abs().clamp_min(1e-300), 0.0).sum(0)
+        self.ape_n += nonzero.sum(0)
+        self.sape += torch.where(denom > 0, 200 * err / denom.clamp_min(1e-300), 0.0).sum(0)
+        self.sape_n += (denom > 0).sum(0)
+
+    def merge(self, other: Errors) -> Errors:
+        """Add another accumulator's sums to this one's (e.g. several series into one total)."""
+        self.n += other.n
+        for name in ("abs", "sq", "scaled", "ape", "ape_n", "sape", "sape_n"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
+        """Metrics reduced over `dims` of (horizon, targets): all by default; a list per remaining one."""
+        count = self.n * _size(self.abs, dims)
+        out = {
+            "mae": self.abs.sum(dims) / count,
+            "rmse": (self.sq.sum(dims) / count).sqrt(),
+            "mape": _ratio(self.ape.sum(dims), self.ape_n.sum(dims)),
+            "smape": _ratio(self.sape.sum(dims), self.sape_n.sum(dims)),
+            "mase": self.scaled.sum(dims) / count,
+        }
+        result = {k: _plain(v) for k, v in out.items()}
+        result["mape_skipped_zeros"] = _plain((count - self.ape_n.sum(dims)).long())
+        return result
+
+
+def _size(t: torch.Tensor, dims: tuple[int, ...]) -> int:
+    size = 1
+    for d in dims:
+        size *= t.shape[d]
+    return size
+
+
+def _ratio(total: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+    return torch.where(count > 0, total / count.clamp_min(1), torch.full_like(total, float("nan")))
+
+
+def _plain(value: torch.Tensor | float) -> float | int | list | None:
+    """A tensor as JSON-ready Python values; NaN (nothing to average) and infinity (an unbounded
+    interval) become None."""
+    items = value.tolist() if isinstance(value, torch.Tensor) else value
+    if isinstance(items, list):
+        return [_plain(v) for v in items]
+    return None if isinstance(items, float) and not math.isfinite(items) else items
+
+
+class Coverage:
+    """How often actual values fall inside their intervals, and how wide the intervals are."""
+
+    def __init__(self, horizon: int, n_targets: int):
+        self.n = 0
+        self.inside = torch.zeros(horizon, n_targets, dtype=torch.float64)
+        self.width = torch.zeros(horizon, n_targets, dtype=torch.float64)
+
+    def add(self, actual: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor) -> None:
+        actual, lower, upper = actual.double().cpu(), lower.double().cpu(), upper.double().cpu()
+        self.n += len(actual)
+        self.inside += ((actual >= lower) & (actual <= upper)).double().sum(0)
+        self.width += (upper - lower).sum(0)
+
+    def merge(self, other: Coverage) -> Coverage:
+        self.n += other.n
+        self.inside += other.inside
+        self.width += other.width
+        return self
+
+    def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
+        count = self.n * _size(self.inside, dims)
+        return {"coverage": _plain(self.inside.sum(dims) / count), "mean_width": _plain(self.width.sum(dims) / count)}

@@ -1,0 +1,1 @@
+"""Report: what the user sees: tables, figures, progress, and where output goes."""

@@ -1,0 +1,207 @@
+"""Rich tables for what the commands return: scores beside baselines, forecasts, a finished run.
+
+Every column folds a cell that does not fit rather than cutting it short with an ellipsis: names,
+paths and numbers are always printed whole (on a narrow terminal they wrap within their cell).
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+COLUMNS = {"mae": "MAE", "rmse": "RMSE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE"}
+LABELS = {"model": "model", "persistence": "persistence", "seasonal_naive": "seasonal naive", "linear_ar": "linear AR"}
+
+
+def scores(report: dict, title: str) -> Table:
+    """Model and baselines side by side; the lowest MAE in bold; MASE < 1 beats seasonal naive in-sample."""
+    rows = {"model": report["model"], **report["baselines"]}
+    best = min(rows, key=lambda k: _num(rows[k]["mae"]))
+    table = Table(title=title, caption=_caption(report), title_justify="left", caption_justify="left")
+    table.add_column("forecast", overflow="fold")
+    for label in COLUMNS.values():
+        table.add_column(label, justify="right", overflow="fold")
+    for name, metrics in rows.items():
+        label = LABELS[name] + (f" (m={report['season']})" if name == "seasonal_naive" else "")
+        style = "bold" if name == best else None
+        table.add_row(label, *(_fmt(metrics[m]) for m in COLUMNS), style=style)
+    return table
+
+
+def per_horizon(report: dict) -> Table:
+    """MAE per forecast step for the model and each baseline."""
+    table = Table(title="MAE per horizon step", title_justify="left")
+    table.add_column("step", justify="right", overflow="fold")
+    names = list(report["per_horizon"])
+    for name in names:
+        table.add_column(LABELS[name], justify="right", overflow="fold")
+    for h in range(report["horizon"]):
+        table.add_row(str(h + 1), *(_fmt(report["per_horizon"][n]["mae"][h]) for n in names))
+    return table
+
+
+def forecast(frame, coverage: float | None = None) -> Table:
+    """A forecast frame: id (if any), timestamps (dates alone when all at midnight), values."""
+    import pandas as pd
+
+    band = f"; {coverage:.0%} intervals in _lower and _upper" if coverage else ""
+    table = Table(title=f"forecast: {len(frame)} steps{band}", title_justify="left")
+    cells = []
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            dates_only = bool((column == column.dt.normalize()).all()) and column.dt.tz is None
+            cells.append(column.dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S%z"))
+            table.add_column(str(name), overflow="fold")
+        elif pd.api.types.is_float_dtype(column):
+            cells.append(column.map(lambda v: "-" if v != v else f"{v:.4g}"))
+            table.add_column(str(name), justify="right", overflow="fold")
+        else:
+            cells.append(column.astype(str))
+            table.add_column(str(name), overflow="fold")
+    for row in zip(*cells):
+        table.add_row(*row)
+    return table
+
+
+def per_series(report: dict) -> Table:
+    """MAE of the model and each baseline for every series, then their unweighted mean."""
+    table = Table(title="MAE per series", title_justify="left")
+    table.add_column("series", overflow="fold")
+    table.add_column("windows", justify="right", overflow="fold")
+    for name in LABELS:
+        table.add_column(LABELS[name], justify="right", overflow="fold")
+    for key, res in report["per_series"].items():
+        table.add_row(key, str(res["n_windows"]), _fmt(res["model"]["mae"]), *(_fmt(res["baselines"][b]["mae"]) for b in list(LABELS)[1:]))
+    mean = report["mean_over_series"]
+    table.add_row("mean over series", "", *(_fmt(mean[name]["mae"]) for name in LABELS), style="bold")
+    return table
+
+
+def show_evaluation(console: Console, report: dict, title: str) -> None:
+    console.print(scores(report, title))
+    if "intervals" in report:
+        iv = report["intervals"]
+        width = "unbounded (too few validation windows)" if iv["mean_width"] is None else f"{iv['mean_width']:.4g}"
+        console.print(f"{iv['coverage_target']:.0%} prediction intervals: {iv['coverage']:.1%} of actual values inside, "
+                      f"mean width {width}", highlight=False)
+    if report["horizon"] > 1:
+        console.print(per_horizon(report))
+    if "per_series" in report:
+        console.print(per_series(report))
+
+
+def show_fit(console: Console, result) -> None:
+    show_evaluation(console, result.test, f"test scores of the best epoch ({result.best_epoch} of {result.epochs_run})")
+    stop = ", stopped early" if result.stopped_early else ""
+    console.print(f"trained in {result.seconds:.1f}s on {result.device}{stop}; best val_loss {result.best_val_loss:.5f}")
+    console.print(f"run folder: {result.run_dir}", highlight=False, soft_wrap=True)
+
+
+def _caption(report: dict) -> str:
+    targets = ", ".join(report["targets"])
+    text = f"{report['n_windows']} windows of the {report['split']} split; target {targets}; horizon {report['horizon']}; real units"
+    skipped = report["model"].get("mape_skipped_zeros") or 0
+    if skipped:
+        text += f"; MAPE skips {skipped} zero actual values"
+    return text + ". MASE < 1: better than a seasonal naive forecast on the training data."
+
+
+def _num(value) -> float:
+    return float("inf") if value is None else value
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+
+
+def show_preflight(console: Console, report) -> None:
+    """The series a config would train on, its notes and warnings, and the verdict."""
+    prepared = report.prepared
+    table = Table(title=f"{len(report.series)} series, frequency {prepared.frequency}, season {prepared.season}", title_justify="left")
+    for name in ("series", "first", "last", "rows", "filled", "train", "val", "test"):
+        table.add_column(name, justify="left" if name in ("series", "first", "last") else "right", overflow="fold")
+    for s in report.series:
+        table.add_row(s.id or "-", s.first, s.last, str(s.rows), str(s.filled), *(str(s.windows[p]) for p in ("train", "val", "test")))
+    console.print(table)
+    features = [c for c in prepared.columns[prepared.n_targets:] if c not in _calendar_columns(prepared)]
+    console.print(f"targets: {', '.join(prepared.targets)}; features: {', '.join(features) or 'none'}; "
+                  f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback {prepared.spec.lookback}, "
+                  f"horizon {prepared.spec.horizon} (train / val / test columns count windows)", highlight=False)
+    for note in prepared.notes:
+        console.print(f"note: {note}", highlight=False)
+    for warning in report.warnings:
+        console.print("warning:", style="yellow", end=" ")
+        console.print(warning, highlight=False)
+    warned = f" ({len(report.warnings)} warning{'s' if len(report.warnings) > 1 else ''})" if report.warnings else ""
+    console.print(f"ok: training would run{warned}", highlight=False)
+
+
+def _calendar_columns(prepared) -> list[str]:
+    return prepared.columns[len(prepared.columns) - prepared.windows.n_calendar :] if prepared.windows.n_calendar else []
+
+
+def show_model(console: Console, trained, facts: dict) -> None:
+    """inspect: the resolved config, the data it expects, its parameters, its best epoch."""
+    from rnncli.config import from_dict, to_yaml
+
+    console.print(f"checkpoint: {facts['checkpoint']}", highlight=False, soft_wrap=True)
+    console.print(to_yaml(from_dict(trained.payload["config"])).rstrip(), highlight=False)
+    sch, win = facts["schema"], facts["window"]
+    ids = f"; {len(sch['ids'])} series by '{sch['id_column']}'" if sch.get("id_column") else ""
+    console.print(f"\ndata: targets {', '.join(sch['targets'])}; features {', '.join(sch['features']) or 'none'}; calendar "
+                  f"{', '.join(win.get('calendar', [])) or 'none'}; frequency {sch['frequency']}; trained on "
+                  f"{sch['first_timestamp']} to {sch['last_timestamp']} ({sch['rows']} rows){ids}", highlight=False)
+    console.print(f"window: lookback {win['lookback']}, horizon {win['horizon']}, {win['mode']}", highlight=False)
+    console.print(parameters(trained.model.args, facts["parameters"]))
+    best = facts["best"]
+    if best:
+        console.print(f"best epoch {best['epoch']} of {facts['epochs']}: val_loss {best['val_loss']:.5f}, val_mae {best['val_mae']:.4f}",
+                      highlight=False)
+
+
+def parameters(args, params: list[tuple[str, tuple[int, ...], int]]) -> Table:
+    gates = {"rnn": "", "gru": "3·", "lstm": "4·"}[args.cell]
+    head_in = "hidden + future" if args.future_size else "hidden"
+    meaning = {"weight_ih": f"({gates}hidden, inputs)", "weight_hh": f"({gates}hidden, hidden)", "bias_ih": f"({gates}hidden)",
+               "bias_hh": f"({gates}hidden)", "head.weight": f"(horizon·targets, {head_in})", "head.bias": "(horizon·targets)"}
+    table = Table(title=f"parameters of the {args.cell} forecaster", title_justify="left")
+    for name, justify in (("name", "left"), ("shape", "right"), ("as", "left"), ("count", "right")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for name, shape, count in params:
+        key = next((k for k in meaning if k in name), "")
+        table.add_row(name, str(tuple(shape)), meaning.get(key, ""), f"{count:,}")
+    table.add_row("total", "", "", f"{sum(c for _, _, c in params):,}", style="bold")
+    return table
+
+
+def show_trace(console: Console, trace) -> None:
+    table = Table(title=f"{trace.cell} recurrence over {trace.window}", title_justify="left")
+    for name in ("layer", "step", "hidden state shape", "norm"):
+        table.add_column(name, justify="right", overflow="fold")
+    for step in trace.steps:
+        table.add_row(str(step.layer), str(step.t + 1), str(step.shape), f"{step.norm:.4f}")
+    console.print(table)
+    console.print(f"largest difference from nn.{trace.cell.upper() if trace.cell != 'lstm' else 'LSTM'}'s own output: "
+                  f"{trace.max_difference:.2e}", highlight=False)
+
+
+def runs(rows: list[dict], folder) -> Table:
+    table = Table(title=f"{len(rows)} run{'' if len(rows) == 1 else 's'} under {folder}", title_justify="left",
+                  caption="vs_persistence: test MAE / persistence's test MAE (below 1 beats it)", caption_justify="left")
+    names = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "status")
+    for name in names:
+        table.add_column(name, justify="right" if name in ("hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence") else "left", overflow="fold")
+    for r in rows:
+        table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in names))
+    return table
+
+
+def sweep(result) -> Table:
+    table = Table(title=f"sweep of {len(result.rows)} runs, best validation loss first", title_justify="left")
+    columns = ["rank", *result.keys, "best_val_loss", "test_mae", "epochs", "status"]
+    for name in columns:
+        table.add_column(name, justify="right" if name in ("rank", "best_val_loss", "test_mae", "epochs") else "left", overflow="fold")
+    for r in result.rows:
+        table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in columns))
+    return table

@@ -1,0 +1,108 @@
+import math
+
+import pytest
+import torch
+
+from rnncli.evaluation.baselines import (
+    LinearAR,
+    in_sample_seasonal_mae,
+    persistence,
+    seasonal_naive,
+)
+from rnncli.evaluation.metrics import Errors
+
+
+def t(values) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def test_metrics_against_hand_computed_values():
+    actual = t([[[2.0], [4.0]], [[0.0], [5.0]]])  # 2 windows, horizon 2, 1 target
+    pred = t([[[3.0], [2.0]], [[1.0], [5.0]]])
+    errors = Errors(horizon=2, n_targets=1)
+    errors.add(actual, pred, mase_scale=t([[2.0], [2.0]]))
+    r = errors.result()
+    # |e| = 1, 2, 1, 0
+    assert r["mae"] == pytest.approx(1.0)
+    assert r["rmse"] == pytest.approx(math.sqrt((1 + 4 + 1 + 0) / 4))
+    assert r["mape"] == pytest.approx((50 + 50 + 0) / 3)  # the zero actual is skipped
+    assert r["mape_skipped_zeros"] == 1
+    assert r["smape"] == pytest.approx((200 * 1 / 5 + 200 * 2 / 6 + 200 * 1 / 1 + 0) / 4)
+    assert r["mase"] == pytest.approx(0.5)
+    per_step = errors.result(dims=(1,))
+    assert per_step["mae"] == pytest.approx([1.0, 1.0])
+    assert per_step["rmse"] == pytest.approx([1.0, math.sqrt(2)])
+
+
+def test_errors_accumulate_across_chunks_like_one_batch():
+    torch.manual_seed(0)
+    actual, pred = torch.randn(50, 3, 2).double(), torch.randn(50, 3, 2).double()
+    scale = torch.rand(50, 2).double() + 0.5
+    whole, parts = Errors(3, 2), Errors(3, 2)
+    whole.add(actual, pred, scale)
+    for lo in range(0, 50, 7):
+        parts.add(actual[lo:lo + 7], pred[lo:lo + 7], scale[lo:lo + 7])
+    assert parts.result() == pytest.approx(whole.result())
+    assert parts.result(dims=(0,))["mae"] == pytest.approx(whole.result(dims=(0,))["mae"])
+
+
+def test_persistence_repeats_the_last_value():
+    history = t([[[1.0, 10.0], [2.0, 20.0]]])
+    assert persistence(history, 3).tolist() == [[[2.0, 20.0]] * 3]
+
+
+def test_seasonal_naive_looks_back_whole_seasons():
+    rows = t(list(range(100)))[:, None]
+    # origin 50: step h uses row 50 + h - 1 - 7 * ceil(h / 7)
+    out = seasonal_naive(rows, torch.tensor([50]), torch.tensor([0]), horizon=9, season=7)
+    assert out[0, :, 0].tolist() == [43, 44, 45, 46, 47, 48, 49, 43, 44]
+    # a lag that would cross the start of its series stops at the series' first row
+    early = seasonal_naive(rows, torch.tensor([3]), torch.tensor([0]), horizon=1, season=7)
+    assert early.tolist() == [[[0.0]]]
+
+
+def test_in_sample_seasonal_mae():
+    rows = t([1.0, 2.0, 4.0, 7.0])[:, None]
+    assert in_sample_seasonal_mae(rows, 1).tolist() == [2.0]  # |1|, |2|, |3|
+    assert in_sample_seasonal_mae(rows, 2).tolist() == [4.0]  # |3|, |5|
+    assert in_sample_seasonal_mae(rows, 10).tolist() == [2.0]  # too short for the season: lag 1
+
+
+def test_linear_ar_fitted_in_chunks_equals_direct_least_squares():
+    g = torch.Generator().manual_seed(0)
+    rows = torch.randn(300, 2, generator=g).double().cumsum(0)  # two targets, random walks
+    span = rows.unfold(0, 7, 1).transpose(1, 2)  # lookback 5, horizon 2
+    history, future = span[:, :5], span[:, 5:]
+    ar = LinearAR(lookback=5, horizon=2, n_targets=2)
+    for lo in range(0, len(span), 64):
+        ar.add(history[lo:lo + 64], future[lo:lo + 64])
+    ar.solve()
+    for j in range(2):
+        x = torch.cat([history[..., j], torch.ones(len(span), 1, dtype=torch.float64)], dim=1)
+        direct = torch.linalg.lstsq(x, future[..., j]).solution
+        torch.testing.assert_close(ar.predict(history)[..., j], x @ direct, atol=1e-8, rtol=1e-8)
+
+
+def test_linear_ar_fits_a_random_ar2_by_least_squares():
+    g = torch.Generator().manual_seed(1)
+    e = torch.randn(3000, generator=g).double()
+    y = torch.zeros(3000, dtype=torch.float64)
+    for i in range(2, 3000):
+        y[i] = 0.6 * y[i - 1] - 0.3 * y[i - 2] + 2.0 + e[i]
+    span = y[:, None].unfold(0, 3, 1).transpose(1, 2)
+    ar = LinearAR(2, 1, 1)
+    ar.add(span[:, :2], span[:, 2:])
+    w = ar.solve().weights[0, :, 0]
+    assert w.tolist() == pytest.approx([-0.3, 0.6, 2.0], abs=0.06)  # lag 2, lag 1, intercept
+
+
+def test_linear_ar_fit_uses_evenly_spread_windows_when_there_are_too_many(monkeypatch):
+    from rnncli.data.windows import Index
+    from rnncli.evaluation import scoring
+
+    monkeypatch.setattr(scoring, "CHUNK", 4)
+    index = Index([100], [50])
+    everything = torch.cat(list(scoring._chunks(index, torch.device("cpu"))))
+    assert everything.tolist() == list(range(100, 150))
+    sampled = torch.cat(list(scoring._chunks(index, torch.device("cpu"), at_most=6)))
+    assert len(sampled) == 6 and sampled[0] == 100 and sampled[-1] == 149 and (sampled.diff() > 0).all()

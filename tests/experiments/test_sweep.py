@@ -1,0 +1,32 @@
+"""rnncli sweep: every combination of the given values trained and ranked."""
+
+import csv
+
+from rnncli import config
+
+
+def test_sweep_trains_the_grid_and_ranks_it(tiny, cli):
+    cfg, _, runs = tiny
+    result = cli("sweep", cfg, "model.cell=rnn,gru", "train.lr=0.01,0.001", "train.epochs=1", "-q")
+    assert result.code == 0, result
+    sweep_csv = next(runs.glob("tiny/sweep-*/sweep.csv"))
+    with open(sweep_csv) as fh:
+        ranked = list(csv.DictReader(fh))
+    assert len(ranked) == 4 and {(r["model.cell"], r["train.lr"]) for r in ranked} == {
+        ("rnn", "0.01"), ("rnn", "0.001"), ("gru", "0.01"), ("gru", "0.001")}
+    losses = [float(r["best_val_loss"]) for r in ranked]
+    assert losses == sorted(losses) and [r["rank"] for r in ranked] == ["1", "2", "3", "4"]
+    for r in ranked:  # each a normal run folder, with the swept values in its config
+        saved = config.load(f"{r['run_dir']}/config.yaml")
+        assert (saved.model.cell, saved.train.lr) == (r["model.cell"], float(r["train.lr"]))
+    assert result.out.strip().splitlines()[-1] == ranked[0]["run_dir"]  # the best run's path comes last
+
+
+def test_sweep_splits_values_outside_brackets(tiny, cli):
+    from rnncli.experiments.sweep import grid
+
+    keys, combos = grid(["data.features=[],[x]", "model.cell=gru"])
+    assert keys == ["data.features"] and combos == [["data.features=[]", "model.cell=gru"], ["data.features=[x]", "model.cell=gru"]]
+    assert "more than --max-runs 3" in cli("sweep", tiny[0], "train.lr=0.1,0.2", "train.seed=1,2", "--max-runs", "3").err
+    bad = cli("sweep", tiny[0], "model.cell=rnn,gur")
+    assert bad.code == 2 and "did you mean gru" in bad.err and not tiny[2].exists()  # checked before any training

@@ -1,0 +1,119 @@
+"""The package layout keeps its promises: imports go one way between the layers, no module imports
+itself back through another, package `__init__` files stay light, and modules stay small.
+
+Read from the source with `ast` (imports inside functions count too), so a violation is named by
+file and line before it can become a tangle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "rnncli"
+
+# What each layer may import besides itself. Reading down: the commands use everything; running
+# many trainings (experiments) uses training; training uses evaluation (test scores, intervals),
+# report (progress, plots), artifacts (run folders, checkpoints), data and the model; artifacts
+# read data schemas and rebuild models; data and the model sit on the config; errors under all.
+LOWER = {
+    "errors": set(),
+    "config": {"errors"},
+    "model": {"errors"},
+    "data": {"config", "errors"},
+    "artifacts": {"data", "model", "config", "errors"},
+    "report": {"artifacts", "config", "errors"},
+    "evaluation": {"artifacts", "data", "model", "config", "errors"},
+    "training": {"evaluation", "report", "artifacts", "data", "model", "config", "errors"},
+    "experiments": {"training", "evaluation", "report", "artifacts", "data", "model", "config", "errors"},
+}
+LOWER["cli"] = set(LOWER)
+TOP = {"cli": "cli", "__main__": "cli", "errors": "errors", "__init__": "errors"}  # modules directly in rnncli/
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    if len(parts) == 1:
+        return "errors"  # rnncli itself: its __init__ holds the version alone
+    return parts[1] if (PACKAGE / parts[1]).is_dir() else TOP[parts[1]]
+
+
+def imports(module: str, path: Path, known: dict[str, Path]) -> list[tuple[str, int]]:
+    """(imported rnncli module, line) for every import in the file, at any depth."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out += [(alias.name, node.lineno) for alias in node.names if alias.name.startswith("rnncli")]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("rnncli") and node.level == 0:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                out.append((sub if sub in known else node.module, node.lineno))
+    return out
+
+
+def graph() -> dict[str, list[tuple[str, int]]]:
+    known = modules()
+    return {name: [(target, line) for target, line in imports(name, path, known) if target != name] for name, path in known.items()}
+
+
+def test_imports_go_one_way_between_layers():
+    wrong = [f"{known_path(m)}:{line} imports {target} ({layer(m)} may not import {layer(target)})"
+             for m, targets in graph().items() for target, line in targets
+             if layer(target) != layer(m) and layer(target) not in LOWER[layer(m)]]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_imports_itself_back_through_another():
+    edges = {m: sorted({t for t, _ in targets}) for m, targets in graph().items()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    cycles = []
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for t in edges.get(m, []):
+            if state.get(t) == 1:
+                cycles.append(" -> ".join(path[path.index(t):] + [t]) if t in path else f"{m} -> {t}")
+            elif t not in state:
+                visit(t, path + [t])
+        state[m] = 2
+
+    for m in edges:
+        if m not in state:
+            visit(m, [m])
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+def test_the_check_itself_catches_a_wrong_way_import_and_a_cycle():
+    assert "training" not in LOWER["data"] and layer("rnncli.data.prepared") == "data"
+    assert layer("rnncli.cli") == "cli" and layer("rnncli") == "errors" and layer("rnncli.config") == "config"
+    known = modules()
+    found = imports("rnncli.data.prepared", known["rnncli.data.prepared"], known)
+    assert ("rnncli.data.timeseries", next(line for t, line in found if t == "rnncli.data.timeseries")) in found
+    assert ("rnncli.config", next(line for t, line in found if t == "rnncli.config")) in found
+
+
+def test_package_init_files_import_nothing_heavy():
+    for path in PACKAGE.rglob("__init__.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module] if isinstance(node, ast.ImportFrom) else []
+            assert all(n is None or n.startswith("rnncli") for n in names), f"{path} imports {names}"
+
+
+def test_few_modules_at_the_top_and_none_too_long():
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= 6, top
+    long = [f"{p.relative_to(PACKAGE.parent)}: {n} lines" for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > 300]
+    assert not long, long
+
+
+def known_path(module: str) -> str:
+    return str(modules()[module].relative_to(PACKAGE.parent))
