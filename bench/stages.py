@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     recorder.enter("imports")
     import torch  # noqa: F401
 
-    from rnncli import cli
+    from rnncli import entry
     from rnncli.data import prepared, timeseries
     from rnncli.evaluation import forecast, intervals, scoring
     from rnncli.report import plots
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         recorder.wrap(module, attribute, stage)
     target = [str(cfg), "-q"] if args.command == "train" else [str(newest_run(name))]
     try:
-        cli.main([args.command, *target])
+        entry.main([args.command, *target])
     except SystemExit as exc:
         if exc.code:
             raise

@@ -1,5 +1,5 @@
 """`python -m rnncli ...` (and `torchrun -m rnncli ...`) runs the command-line tool."""
 
-from rnncli.cli import main
+from rnncli.entry import main
 
 main()

@@ -4,23 +4,20 @@
     rnncli predict runs/seattle-temp-max/<stamp> --horizon 7 --output forecast.csv
     rnncli evaluate runs/seattle-temp-max/<stamp> --output metrics.json
 
-Each command parses its arguments, calls one function, and renders the result. Expected failures
-(`RnnCliError`) become one line on stderr and exit code 2 (1 when training fails, 130 when
-interrupted); `--debug` or RNNCLI_DEBUG=1 shows the traceback instead. torch and pandas are imported
-inside the commands, so `rnncli --help` answers at once.
+Each command parses its arguments, calls one function, and renders the result; `entry.py` runs
+them and turns failures into exit codes. torch and pandas are imported inside the commands, so
+`rnncli --help` answers at once.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from rnncli.artifacts.files import check_outputs
-from rnncli.errors import Interrupted, RnnCliError
+from rnncli.errors import RnnCliError
 from rnncli.report import console
 
 app = typer.Typer(
@@ -240,49 +237,3 @@ def _which(which: str) -> str:
     if which not in ("best", "last"):
         raise RnnCliError(f"--checkpoint must be best or last, got {which!r}")
     return which
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the app and map failures to one line and an exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args or os.environ.get("RNNCLI_DEBUG", "") not in ("", "0")
-    command = typer.main.get_command(app)
-    try:
-        code = command.main(args=args, prog_name="rnncli", standalone_mode=False)
-    except Interrupted as exc:
-        if _rank() == 0:
-            print(str(exc), file=sys.stderr)
-        sys.exit(exc.exit_code)
-    except RnnCliError as exc:
-        if debug:
-            raise
-        _fail(str(exc) if _rank() == 0 else f"(process {_rank()}) {exc}", exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
-    except Exception as exc:
-        names = {c.__name__ for c in type(exc).__mro__}
-        if "Abort" in names:
-            _fail("interrupted", 130)
-        if debug or not names & {"ClickException", "TyperException"}:
-            raise
-        _fail(f"{exc.format_message()} (see 'rnncli {_subcommand(args)}--help')", 2)
-    sys.exit(code if isinstance(code, int) else 0)
-
-
-def _rank() -> int:
-    """This process's rank when torchrun started several, else 0."""
-    try:
-        return int(os.environ.get("RANK", "0"))
-    except ValueError:
-        return 0
-
-
-def _subcommand(args: list[str]) -> str:
-    first = next((a for a in args if not a.startswith("-")), None)
-    commands = {c.name or c.callback.__name__ for c in app.registered_commands}
-    return f"{first} " if first in commands else ""
-
-
-def _fail(message: str, code: int) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(code)

@@ -30,7 +30,7 @@ class Result:
 @pytest.fixture
 def cli(capsys, monkeypatch):
     """Run `rnncli ARGS...` through the console entry point; returns exit code and output."""
-    from rnncli.cli import main
+    from rnncli.entry import main
 
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("RNNCLI_DEBUG", raising=False)

@@ -28,7 +28,7 @@ def test_help_lists_the_commands(cli):
 
 
 def test_help_and_print_config_do_not_import_torch_or_pandas(tiny):
-    code = ("import sys; from rnncli.cli import main\n"
+    code = ("import sys; from rnncli.entry import main\n"
             "try: main(sys.argv[1:])\n"
             "except SystemExit: pass\n"
             "print('heavy:', sorted(m for m in ('torch', 'pandas', 'numpy') if m in sys.modules), file=sys.stderr)")
@@ -108,7 +108,7 @@ def test_bad_options_of_a_trained_run(cli, tiny, tmp_path):
 
 
 def test_debug_shows_the_traceback(cli, tiny, monkeypatch):
-    from rnncli.cli import main
+    from rnncli.entry import main
 
     with pytest.raises(RnnCliError):
         main(["train", str(tiny[0]), "model.hiden_size=3", "--debug"])

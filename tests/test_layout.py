@@ -28,7 +28,7 @@ LOWER = {
     "experiments": {"training", "evaluation", "report", "artifacts", "data", "model", "config", "errors"},
 }
 LOWER["cli"] = set(LOWER)
-TOP = {"cli": "cli", "__main__": "cli", "errors": "errors", "__init__": "errors"}  # modules directly in rnncli/
+TOP = {"cli": "cli", "entry": "cli", "__main__": "cli", "errors": "errors", "__init__": "errors"}  # modules directly in rnncli/
 
 
 def modules() -> dict[str, Path]:
