@@ -15,6 +15,7 @@ from rnncli.artifacts import checkpoint
 from rnncli.data import timeseries
 from rnncli.data.prepared import WindowSpec
 from rnncli.data.scaling import Scaler
+from rnncli.data.splits import Borders
 from rnncli.errors import RnnCliError
 from rnncli.model.forecaster import Forecaster
 
@@ -64,5 +65,5 @@ def open_trained(run: str | Path, which: str = "best", data_path: str | Path | N
     fields = {f.name for f in dataclasses.fields(timeseries.Schema)} - {"path"}
     schema = timeseries.Schema(path=str(csv), **{k: tuple(v) if isinstance(v, list) else v for k, v in s.items() if k in fields})
     spec = WindowSpec(w["lookback"], w["horizon"], w["mode"] == "many_to_many", w["val_fraction"], w["test_fraction"],
-                      tuple(w.get("calendar", ())))
+                      tuple(w.get("calendar", ())), Borders(*w.get("borders", (None, None, None))))
     return Trained(path, payload, model, schema, spec, Scaler.from_state(payload["scaler"]))

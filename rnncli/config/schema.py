@@ -29,6 +29,9 @@ class DataConfig:
     duplicates: Literal["error", "mean", "last"] = "error"
     val_fraction: float = 0.1
     test_fraction: float = 0.1
+    train_end: str | None = None  # split by timestamps instead: the last one of each part (rows after test_end unused)
+    val_end: str | None = None
+    test_end: str | None = None
     scaler: Literal["standard", "minmax", "none"] = "standard"
     scale_per_series: bool = True
     season: int | None = None

@@ -40,6 +40,7 @@ def validate(cfg: Config) -> None:
             _bad(key, value, "a fraction strictly between 0 and 1")
     if d.val_fraction + d.test_fraction >= 1:
         _bad("data.test_fraction", d.test_fraction, f"with data.val_fraction={d.val_fraction}, a sum below 1 so rows are left to train on")
+    _check_borders(d.train_end, d.val_end, d.test_end)
     _at_least(1, ("data.season", d.season), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
               ("model.hidden_size", m.hidden_size), ("model.num_layers", m.num_layers),
               ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience))
@@ -78,6 +79,30 @@ def _at_least(low: int, *pairs: tuple[str, int | None]) -> None:
 
 def _bad(key: str, value: Any, wanted: str) -> None:
     raise RnnCliError(f"config key {key}: got {value!r}, expected {wanted}")
+
+
+def _check_borders(*borders: str | None) -> None:
+    """Timestamp borders: none, or train_end and val_end (test_end optional), in time order."""
+    from datetime import datetime
+
+    keys = ("data.train_end", "data.val_end", "data.test_end")
+    if all(b is None for b in borders):
+        return
+    for key, border in zip(keys[:2], borders[:2]):
+        if border is None:
+            _bad(key, border, "a timestamp, e.g. 2017-10-23 23:00, when splitting by timestamps "
+                 "(data.train_end and data.val_end are both needed; data.test_end is optional)")
+    parsed = []
+    for key, border in zip(keys, borders):
+        if border is None:
+            continue
+        try:
+            parsed.append((key, datetime.fromisoformat(border)))
+        except ValueError:
+            _bad(key, border, "a timestamp such as 2017-06-25 23:00 (YYYY-MM-DD [HH:MM[:SS]])")
+    for (key_a, a), (key_b, b) in zip(parsed, parsed[1:]):
+        if (a.tzinfo is None) != (b.tzinfo is None) or b <= a:
+            _bad(key_b, borders[keys.index(key_b)], f"a timestamp after {key_a}={borders[keys.index(key_a)]}, written the same way")
 
 
 def _check_timezone(name: str) -> None:

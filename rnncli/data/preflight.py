@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
 import torch
 
 from rnncli.config import Config
@@ -28,6 +29,7 @@ class SeriesSummary:
     rows: int
     filled: int
     windows: dict[str, int]
+    parts: dict[str, tuple[str, str, int]]  # per part: its first and last timestamp, and its rows
 
 
 @dataclass
@@ -52,12 +54,22 @@ def _summary(prepared: Prepared, k: int) -> SeriesSummary:
     s, (n_train, n_val, n_test) = prepared.series[k], prepared.layout.parts[k]
     lookback, horizon = prepared.spec.lookback, prepared.spec.horizon
     windows = {"train": n_train - lookback - horizon + 1, "val": n_val - horizon + 1, "test": n_test - horizon + 1}
-    return SeriesSummary(s.id, _when(s.times[0]), _when(s.times[-1]), len(s.times), s.filled, windows)
+    starts = {"train": 0, "val": n_train, "test": n_train + n_val}
+    daily = _daily(s)
+    parts = {part: (_when(s.times[first], daily), _when(s.times[first + rows - 1], daily), rows)
+             for (part, first), rows in zip(starts.items(), (n_train, n_val, n_test))}
+    return SeriesSummary(s.id, _when(s.times[0], daily), _when(s.times[-1], daily), len(s.times), s.filled, windows, parts)
 
 
-def _when(t) -> str:
-    """A timestamp as short as it can be: the date alone for daily data at midnight."""
-    return str(t.date()) if t == t.normalize() and t.tz is None else str(t)
+def _daily(s) -> bool:
+    """Steps of a day or more, at midnight, without a time zone: dates alone say it all."""
+    step = timegrid.fixed_step(s.frequency, s.times.tz)
+    first = s.times[0]
+    return (step is None or step >= pd.Timedelta(days=1)) and first == first.normalize() and first.tz is None
+
+
+def _when(t, daily: bool) -> str:
+    return str(t.date()) if daily else str(t)
 
 
 def _short_parts(prepared: Prepared, summaries: list[SeriesSummary]) -> list[str]:

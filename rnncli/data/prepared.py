@@ -18,7 +18,8 @@ import torch
 from rnncli.config import Config
 from rnncli.data import calendar, timegrid, timeseries
 from rnncli.data.scaling import Scaler
-from rnncli.data.windows import Index, Layout, Windows, check_length, split_rows
+from rnncli.data.splits import Borders, split
+from rnncli.data.windows import Index, Layout, Windows
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class WindowSpec:
     val_fraction: float
     test_fraction: float
     calendar: tuple[str, ...] = ()
+    borders: Borders = Borders()  # split by timestamps when given, else by the fractions
 
 
 @dataclass
@@ -82,7 +84,8 @@ def schema_of(cfg: Config) -> timeseries.Schema:
 
 def spec_of(cfg: Config) -> WindowSpec:
     w, d = cfg.window, cfg.data
-    return WindowSpec(w.lookback, w.horizon, w.mode == "many_to_many", d.val_fraction, d.test_fraction, tuple(d.calendar))
+    return WindowSpec(w.lookback, w.horizon, w.mode == "many_to_many", d.val_fraction, d.test_fraction, tuple(d.calendar),
+                      Borders(d.train_end, d.val_end, d.test_end))
 
 
 def from_config(cfg: Config) -> Prepared:
@@ -99,10 +102,8 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
     frequency's natural cycle (`timegrid.season_of`).
     """
     series = timeseries.load(schema)
-    for s in series:
-        check_length(len(s.times), spec.lookback, spec.horizon, spec.val_fraction, spec.test_fraction,
-                     schema.path if s.id is None else f"{s.label} of {schema.path}")
-    parts = [split_rows(len(s.times), spec.val_fraction, spec.test_fraction) for s in series]
+    parts = [split(s.times, spec.lookback, spec.horizon, (spec.val_fraction, spec.test_fraction), spec.borders,
+                   schema.path if s.id is None else f"{s.label} of {schema.path}") for s in series]
     fitted = scaler
     if isinstance(fitted, str):
         fitted = Scaler.fit(fitted, [s.values[:p[0]] for s, p in zip(series, parts)], [s.id for s in series], per_series)

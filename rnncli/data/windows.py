@@ -19,36 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from rnncli.errors import RnnCliError
-
 SPLITS = ("train", "val", "test", "all")
-
-
-def split_rows(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
-    """Rows in the (train, val, test) parts of a series of `n` rows, in time order."""
-    n_test = round(n * test_fraction)
-    n_val = round(n * val_fraction)
-    return n - n_val - n_test, n_val, n_test
-
-
-def check_length(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float, label: str = "the series") -> None:
-    """Refuse a series too short for one window in each part, saying how many rows it needs."""
-    if _fits(n, lookback, horizon, val_fraction, test_fraction):
-        return
-    need = max(lookback + horizon, 3)
-    while not _fits(need, lookback, horizon, val_fraction, test_fraction):
-        need += max(1, need // 100)
-    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction)
-    raise RnnCliError(
-        f"{label} has {n} rows (train {n_train}, val {n_val}, test {n_test}): too few for window.lookback={lookback} "
-        f"and window.horizon={horizon}, which need at least {need} rows with these fractions "
-        f"(training part >= lookback + horizon, val and test parts >= horizon); add data or shorten the window"
-    )
-
-
-def _fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float) -> bool:
-    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction)
-    return n_train >= lookback + horizon and n_val >= horizon and n_test >= horizon
 
 
 class Index:

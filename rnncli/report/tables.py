@@ -124,6 +124,7 @@ def show_preflight(console: Console, report) -> None:
     for s in report.series:
         table.add_row(s.id or "-", s.first, s.last, str(s.rows), str(s.filled), *(str(s.windows[p]) for p in ("train", "val", "test")))
     console.print(table)
+    console.print(_parts(report))
     features = [c for c in prepared.columns[prepared.n_targets:] if c not in _calendar_columns(prepared)]
     console.print(f"targets: {', '.join(prepared.targets)}; features: {', '.join(features) or 'none'}; "
                   f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback {prepared.spec.lookback}, "
@@ -135,6 +136,19 @@ def show_preflight(console: Console, report) -> None:
         console.print(warning, highlight=False)
     warned = f" ({len(report.warnings)} warning{'s' if len(report.warnings) > 1 else ''})" if report.warnings else ""
     console.print(f"ok: training would run{warned}", highlight=False)
+
+
+def _parts(report) -> Table:
+    """Where each part of each series begins and ends: the split as training will use it."""
+    borders = report.prepared.spec.borders
+    how = "data.train_end, val_end, test_end" if borders.given else "data.val_fraction, test_fraction"
+    table = Table(title=f"parts (split by {how})", title_justify="left")
+    for name in ("series", "part", "first", "last", "rows", "windows"):
+        table.add_column(name, justify="right" if name in ("rows", "windows") else "left", overflow="fold")
+    for s in report.series:
+        for part, (first, last, rows) in s.parts.items():
+            table.add_row(s.id or "-", part, first, last, str(rows), str(s.windows[part]))
+    return table
 
 
 def _calendar_columns(prepared) -> list[str]:

@@ -195,7 +195,8 @@ def _payload(s: Session) -> dict:
                    "ids": [str(i) for i in s.prepared.ids if i is not None], "first_timestamp": first.isoformat(),
                    "last_timestamp": last.isoformat(), "rows": sum(len(t) for t in s.prepared.times)},
         "window": {"lookback": cfg.window.lookback, "horizon": cfg.window.horizon, "mode": cfg.window.mode,
-                   "val_fraction": cfg.data.val_fraction, "test_fraction": cfg.data.test_fraction, "calendar": list(cfg.data.calendar)},
+                   "val_fraction": cfg.data.val_fraction, "test_fraction": cfg.data.test_fraction, "calendar": list(cfg.data.calendar),
+                   "borders": [cfg.data.train_end, cfg.data.val_end, cfg.data.test_end]},
         "config": cfg.to_dict(),
         "versions": checkpoint.versions(),
     }

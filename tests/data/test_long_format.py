@@ -9,7 +9,7 @@ import yaml
 from rnncli import config
 from rnncli.data import timeseries
 from rnncli.data.prepared import WindowSpec, prepare
-from rnncli.data.windows import split_rows
+from rnncli.data.splits import split_rows
 from rnncli.errors import RnnCliError
 from rnncli.evaluation import forecast
 from rnncli.training.fit import fit

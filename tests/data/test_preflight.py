@@ -22,7 +22,10 @@ def test_check_summarises_each_series(cli, tiny):
     result = cli("check", tiny[0])
     assert result.code == 0, result
     assert "1 series, frequency D, season 7" in result.out
-    assert rows(result.out) == [["-", "2021-01-01", "2021-08-28", "240", "0", "178", "24", "24"]]  # rows, filled, windows
+    assert rows(result.out) == [["-", "2021-01-01", "2021-08-28", "240", "0", "178", "24", "24"],  # rows, filled, windows
+                                ["-", "train", "2021-01-01", "2021-07-11", "192", "178"],  # each part: first, last, rows, windows
+                                ["-", "val", "2021-07-12", "2021-08-04", "24", "24"],
+                                ["-", "test", "2021-08-05", "2021-08-28", "24", "24"]]
     assert "ok: training would run" in result.out
     assert not tiny[2].exists()  # nothing trained, nothing written
 
@@ -66,8 +69,11 @@ def test_check_the_shipped_long_format_config(cli, monkeypatch):
     result = cli("check", "configs/seattle_temps_long.yaml")
     assert result.code == 0, result
     assert "2 series, frequency D, season 7" in result.out
-    assert rows(result.out) == [["temp_max", "2012-01-01", "2015-12-31", "1461", "0", "1139", "146", "146"],
-                                ["temp_min", "2012-01-01", "2015-12-31", "1461", "0", "1139", "146", "146"]]
+    assert rows(result.out)[:2] == [["temp_max", "2012-01-01", "2015-12-31", "1461", "0", "1139", "146", "146"],
+                                    ["temp_min", "2012-01-01", "2015-12-31", "1461", "0", "1139", "146", "146"]]
+    assert rows(result.out)[2:5] == [["temp_max", "train", "2012-01-01", "2015-03-14", "1169", "1139"],
+                                     ["temp_max", "val", "2015-03-15", "2015-08-07", "146", "146"],
+                                     ["temp_max", "test", "2015-08-08", "2015-12-31", "146", "146"]]
     assert "calendar: dayofyear" in result.out
 
 

@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from rnncli.data.scaling import Scaler
-from rnncli.data.windows import Index, Layout, Windows, check_length, split_rows
+from rnncli.data.splits import check_length, split_rows
+from rnncli.data.windows import Index, Layout, Windows
 from rnncli.errors import RnnCliError
 
 
