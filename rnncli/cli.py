@@ -161,13 +161,13 @@ def inspect(
 ) -> None:
     """Show a trained model: config, data schema, parameters, best epoch; --trace its recurrence."""
     from rnncli.evaluation import inspection
-    from rnncli.report import tables
+    from rnncli.report import inspection as shown
 
     trained, facts = inspection.describe(run, _which(which))
     out = console.stdout()
-    tables.show_model(out, trained, facts)
+    shown.show_model(out, trained, facts)
     if trace:
-        tables.show_trace(out, inspection.trace(run, _which(which), data))
+        shown.show_trace(out, inspection.trace(run, _which(which), data))
 
 
 @app.command()

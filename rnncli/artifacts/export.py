@@ -11,7 +11,8 @@ The exported graph is the network alone, on scaled values:
 
 The scaling stays outside the graph so one exported model serves every series of a long-format
 file; `<output>.json` holds the scaler (per series id), the column order, the window and the
-calendar features.
+calendar features. Window normalisation and segments, when the model has them, are inside the
+graph (the JSON says so): the caller feeds and reads the same scaled values either way.
 """
 
 from __future__ import annotations
@@ -108,6 +109,13 @@ def describe(trained: Trained, fmt: str, names: list[str]) -> dict:
                           "ids [null] means one row for all); the output is scaled: value = y * scale + loc (target columns)"},
         "calendar_encoding": "for each feature f: sin and cos of 2*pi*phase, phase = hour/24, dayofweek/7 (Monday 0), "
                              "(dayofyear-1)/days in the year, (month-1)/12",
+        "window_normalization": ({"inside_graph": True, "columns": [*schema.targets, *schema.features],
+                                  "use": "nothing to do outside the model: within the graph each input window's target and feature "
+                                         "columns are shifted by their mean and divided by their standard deviation (+1e-5 variance), "
+                                         "and the output is mapped back with them; feed and read scaled values as above"}
+                                 if args.normalize == "window" else None),
+        "segment": ({"steps": args.segment, "segments": spec.lookback // args.segment, "inside_graph": True}
+                    if args.segment else None),
         "checkpoint": str(trained.path),
         "versions": trained.payload.get("versions", {}),
     }

@@ -51,6 +51,8 @@ class ModelConfig:
     num_layers: int = 1
     nonlinearity: Literal["tanh", "relu"] = "tanh"
     dropout: float = 0.0
+    normalize: Literal["none", "window"] = "none"
+    segment: int | None = None
 
 
 @dataclass

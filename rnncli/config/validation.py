@@ -44,6 +44,7 @@ def validate(cfg: Config) -> None:
     _at_least(1, ("data.season", d.season), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
               ("model.hidden_size", m.hidden_size), ("model.num_layers", m.num_layers),
               ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience))
+    _check_model_shape(cfg)
     if not 0 <= m.dropout < 1:
         _bad("model.dropout", m.dropout, "a probability in [0, 1)")
     if m.dropout > 0 and m.num_layers == 1:
@@ -79,6 +80,23 @@ def _at_least(low: int, *pairs: tuple[str, int | None]) -> None:
 
 def _bad(key: str, value: Any, wanted: str) -> None:
     raise RnnCliError(f"config key {key}: got {value!r}, expected {wanted}")
+
+
+def _check_model_shape(cfg: Config) -> None:
+    """Segments must tile the lookback; normalisation and segments forecast from the window's end only."""
+    m, w = cfg.model, cfg.window
+    if m.segment is not None:
+        if not 1 <= m.segment <= w.lookback:
+            _bad("model.segment", m.segment, f"steps per segment, from 1 to window.lookback ({w.lookback}); or null for none")
+        if w.lookback % m.segment:
+            below = w.lookback // m.segment * m.segment  # at least one segment: the segment is not longer than the lookback
+            raise RnnCliError(f"window.lookback={w.lookback} is not a whole number of model.segment={m.segment} steps; "
+                              f"use window.lookback={below} or {below + m.segment}, or a segment that divides {w.lookback}")
+    if w.mode == "many_to_many" and (m.segment is not None or m.normalize != "none"):
+        key = "model.segment" if m.segment is not None else "model.normalize"
+        raise RnnCliError(f"{key} works with window.mode=many_to_one only: it forecasts from the end of each window, while "
+                          "many_to_many forecasts from every step (set window.mode=many_to_one, or leave "
+                          f"{key} {'null' if key == 'model.segment' else 'none'})")
 
 
 def _check_borders(*borders: str | None) -> None:

@@ -66,7 +66,7 @@ class Scaler:
 
 def _fit_one(kind: str, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if kind == "standard":
-        loc, scale = _mean_std(part)
+        loc, scale = mean_std(part)
     elif kind == "minmax":
         loc, scale = part.min(axis=0), part.max(axis=0) - part.min(axis=0)
     else:
@@ -74,7 +74,7 @@ def _fit_one(kind: str, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return loc, np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)  # a constant column stays as is
 
 
-def _mean_std(part: np.ndarray, rows: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+def mean_std(part: np.ndarray, rows: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
     """Column means and standard deviations in float64, a block of rows at a time (no full copy)."""
     mean = part.mean(axis=0, dtype=np.float64)
     square = sum(((part[lo : lo + rows].astype(np.float64) - mean) ** 2).sum(axis=0) for lo in range(0, len(part), rows))

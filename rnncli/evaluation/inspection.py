@@ -28,6 +28,7 @@ class Trace:
     steps: list[Step]
     max_difference: float  # between the hand-written recurrence and the module's own output
     window: str  # which input was traced
+    normalised: dict | None = None  # with window normalisation: the statistics and the last rows before and after
 
 
 def describe(run: str | Path, which: str = "best") -> tuple[Trained, dict]:
@@ -45,22 +46,37 @@ def describe(run: str | Path, which: str = "best") -> tuple[Trained, dict]:
 
 
 def trace(run: str | Path, which: str = "best", data_path: str | Path | None = None) -> Trace:
-    """Run the last window of the data (the one `predict` starts from) through the recurrence, step by step."""
+    """Run the last window of the data (the one `predict` starts from) through the recurrence, step
+    by step: normalised and cut into embedded segments first, when the model does so."""
     trained = open_trained(run, which, data_path)
     series = timeseries.load(trained.schema)
     scaler = trained.scaler.align([s.id for s in series])
     x = torch.from_numpy(last_window(trained, series[0], scaler, 0))[None]
-    rnn = trained.model.rnn
-    steps, layer_input = [], x
+    model, args = trained.model, trained.model.args
     with torch.no_grad():
+        steps_in, stats = model.sequence(x)  # what the recurrent layer reads
+        rnn = model.rnn
+        steps, layer_input = [], steps_in
         for layer in range(rnn.num_layers):
-            outputs = _recur(rnn, layer, layer_input, trained.model.args.cell, trained.model.args.nonlinearity)
+            outputs = _recur(rnn, layer, layer_input, args.cell, args.nonlinearity)
             steps += [Step(layer, t, tuple(h.shape), float(h.norm())) for t, h in enumerate(outputs.unbind(1))]
             layer_input = outputs
-        expected, _ = rnn(x)
+        expected, _ = rnn(steps_in)
     label = "the series" if series[0].id is None else f"series '{series[0].id}'"
-    return Trace(trained.model.args.cell, steps, float((layer_input - expected).abs().max()),
-                 f"the last {trained.spec.lookback} rows of {label}, ending {series[0].times[-1]}")
+    unit = f"{len(steps_in[0])} segments of {args.segment} steps" if args.segment else f"{trained.spec.lookback} steps"
+    return Trace(args.cell, steps, float((layer_input - expected).abs().max()),
+                 f"the last {trained.spec.lookback} rows of {label}, ending {series[0].times[-1]} ({unit})",
+                 _normalised(x, model, stats, list(trained.schema.columns)) if stats is not None else None)
+
+
+def _normalised(x: torch.Tensor, model, stats, columns: list[str], rows: int = 5) -> dict:
+    """The window's statistics per normalised column and its last `rows` rows, before and after."""
+    shift, scale = stats
+    k = model.args.normalized_columns
+    normed, _ = model.norm(x)
+    return {"columns": columns[:k], "shift": shift[0, 0].tolist(), "scale": scale[0, 0].tolist(),
+            "steps": list(range(x.shape[1] - rows + 1, x.shape[1] + 1)), "raw": x[0, -rows:, :k].tolist(),
+            "values": normed[0, -rows:, :k].tolist()}
 
 
 def _recur(rnn: torch.nn.Module, layer: int, x: torch.Tensor, cell: str, nonlinearity: str) -> torch.Tensor:

@@ -46,6 +46,7 @@ class Errors:
         count = self.n * _size(self.abs, dims)
         out = {
             "mae": self.abs.sum(dims) / count,
+            "mse": self.sq.sum(dims) / count,
             "rmse": (self.sq.sum(dims) / count).sqrt(),
             "mape": _ratio(self.ape.sum(dims), self.ape_n.sum(dims)),
             "smape": _ratio(self.sape.sum(dims), self.sape_n.sum(dims)),
@@ -74,6 +75,34 @@ def _plain(value: torch.Tensor | float) -> float | int | list | None:
     if isinstance(items, list):
         return [_plain(v) for v in items]
     return None if isinstance(items, float) and not math.isfinite(items) else items
+
+
+class Standardised:
+    """MSE and MAE of errors divided by a standard deviation per target (the training part's): the
+    scale the long-horizon forecasting literature reports, comparable across data sets."""
+
+    def __init__(self, n_targets: int):
+        self.n = 0
+        self.abs = torch.zeros(n_targets, dtype=torch.float64)
+        self.sq = torch.zeros(n_targets, dtype=torch.float64)
+        self.count = torch.zeros(n_targets, dtype=torch.float64)
+
+    def add(self, actual: torch.Tensor, pred: torch.Tensor, sd: torch.Tensor) -> None:
+        """actual, pred (windows, horizon, targets) in real units; sd (targets,)."""
+        err = (pred.double().cpu() - actual.double().cpu()) / sd.double().cpu()
+        self.n += len(err)
+        self.abs += err.abs().sum((0, 1))
+        self.sq += err.pow(2).sum((0, 1))
+        self.count += err.shape[0] * err.shape[1]
+
+    def merge(self, other: Standardised) -> Standardised:
+        self.n += other.n
+        self.abs, self.sq, self.count = self.abs + other.abs, self.sq + other.sq, self.count + other.count
+        return self
+
+    def result(self) -> dict:
+        count = self.count.sum().clamp_min(1)
+        return {"mse": _plain(self.sq.sum() / count), "mae": _plain(self.abs.sum() / count)}
 
 
 class Coverage:

@@ -13,18 +13,19 @@ from collections.abc import Iterator
 import torch
 
 from rnncli.data.prepared import Prepared
+from rnncli.data.scaling import mean_std
 from rnncli.errors import RnnCliError
+from rnncli.evaluation import summary
 from rnncli.evaluation.baselines import (
     LinearAR,
     in_sample_seasonal_mae,
     persistence,
     seasonal_naive,
 )
-from rnncli.evaluation.metrics import Coverage, Errors
+from rnncli.evaluation.metrics import Coverage, Errors, Standardised
+from rnncli.evaluation.summary import NAMES
 from rnncli.model.forecaster import Forecaster
 
-BASELINES = ("persistence", "seasonal_naive", "linear_ar")
-NAMES = ("model", *BASELINES)
 CHUNK = 2048  # windows scored at a time: activations of lookback x hidden per window
 AR_MAX_WINDOWS = 200_000  # training windows the linear AR is fitted on at most, evenly spread
 
@@ -45,7 +46,9 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[flo
     ars = _fit_linear_ar(prepared)
     scales = _mase_scales(prepared, season)
     floors = torch.tensor(prepared.layout.offsets[:-1], device=prepared.windows.values.device)
+    sds = _training_sd(prepared)
     errors = {name: [Errors(horizon, nt) for _ in range(n_series)] for name in NAMES}
+    standardised = {name: [Standardised(nt) for _ in range(n_series)] for name in NAMES}
     covered = [Coverage(horizon, nt) for _ in range(n_series)]
     kept: dict[int, list[dict]] = {k: [] for k in range(n_series)}
     model.eval()
@@ -66,39 +69,18 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[flo
             scale = scales[k].expand(int(mine.sum()), nt)
             for name, forecast in forecasts.items():
                 errors[name][k].add(actual[mine], forecast, scale)
+                standardised[name][k].add(actual[mine], forecast, sds[k])
             if interval is not None:
                 covered[k].add(actual[mine], pred[mine] - half[mine], pred[mine] + half[mine])
             if keep_forecasts:
                 kept[k].append({"row": (starts[mine] + lookback).cpu(), "actual": actual[mine, 0].double().cpu(),
                                 **{name: f[:, 0].double().cpu() for name, f in forecasts.items()}})
-    report = _report(split, len(index), prepared, season, errors)
+    report = summary.build(split, len(index), prepared, errors, standardised)
     if keep_forecasts:
-        report["forecasts"] = _one_step(kept, prepared)
+        report["forecasts"] = summary.one_step(kept, prepared)
     if interval is not None:
-        _add_intervals(report, interval[0], covered, prepared)
+        summary.add_intervals(report, interval[0], covered, prepared)
     return report
-
-
-def _one_step(kept: dict[int, list[dict]], prepared: Prepared) -> list[dict]:
-    """Per series: the times of the first forecast step, the actual values, and each forecast."""
-    out = []
-    for k, chunks in kept.items():
-        if not chunks:
-            continue
-        joined = {key: torch.cat([c[key] for c in chunks]) for key in chunks[0]}
-        rows = joined.pop("row") - prepared.layout.offsets[k]
-        out.append({"id": prepared.series[k].id, "times": prepared.series[k].times[rows.numpy()], **{key: v.numpy() for key, v in joined.items()}})
-    return out
-
-
-def _add_intervals(report: dict, coverage: float, covered: list[Coverage], prepared: Prepared) -> None:
-    total = Coverage(*covered[0].inside.shape)
-    for c in covered:
-        total.merge(c)
-    report["intervals"] = {"coverage_target": coverage, **total.result(), "per_horizon": total.result(dims=(1,))}
-    for k, s in enumerate(prepared.series):
-        if "per_series" in report and str(s.id) in report["per_series"]:
-            report["per_series"][str(s.id)]["intervals"] = covered[k].result()
 
 
 def _chunks(index, device: torch.device, at_most: int | None = None) -> Iterator[torch.Tensor]:
@@ -127,6 +109,16 @@ def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
     return [ar.solve() for ar in ars]
 
 
+def _training_sd(prepared: Prepared) -> torch.Tensor:
+    """(series, targets): each series' standard deviation over its training rows, in real units."""
+    nt, sds = prepared.n_targets, []
+    for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
+        _, sd = mean_std(prepared.windows.values[lo : lo + n_train, :nt].cpu().numpy())  # of scaled values: times the scale
+        sd = torch.from_numpy(sd) * prepared.scaler.scale[k, :nt].double()
+        sds.append(torch.where(sd > 0, sd, torch.ones_like(sd)))  # a constant target: errors as they are
+    return torch.stack(sds)
+
+
 def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
     """(series, targets): each series' in-sample seasonal-naive MAE over its training rows."""
     nt, scales = prepared.n_targets, []
@@ -136,47 +128,3 @@ def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
     return torch.stack(scales)
 
 
-def _report(split: str, n_windows: int, prepared: Prepared, season: int, per_series: dict[str, list[Errors]]) -> dict:
-    total = {name: _sum(errs) for name, errs in per_series.items()}
-    report = {
-        "split": split,
-        "n_windows": n_windows,
-        "targets": prepared.targets,
-        "horizon": prepared.spec.horizon,
-        "season": season,
-        "model": total["model"].result(),
-        "baselines": {name: total[name].result() for name in BASELINES},
-        "per_horizon": {name: e.result(dims=(1,)) for name, e in total.items()},
-    }
-    if prepared.n_targets > 1:
-        by_target = {name: e.result(dims=(0,)) for name, e in total.items()}
-        report["per_target"] = {target: {name: _pick(res, j) for name, res in by_target.items()} for j, target in enumerate(prepared.targets)}
-    if len(prepared.series) > 1:
-        report["per_series"] = {
-            str(s.id): {"n_windows": per_series["model"][k].n, "model": per_series["model"][k].result(),
-                        "baselines": {name: per_series[name][k].result() for name in BASELINES}}
-            for k, s in enumerate(prepared.series) if per_series["model"][k].n
-        }
-        report["mean_over_series"] = {name: _mean([r["model"] if name == "model" else r["baselines"][name]
-                                                   for r in report["per_series"].values()]) for name in NAMES}
-    return report
-
-
-def _sum(errors: list[Errors]) -> Errors:
-    total = Errors(*errors[0].abs.shape)
-    for e in errors:
-        total.merge(e)
-    return total
-
-
-def _pick(result: dict, j: int) -> dict:
-    return {m: v[j] if isinstance(v, list) else v for m, v in result.items()}
-
-
-def _mean(results: list[dict]) -> dict:
-    """The unweighted mean of each metric over series (a series without a value is left out)."""
-    out = {}
-    for metric in results[0]:
-        values = [r[metric] for r in results if r[metric] is not None]
-        out[metric] = sum(values) / len(values) if values else None
-    return out

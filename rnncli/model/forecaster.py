@@ -8,6 +8,12 @@
 Known-future inputs (calendar features of the times being forecast) join the hidden state at the
 head: `future` holds them flattened, `future_size` values per step.
 
+Two options make it fit drifting data and long windows (many-to-one only): `normalize="window"`
+puts each input window on its own scale and maps the forecast back (normalization.py), and
+`segment=S` runs the recurrence over embedded segments of S steps instead of single steps
+(segments.py). Both are part of the model, so training, forecasting, interval calibration and
+export all apply them alike.
+
 The constructor takes plain values only, and `ModelArgs` records them, so a checkpoint can rebuild
 the model without the config that made it.
 """
@@ -18,6 +24,9 @@ from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
+
+from rnncli.model.normalization import WindowNorm
+from rnncli.model.segments import SegmentEmbedding
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
@@ -34,6 +43,9 @@ class ModelArgs:
     dropout: float = 0.0
     many_to_many: bool = False
     future_size: int = 0
+    normalize: str = "none"  # "window": each input window on its own scale (normalization.py)
+    normalized_columns: int = 0  # the leading input columns that normalisation applies to
+    segment: int = 0  # > 0: the recurrence runs over segments of this many steps (segments.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,9 +55,11 @@ class Forecaster(nn.Module):
     def __init__(self, args: ModelArgs):
         super().__init__()
         self.args = args
+        self.norm = WindowNorm(args.normalized_columns) if args.normalize == "window" else None
+        self.embed = SegmentEmbedding(args.segment, args.input_size, args.hidden_size) if args.segment else None
         extra = {"nonlinearity": args.nonlinearity} if args.cell == "rnn" else {}
         self.rnn = CELLS[args.cell](
-            input_size=args.input_size,
+            input_size=args.hidden_size if args.segment else args.input_size,
             hidden_size=args.hidden_size,
             num_layers=args.num_layers,
             dropout=args.dropout,
@@ -57,14 +71,26 @@ class Forecaster(nn.Module):
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """x: (batch, time, inputs); future: (batch, [time,] future_size) or None.
         Returns (batch, horizon, targets), or (batch, time, horizon, targets) for many-to-many."""
-        out, _ = self.rnn(x)  # (batch, time, hidden)
-        return self._head(out if self.args.many_to_many else out[:, -1], future)
+        if self.args.many_to_many:  # per step (normalisation and segments are many-to-one only)
+            out, _ = self.rnn(x)
+            return self._head(out, future)
+        return self.forecast(x, future)
 
     def forecast(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """The forecast from the end of each input window, in either mode: (batch, horizon, targets).
         `future` is the last step's: (batch, future_size)."""
-        out, _ = self.rnn(x)
-        return self._head(out[:, -1], future)
+        steps, stats = self.sequence(x)
+        out, _ = self.rnn(steps)
+        y = self._head(out[:, -1], future)
+        return y if stats is None else self.norm.restore(y, stats, self.args.n_targets)
+
+    def sequence(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+        """What the recurrent layer reads: the window normalised and cut into embedded segments, as
+        configured; and the normalisation's statistics (None without it)."""
+        stats = None
+        if self.norm is not None:
+            x, stats = self.norm(x)
+        return (x if self.embed is None else self.embed(x)), stats
 
     def _head(self, hidden: torch.Tensor, future: torch.Tensor | None) -> torch.Tensor:
         if self.args.future_size:

@@ -80,6 +80,8 @@ def per_series(report: dict) -> Table:
 
 def show_evaluation(console: Console, report: dict, title: str) -> None:
     console.print(scores(report, title))
+    if "scaled" in report:
+        console.print(standardised(report), highlight=False)
     if "intervals" in report:
         iv = report["intervals"]
         width = "unbounded (too few validation windows)" if iv["mean_width"] is None else f"{iv['mean_width']:.4g}"
@@ -89,6 +91,14 @@ def show_evaluation(console: Console, report: dict, title: str) -> None:
         console.print(per_horizon(report))
     if "per_series" in report:
         console.print(per_series(report))
+
+
+def standardised(report: dict) -> str:
+    """One line: MSE and MAE on the standardised scale, the figures papers print, for each forecast."""
+    scaled = report["scaled"]
+    rows = {"model": scaled["model"], **scaled["baselines"]}
+    parts = [f"{LABELS[name]} {_fmt(m['mse'])} / {_fmt(m['mae'])}" for name, m in rows.items()]
+    return "standardised by each series' training mean and sd, MSE / MAE: " + "; ".join(parts)
 
 
 def show_fit(console: Console, result) -> None:
@@ -153,51 +163,6 @@ def _parts(report) -> Table:
 
 def _calendar_columns(prepared) -> list[str]:
     return prepared.columns[len(prepared.columns) - prepared.windows.n_calendar :] if prepared.windows.n_calendar else []
-
-
-def show_model(console: Console, trained, facts: dict) -> None:
-    """inspect: the resolved config, the data it expects, its parameters, its best epoch."""
-    from rnncli.config import from_dict, to_yaml
-
-    console.print(f"checkpoint: {facts['checkpoint']}", highlight=False, soft_wrap=True)
-    console.print(to_yaml(from_dict(trained.payload["config"])).rstrip(), highlight=False)
-    sch, win = facts["schema"], facts["window"]
-    ids = f"; {len(sch['ids'])} series by '{sch['id_column']}'" if sch.get("id_column") else ""
-    console.print(f"\ndata: targets {', '.join(sch['targets'])}; features {', '.join(sch['features']) or 'none'}; calendar "
-                  f"{', '.join(win.get('calendar', [])) or 'none'}; frequency {sch['frequency']}; trained on "
-                  f"{sch['first_timestamp']} to {sch['last_timestamp']} ({sch['rows']} rows){ids}", highlight=False)
-    console.print(f"window: lookback {win['lookback']}, horizon {win['horizon']}, {win['mode']}", highlight=False)
-    console.print(parameters(trained.model.args, facts["parameters"]))
-    best = facts["best"]
-    if best:
-        console.print(f"best epoch {best['epoch']} of {facts['epochs']}: val_loss {best['val_loss']:.5f}, val_mae {best['val_mae']:.4f}",
-                      highlight=False)
-
-
-def parameters(args, params: list[tuple[str, tuple[int, ...], int]]) -> Table:
-    gates = {"rnn": "", "gru": "3·", "lstm": "4·"}[args.cell]
-    head_in = "hidden + future" if args.future_size else "hidden"
-    meaning = {"weight_ih": f"({gates}hidden, inputs)", "weight_hh": f"({gates}hidden, hidden)", "bias_ih": f"({gates}hidden)",
-               "bias_hh": f"({gates}hidden)", "head.weight": f"(horizon·targets, {head_in})", "head.bias": "(horizon·targets)"}
-    table = Table(title=f"parameters of the {args.cell} forecaster", title_justify="left")
-    for name, justify in (("name", "left"), ("shape", "right"), ("as", "left"), ("count", "right")):
-        table.add_column(name, justify=justify, overflow="fold")
-    for name, shape, count in params:
-        key = next((k for k in meaning if k in name), "")
-        table.add_row(name, str(tuple(shape)), meaning.get(key, ""), f"{count:,}")
-    table.add_row("total", "", "", f"{sum(c for _, _, c in params):,}", style="bold")
-    return table
-
-
-def show_trace(console: Console, trace) -> None:
-    table = Table(title=f"{trace.cell} recurrence over {trace.window}", title_justify="left")
-    for name in ("layer", "step", "hidden state shape", "norm"):
-        table.add_column(name, justify="right", overflow="fold")
-    for step in trace.steps:
-        table.add_row(str(step.layer), str(step.t + 1), str(step.shape), f"{step.norm:.4f}")
-    console.print(table)
-    console.print(f"largest difference from nn.{trace.cell.upper() if trace.cell != 'lstm' else 'LSTM'}'s own output: "
-                  f"{trace.max_difference:.2e}", highlight=False)
 
 
 def runs(rows: list[dict], folder) -> Table:

@@ -102,6 +102,23 @@ def test_evaluate_persistence_equals_a_direct_computation_from_the_csv(trained):
         np.abs(y[test_rows] - y[test_rows - 1]).mean() / np.abs(train[7:] - train[:-7]).mean(), rel=1e-5)
 
 
+def test_scaled_metrics_are_errors_over_the_training_sd(trained):
+    # the figures papers print: errors divided by the training part's standard deviation
+    run, csv_path = trained
+    report = forecast.evaluate(run)
+    y = pd.read_csv(csv_path)["y"].to_numpy()
+    test_rows = np.arange(240 - 24, 240)
+    sd = y[:192].std()  # the training rows' population sd, as the scaler computes it
+    errors = (y[test_rows] - y[test_rows - 1]) / sd
+    scaled = report["scaled"]["baselines"]["persistence"]
+    assert scaled["mse"] == pytest.approx((errors ** 2).mean(), rel=1e-5)
+    assert scaled["mae"] == pytest.approx(np.abs(errors).mean(), rel=1e-5)
+    assert report["baselines"]["persistence"]["mse"] == pytest.approx(((y[test_rows] - y[test_rows - 1]) ** 2).mean(), rel=1e-5)
+    model = report["scaled"]["model"]  # the model's standardised MSE is its real-unit MSE over sd squared
+    assert model["mse"] == pytest.approx(report["model"]["mse"] / sd ** 2, rel=1e-4)
+    assert set(report["scaled"]["baselines"]) == {"persistence", "seasonal_naive", "linear_ar"}
+
+
 def test_evaluate_model_scores_equal_manual_forecasts(trained):
     run, csv_path = trained
     y = pd.read_csv(csv_path)["y"].to_numpy()

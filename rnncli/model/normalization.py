@@ -1,0 +1,41 @@
+"""Window normalisation: each input window on its own scale, and the forecast mapped back.
+
+Data that drifts (a level that moves over months, a variance that grows) puts later windows at
+values the network never saw in training. Normalising every window by its own statistics, and
+mapping the forecast back with them, lets the network learn shapes rather than levels (reversible
+instance normalisation, Kim et al., ICLR 2022). The first `columns` input columns (targets, then
+numeric features) are shifted by the window's mean and divided by its standard deviation;
+calendar sine and cosine columns after them are left as they are. A constant window is divided by
+sqrt(EPS), not by zero, and forecasts its constant.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+EPS = 1e-5
+
+
+class WindowNorm(nn.Module):
+    """No parameters: the statistics come from each window, at training and at forecasting alike."""
+
+    def __init__(self, columns: int):
+        super().__init__()
+        self.columns = columns
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, 1, columns)."""
+        head = x[..., : self.columns]
+        shift = head.mean(dim=1, keepdim=True)
+        scale = torch.sqrt(head.var(dim=1, keepdim=True, unbiased=False) + EPS)
+        normalised = (head - shift) / scale
+        if self.columns < x.shape[-1]:
+            normalised = torch.cat([normalised, x[..., self.columns :]], dim=-1)
+        return normalised, (shift, scale)
+
+    @staticmethod
+    def restore(y: torch.Tensor, stats: tuple[torch.Tensor, torch.Tensor], n_targets: int) -> torch.Tensor:
+        """Forecasts (batch, horizon, targets) back on the scale of their input window."""
+        shift, scale = stats
+        return y * scale[..., :n_targets] + shift[..., :n_targets]
