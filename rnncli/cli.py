@@ -193,6 +193,49 @@ def sweep(
 
 
 @app.command()
+def backtest(
+    config: Annotated[str | None, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max_calendar.yaml.", show_default=False)] = None,
+    overrides: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE overrides, as for train.", show_default=False)] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Number of forecast origins (folds).")] = 5,
+    step: Annotated[int | None, typer.Option("--step", help="Steps between origins (default: the test part's length, so the "
+                                             "test stretches tile the end of the data).", show_default=False)] = None,
+    refit: Annotated[bool, typer.Option("--refit/--no-refit", help="Train a model per fold, or once on the first fold's "
+                                        "training part and score it at every origin.")] = True,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the backtest's JSON to this file.",
+                                                show_default=False)] = None,
+    plot: Plot = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="Finish the backtest in this folder (backtest-<stamp>).",
+                                                show_default=False)] = None,
+    nproc: Annotated[int, typer.Option("--nproc", help="Train each fold in N processes, as for train.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain output: one line per epoch, no progress bar.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Rolling-origin evaluation: train and score K folds; each beside the baselines, and a verdict."""
+    from rnncli.experiments import backtest as backtests
+
+    check_outputs(output, plot)
+    flags = (["--quiet"] if quiet else []) + (["--debug"] if debug else [])
+    result = backtests.execute(config, overrides or [], folds, step, refit, resume, nproc, flags, console.progress(quiet))
+    if isinstance(result, int):  # the processes this one started failed: their exit code
+        raise typer.Exit(result)
+    if result is None:  # a process other than rank 0
+        return
+    from rnncli.report import backtest as shown
+
+    if output is not None:
+        from rnncli.artifacts.files import write_json
+
+        write_json(output, result.summary)
+    if plot is not None:
+        from rnncli.report import plots
+
+        plots.backtest(result, plot)
+    out = console.stdout()
+    shown.show(out, result.summary, result.folder)
+    console.wrote(out, output, plot)
+
+
+@app.command()
 def export(
     run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", "-f", help="onnx or torchscript.")] = "onnx",

@@ -40,6 +40,21 @@ def create(root: str | Path, name: str) -> Path:
     raise RnnCliError(f"too many runs started in the same second under '{base}'")
 
 
+def create_at(run: str | Path) -> Path:
+    """Make the run folder `run` itself (with `checkpoints/`); refused if it exists: nothing is overwritten."""
+    run = Path(run)
+    try:
+        run.parent.mkdir(parents=True, exist_ok=True)
+        run.mkdir()
+        (run / "checkpoints").mkdir()
+    except FileExistsError:
+        raise RnnCliError(f"'{run}' exists already; a run folder is never overwritten") from None
+    except OSError as exc:
+        raise RnnCliError(f"cannot create the run folder '{run}' ({exc.strerror}); set output.dir to a folder you can write") from exc
+    check_writable(run)
+    return run
+
+
 def checkpoint_path(run: Path, which: str = "best") -> Path:
     return run / "checkpoints" / f"{which}.pt"
 

@@ -88,20 +88,22 @@ def spec_of(cfg: Config) -> WindowSpec:
                       Borders(d.train_end, d.val_end, d.test_end))
 
 
-def from_config(cfg: Config) -> Prepared:
-    """The config's data, prepared as training uses it: scaler fitted on the training rows."""
-    return prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series, cfg.data.season)
+def from_config(cfg: Config, series: list[timeseries.Series] | None = None) -> Prepared:
+    """The config's data, prepared as training uses it: scaler fitted on the training rows.
+    `series`: the config's CSV already loaded (by a backtest, which reads it once for every fold)."""
+    return prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series, cfg.data.season, series)
 
 
 def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, per_series: bool = True,
-            season: int | None = None) -> Prepared:
+            season: int | None = None, series: list[timeseries.Series] | None = None) -> Prepared:
     """Load `schema.path`, split each series in time order, scale it, and index its windows.
 
     `scaler` is a kind to fit on the training rows ("standard", "minmax", "none"), per series or
     shared, or a fitted scaler (from a checkpoint) to apply as it is. `season` defaults to the
-    frequency's natural cycle (`timegrid.season_of`).
+    frequency's natural cycle (`timegrid.season_of`). `series`, when given, are used instead of
+    reading `schema.path` again; they are copied, not changed.
     """
-    series = timeseries.load(schema)
+    series = timeseries.load(schema) if series is None else [s.copy() for s in series]
     parts = [split(s.times, spec.lookback, spec.horizon, (spec.val_fraction, spec.test_fraction), spec.borders,
                    schema.path if s.id is None else f"{s.label} of {schema.path}") for s in series]
     fitted = scaler

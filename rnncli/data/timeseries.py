@@ -13,6 +13,7 @@ read whole and sorted out. Splitting, scaling and windowing are left to `prepare
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 
@@ -59,6 +60,10 @@ class Series:
     @property
     def frequency(self) -> str:
         return self.times.freq
+
+    def copy(self) -> Series:
+        """The same series with its own values (preparing scales them in place)."""
+        return dataclasses.replace(self, values=self.values.copy(), notes=list(self.notes))
 
     @property
     def label(self) -> str:

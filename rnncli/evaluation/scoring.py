@@ -9,6 +9,7 @@ seasonal-naive error, and the report gives each series, the mean over series, an
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import torch
 
@@ -30,57 +31,87 @@ CHUNK = 2048  # windows scored at a time: activations of lookback x hidden per w
 AR_MAX_WINDOWS = 200_000  # training windows the linear AR is fitted on at most, evenly spread
 
 
+@dataclass
+class Fitted:
+    """What the baselines and the scaled metrics learn from a training part: one linear AR, one
+    MASE scale and one standard deviation per series. Fitted on the split's own training part, or
+    given (a backtest without refitting scores every fold against the first fold's)."""
+
+    ars: list[LinearAR]
+    mase_scales: torch.Tensor  # (series, targets)
+    sds: torch.Tensor  # (series, targets)
+
+    @classmethod
+    def on(cls, prepared: Prepared) -> Fitted:
+        return cls(_fit_linear_ar(prepared), _mase_scales(prepared, prepared.season), _training_sd(prepared))
+
+
 def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[float, torch.Tensor] | None = None,
-          keep_forecasts: bool = False) -> dict:
+          keep_forecasts: bool = False, keep_errors: bool = False, fitted: Fitted | None = None) -> dict:
     """Metrics of the model and of each baseline on `split`, with per-horizon, per-target and per-series detail.
 
     `interval` = (coverage, half-widths (steps, targets) in scaled units) adds the empirical coverage
     and mean width of the model's prediction intervals. `keep_forecasts` adds "forecasts": the
-    one-step-ahead forecasts of the model and each baseline per series, for plotting.
+    one-step-ahead forecasts of the model and each baseline per series, for plotting;
+    `keep_errors` adds "window_errors": each window's mean absolute error per forecast, in order.
     """
     index = prepared.index(split)
     if len(index) == 0:
         raise RnnCliError(f"the {split} split has no complete window (lookback + horizon rows); choose another --split or more data")
-    lookback, horizon, nt, season = prepared.spec.lookback, prepared.spec.horizon, prepared.n_targets, prepared.season
-    n_series = len(prepared.series)
-    ars = _fit_linear_ar(prepared)
-    scales = _mase_scales(prepared, season)
-    floors = torch.tensor(prepared.layout.offsets[:-1], device=prepared.windows.values.device)
-    sds = _training_sd(prepared)
+    nt, horizon, n_series = prepared.n_targets, prepared.spec.horizon, len(prepared.series)
+    fitted = fitted or Fitted.on(prepared)
     errors = {name: [Errors(horizon, nt) for _ in range(n_series)] for name in NAMES}
     standardised = {name: [Standardised(nt) for _ in range(n_series)] for name in NAMES}
     covered = [Coverage(horizon, nt) for _ in range(n_series)]
     kept: dict[int, list[dict]] = {k: [] for k in range(n_series)}
+    window_errors: dict[str, list[torch.Tensor]] = {name: [] for name in NAMES}
     model.eval()
     for starts in _chunks(index, prepared.windows.values.device):
-        w = prepared.windows.gather(starts)
-        with torch.inference_mode():
-            pred = prepared.unscale(model.forecast(w[:, :lookback], prepared.windows.future(w)), starts)
-        history = prepared.unscale(w[:, :lookback, :nt], starts)
-        actual = prepared.unscale(w[:, lookback:, :nt], starts)
-        series = prepared.layout.series_of(starts)
-        lagged = prepared.unscale(seasonal_naive(prepared.windows.values[:, :nt], starts + lookback, floors[series], horizon, season), starts)
+        actual, forecasts, series = _forecasts(model, prepared, starts, fitted)
+        if keep_errors:
+            for name, forecast in forecasts.items():
+                window_errors[name].append((forecast.double().cpu() - actual.double().cpu()).abs().mean((1, 2)))
         if interval is not None:
-            half = prepared.unscale(interval[1][:horizon].to(pred.device).expand(len(starts), -1, -1), starts, shift=False)
+            half = prepared.unscale(interval[1][:horizon].to(actual.device).expand(len(starts), -1, -1), starts, shift=False)
         for k in series.unique().tolist():
             mine = series == k
-            forecasts = {"model": pred[mine], "persistence": persistence(history[mine], horizon), "seasonal_naive": lagged[mine],
-                         "linear_ar": ars[k].predict(history[mine])}
-            scale = scales[k].expand(int(mine.sum()), nt)
             for name, forecast in forecasts.items():
-                errors[name][k].add(actual[mine], forecast, scale)
-                standardised[name][k].add(actual[mine], forecast, sds[k])
+                errors[name][k].add(actual[mine], forecast[mine], fitted.mase_scales[k].expand(int(mine.sum()), nt))
+                standardised[name][k].add(actual[mine], forecast[mine], fitted.sds[k])
             if interval is not None:
-                covered[k].add(actual[mine], pred[mine] - half[mine], pred[mine] + half[mine])
+                pred = forecasts["model"][mine]
+                covered[k].add(actual[mine], pred - half[mine], pred + half[mine])
             if keep_forecasts:
-                kept[k].append({"row": (starts[mine] + lookback).cpu(), "actual": actual[mine, 0].double().cpu(),
-                                **{name: f[:, 0].double().cpu() for name, f in forecasts.items()}})
+                kept[k].append({"row": (starts[mine] + prepared.spec.lookback).cpu(), "actual": actual[mine, 0].double().cpu(),
+                                **{name: f[mine, 0].double().cpu() for name, f in forecasts.items()}})
     report = summary.build(split, len(index), prepared, errors, standardised)
     if keep_forecasts:
         report["forecasts"] = summary.one_step(kept, prepared)
+    if keep_errors:
+        report["window_errors"] = {name: torch.cat(parts) for name, parts in window_errors.items()}
     if interval is not None:
         summary.add_intervals(report, interval[0], covered, prepared)
     return report
+
+
+def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitted: Fitted):
+    """(actual values, {forecast name: values}, series of each window) for the windows at `starts`,
+    each (windows, horizon, targets) in real units."""
+    lookback, horizon, nt, season = prepared.spec.lookback, prepared.spec.horizon, prepared.n_targets, prepared.season
+    w = prepared.windows.gather(starts)
+    with torch.inference_mode():
+        pred = prepared.unscale(model.forecast(w[:, :lookback], prepared.windows.future(w)), starts)
+    history = prepared.unscale(w[:, :lookback, :nt], starts)
+    actual = prepared.unscale(w[:, lookback:, :nt], starts)
+    series = prepared.layout.series_of(starts)
+    floors = torch.tensor(prepared.layout.offsets[:-1], device=starts.device)[series]
+    lagged = prepared.unscale(seasonal_naive(prepared.windows.values[:, :nt], starts + lookback, floors, horizon, season), starts)
+    linear = torch.empty(len(starts), horizon, nt, dtype=torch.float64)
+    for k in series.unique().tolist():
+        mine = (series == k).cpu()
+        linear[mine] = fitted.ars[k].predict(history[series == k])
+    return actual, {"model": pred, "persistence": persistence(history, horizon), "seasonal_naive": lagged,
+                    "linear_ar": linear.to(actual.device)}, series
 
 
 def _chunks(index, device: torch.device, at_most: int | None = None) -> Iterator[torch.Tensor]:

@@ -2,7 +2,9 @@
 
 - `loss`: train and validation loss per epoch, the best epoch marked (train writes loss.png);
 - `forecast`: the last stretch of history, the forecast and its interval band (predict --plot);
-- `evaluation`: actual values, the model and the best baseline over a split (evaluate --plot).
+- `evaluation`: actual values, the model and the best baseline over a split (evaluate --plot);
+- `backtest`: actual values over every fold's test stretch, each fold's forecasts and the best
+  baseline, fold borders marked (backtest --plot).
 
 Each panel is titled, its axes labelled with the data's own column names, dates on the x axis.
 """
@@ -104,4 +106,31 @@ def evaluation(report: dict, forecasts: list[dict], path: str | Path) -> None:
         _dates(ax)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
+    _save(fig, path)
+
+
+def backtest(result, path: str | Path) -> None:
+    """Per series and target: the actual values of every fold's test stretch, each fold's model
+    forecasts (one step ahead) and the best baseline's, with a line at each fold's origin."""
+    plt = _pyplot()
+    summary = result.summary
+    baseline = summary["comparison"]["baseline"]
+    label = baseline.replace("_", " ").replace("linear ar", "linear AR")
+    ids = [f["id"] for f in result.results[0].forecasts]
+    panels = [(key, j, target) for key in ids for j, target in enumerate(summary["targets"])][:MAX_PANELS]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(11, 3.4 * len(panels)), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (key, j, target) in zip(axes[:, 0], panels):
+        for n, fold in enumerate(result.results):
+            f = next(one for one in fold.forecasts if one["id"] == key)
+            ax.plot(f["times"], f["actual"][:, j], color="black", linewidth=1, label="actual" if n == 0 else None)
+            ax.plot(f["times"], f["model"][:, j], color=colours[n % len(colours)], linewidth=1, label=f"model, fold {fold.fold.k}")
+            ax.plot(f["times"], f[baseline][:, j], color="grey", linewidth=0.8, linestyle="--", label=label if n == 0 else None)
+            ax.axvline(f["times"][0], color="grey", linestyle=":")
+        series = "" if key is None else f", series {key}"
+        ax.set(title=f"{target}: backtest over {len(result.results)} folds, one step ahead{series}", ylabel=target,
+               xlabel=result.time_column)
+        _dates(ax)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize="small", ncol=2)
     _save(fig, path)

@@ -20,6 +20,15 @@ class Progress:
     def __init__(self, stream=None, every: int = 1):
         self.stream = stream if stream is not None else sys.stderr
         self.every = every
+        self.folds = (1, 1)  # a backtest trains fold k of K with one progress for all
+
+    def fold(self, k: int, of: int) -> None:
+        """The next run is fold k of K: say so, and count progress over the whole backtest."""
+        self.folds = (k, of)
+
+    @property
+    def prefix(self) -> str:
+        return f"fold {self.folds[0]}/{self.folds[1]}  " if self.folds[1] > 1 else ""
 
     def note(self, message: str) -> None:
         print(message, file=self.stream, flush=True)
@@ -32,7 +41,7 @@ class Progress:
 
     def epoch(self, row: dict) -> None:
         if row["epoch"] % self.every == 0 or row["epoch"] == self.epochs:
-            print(epoch_line(row, self.epochs), file=self.stream, flush=True)
+            print(self.prefix + epoch_line(row, self.epochs), file=self.stream, flush=True)
 
     def stop(self) -> None:
         pass
@@ -79,8 +88,10 @@ class RichProgress(Progress):
         self.epochs, self.batches = epochs, batches
         if self.task is not None:  # a sweep trains several runs with one bar
             self.bar.remove_task(self.task)
-        self.task = self.bar.add_task("train", total=epochs * batches, completed=done * batches, epoch=f"{done + 1}/{epochs}",
-                                      loss="-", val="-")
+        k, of = self.folds  # a backtest's bar spans every fold, as if each ran all its epochs (the time left is at most that)
+        self.base = (k - 1) * epochs * batches
+        self.task = self.bar.add_task("train", total=of * epochs * batches, completed=self.base + done * batches,
+                                      epoch=f"{self.prefix}{done + 1}/{epochs}", loss="-", val="-")
         self.bar.start()
 
     def batch(self, done: int, loss: torch.Tensor) -> None:
@@ -91,9 +102,9 @@ class RichProgress(Progress):
             self.bar.update(self.task, loss=f"{loss.item():.4f}")
 
     def epoch(self, row: dict) -> None:
-        self.bar.update(self.task, completed=row["epoch"] * self.batches, epoch=f"{min(row['epoch'] + 1, self.epochs)}/{self.epochs}",
-                        val=f"{row['val_loss']:.4f}")
-        self.bar.console.print(epoch_line(row, self.epochs), highlight=False)
+        self.bar.update(self.task, completed=self.base + row["epoch"] * self.batches,
+                        epoch=f"{self.prefix}{min(row['epoch'] + 1, self.epochs)}/{self.epochs}", val=f"{row['val_loss']:.4f}")
+        self.bar.console.print(self.prefix + epoch_line(row, self.epochs), highlight=False)
 
     def stop(self) -> None:
         self.bar.stop()

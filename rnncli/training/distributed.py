@@ -126,8 +126,8 @@ def teardown(orderly: bool = True) -> None:
     torch.distributed.destroy_process_group()
 
 
-def launch(nproc: int, args: list[str]) -> int:
-    """Run `rnncli train ARGS` in `nproc` processes on this machine with torchrun's launcher; the
+def launch(nproc: int, args: list[str], command: str = "train") -> int:
+    """Run `rnncli COMMAND ARGS` in `nproc` processes on this machine with torchrun's launcher; the
     exit code of the process that failed first (0 when all succeeded). A process that exits with
     an error has printed it; one killed by a signal gets one line here saying which and by what."""
     from torch.distributed.elastic.multiprocessing.api import SignalException
@@ -136,10 +136,10 @@ def launch(nproc: int, args: list[str]) -> int:
     from torch.distributed.run import config_from_args, parse_args
 
     os.environ.update(launch_environment(nproc))
-    config, command, command_args = config_from_args(parse_args(launch_arguments(nproc, args)))
+    config, entrypoint, entry_args = config_from_args(parse_args(launch_arguments(nproc, args, command)))
     _quiet_launcher_logs()
     try:
-        elastic_launch(config, command)(*command_args)
+        elastic_launch(config, entrypoint)(*entry_args)
     except ChildFailedError as exc:
         rank, failure = exc.get_first_failure()
         if failure.exitcode > 0:
@@ -151,12 +151,12 @@ def launch(nproc: int, args: list[str]) -> int:
     return 0
 
 
-def launch_arguments(nproc: int, args: list[str]) -> list[str]:
-    """torchrun's arguments for `rnncli train ARGS` in `nproc` processes on this machine alone."""
+def launch_arguments(nproc: int, args: list[str], command: str = "train") -> list[str]:
+    """torchrun's arguments for `rnncli COMMAND ARGS` in `nproc` processes on this machine alone."""
     import uuid
 
     return ["--nnodes=1", f"--nproc-per-node={nproc}", "--rdzv-backend=c10d", "--rdzv-endpoint=localhost:0",
-            f"--rdzv-id={uuid.uuid4()}", "--max-restarts=0", "-m", "rnncli", "train", *args]
+            f"--rdzv-id={uuid.uuid4()}", "--max-restarts=0", "-m", "rnncli", command, *args]
 
 
 def launch_environment(nproc: int) -> dict[str, str]:

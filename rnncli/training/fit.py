@@ -52,24 +52,28 @@ class FitResult:
     test: dict
     seconds: float
     device: str
+    extras: dict | None = None  # with extras=True: each window's errors and the one-step forecasts of the test split
 
 
-def fit(cfg: Config, progress: Progress | None = None, group: Group | None = None) -> FitResult | None:
+def fit(cfg: Config, progress: Progress | None = None, group: Group | None = None, run_dir: Path | None = None,
+        series: list | None = None, extras: bool = False) -> FitResult | None:
     """Train per `cfg` in a new run folder; return where it was written and how it scored
-    (None on the ranks other than 0 of several processes). `group` defaults to torchrun's, if any."""
+    (None on the ranks other than 0 of several processes). `group` defaults to torchrun's, if any.
+    A backtest names the exact folder (`run_dir`), passes the CSV it read once (`series`), and
+    asks for each test window's errors (`extras`)."""
     started = time.perf_counter()
     group = group or distributed.setup(cfg.train.device)
     progress = progress if progress is not None and group.main else Silent()
     seed_everything(cfg.train.seed)
     device = group.device(cfg.train.device)
-    prepared = from_config(cfg)
+    prepared = from_config(cfg, series)
     warnings = preflight.review(prepared).warnings  # the warnings `rnncli check` shows
     try:
         model = Forecaster(_model_args(cfg, prepared)).to(device)
     except (RuntimeError, MemoryError) as exc:
         epochs.raise_if_out_of_memory(exc, cfg, device)
         raise
-    run = _new_run(cfg, group)
+    run = _new_run(cfg, group, run_dir)
     cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, path=str(Path(cfg.data.path).resolve())))
     if group.main:
         write_text(run / "config.yaml", to_yaml(cfg))
@@ -82,15 +86,15 @@ def fit(cfg: Config, progress: Progress | None = None, group: Group | None = Non
                   f"{cfg.model.cell} with {count_parameters(model):,} parameters on {device}{_processes(cfg, group)}")
     del prepared  # the session holds the data now, and lets it go before the end
     epochs.run(session, progress)
-    return _finish(session, time.perf_counter() - started, progress) if group.main else None
+    return _finish(session, time.perf_counter() - started, progress, extras) if group.main else None
 
 
-def _new_run(cfg: Config, group: Group) -> Path:
+def _new_run(cfg: Config, group: Group, run_dir: Path | None = None) -> Path:
     """Rank 0 makes the run folder and tells the others where it is (or why it could not)."""
     made: Path | str | None = None
     if group.main:
         try:
-            made = runs.create(cfg.output.dir, cfg.name)
+            made = runs.create(cfg.output.dir, cfg.name) if run_dir is None else runs.create_at(run_dir)
         except RnnCliError as exc:
             made = str(exc)
     made = group.from_main(made)
@@ -106,7 +110,7 @@ def _processes(cfg: Config, group: Group) -> str:
 
 
 def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progress: Progress | None = None,
-           group: Group | None = None) -> FitResult | None:
+           group: Group | None = None, extras: bool = False) -> FitResult | None:
     """Continue the run in folder `run` from its last.pt, appending to its metrics.csv (None on the
     ranks other than 0 of several processes; with several nodes the folder must be on shared storage)."""
     started = time.perf_counter()
@@ -148,7 +152,7 @@ def resume(run: str | Path, overrides: list[str] | tuple[str, ...] = (), progres
     where = f", batch {state.partial.batches + 1}" if state.partial else ""
     progress.note(f"resuming {run} at epoch {state.epoch + 1} of {cfg.train.epochs}{where}")
     epochs.run(session, progress)
-    return _finish(session, time.perf_counter() - started, progress) if group.main else None
+    return _finish(session, time.perf_counter() - started, progress, extras) if group.main else None
 
 
 def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, model: Forecaster, state: TrainState,
@@ -160,12 +164,14 @@ def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, m
                    fingerprint(prepared.windows.values), group.wrap(model, device), group)
 
 
-def _finish(s: Session, seconds: float, progress: Progress) -> FitResult:
+def _finish(s: Session, seconds: float, progress: Progress, extras: bool = False) -> FitResult:
     """Calibrate prediction intervals for last.pt and best.pt, score the best on the test split,
     write summary.json."""
     calibration = _calibrate(s, progress)
     coverage = s.cfg.predict.coverage
-    test = scoring.score(s.model, s.prepared, "test", (coverage, intervals.half_width(calibration, coverage)))
+    test = scoring.score(s.model, s.prepared, "test", (coverage, intervals.half_width(calibration, coverage)), keep_forecasts=extras,
+                         keep_errors=extras)
+    kept = {key: test.pop(key) for key in ("forecasts", "window_errors") if key in test}
     state, cfg = s.state, s.cfg
     runs.write_summary(s.run, {
         "name": cfg.name, "run_dir": str(s.run), "best_epoch": state.best_epoch, "epochs_run": state.epoch,
@@ -178,7 +184,7 @@ def _finish(s: Session, seconds: float, progress: Progress) -> FitResult:
     })
     s.prepared = None  # a long series need not sit in memory while the plot is drawn
     plots.loss(state.history, s.run / "loss.png", f"{cfg.name}: loss per epoch")
-    return FitResult(s.run, state.best_epoch, state.epoch, state.stopped_early, state.best_loss, test, seconds, str(s.device))
+    return FitResult(s.run, state.best_epoch, state.epoch, state.stopped_early, state.best_loss, test, seconds, str(s.device), kept or None)
 
 
 def _calibrate(s: Session, progress: Progress) -> dict:

@@ -1,0 +1,93 @@
+"""Several scored test stretches (the folds of a backtest) summed up, and a verdict honest about noise.
+
+`aggregate` gives the mean and the standard deviation over folds of every metric `evaluate` prints,
+for the model and each baseline (per horizon step too). `compare` sets the model against the best
+baseline (the lowest mean MAE over folds): the MAE difference per fold, the mean difference over
+all test windows with a 90% interval from a paired block bootstrap, and one line that says whether
+the model is better, worse, or not distinguishable. The bootstrap resamples blocks of consecutive
+windows within each fold (neighbouring windows share most of their data, so single windows would
+understate the noise), the model and the baseline on the same windows.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import torch
+
+METRICS = ("mae", "rmse", "mse", "mape", "smape", "mase")
+RESAMPLES = 2000
+LEVEL = 0.90
+
+
+def aggregate(reports: list[dict]) -> tuple[dict, dict]:
+    """(mean, std) over folds: {"model": {metric: v}, "baselines": {name: {...}}, "scaled": {...}},
+    with "per_horizon" MAE lists (one value per step) when the horizon is above 1."""
+    def over(pick) -> tuple[dict, dict]:
+        values = {m: [pick(r).get(m) for r in reports] for m in METRICS}
+        return ({m: _mean(v) for m, v in values.items()}, {m: _sd(v) for m, v in values.items()})
+
+    mean, std = {"baselines": {}}, {"baselines": {}}
+    mean["model"], std["model"] = over(lambda r: r["model"])
+    for name in reports[0]["baselines"]:
+        mean["baselines"][name], std["baselines"][name] = over(lambda r, name=name: r["baselines"][name])
+    scaled = {name: [r["scaled"]["model"] if name == "model" else r["scaled"]["baselines"][name] for r in reports]
+              for name in ["model", *reports[0]["baselines"]]}
+    mean["scaled"] = {name: {m: _mean([v[m] for v in values]) for m in ("mse", "mae")} for name, values in scaled.items()}
+    std["scaled"] = {name: {m: _sd([v[m] for v in values]) for m in ("mse", "mae")} for name, values in scaled.items()}
+    if reports[0]["horizon"] > 1:
+        for out, reduce in ((mean, _mean), (std, _sd)):
+            out["per_horizon"] = {name: [reduce([r["per_horizon"][name]["mae"][h] for r in reports]) for h in range(reports[0]["horizon"])]
+                                  for name in reports[0]["per_horizon"]}
+    return mean, std
+
+
+def compare(reports: list[dict], window_errors: list[dict[str, torch.Tensor]], block: int, seed: int = 0) -> dict:
+    """The model against the best baseline: per fold and over all windows, with the verdict."""
+    baselines = list(reports[0]["baselines"])
+    best = min(baselines, key=lambda b: _mean([r["baselines"][b]["mae"] for r in reports]))
+    per_fold = [r["model"]["mae"] - r["baselines"][best]["mae"] for r in reports]
+    differences = [e["model"].double() - e[best].double() for e in window_errors]  # per window, same windows
+    mean = float(torch.cat(differences).mean())
+    low, high = bootstrap(differences, block, seed)
+    better = sum(d < 0 for d in per_fold)
+    label = best.replace("_", " ").replace("linear ar", "linear AR")
+    digits = max(0, min(6, 2 - math.floor(math.log10(max(abs(low), abs(high), abs(mean), 1e-12)))))
+    spread = f"mean MAE difference {mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
+    if high < 0:
+        verdict = f"better than {label} in {better} of {len(per_fold)} folds; {spread}"
+    elif low > 0:
+        verdict = f"worse than {label} in {len(per_fold) - better} of {len(per_fold)} folds; {spread}"
+    else:
+        verdict = f"not distinguishable from {label}: {spread}; better in {better} of {len(per_fold)} folds"
+    return {"baseline": best, "per_fold": per_fold, "better_folds": better, "mean_difference": mean, "interval": [low, high],
+            "level": LEVEL, "method": f"paired block bootstrap over the folds' test windows (blocks of {block} consecutive windows "
+                                      f"within each fold, {RESAMPLES} resamples)", "verdict": verdict}
+
+
+def bootstrap(differences: list[torch.Tensor], block: int, seed: int = 0, resamples: int = RESAMPLES) -> tuple[float, float]:
+    """The LEVEL interval of the mean over all windows, resampling blocks within each fold."""
+    g = torch.Generator().manual_seed(seed)
+    total, count = torch.zeros(resamples, dtype=torch.float64), torch.zeros(resamples, dtype=torch.float64)
+    for d in differences:
+        n = len(d)
+        blocks = math.ceil(n / block)
+        sums = torch.stack([d[i * block : (i + 1) * block].sum() for i in range(blocks)])
+        sizes = torch.tensor([min(block, n - i * block) for i in range(blocks)], dtype=torch.float64)
+        picks = torch.randint(blocks, (resamples, blocks), generator=g)
+        total += sums[picks].sum(1)
+        count += sizes[picks].sum(1)
+    means = (total / count).sort().values
+    tail = (1 - LEVEL) / 2
+    return float(means[int(tail * (resamples - 1))]), float(means[int(math.ceil((1 - tail) * (resamples - 1)))])
+
+
+def _mean(values: list) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.fmean(present) if present else None
+
+
+def _sd(values: list) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.stdev(present) if len(present) > 1 else (0.0 if present else None)

@@ -1,0 +1,184 @@
+"""`rnncli backtest`: rolling-origin evaluation, so the comparison with the baselines rests on several
+test stretches instead of one.
+
+The CSV is read and checked once; `folds.plan` cuts it into K folds. With refitting (the default)
+each fold is an ordinary run folder, `<output.dir>/<name>/backtest-<stamp>/fold-<k>/`, trained on
+everything before its validation and test stretches (scaler and linear AR fitted on that fold's
+training part alone) and scored on its test stretch. Without refitting, fold 1 is trained and its
+model, with its scaler and its linear AR, is scored at every origin. `backtest.json` and
+`backtest.csv` beside the folds hold each fold's scores, their mean and standard deviation over
+folds, and the comparison with the best baseline (`evaluation.comparison`). A stopped backtest
+keeps its finished folds and resumes where it stopped (`--resume`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnncli import config as configs
+from rnncli.artifacts import runs
+from rnncli.artifacts.files import write_json, write_text
+from rnncli.config import Config
+from rnncli.data import timeseries
+from rnncli.data.prepared import schema_of
+from rnncli.errors import Interrupted, RnnCliError
+from rnncli.experiments import fold_scores
+from rnncli.experiments import folds as folding
+from rnncli.experiments.fold_scores import FoldResult
+from rnncli.experiments.folds import Fold, Plan
+from rnncli.experiments.summary import summarise
+
+STATE = "backtest-plan.json"
+
+
+@dataclass
+class Backtest:
+    folder: Path
+    plan: Plan
+    refit: bool
+    results: list[FoldResult]
+    summary: dict  # what backtest.json holds
+    time_column: str = "time"
+
+
+def execute(config_path: str | None, overrides: list[str], folds: int, step: int | None, refit: bool, resume: Path | None,
+            nproc: int, flags: list[str], progress) -> Backtest | int | None:
+    """What `rnncli backtest` does: plan (or reopen) the backtest, then run it here; or train it in
+    `nproc` processes, started on the planned folder as for a resumed backtest, and then score the
+    finished folds here. The exit code of those processes when they failed."""
+    import os
+
+    from rnncli.report.progress import Silent
+    from rnncli.training import distributed
+
+    if nproc < 1:
+        raise RnnCliError(f"--nproc must be at least 1, got {nproc}")
+    if resume is not None:
+        if config_path is not None or overrides:
+            raise RnnCliError("--resume takes the config, folds and step from the backtest folder; give only --resume FOLDER")
+        cfg, plan, refit, series = reopen(resume)
+        folder = Path(resume)
+    elif config_path is None:
+        raise RnnCliError("give a config file (rnncli backtest configs/seattle_temp_max.yaml) or --resume FOLDER")
+    else:
+        cfg, folder, plan, series = start(config_path, overrides, folds, step, refit)
+    if nproc > 1 and "WORLD_SIZE" not in os.environ:
+        code = distributed.launch(nproc, ["--resume", str(folder), *flags], command="backtest")
+        if code:
+            return code
+        # every fold is trained now: this process scores them from their run folders, reports and plots
+    group = distributed.setup(cfg.train.device)
+    try:
+        result = run(cfg, folder, plan, refit, series, progress if group.main else Silent(), group)
+    except RnnCliError as exc:
+        distributed.teardown(orderly=exc.every_process)
+        raise
+    distributed.teardown()
+    return result
+
+
+def start(config_path: str | Path, overrides: list[str], folds: int, step: int | None, refit: bool) -> tuple[Config, Path, Plan, list]:
+    """Check everything before any training: the config, the data (read once), the folds; then
+    make the backtest folder and record the plan in it."""
+    cfg = configs.load(config_path, overrides)
+    series = timeseries.load(schema_of(cfg))
+    plan = folding.plan(series, cfg, folds, step)
+    folder = _new_folder(Path(cfg.output.dir) / cfg.name)
+    cfg = configs.with_overrides(cfg, [f"data.path={Path(cfg.data.path).resolve()}"])[0]
+    write_json(folder / STATE, {"config": cfg.to_dict(), "folds": folds, "step": plan.step, "refit": refit,
+                                "borders": [f.borders.as_list() for f in plan.folds]})
+    return cfg, folder, plan, series
+
+
+def reopen(folder: Path) -> tuple[Config, Plan, bool, list]:
+    """A stopped backtest's config, plan and data, to finish it."""
+    import json
+
+    state_path = Path(folder) / STATE
+    if not state_path.is_file():
+        raise RnnCliError(f"'{folder}' is not a backtest folder (no {STATE}); give the backtest-<stamp> folder a backtest made")
+    state = json.loads(state_path.read_text())
+    cfg = configs.from_dict(state["config"], source=str(state_path))
+    series = timeseries.load(schema_of(cfg))
+    plan = folding.plan(series, cfg, state["folds"], state["step"])
+    if [f.borders.as_list() for f in plan.folds] != state["borders"]:
+        raise RnnCliError(f"the data of '{folder}' changed since the backtest started ({cfg.data.path}); start a new backtest")
+    return cfg, plan, state["refit"], series
+
+
+def run(cfg: Config, folder: Path, plan: Plan, refit: bool, series: list, progress, group=None) -> Backtest | None:
+    """Train and score every fold in turn (finished folds of a resumed backtest are scored again
+    from their run folders); None on the processes other than rank 0 of several."""
+    results, first = [], None
+    for fold in plan.folds:
+        progress.fold(fold.k, len(plan.folds))
+        if refit or fold.k == 1:
+            result = _trained(cfg, folder, fold, series, progress, group, len(plan.folds))
+        elif results:  # rank 0 scores the first fold's model at this origin
+            first = first or fold_scores.first_fold(folder / "fold-1", series)
+            result = fold_scores.without_refit(*first, fold, series)
+        else:
+            result = None
+        if result is not None:
+            results.append(result)
+    if not results:
+        return None
+    summary = summarise(results, refit)
+    write_json(folder / "backtest.json", summary)
+    write_text(folder / "backtest.csv", _csv(summary))
+    return Backtest(folder, plan, refit, results, summary, cfg.data.time_column)
+
+
+def _trained(cfg: Config, folder: Path, fold: Fold, series: list, progress, group, of: int) -> FoldResult | None:
+    """Fold `fold` trained in its run folder, or resumed there, or (finished) scored again from it."""
+    from rnncli.training.fit import fit, resume
+
+    run = folder / f"fold-{fold.k}"
+    try:
+        if (run / "summary.json").is_file():
+            return fold_scores.from_run(run, fold, series)
+        if runs.checkpoint_path(run, "last").is_file():
+            made = resume(run, [], progress, group, extras=True)
+        else:
+            if run.is_dir():  # made, but stopped before its first epoch was saved: nothing in it to keep
+                shutil.rmtree(run)
+            made = fit(folding.config_of(cfg, fold), progress, group, run_dir=run, series=series, extras=True)
+    except Interrupted as exc:
+        raise Interrupted(f"stopped in fold {fold.k} of {of}; the finished folds are kept ({exc.args[0].splitlines()[0]}). "
+                          f"Finish the backtest with:\n  rnncli backtest --resume {folder}", every_process=True) from None
+    if made is None:
+        return None
+    return FoldResult(fold, made.run_dir, made.test, made.extras["window_errors"], made.extras["forecasts"])
+
+
+def _new_folder(base: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for attempt in range(1, 1000):
+        folder = base / (f"backtest-{stamp}" if attempt == 1 else f"backtest-{stamp}-{attempt}")
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise RnnCliError(f"cannot create a backtest folder under '{base}' ({exc.strerror}); set output.dir to a folder you can write") from exc
+        return folder
+    raise RnnCliError(f"too many backtests started in the same second under '{base}'")
+
+
+def _csv(summary: dict) -> str:
+    import csv
+    import io
+
+    names = ["model", *summary["folds"][0]["baselines"]]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["fold", "origin", "train_first", "train_last", "test_first", "test_last", "n_windows",
+                     *[f"{n}_{m}" for n in names for m in ("mae", "rmse", "mase")], "run_dir"])
+    for f in summary["folds"]:
+        metrics = [f["model"], *f["baselines"].values()]
+        writer.writerow([f["fold"], f["origin"], *f["train"], *f["test"], f["n_windows"],
+                         *[m[k] for m in metrics for k in ("mae", "rmse", "mase")], f["run_dir"] or ""])
+    return buf.getvalue()

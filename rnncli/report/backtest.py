@@ -1,0 +1,67 @@
+"""What `rnncli backtest` prints: one row per fold beside the baselines, the mean and spread over
+folds of every metric, interval coverage per fold, and the verdict."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from rnncli.report.tables import COLUMNS, LABELS, _fmt
+
+
+def show(console: Console, summary: dict, folder) -> None:
+    console.print(folds(summary))
+    console.print(metrics(summary))
+    if summary["horizon"] > 1 and "per_horizon" in summary["mean"]:
+        console.print(per_horizon(summary))
+    coverage = [f["intervals"] for f in summary["folds"] if f["intervals"]]
+    if coverage:
+        target = coverage[0]["coverage_target"]
+        cells = ", ".join(f"{c['coverage']:.1%}" for c in coverage)
+        console.print(f"{target:.0%} prediction intervals, share of actual values inside, per fold: {cells}", highlight=False)
+    console.print(f"verdict: {summary['comparison']['verdict']}", highlight=False)
+    console.print(f"(90% interval: {summary['comparison']['method']})", highlight=False)
+    console.print(f"wrote {folder / 'backtest.json'} and {folder / 'backtest.csv'}", highlight=False, soft_wrap=True)
+
+
+def folds(summary: dict) -> Table:
+    names = ["model", *summary["folds"][0]["baselines"]]
+    mode = "refitted on each fold" if summary["refit"] else "trained once on fold 1"
+    table = Table(title=f"{len(summary['folds'])} folds, model {mode}: test MAE", title_justify="left",
+                  caption=f"targets {', '.join(summary['targets'])}; horizon {summary['horizon']}; real units", caption_justify="left")
+    for name, right in (("fold", True), ("origin", False), ("test to", False), ("windows", True)):
+        table.add_column(name, justify="right" if right else "left", overflow="fold")
+    for name in names:
+        table.add_column(LABELS[name], justify="right", overflow="fold")
+    for f in summary["folds"]:
+        table.add_row(str(f["fold"]), f["origin"], f["test"][1], str(f["n_windows"]), _fmt(f["model"]["mae"]),
+                      *(_fmt(f["baselines"][n]["mae"]) for n in names[1:]))
+    mean, std = summary["mean"], summary["std"]
+    for label, stats in (("mean", mean), ("sd", std)):
+        table.add_row(label, "", "", "", _fmt(stats["model"]["mae"]), *(_fmt(stats["baselines"][n]["mae"]) for n in names[1:]),
+                      style="bold" if label == "mean" else None)
+    return table
+
+
+def metrics(summary: dict) -> Table:
+    """Every metric `evaluate` prints, as mean ± sd over folds."""
+    mean, std = summary["mean"], summary["std"]
+    table = Table(title="every metric, mean ± sd over folds", title_justify="left")
+    table.add_column("forecast", overflow="fold")
+    for label in COLUMNS.values():
+        table.add_column(label, justify="right", overflow="fold")
+    rows = {"model": (mean["model"], std["model"]), **{n: (mean["baselines"][n], std["baselines"][n]) for n in mean["baselines"]}}
+    for name, (m, s) in rows.items():
+        table.add_row(LABELS[name], *(f"{_fmt(m[k])} ± {_fmt(s[k])}" for k in COLUMNS))
+    return table
+
+
+def per_horizon(summary: dict) -> Table:
+    table = Table(title="MAE per horizon step, mean over folds", title_justify="left")
+    table.add_column("step", justify="right")
+    steps = summary["mean"]["per_horizon"]
+    for name in steps:
+        table.add_column(LABELS[name], justify="right", overflow="fold")
+    for h in range(summary["horizon"]):
+        table.add_row(str(h + 1), *(_fmt(steps[name][h]) for name in steps))
+    return table
