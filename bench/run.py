@@ -1,6 +1,6 @@
 """Every benchmark in one go, then each figure beside its target: `make bench` runs this.
 
-    python bench/run.py            # about 15 minutes on a 2-core laptop-class CPU
+    python bench/run.py            # about 35 minutes on a 2-core laptop-class CPU
     python bench/run.py --quick    # a smaller grid and 1 M rows only, for a first look
 
 Each script also runs on its own (see its docstring); all of them merge their figures into
@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import time
 
+import accuracy
+import backtest
 import intervals
 import loading
 import memory
@@ -41,11 +43,25 @@ def main(argv: list[str] | None = None) -> None:
     mem = timed("memory", lambda: memory.main(["--rows", *rows]))
     over = timed("overhead", lambda: overhead.main(["--rows", rows[0]]))
     cover = timed("intervals", intervals.main)
-    checks = targets(speed, start, load, mem, over, cover)
+    folds = timed("backtest", backtest.main)
+    acc = timed("accuracy", lambda: accuracy.main(["--seeds", "1", "--horizons", "96", "720"] if args.quick else []))
+    checks = targets(speed, start, load, mem, over, cover) + later_targets(folds, acc)
     table("targets", ["figure", "measured", "target", "met"], checks)
     total = time.perf_counter() - started
     save("bench_seconds", {**seconds, "total": round(total, 1)})
     print(f"benchmarks took {total / 60:.1f} min ({', '.join(f'{k} {v:.0f}s' for k, v in seconds.items())}); figures in bench/results.json")
+
+
+def later_targets(folds: dict, acc: dict) -> list[list]:
+    rows = [[f"backtest / {folds['folds']} separate trains", folds["ratio"], "<= 0.9", folds["ratio"] <= 0.9]]
+    for r in acc["ett"]:
+        for name in ("persistence", "linear_ar", "DLinear"):
+            rows.append([f"ETTh2 H{r['horizon']} standardised MSE, rnncli (mean of {r['seeds']}) / {name}",
+                         r["model_mse"] / r[f"{name}_mse"], "< 1" if name != "DLinear" else "<= 1",
+                         r["model_mse"] < r[f"{name}_mse"] if name != "DLinear" else r["model_mse"] <= r[f"{name}_mse"]])
+    for r in acc["seattle"]:
+        rows.append([f"{r['config']}: model beats every baseline, each seed", r["beats_every_baseline"], "yes", r["beats_every_baseline"]])
+    return [[name, value, target, "yes" if ok else "NO"] for name, value, target, ok in rows]
 
 
 def targets(speed: list[dict], start: dict, load: dict, mem: list[dict], over: list[dict], cover: list[dict]) -> list[list]:
