@@ -13,15 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common import (
-    measured,
-    newest_run,
-    rnncli,
-    save,
-    synthetic_config,
-    synthetic_csv,
-    table,
-)
+from common import measured, newest_run, rnncli, save, synthetic_config, synthetic_csv, table
 
 REFERENCE = "import sys, torch; x = torch.ones({rows}, 1)"  # interpreter + torch + the series (touched)
 

@@ -13,15 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from common import (
-    measured,
-    newest_run,
-    rnncli,
-    save,
-    synthetic_config,
-    synthetic_csv,
-    table,
-)
+from common import measured, newest_run, rnncli, save, synthetic_config, synthetic_csv, table
 
 FREQUENCIES = {"h": "hourly", "min": "one-minute"}
 

@@ -17,12 +17,7 @@ from rnncli.data.prepared import Prepared
 from rnncli.data.scaling import mean_std
 from rnncli.errors import RnnCliError
 from rnncli.evaluation import summary
-from rnncli.evaluation.baselines import (
-    LinearAR,
-    in_sample_seasonal_mae,
-    persistence,
-    seasonal_naive,
-)
+from rnncli.evaluation.baselines import LinearAR, in_sample_seasonal_mae, persistence, seasonal_naive
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 from rnncli.evaluation.summary import NAMES
 from rnncli.model.forecaster import Forecaster

@@ -33,8 +33,11 @@ def folds(summary: dict) -> Table:
         table.add_column(name, justify="right" if right else "left", overflow="fold")
     for name in names:
         table.add_column(LABELS[name], justify="right", overflow="fold")
+    stamps = [stamp for f in summary["folds"] for stamp in (f["origin"], f["test"][1])]
+    midnight = " 00:00:00"
+    short = (lambda stamp: stamp.removesuffix(midnight)) if all(s.endswith(midnight) for s in stamps) else str  # daily data: dates
     for f in summary["folds"]:
-        table.add_row(str(f["fold"]), f["origin"], f["test"][1], str(f["n_windows"]), _fmt(f["model"]["mae"]),
+        table.add_row(str(f["fold"]), short(f["origin"]), short(f["test"][1]), str(f["n_windows"]), _fmt(f["model"]["mae"]),
                       *(_fmt(f["baselines"][n]["mae"]) for n in names[1:]))
     mean, std = summary["mean"], summary["std"]
     for label, stats in (("mean", mean), ("sd", std)):

@@ -203,17 +203,19 @@ def _calibrate(s: Session, progress: Progress) -> dict:
     for name in ("best",) if same else ("last", "best"):
         payload = checkpoint.load(runs.checkpoint_path(s.run, name))
         s.model.load_state_dict(payload["model_state"])
-        payload["conformal"] = calibration = _calibrate_one(s, steps, budget, progress) or _calibrate_one(s, horizon, budget, progress)
+        which = "" if same else f" of the {name} epoch"
+        payload["conformal"] = calibration = (_calibrate_one(s, steps, budget, progress, which)
+                                              or _calibrate_one(s, horizon, budget, progress, which))
         for target in ("best", "last") if same else (name,):
             checkpoint.save(runs.checkpoint_path(s.run, target), payload)
     return calibration
 
 
-def _calibrate_one(s: Session, steps: int, budget: int, progress: Progress) -> dict | None:
+def _calibrate_one(s: Session, steps: int, budget: int, progress: Progress, which: str) -> dict | None:
     n = intervals.window_count(s.prepared, steps, s.cfg.window.horizon, budget)
     if not n:
         return None
-    with progress.stage(f"calibrating prediction intervals on {n:,} validation windows, {steps} steps ahead", n) as advance:
+    with progress.stage(f"calibrating prediction intervals{which} on {n:,} validation windows, {steps} steps ahead", n) as advance:
         return intervals.calibrate(s.model, s.prepared, steps, budget, advance)
 
 
