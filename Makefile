@@ -24,7 +24,7 @@ help:
 	@echo "make predict    forecast after the end of the data with the newest run (RUN=...)"
 	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...)"
 	@echo "make test       set up .venv and run the test suite"
-	@echo "make bench      run the benchmarks (about 35 min) and print each figure beside its target"
+	@echo "make bench      run the benchmarks (about 15 min) and print each figure beside its target"
 	@echo "make clean      remove .venv, caches and runs/"
 
 $(STAMP): pyproject.toml

@@ -108,15 +108,16 @@ def save(section: str, value) -> None:
 
 
 def table(title: str, header: list[str], rows: list[list]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from rnncli.report.console import stdout
 
     t = Table(title=title, title_justify="left")
     for name in header:
         t.add_column(name, justify="right")
     for row in rows:
         t.add_row(*(_cell(v) for v in row))
-    Console(markup=False, width=max(100, Console().width)).print(t)
+    stdout().print(t)  # a log or pipe gets each table at its natural width
 
 
 def _cell(value) -> str:

@@ -1,6 +1,6 @@
 """Every benchmark in one go, then each figure beside its target: `make bench` runs this.
 
-    python bench/run.py            # about 35 minutes on a 2-core laptop-class CPU
+    python bench/run.py            # about 15 minutes on a 2-core laptop-class CPU
     python bench/run.py --quick    # a smaller grid and 1 M rows only, for a first look
 
 Each script also runs on its own (see its docstring); all of them merge their figures into

@@ -27,6 +27,8 @@ def test_onnx_export_matches_pytorch(runs_folder, tmp_path, cell):
     np.testing.assert_allclose(got, net.forecast(x, future).detach().numpy(), atol=1e-5)
 
 
+# the file is loaded as a TorchScript user would; recent torch releases deprecate TorchScript itself
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
 def test_torchscript_export_matches_pytorch(runs_folder, cli):
     _, made, _ = runs_folder
     result = cli("export", made["gru"], "--format", "torchscript")

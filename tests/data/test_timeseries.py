@@ -72,27 +72,16 @@ def test_bad_frequency_value_names_the_key(tmp_path):
         timeseries.load(schema(path, frequency="fortnightly"))
 
 
-def test_unparsable_time_names_the_line(tmp_path):
-    path = write(tmp_path, "t,y\n2021-01-01,1\n2021-01-02,2\nyesterday,3\n")
-    with pytest.raises(RnnCliError, match=r"time column 't' holds 'yesterday', which is not a date/time at line 4"):
-        timeseries.load(schema(path))
-
-
-def test_empty_time_cell_names_the_line(tmp_path):
-    path = write(tmp_path, "t,y\n2021-01-01,1\n,2\n2021-01-03,3\n")
-    with pytest.raises(RnnCliError, match=r"time column 't' is empty at line 3"):
-        timeseries.load(schema(path))
-
-
-def test_duplicate_timestamp_names_both_lines(tmp_path):
-    path = write(tmp_path, "t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-02,5\n2021-01-03,3\n")
-    with pytest.raises(RnnCliError, match=r"timestamp 2021-01-02 00:00:00 appears more than once \(lines 3 and 4"):
-        timeseries.load(schema(path))
-
-
-def test_text_in_a_numeric_column_names_column_and_line(tmp_path):
-    path = write(tmp_path, "t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-03,n/a?\n2021-01-04,4\n")
-    with pytest.raises(RnnCliError, match=r"column 'y' must be numeric, but line 4 holds 'n/a\?'"):
+@pytest.mark.parametrize("text, message", [
+    ("t,y\n2021-01-01,1\n2021-01-02,2\nyesterday,3\n", r"time column 't' holds 'yesterday', which is not a date/time at line 4"),
+    ("t,y\n2021-01-01,1\n,2\n2021-01-03,3\n", r"time column 't' is empty at line 3"),
+    ("t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-02,5\n2021-01-03,3\n",
+     r"timestamp 2021-01-02 00:00:00 appears more than once \(lines 3 and 4"),
+    ("t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-03,n/a?\n2021-01-04,4\n", r"column 'y' must be numeric, but line 4 holds 'n/a\?'"),
+], ids=["unparsable time", "empty time cell", "duplicate timestamp", "text in a numeric column"])
+def test_a_bad_cell_is_named_with_its_line(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(RnnCliError, match=message):
         timeseries.load(schema(path))
 
 
