@@ -64,6 +64,10 @@ def test_every_command_prints_long_names_whole_into_a_pipe(narrow, tmp_path):
     assert swept.code == 0, swept
     _whole(swept.out, "model.hidden_size", "best_val_loss")
 
+    backtested = cli("backtest", cfg, "--folds", "2", "-q")
+    assert backtested.code == 0, backtested
+    _whole(backtested.out, TARGET, "seasonal naive", "linear AR", "2021-08-28", str(runs / NAME))
+
 
 def test_runs_through_a_real_pipe_prints_the_name_and_time_whole(narrow, tmp_path):
     cli, cfg, runs = narrow
