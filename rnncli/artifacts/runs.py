@@ -22,22 +22,31 @@ METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_mae", "lr", "grad_norm
 
 def create(root: str | Path, name: str) -> Path:
     """Make a fresh run folder (with `checkpoints/`); a name clash within a second gets a suffix."""
-    base = Path(root) / name
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run = new_folder(Path(root) / name, "", "run")
+    try:
+        (run / "checkpoints").mkdir()
+    except OSError as exc:
+        raise RnnCliError(f"cannot create a run folder under '{run.parent}' ({exc.strerror}); set output.dir to a folder you can write") from exc
+    check_writable(run)
+    return run
+
+
+def new_folder(base: Path, prefix: str, what: str) -> Path:
+    """Make `base/<prefix><YYYYmmdd-HHMMSS>`, never one that exists: a clash within a second gets a
+    suffix (-2, -3, ...). `what` names the folder in errors ("run", "backtest")."""
+    stamp = prefix + time.strftime("%Y%m%d-%H%M%S")
     try:
         base.mkdir(parents=True, exist_ok=True)
         for attempt in range(1, 1000):
-            run = base / (stamp if attempt == 1 else f"{stamp}-{attempt}")
+            folder = base / (stamp if attempt == 1 else f"{stamp}-{attempt}")
             try:
-                run.mkdir()
+                folder.mkdir()
             except FileExistsError:
                 continue
-            (run / "checkpoints").mkdir()
-            check_writable(run)
-            return run
+            return folder
     except OSError as exc:
-        raise RnnCliError(f"cannot create a run folder under '{base}' ({exc.strerror}); set output.dir to a folder you can write") from exc
-    raise RnnCliError(f"too many runs started in the same second under '{base}'")
+        raise RnnCliError(f"cannot create a {what} folder under '{base}' ({exc.strerror}); set output.dir to a folder you can write") from exc
+    raise RnnCliError(f"too many {what}s started in the same second under '{base}'")
 
 
 def create_at(run: str | Path) -> Path:

@@ -35,6 +35,13 @@ class Trained:
     def season(self) -> int:
         return int(self.payload["schema"]["season"])
 
+    def coverage(self, asked: float | None = None) -> float:
+        """The interval coverage asked for, else the run's own predict.coverage; 0 means no intervals."""
+        coverage = self.payload["config"].get("predict", {}).get("coverage", 0.9) if asked is None else asked
+        if not 0 <= coverage < 1:
+            raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+        return coverage
+
 
 def checkpoint_file(run: str | Path, which: str = "best") -> Path:
     """A run folder's checkpoints/<which>.pt, or the checkpoint file given itself."""

@@ -16,6 +16,8 @@ import statistics
 
 import torch
 
+from rnncli.evaluation.summary import of
+
 METRICS = ("mae", "rmse", "mse", "mape", "smape", "mase")
 RESAMPLES = 2000
 LEVEL = 0.90
@@ -24,18 +26,16 @@ LEVEL = 0.90
 def aggregate(reports: list[dict]) -> tuple[dict, dict]:
     """(mean, std) over folds: {"model": {metric: v}, "baselines": {name: {...}}, "scaled": {...}},
     with "per_horizon" MAE lists (one value per step) when the horizon is above 1."""
-    def over(pick) -> tuple[dict, dict]:
-        values = {m: [pick(r).get(m) for r in reports] for m in METRICS}
+    def over(pick, metrics: tuple[str, ...]) -> tuple[dict, dict]:
+        values = {m: [pick(r).get(m) for r in reports] for m in metrics}
         return ({m: _mean(v) for m, v in values.items()}, {m: _sd(v) for m, v in values.items()})
 
-    mean, std = {"baselines": {}}, {"baselines": {}}
-    mean["model"], std["model"] = over(lambda r: r["model"])
-    for name in reports[0]["baselines"]:
-        mean["baselines"][name], std["baselines"][name] = over(lambda r, name=name: r["baselines"][name])
-    scaled = {name: [r["scaled"]["model"] if name == "model" else r["scaled"]["baselines"][name] for r in reports]
-              for name in ["model", *reports[0]["baselines"]]}
-    mean["scaled"] = {name: {m: _mean([v[m] for v in values]) for m in ("mse", "mae")} for name, values in scaled.items()}
-    std["scaled"] = {name: {m: _sd([v[m] for v in values]) for m in ("mse", "mae")} for name, values in scaled.items()}
+    mean, std = {"baselines": {}, "scaled": {}}, {"baselines": {}, "scaled": {}}
+    for name in ["model", *reports[0]["baselines"]]:
+        real_mean, real_std = over(lambda r, name=name: of(r, name), METRICS)
+        (mean if name == "model" else mean["baselines"])[name] = real_mean
+        (std if name == "model" else std["baselines"])[name] = real_std
+        mean["scaled"][name], std["scaled"][name] = over(lambda r, name=name: of(r["scaled"], name), ("mse", "mae"))
     if reports[0]["horizon"] > 1:
         for out, reduce in ((mean, _mean), (std, _sd)):
             out["per_horizon"] = {name: [reduce([r["per_horizon"][name]["mae"][h] for r in reports]) for h in range(reports[0]["horizon"])]

@@ -49,9 +49,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
         raise RnnCliError(f"--horizon {horizon} is beyond the model's horizon ({spec.horizon}), which needs forecasts fed back as inputs, "
                           f"but the model also reads features ({', '.join(schema.features)}) whose future values are unknown; "
                           f"use --horizon {spec.horizon} or less, or train with window.horizon={horizon}")
-    coverage = trained.payload["config"].get("predict", {}).get("coverage", 0.9) if coverage is None else coverage
-    if not 0 <= coverage < 1:
-        raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+    coverage = trained.coverage(coverage)
     half, notes = _half_width(trained, coverage, horizon)
     series = timeseries.load(schema)
     scaler = trained.scaler.align([s.id for s in series])
@@ -133,11 +131,7 @@ def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = 
     coverage and width of the prediction intervals (at the run's predict.coverage by default)."""
     trained = open_trained(run, which, data_path)
     prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season)
-    coverage = trained.payload["config"].get("predict", {}).get("coverage", 0.9) if coverage is None else coverage
-    if not 0 <= coverage < 1:
-        raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
-    calibration = trained.payload.get("conformal")
-    interval = (coverage, intervals.half_width(calibration, coverage)) if coverage and calibration else None
+    interval = intervals.for_scoring(trained.payload.get("conformal"), trained.coverage(coverage))
     report = scoring.score(trained.model, prepared, split, interval, keep_forecasts)
     for one in report.get("forecasts", []):
         one["time_column"] = trained.schema.time_column

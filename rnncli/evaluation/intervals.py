@@ -92,6 +92,11 @@ def _validation_starts(prepared: Prepared, steps: int) -> torch.Tensor:
                       for lo, (n_train, n_val, _) in zip(prepared.layout.offsets, prepared.layout.parts)])
 
 
+def for_scoring(calibration: dict | None, coverage: float) -> tuple[float, torch.Tensor] | None:
+    """(coverage, half-widths) as `scoring.score` takes them; None without a calibration or a coverage."""
+    return (coverage, half_width(calibration, coverage)) if coverage and calibration else None
+
+
 def half_width(calibration: dict, coverage: float) -> torch.Tensor:
     """(steps, targets) half-widths in scaled units for this coverage; inf when n is too small for it."""
     n = calibration["n"]

@@ -17,8 +17,8 @@ def build(split: str, n_windows: int, prepared: Prepared, per_series: dict[str, 
           standardised: dict[str, list[Standardised]]) -> dict:
     """Metrics of the model and each baseline: all windows together, then per horizon step, per
     target and per series; "scaled": MSE and MAE standardised as the literature reports them."""
-    total = {name: _sum(errs) for name, errs in per_series.items()}
-    scaled = {name: _merged(parts).result() for name, parts in standardised.items()}
+    total = {name: _total(errs, Errors(*errs[0].abs.shape)) for name, errs in per_series.items()}
+    scaled = {name: _total(parts, Standardised(len(parts[0].abs))).result() for name, parts in standardised.items()}
     report = {
         "split": split,
         "n_windows": n_windows,
@@ -39,15 +39,19 @@ def build(split: str, n_windows: int, prepared: Prepared, per_series: dict[str, 
                         "baselines": {name: per_series[name][k].result() for name in BASELINES}}
             for k, s in enumerate(prepared.series) if per_series["model"][k].n
         }
-        report["mean_over_series"] = {name: _mean([r["model"] if name == "model" else r["baselines"][name]
-                                                   for r in report["per_series"].values()]) for name in NAMES}
+        report["mean_over_series"] = {name: _mean([of(r, name) for r in report["per_series"].values()]) for name in NAMES}
     return report
 
 
-def _sum(errors: list[Errors]) -> Errors:
-    total = Errors(*errors[0].abs.shape)
-    for e in errors:
-        total.merge(e)
+def of(scores: dict, name: str) -> dict:
+    """The model's or a baseline's metrics in a report (or in its "scaled" or per-series part)."""
+    return scores["model"] if name == "model" else scores["baselines"][name]
+
+
+def _total(parts: list, total):
+    """`total` (an empty accumulator: Errors, Standardised, Coverage) with every part merged in."""
+    for part in parts:
+        total.merge(part)
     return total
 
 
@@ -64,13 +68,6 @@ def _mean(results: list[dict]) -> dict:
     return out
 
 
-def _merged(parts: list[Standardised]) -> Standardised:
-    total = Standardised(len(parts[0].abs))
-    for part in parts:
-        total.merge(part)
-    return total
-
-
 def one_step(kept: dict[int, list[dict]], prepared: Prepared) -> list[dict]:
     """Per series: the times of the first forecast step, the actual values, and each forecast."""
     out = []
@@ -84,9 +81,7 @@ def one_step(kept: dict[int, list[dict]], prepared: Prepared) -> list[dict]:
 
 
 def add_intervals(report: dict, coverage: float, covered: list[Coverage], prepared: Prepared) -> None:
-    total = Coverage(*covered[0].inside.shape)
-    for c in covered:
-        total.merge(c)
+    total = _total(covered, Coverage(*covered[0].inside.shape))
     report["intervals"] = {"coverage_target": coverage, **total.result(), "per_horizon": total.result(dims=(1,))}
     for k, s in enumerate(prepared.series):
         if "per_series" in report and str(s.id) in report["per_series"]:

@@ -14,7 +14,6 @@ keeps its finished folds and resumes where it stopped (`--resume`).
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +85,7 @@ def start(config_path: str | Path, overrides: list[str], folds: int, step: int |
     cfg = configs.load(config_path, overrides)
     series = timeseries.load(schema_of(cfg))
     plan = folding.plan(series, cfg, folds, step)
-    folder = _new_folder(Path(cfg.output.dir) / cfg.name)
+    folder = runs.new_folder(Path(cfg.output.dir) / cfg.name, "backtest-", "backtest")
     cfg = configs.with_overrides(cfg, [f"data.path={Path(cfg.data.path).resolve()}"])[0]
     write_json(folder / STATE, {"config": cfg.to_dict(), "folds": folds, "step": plan.step, "refit": refit,
                                 "borders": [f.borders.as_list() for f in plan.folds]})
@@ -152,20 +151,6 @@ def _trained(cfg: Config, folder: Path, fold: Fold, series: list, progress, grou
     if made is None:
         return None
     return FoldResult(fold, made.run_dir, made.test, made.extras["window_errors"], made.extras["forecasts"])
-
-
-def _new_folder(base: Path) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    for attempt in range(1, 1000):
-        folder = base / (f"backtest-{stamp}" if attempt == 1 else f"backtest-{stamp}-{attempt}")
-        try:
-            folder.mkdir(parents=True)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise RnnCliError(f"cannot create a backtest folder under '{base}' ({exc.strerror}); set output.dir to a folder you can write") from exc
-        return folder
-    raise RnnCliError(f"too many backtests started in the same second under '{base}'")
 
 
 def _csv(summary: dict) -> str:

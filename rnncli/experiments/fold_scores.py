@@ -48,7 +48,5 @@ def _prepared(trained: Trained, spec, series: list) -> Prepared:
 
 
 def _score(trained: Trained, prepared: Prepared, fitted: scoring.Fitted | None = None) -> dict:
-    coverage = trained.payload["config"].get("predict", {}).get("coverage", 0.9)
-    calibration = trained.payload.get("conformal")
-    interval = (coverage, intervals.half_width(calibration, coverage)) if calibration else None
+    interval = intervals.for_scoring(trained.payload.get("conformal"), trained.coverage())
     return scoring.score(trained.model, prepared, "test", interval, keep_forecasts=True, keep_errors=True, fitted=fitted)

@@ -47,13 +47,13 @@ def plan(series: list[timeseries.Series], cfg: Config, folds: int, step: int | N
     if step < 1:
         raise RnnCliError(f"--step must be at least 1 step, got {step}")
     times, n = reference.times, len(reference.times)
+    first = str(min(s.times[0] for s in series))  # every fold trains from the first row of the data
     made = []
     for k in range(1, folds + 1):
         end = n - 1 - (folds - k) * step  # the last row of fold k's test stretch
         rows = (end - test_rows - val_rows, end - test_rows, end)
         if rows[0] < 0:
             raise _too_many(folds, step, cfg, n, val_rows, test_rows, f"fold {k} would begin before the data")
-        first = str(min(s.times[0] for s in series))
         spans = {"train": [first, str(times[rows[0]])], "val": [str(times[rows[0] + 1]), str(times[rows[1]])],
                  "test": [str(times[rows[1] + 1]), str(times[rows[2]])]}
         made.append(Fold(k, Borders(*(str(times[r]) for r in rows)), spans))

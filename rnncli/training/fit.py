@@ -167,10 +167,8 @@ def _session(cfg: Config, run: Path, device: torch.device, prepared: Prepared, m
 def _finish(s: Session, seconds: float, progress: Progress, extras: bool = False) -> FitResult:
     """Calibrate prediction intervals for last.pt and best.pt, score the best on the test split,
     write summary.json."""
-    calibration = _calibrate(s, progress)
-    coverage = s.cfg.predict.coverage
-    test = scoring.score(s.model, s.prepared, "test", (coverage, intervals.half_width(calibration, coverage)), keep_forecasts=extras,
-                         keep_errors=extras)
+    interval = intervals.for_scoring(_calibrate(s, progress), s.cfg.predict.coverage)
+    test = scoring.score(s.model, s.prepared, "test", interval, keep_forecasts=extras, keep_errors=extras)
     kept = {key: test.pop(key) for key in ("forecasts", "window_errors") if key in test}
     state, cfg = s.state, s.cfg
     runs.write_summary(s.run, {

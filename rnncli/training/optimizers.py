@@ -38,20 +38,28 @@ class _Lean:
     def load_state_dict(self, state_dict: dict) -> None:
         _raw(Optimizer.load_state_dict)(self, state_dict)
 
-    def _torch_steps(self, closure, unsupported: str) -> bool:
-        """True where torch's own step must run: a closure, a GPU, or an option the lean step lacks."""
-        on_cpu = all(p.device.type == "cpu" for g in self.param_groups for p in g["params"])
-        return closure is not None or not on_cpu or any(g[unsupported] or g["maximize"] for g in self.param_groups)
+    unsupported = ""  # the option (a param-group key) the lean update does not implement
 
-
-class LeanAdam(_Lean, Adam):
     def step(self, closure=None):
-        if self._torch_steps(closure, "amsgrad"):
+        """torch's own step where it must run (a closure, a GPU, `maximize` or the unsupported
+        option set); otherwise the lean update of every param group."""
+        on_cpu = all(p.device.type == "cpu" for g in self.param_groups for p in g["params"])
+        if closure is not None or not on_cpu or any(g[self.unsupported] or g["maximize"] for g in self.param_groups):
             return super().step(closure)
         with torch.no_grad():
             for group in self.param_groups:
-                _adam_group(self, group, decoupled=isinstance(self, AdamW) or bool(group.get("decoupled_weight_decay")))
+                self._update(group)
         return None
+
+    def _update(self, group: dict) -> None:
+        raise NotImplementedError
+
+
+class LeanAdam(_Lean, Adam):
+    unsupported = "amsgrad"
+
+    def _update(self, group: dict) -> None:
+        _adam_group(self, group, decoupled=isinstance(self, AdamW) or bool(group.get("decoupled_weight_decay")))
 
 
 class LeanAdamW(LeanAdam, AdamW):
@@ -59,16 +67,13 @@ class LeanAdamW(LeanAdam, AdamW):
 
 
 class LeanSGD(_Lean, SGD):
-    def step(self, closure=None):
-        if self._torch_steps(closure, "momentum"):
-            return super().step(closure)
-        with torch.no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        grad = p.grad if not group["weight_decay"] else p.grad.add(p, alpha=group["weight_decay"])
-                        p.add_(grad, alpha=-group["lr"])
-        return None
+    unsupported = "momentum"
+
+    def _update(self, group: dict) -> None:
+        for p in group["params"]:
+            if p.grad is not None:
+                grad = p.grad if not group["weight_decay"] else p.grad.add(p, alpha=group["weight_decay"])
+                p.add_(grad, alpha=-group["lr"])
 
 
 def _adam_group(optimizer: Optimizer, group: dict, decoupled: bool) -> None:

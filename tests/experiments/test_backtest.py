@@ -96,6 +96,9 @@ def test_the_summary_is_the_folds_statistics_and_is_written_beside_them(shifted)
     assert summary["std"]["model"]["mae"] == pytest.approx(statistics.stdev(maes))
     ar = [f["baselines"]["linear_ar"]["rmse"] for f in summary["folds"]]
     assert summary["mean"]["baselines"]["linear_ar"]["rmse"] == pytest.approx(statistics.mean(ar))
+    scaled = [f["scaled"]["baselines"]["persistence"]["mse"] for f in summary["folds"]]
+    assert summary["std"]["scaled"]["persistence"]["mse"] == pytest.approx(statistics.stdev(scaled))
+    assert summary["mean"]["scaled"]["model"]["mae"] == pytest.approx(statistics.mean(f["scaled"]["model"]["mae"] for f in summary["folds"]))
     c = summary["comparison"]
     best = c["baseline"]
     assert c["per_fold"] == pytest.approx([f["model"]["mae"] - f["baselines"][best]["mae"] for f in summary["folds"]])
