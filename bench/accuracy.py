@@ -53,7 +53,7 @@ def ett(horizons: list[int], seeds: int) -> list[dict]:
     rows = []
     for horizon in horizons:
         runs = [train(config_for(horizon), f"window.horizon={horizon}", f"train.seed={seed}") for seed in range(seeds)]
-        scaled = [r["test"]["scaled"] for r in runs]
+        scaled = [r["test"]["standardised"] for r in runs]
         row = {"horizon": horizon, "config": config_for(horizon).rsplit("/", 1)[-1], "seeds": seeds,
                "windows": runs[0]["test"]["n_windows"], "train_s": statistics.mean(r["train_seconds"] for r in runs)}
         for metric in ("mse", "mae"):

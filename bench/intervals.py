@@ -45,7 +45,7 @@ def rolled_errors(model, prepared, split: str):
     """|forecast - actual| in real units for every window of `split` rolled STEPS ahead: (windows, STEPS)."""
     import torch
 
-    from rnncli.evaluation import intervals
+    from rnncli.evaluation import recursive
 
     lookback = prepared.spec.lookback
     n_train, n_val, n_test = prepared.layout.parts[0]
@@ -55,7 +55,7 @@ def rolled_errors(model, prepared, split: str):
     for chunk in torch.arange(first, last + 1).split(1024):
         rows = values[chunk[:, None] + torch.arange(lookback + STEPS)]
         actual = rows[:, lookback:, :1].clone()
-        out.append((intervals.roll(model, rows, lookback, 1, 0) - actual).abs()[..., 0])
+        out.append((recursive.roll(model, rows, lookback, 1, 0) - actual).abs()[..., 0])
     return torch.cat(out).double() * prepared.scaler.scale[0, 0].double()
 
 
@@ -64,16 +64,16 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
     from rnncli import config
     from rnncli.data.prepared import from_config
-    from rnncli.training.fit import fit
+    from rnncli.experiments.run import train
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         csv = series_csv(folder)
         cfg = config.load(_config(folder, csv))
-        run = fit(cfg).run_dir
-        from rnncli.artifacts.trained import open_trained
+        run_dir = train(cfg).run_dir
+        from rnncli.artifacts.checkpoint import open_trained
 
-        trained = open_trained(run)
+        trained = open_trained(run_dir)
         prepared = from_config(cfg)
         val, test = rolled_errors(trained.model, prepared, "val"), rolled_errors(trained.model, prepared, "test")
     g = torch.Generator().manual_seed(0)

@@ -79,14 +79,15 @@ def main(argv: list[str] | None = None) -> None:
     from rnncli import entry
     from rnncli.data import prepared, timeseries
     from rnncli.evaluation import forecast, intervals, scoring
+    from rnncli.experiments import finish
     from rnncli.report import plots
-    from rnncli.training import epochs, fit
+    from rnncli.training import fit
 
     recorder.enter("command")
     for module, attribute, stage in ((timeseries, "load", "read CSV"), (prepared, "prepare", "prepare windows"),
-                                     (forecast, "prepare", "prepare windows"), (epochs, "run", "epochs"),
+                                     (forecast, "prepare", "prepare windows"), (fit, "train_epochs", "epochs"),
                                      (intervals, "calibrate", "calibrate"), (scoring, "score", "score"), (plots, "loss", "loss plot"),
-                                     (fit, "_finish", "finish"), (forecast, "open_trained", "open checkpoint")):
+                                     (finish, "finish", "finish"), (forecast, "open_trained", "open checkpoint")):
         recorder.wrap(module, attribute, stage)
     target = [str(cfg), "-q"] if args.command == "train" else [str(newest_run(name))]
     try:

@@ -22,7 +22,7 @@ from torch import nn
 
 from rnncli.data.windows import Index, Windows
 from rnncli.model.forecaster import Forecaster, ModelArgs
-from rnncli.training import batches
+from rnncli.training import loop
 
 
 class MinimalRNN(nn.Module):
@@ -105,7 +105,7 @@ def measure(lookback: int, hidden: int, batch: int, device: torch.device, second
             minimal_epoch(minimal, opts[name], series, lookback, batch, n, device)
         elif name == "rnncli":
             order = torch.randperm(n, generator=generator, device=device)
-            batches.train_epoch(ours, windows, index, opts[name], batch, order, batches.EpochSums.zero(device), 1.0, check_every=check_every)
+            loop.train_epoch(ours, windows, index, opts[name], batch, order, loop.EpochSums.zero(device), 1.0, check_every=check_every)
         else:
             dataloader_epoch(per_sample, opts[name], loader, device)
 

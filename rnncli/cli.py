@@ -46,7 +46,7 @@ def train(
     debug: Debug = False,
 ) -> None:
     """Train a forecaster; write a run folder with config, metrics, checkpoints and summary."""
-    from rnncli.training.command import Job
+    from rnncli.experiments.run import Job
 
     flags = (["--quiet"] if quiet else []) + (["--debug"] if debug else [])
     job = Job.of([*([config] if config is not None else []), *(overrides or [])], resume, nproc, flags, print_config)
@@ -55,7 +55,7 @@ def train(
 
         typer.echo(to_yaml(job.config), nl=False)
         return
-    result = job.run(console.progress(quiet))
+    result = job.train(console.progress(quiet))
     if isinstance(result, int):  # the exit code of the processes this one started
         raise typer.Exit(result)
     if result is not None:  # None on the processes other than rank 0
@@ -75,8 +75,7 @@ def check(
     from rnncli.data.preflight import check as preflight
     from rnncli.report import tables
 
-    report = preflight(configs.load(config, overrides or []))
-    tables.show_preflight(console.stdout(), report)
+    tables.show_preflight(console.stdout(), preflight(configs.load(config, overrides or [])))
 
 
 Coverage = Annotated[float | None, typer.Option("--coverage", help="Prediction interval coverage, e.g. 0.9 (default: the run's "
@@ -134,19 +133,18 @@ def evaluate(
     from rnncli.report import tables
 
     check_outputs(output, plot)
-    report = run_evaluate(run, data, split, _which(which), coverage, keep_forecasts=plot is not None)
-    forecasts = report.pop("forecasts", None)
+    scores = run_evaluate(run, data, split, _which(which), coverage, keep_forecasts=plot is not None)
     if output is not None:
         from rnncli.artifacts.files import write_json
 
-        write_json(output, report)
+        write_json(output, scores.metrics)
     if plot is not None:
         from rnncli.report import plots
 
-        plots.evaluation(report, forecasts, plot)
+        plots.evaluation(scores, plot)
     out = console.stdout()
-    tables.show_evaluation(out, report, f"scores on the {split} split")
-    out.print(f"checkpoint: {report['checkpoint']}", highlight=False, soft_wrap=True)
+    tables.show_evaluation(out, scores.metrics, f"scores on the {split} split")
+    out.print(f"checkpoint: {scores.metrics['checkpoint']}", highlight=False, soft_wrap=True)
     console.wrote(out, output, plot)
 
 
@@ -160,14 +158,14 @@ def inspect(
     debug: Debug = False,
 ) -> None:
     """Show a trained model: config, data schema, parameters, best epoch; --trace its recurrence."""
-    from rnncli.evaluation import inspection
-    from rnncli.report import inspection as shown
+    from rnncli.evaluation import tracing
+    from rnncli.report import inspection
 
-    trained, facts = inspection.describe(run, _which(which))
+    trained, facts = tracing.describe(run, _which(which))
     out = console.stdout()
-    shown.show_model(out, trained, facts)
+    inspection.show_model(out, trained, facts)
     if trace:
-        shown.show_trace(out, inspection.trace(run, _which(which), data))
+        inspection.show_trace(out, tracing.trace(run, _which(which), data))
 
 
 @app.command()
@@ -183,10 +181,10 @@ def sweep(
     from rnncli.experiments import sweep as sweeps
     from rnncli.report import tables
 
-    result = sweeps.run(config, grid, max_runs, console.progress(quiet))
+    result = sweeps.sweep(config, grid, max_runs, console.progress(quiet))
     out = console.stdout()
     out.print(tables.sweep(result))
-    out.print(f"wrote {result.folder / 'sweep.csv'}; best run:", highlight=False)
+    out.print(f"wrote {result.sweep_dir / 'sweep.csv'}; best run:", highlight=False)
     if result.best is None:
         raise RnnCliError("every run of the sweep failed; see the messages above")
     out.print(result.best["run_dir"], highlight=False, soft_wrap=True)
@@ -220,18 +218,18 @@ def backtest(
         raise typer.Exit(result)
     if result is None:  # a process other than rank 0
         return
-    from rnncli.report import backtest as shown
+    from rnncli.report import backtest_tables
 
     if output is not None:
         from rnncli.artifacts.files import write_json
 
-        write_json(output, result.summary)
+        write_json(output, result.scores)
     if plot is not None:
         from rnncli.report import plots
 
         plots.backtest(result, plot)
     out = console.stdout()
-    shown.show(out, result.summary, result.folder)
+    backtest_tables.show(out, result.scores, result.backtest_dir)
     console.wrote(out, output, plot)
 
 

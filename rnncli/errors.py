@@ -1,7 +1,7 @@
-"""The failures rnncli expects, and the exit code each one maps to.
+"""The failures rnncli expects, each with the exit code it maps to.
 
-Modules raise these with a message that says what is wrong and how to fix it; only `cli.py` turns
-them into a printed line and an exit code. Anything else is a bug and keeps its traceback.
+Modules raise these with a message that says what is wrong and how to fix it; only `entry.py`
+turns them into a printed line and an exit code. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations

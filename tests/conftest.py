@@ -8,7 +8,7 @@ import pytest
 from helpers import write_config, write_csv
 
 from rnncli import config
-from rnncli.training.fit import fit
+from rnncli.experiments.run import train as train_run
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def runs_folder(tmp_path_factory):
     csv_path = write_csv(tmp / "s.csv", features=("x",))
     cfg_path = write_config(tmp / "c.yaml", csv_path, tmp / "runs", data={"features": ["x"], "calendar": ["dayofweek"]},
                             model={"num_layers": 2})
-    made = {cell: fit(config.load(cfg_path, [f"model.cell={cell}", "train.epochs=2"])).run_dir for cell in ("rnn", "gru", "lstm")}
-    unfinished = fit(config.load(cfg_path, ["train.epochs=1", "name=partial"])).run_dir
+    made = {cell: train_run(config.load(cfg_path, [f"model.cell={cell}", "train.epochs=2"])).run_dir for cell in ("rnn", "gru", "lstm")}
+    unfinished = train_run(config.load(cfg_path, ["train.epochs=1", "name=partial"])).run_dir
     (unfinished / "summary.json").unlink()
     return tmp, made, unfinished

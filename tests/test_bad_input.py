@@ -15,7 +15,7 @@ from helpers import write_config, write_csv
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
-from rnncli.training.fit import fit
+from rnncli.experiments.run import train as train_run
 
 
 def good_rows(n: int = 60, sep: str = ",") -> str:
@@ -182,7 +182,7 @@ CASES = [
 def trained_run(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("catalogue")
     cfg = config.load(write_config(tmp / "c.yaml", write_csv(tmp / "s.csv"), tmp / "runs"), ["train.epochs=1"])
-    return fit(cfg).run_dir
+    return train_run(cfg).run_dir
 
 
 def test_the_catalogue_is_large_enough():

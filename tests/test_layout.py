@@ -1,5 +1,6 @@
 """The package layout keeps its promises: imports go one way between the layers, no module imports
-itself back through another, package `__init__` files stay light, and modules stay small.
+itself back through another, package `__init__` files stay light, modules and functions stay
+small, and no two modules share a name.
 
 Read from the source with `ast` (imports inside functions count too), so a violation is named by
 file and line before it can become a tangle.
@@ -12,21 +13,24 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "rnncli"
 
-# What each layer may import besides itself. Reading down: the commands use everything; running
-# many trainings (experiments) uses training; training uses evaluation (test scores, intervals),
-# report (progress, plots), artifacts (run folders, checkpoints), data and the model; artifacts
-# read data schemas and rebuild models; data and the model sit on the config; errors under all.
+# What each layer may import besides itself. Reading down: the commands use everything;
+# experiments compose runs (train, then finish: intervals, scores, summary, plots) from training,
+# evaluation and report; report shows what evaluation computed; training trains and knows nothing
+# of scores, intervals or output (it talks to a progress object it is given); evaluation scores a
+# model on prepared data; artifacts hold run folders and the checkpoint format; data and the model
+# sit on the config; errors under all.
 LOWER = {
     "errors": set(),
     "config": {"errors"},
     "model": {"errors"},
     "data": {"config", "errors"},
     "artifacts": {"data", "model", "config", "errors"},
-    "report": {"artifacts", "config", "errors"},
+    "training": {"artifacts", "data", "model", "config", "errors"},
     "evaluation": {"artifacts", "data", "model", "config", "errors"},
-    "training": {"evaluation", "report", "artifacts", "data", "model", "config", "errors"},
+    "report": {"evaluation", "artifacts", "data", "config", "errors"},
     "experiments": {"training", "evaluation", "report", "artifacts", "data", "model", "config", "errors"},
 }
+MAX_FUNCTION_LINES = 45
 LOWER["cli"] = set(LOWER)
 TOP = {"cli": "cli", "entry": "cli", "__main__": "cli", "errors": "errors", "__init__": "errors"}  # modules directly in rnncli/
 
@@ -92,6 +96,13 @@ def test_no_module_imports_itself_back_through_another():
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
+def test_training_knows_nothing_of_scores_or_output():
+    assert not {"evaluation", "report"} & LOWER["training"]
+    wrong = [f"{known_path(m)}:{line} imports {target}" for m, targets in graph().items() if layer(m) == "training"
+             for target, line in targets if layer(target) in ("evaluation", "report")]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_the_check_itself_catches_a_wrong_way_import_and_a_cycle():
     assert "training" not in LOWER["data"] and layer("rnncli.data.prepared") == "data"
     assert layer("rnncli.cli") == "cli" and layer("rnncli") == "errors" and layer("rnncli.config") == "config"
@@ -113,6 +124,23 @@ def test_few_modules_at_the_top_and_none_too_long():
     assert len(top) <= 6, top
     long = [f"{p.relative_to(PACKAGE.parent)}: {n} lines" for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > 300]
     assert not long, long
+
+
+def test_no_function_is_too_long():
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES:
+                long.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert not long, long
+
+
+def test_no_two_modules_share_a_name():
+    names: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "__init__.py":
+            names.setdefault(path.stem, []).append(str(path.relative_to(PACKAGE.parent)))
+    assert not {name: paths for name, paths in names.items() if len(paths) > 1}
 
 
 def known_path(module: str) -> str:

@@ -1,1 +1,2 @@
-"""Artifacts: run folders, atomic files, checkpoints (saved, loaded, opened for use) and exports."""
+"""Artifacts: run folders, atomic files, the checkpoint format (written and read in `checkpoint.py`
+alone, and opened there for use) and exports."""

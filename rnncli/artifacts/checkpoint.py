@@ -1,27 +1,102 @@
-"""Save and load checkpoints: plain dictionaries of tensors and Python values.
+"""The checkpoint format: written and read here only.
 
-A checkpoint holds everything needed to rebuild and use its model without the config that made it:
-the model's constructor arguments and weights, the scaler, the data schema (time column, targets,
-features, frequency, last timestamp), the window, the resolved config, and library versions. It is
-written atomically (temporary file, then rename) and read with `torch.load(weights_only=True)`,
-which refuses any pickled code, so loading a file from elsewhere cannot run anything from it.
+A checkpoint is a plain dictionary of tensors and Python values that rebuilds and uses its model
+without the config that made it. Its keys:
+
+- fixed for the run (`Header`): "model_args" (the model's constructor arguments), "schema" (time
+  column, targets, features, frequency, season, series ids, the span trained on), "window"
+  (lookback, horizon, mode, split), "scaler" (fitted on the training rows), "config" (resolved)
+  and "data_digest" (a digest of the prepared rows: resuming on other data is refused);
+- per epoch: "model_state", "optimizer_state", "scheduler_state", "epoch", "train_state" and
+  "rng" (what resuming needs);
+- "conformal": the interval calibration, added when training ends; "versions": libraries.
+
+It is written atomically (temporary file, then rename) and read with
+`torch.load(weights_only=True)`, which refuses any pickled code, so loading a file from elsewhere
+cannot run anything from it. `open_trained` opens one for use (predict, evaluate, export, inspect).
 """
 
 from __future__ import annotations
 
 import pickle
 import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from rnncli.artifacts.files import atomic_write
+from rnncli.data.prepared import Prepared, WindowSpec
+from rnncli.data.scaling import Scaler
+from rnncli.data.timeseries import Schema
 from rnncli.errors import RnnCliError
 from rnncli.model.forecaster import Forecaster, ModelArgs
 
 FORMAT = "rnncli-checkpoint"
 FORMAT_VERSION = 1
+WHICH = ("best", "last")
+
+
+def path(run_dir: str | Path, which: str = "best") -> Path:
+    """Where a run folder keeps its best or last checkpoint."""
+    return Path(run_dir) / "checkpoints" / f"{which}.pt"
+
+
+@dataclass(frozen=True)
+class Header:
+    """What every checkpoint of a run records alike: the model, the data it reads, its scaler."""
+
+    model_args: ModelArgs
+    schema: Schema  # with the frequency the data had; its path is where the data is read from now
+    spec: WindowSpec
+    scaler: Scaler  # as fitted: per series id, or one shared row
+    season: int
+    ids: list[str]
+    span: tuple[str, str]  # the first and last timestamp of the training data, ISO
+    rows: int
+    config: dict
+    data_digest: str
+
+    @classmethod
+    def of_run(cls, model_args: ModelArgs, prepared: Prepared, schema: Schema, config: dict, data_digest: str) -> Header:
+        first, last = min(t[0] for t in prepared.times), max(t[-1] for t in prepared.times)
+        return cls(model_args, replace(schema, frequency=prepared.frequency), prepared.spec, prepared.fitted, prepared.season,
+                   [str(i) for i in prepared.ids if i is not None], (first.isoformat(), last.isoformat()),
+                   sum(len(t) for t in prepared.times), config, data_digest)
+
+    def to_dict(self) -> dict:
+        s = self.schema.to_dict()
+        return {"model_args": self.model_args.to_dict(), "data_digest": self.data_digest, "scaler": self.scaler.to_dict(),
+                "schema": {**s, "season": self.season, "ids": self.ids, "first_timestamp": self.span[0],
+                           "last_timestamp": self.span[1], "rows": self.rows},
+                "window": self.spec.to_dict(), "config": self.config}
+
+    @classmethod
+    def from_dict(cls, payload: dict, data_path: str) -> Header:
+        s = payload["schema"]
+        return cls(ModelArgs(**payload["model_args"]), Schema.from_dict(s, data_path), WindowSpec.from_dict(payload["window"]),
+                   Scaler.from_dict(payload["scaler"]), int(s["season"]), list(s.get("ids", [])),
+                   (s.get("first_timestamp"), s.get("last_timestamp")), s.get("rows"), payload["config"], payload.get("data_digest"))
+
+
+def payload(header: Header, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, epoch: int, train_state: dict,
+            rng: dict) -> dict[str, Any]:
+    """A checkpoint's dictionary at the end of an epoch; its tensors are the live ones (`snapshot` copies)."""
+    return {**header.to_dict(), "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
+            "scheduler_state": scheduler.state_dict() if scheduler is not None else None, "epoch": epoch, "train_state": train_state,
+            "rng": rng, "versions": versions()}
+
+
+def snapshot(value: Any) -> Any:
+    """A copy of a payload whose every tensor is copied to the CPU: it stays as it is while training goes on."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {k: snapshot(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(snapshot(v) for v in value)
+    return value
 
 
 def save(path: str | Path, payload: dict[str, Any]) -> None:
@@ -51,7 +126,7 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns about pickle protocols of foreign files
-            payload = torch.load(path, map_location=map_location, weights_only=True)
+            loaded = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         if "Unsupported global" in str(exc):
             raise RnnCliError(f"checkpoint '{path}' was refused: it holds Python objects other than tensors and plain values, "
@@ -59,14 +134,14 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
         raise RnnCliError(f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_last_line(exc)})") from exc
     except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere inside torch's reader
         raise RnnCliError(f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_first_line(exc)})") from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
         raise RnnCliError(f"'{path}' is a torch file but not an rnncli checkpoint")
-    version = payload.get("format_version")
+    version = loaded.get("format_version")
     if version != FORMAT_VERSION:
         newer = isinstance(version, int) and version > FORMAT_VERSION
         raise RnnCliError(f"checkpoint '{path}' has format version {version!r}, this rnncli reads version {FORMAT_VERSION}; "
                           + ("upgrade rnncli to read it" if newer else "retrain the model with this rnncli"))
-    return payload
+    return loaded
 
 
 def versions() -> dict:
@@ -78,14 +153,69 @@ def versions() -> dict:
     return {"rnncli": __version__, "torch": str(torch.__version__), "python": platform.python_version()}
 
 
-def build_model(payload: dict[str, Any]) -> Forecaster:
+def build_model(loaded: dict[str, Any]) -> Forecaster:
     """Rebuild the checkpoint's model with its weights, in eval mode, on the CPU."""
     try:
-        model = Forecaster(ModelArgs(**payload["model_args"]))
-        model.load_state_dict(payload["model_state"])
+        model = Forecaster(ModelArgs(**loaded["model_args"]))
+        model.load_state_dict(loaded["model_state"])
     except (KeyError, TypeError, RuntimeError) as exc:
         raise RnnCliError(f"checkpoint does not describe a model this rnncli can rebuild ({_first_line(exc)})") from exc
     return model.eval()
+
+
+@dataclass
+class Trained:
+    """A checkpoint opened for use: its model, and how to read data the way it was trained."""
+
+    path: Path
+    payload: dict
+    model: Forecaster
+    schema: Schema  # its path: the CSV to read now
+    spec: WindowSpec
+    scaler: Scaler
+    season: int
+
+    @property
+    def calibration(self) -> dict | None:
+        """The interval calibration made when training ended (None: the run has not ended)."""
+        return self.payload.get("conformal")
+
+    def coverage(self, asked: float | None = None) -> float:
+        """The interval coverage asked for, else the run's own predict.coverage; 0 means no intervals."""
+        coverage = self.payload["config"].get("predict", {}).get("coverage", 0.9) if asked is None else asked
+        if not 0 <= coverage < 1:
+            raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+        return coverage
+
+
+def locate(run: str | Path, which: str = "best") -> Path:
+    """A run folder's checkpoints/<which>.pt, or the checkpoint file given itself."""
+    given = Path(run)
+    if given.is_dir():
+        found = path(given, which)
+        if not found.is_file():
+            raise RnnCliError(f"'{given}' has no checkpoints/{which}.pt; give a run folder made by 'rnncli train' (runs/<name>/<stamp>) "
+                              "or a checkpoint file")
+        return found
+    if given.is_file():
+        return given
+    raise RnnCliError(f"'{given}' does not exist; give a run folder (runs/<name>/<stamp>) or a checkpoint file (.pt)")
+
+
+def open_trained(run: str | Path, which: str = "best", data_path: str | Path | None = None, need_data: bool = True) -> Trained:
+    """The checkpoint of `run`, its model, and the schema to read data with (from `data_path`, or
+    the run's own CSV, which must then exist unless `need_data` is False)."""
+    found = locate(run, which)
+    loaded = load(found)
+    model = build_model(loaded)
+    csv = Path(data_path) if data_path is not None else Path(loaded["config"]["data"]["path"])
+    header = Header.from_dict(loaded, str(csv))
+    if need_data and data_path is None and not csv.is_file():
+        s = header.schema
+        columns = [s.time_column, *([s.id_column] if s.id_column else []), *s.targets, *s.features]
+        raise RnnCliError(f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has the columns "
+                          f"{', '.join(columns)}")
+    return Trained(found, loaded, model, header.schema, header.spec, header.scaler, header.season)
 
 
 def _last_line(exc: BaseException) -> str:

@@ -23,7 +23,8 @@ from pathlib import Path
 import torch
 
 from rnncli.artifacts.files import atomic_write, write_json
-from rnncli.artifacts.trained import Trained, open_trained
+from rnncli.data import calendar
+from rnncli.artifacts.checkpoint import Trained, open_trained
 from rnncli.errors import RnnCliError
 
 FORMATS = {"onnx": "model.onnx", "torchscript": "model.torchscript.pt"}
@@ -90,14 +91,13 @@ def _onnx(serving: Serving, inputs: tuple[torch.Tensor, ...], names: list[str], 
 def describe(trained: Trained, fmt: str, names: list[str]) -> dict:
     """How to call the exported model: inputs, outputs, column order, scaling, window."""
     args, spec, schema = trained.model.args, trained.spec, trained.schema
-    calendar_columns = [f"{c}_{part}" for c in spec.calendar for part in ("sin", "cos")]
     scaler = trained.scaler
     return {
         "format": fmt,
         "inputs": {"x": ["batch", spec.lookback, args.input_size],
                    **({"future": ["batch", args.future_size]} if "future" in names else {})},
         "output": {"y": ["batch", spec.horizon, args.n_targets]},
-        "columns": [*schema.targets, *schema.features, *calendar_columns],
+        "columns": [*schema.targets, *schema.features, *calendar.columns(spec.calendar)],
         "targets": list(schema.targets),
         "lookback": spec.lookback,
         "horizon": spec.horizon,

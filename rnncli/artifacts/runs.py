@@ -22,13 +22,13 @@ METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_mae", "lr", "grad_norm
 
 def create(root: str | Path, name: str) -> Path:
     """Make a fresh run folder (with `checkpoints/`); a name clash within a second gets a suffix."""
-    run = new_folder(Path(root) / name, "", "run")
+    run_dir = new_folder(Path(root) / name, "", "run")
     try:
-        (run / "checkpoints").mkdir()
+        (run_dir / "checkpoints").mkdir()
     except OSError as exc:
-        raise RnnCliError(f"cannot create a run folder under '{run.parent}' ({exc.strerror}); set output.dir to a folder you can write") from exc
-    check_writable(run)
-    return run
+        raise RnnCliError(f"cannot create a run folder under '{run_dir.parent}' ({exc.strerror}); set output.dir to a folder you can write") from exc
+    check_writable(run_dir)
+    return run_dir
 
 
 def new_folder(base: Path, prefix: str, what: str) -> Path:
@@ -49,32 +49,28 @@ def new_folder(base: Path, prefix: str, what: str) -> Path:
     raise RnnCliError(f"too many {what}s started in the same second under '{base}'")
 
 
-def create_at(run: str | Path) -> Path:
-    """Make the run folder `run` itself (with `checkpoints/`); refused if it exists: nothing is overwritten."""
-    run = Path(run)
+def create_at(run_dir: str | Path) -> Path:
+    """Make the run folder `run_dir` itself (with `checkpoints/`); refused if it exists: nothing is overwritten."""
+    run_dir = Path(run_dir)
     try:
-        run.parent.mkdir(parents=True, exist_ok=True)
-        run.mkdir()
-        (run / "checkpoints").mkdir()
+        run_dir.parent.mkdir(parents=True, exist_ok=True)
+        run_dir.mkdir()
+        (run_dir / "checkpoints").mkdir()
     except FileExistsError:
-        raise RnnCliError(f"'{run}' exists already; a run folder is never overwritten") from None
+        raise RnnCliError(f"'{run_dir}' exists already; a run folder is never overwritten") from None
     except OSError as exc:
-        raise RnnCliError(f"cannot create the run folder '{run}' ({exc.strerror}); set output.dir to a folder you can write") from exc
-    check_writable(run)
-    return run
+        raise RnnCliError(f"cannot create the run folder '{run_dir}' ({exc.strerror}); set output.dir to a folder you can write") from exc
+    check_writable(run_dir)
+    return run_dir
 
 
-def checkpoint_path(run: Path, which: str = "best") -> Path:
-    return run / "checkpoints" / f"{which}.pt"
-
-
-def write_metrics(run: Path, rows: list[dict]) -> None:
+def write_metrics(run_dir: Path, rows: list[dict]) -> None:
     """metrics.csv with every epoch so far, rewritten atomically so it is never torn."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=METRIC_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: _fmt(r[k]) for k in METRIC_COLUMNS} for r in rows)
-    write_text(run / "metrics.csv", buf.getvalue())
+    write_text(run_dir / "metrics.csv", buf.getvalue())
 
 
 def check_writable(folder: Path) -> None:
@@ -91,8 +87,8 @@ def _fmt(value: float | int) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def write_summary(run: Path, summary: dict) -> None:
-    write_json(run / "summary.json", summary)
+def write_summary(run_dir: Path, summary: dict) -> None:
+    write_json(run_dir / "summary.json", summary)
 
 
 RUN_COLUMNS = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "status")
@@ -107,21 +103,21 @@ def collect(root: str | Path) -> list[dict]:
         raise RnnCliError(f"'{root}' is not a folder of runs; give the output.dir your runs went to (default: runs)")
     rows = []
     for config_path in sorted(root.glob("**/config.yaml")):
-        run = config_path.parent
-        if not (run / "checkpoints").is_dir():
+        run_dir = config_path.parent
+        if not (run_dir / "checkpoints").is_dir():
             continue
         cfg = yaml.safe_load(config_path.read_text()) or {}
-        history = _read_metrics(run)
-        summary = json.loads((run / "summary.json").read_text()) if (run / "summary.json").is_file() else None
+        history = _read_metrics(run_dir)
+        summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").is_file() else None
         test = (summary or {}).get("test", {})
         mae, persistence = test.get("model", {}).get("mae"), test.get("baselines", {}).get("persistence", {}).get("mae")
         status = "unfinished" if summary is None else "stopped early" if summary.get("stopped_early") else "done"
         rows.append({
-            "name": cfg.get("name"), "time": _stamp(run.name), "mode": cfg.get("window", {}).get("mode"),
+            "name": cfg.get("name"), "time": _stamp(run_dir.name), "mode": cfg.get("window", {}).get("mode"),
             "cell": cfg.get("model", {}).get("cell"), "hidden": cfg.get("model", {}).get("hidden_size"),
             "lookback": cfg.get("window", {}).get("lookback"), "epochs": len(history),
             "best_val_loss": min((r["val_loss"] for r in history), default=None), "test_mae": mae,
-            "vs_persistence": mae / persistence if mae is not None and persistence else None, "status": status, "path": str(run),
+            "vs_persistence": mae / persistence if mae is not None and persistence else None, "status": status, "path": str(run_dir),
         })
     return rows
 
@@ -133,8 +129,8 @@ def sort_rows(rows: list[dict], column: str, reverse: bool = False) -> list[dict
     return sorted(present, key=lambda r: r[column], reverse=reverse) + [r for r in rows if r[column] is None]
 
 
-def _read_metrics(run: Path) -> list[dict]:
-    path = run / "metrics.csv"
+def _read_metrics(run_dir: Path) -> list[dict]:
+    path = run_dir / "metrics.csv"
     if not path.is_file():
         return []
     with open(path, newline="") as fh:

@@ -11,9 +11,24 @@ from rnncli.errors import RnnCliError
 
 def validate(cfg: Config) -> None:
     """Check ranges and combinations; each error names the key and the value received."""
-    d, w, m, t = cfg.data, cfg.window, cfg.model, cfg.train
     if not cfg.name or re.search(r"[/\\]", cfg.name) or cfg.name in (".", ".."):
         _bad("name", cfg.name, "a non-empty name without slashes (it names the run folder)")
+    _check_data(cfg)
+    w, m, t = cfg.window, cfg.model, cfg.train
+    _at_least(1, ("data.season", cfg.data.season), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
+              ("model.hidden_size", m.hidden_size), ("model.num_layers", m.num_layers),
+              ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience))
+    _check_model_shape(cfg)
+    _check_model(cfg)
+    _check_train(cfg)
+    if not 0 < cfg.predict.coverage < 1:
+        _bad("predict.coverage", cfg.predict.coverage, "the share of future values intervals should cover, between 0 and 1 (e.g. 0.9)")
+    if not cfg.output.dir:
+        _bad("output.dir", cfg.output.dir, "the folder that receives run folders, e.g. runs")
+
+
+def _check_data(cfg: Config) -> None:
+    d = cfg.data
     if not d.path:
         _bad("data.path", d.path, "the CSV file to read, e.g. data/seattle-weather.csv")
     if not d.time_column:
@@ -41,16 +56,23 @@ def validate(cfg: Config) -> None:
     if d.val_fraction + d.test_fraction >= 1:
         _bad("data.test_fraction", d.test_fraction, f"with data.val_fraction={d.val_fraction}, a sum below 1 so rows are left to train on")
     _check_borders(d.train_end, d.val_end, d.test_end)
-    _at_least(1, ("data.season", d.season), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
-              ("model.hidden_size", m.hidden_size), ("model.num_layers", m.num_layers),
-              ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience))
-    _check_model_shape(cfg)
+
+
+def _check_model(cfg: Config) -> None:
+    m = cfg.model
     if not 0 <= m.dropout < 1:
         _bad("model.dropout", m.dropout, "a probability in [0, 1)")
     if m.dropout > 0 and m.num_layers == 1:
         _bad("model.dropout", m.dropout, "0 when model.num_layers is 1 (dropout acts between stacked layers); or set model.num_layers >= 2")
     if m.nonlinearity != "tanh" and m.cell != "rnn":
         _bad("model.nonlinearity", m.nonlinearity, f"tanh with model.cell={m.cell} (relu is for the plain rnn cell)")
+    for key, value, top in (("model.hidden_size", m.hidden_size, 8192), ("model.num_layers", m.num_layers, 64)):
+        if value > top:
+            _bad(key, value, f"an integer up to {top}")
+
+
+def _check_train(cfg: Config) -> None:
+    t = cfg.train
     # upper bounds keep every value inside float32 arithmetic, far beyond anything that trains
     for key, value, top in (("train.lr", t.lr, 1e3), ("train.clip_grad_norm", t.clip_grad_norm, 1e9),
                             ("train.clip_grad_value", t.clip_grad_value, 1e9)):
@@ -60,15 +82,8 @@ def validate(cfg: Config) -> None:
         _bad("train.weight_decay", t.weight_decay, "a number from 0 to 1000")
     if not 0 <= t.seed < 2**63:
         _bad("train.seed", t.seed, "an integer from 0 to 2**63 - 1")
-    for key, value, top in (("model.hidden_size", m.hidden_size, 8192), ("model.num_layers", m.num_layers, 64)):
-        if value > top:
-            _bad(key, value, f"an integer up to {top}")
     if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", t.device):
         _bad("train.device", t.device, "one of auto, cpu, cuda, cuda:N, mps")
-    if not 0 < cfg.predict.coverage < 1:
-        _bad("predict.coverage", cfg.predict.coverage, "the share of future values intervals should cover, between 0 and 1 (e.g. 0.9)")
-    if not cfg.output.dir:
-        _bad("output.dir", cfg.output.dir, "the folder that receives run folders, e.g. runs")
 
 
 def _at_least(low: int, *pairs: tuple[str, int | None]) -> None:

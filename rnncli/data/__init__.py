@@ -1,2 +1,3 @@
-"""Data: CSV reading, the time grid and its gaps, calendar features, scaling, and the series turned into
-splits and windows (`prepared.py`, which train, check, predict and evaluate all use); preflight checks."""
+"""Data: CSV reading, the time grid and its gaps, calendar features, scaling, and the series turned
+into splits and windows (`prepared.py`: the one path every command reads data through); preflight
+checks."""

@@ -1,10 +1,12 @@
 """From checked series to what training and forecasting consume: scaled rows, splits, windows.
 
 `prepare` is the one path from a CSV (via `timeseries.load`) to a `Prepared` set, used alike by
-`train`, `check`, `predict` and `evaluate`, so all see the same rows, split, scaling and season;
-`from_config` is that path for a run's config. Series are
-concatenated into one tensor (windows never cross from one into the next), scaled by a scaler
-fitted on the training rows (or taken from a checkpoint), and followed by their calendar columns.
+`train`, `check`, `evaluate`, `backtest`, and (with `whole=True`, no split) by `predict` and
+`inspect --trace`, so all see the same rows, scaling, calendar columns and season; `from_config`
+is that path for a run's config. Series are concatenated into one tensor (windows never cross
+from one into the next), scaled by a scaler fitted on the training rows (or taken from a
+checkpoint), and followed by their calendar columns. `Prepared.last_window` is the input a
+forecast from the end of a series reads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rnncli.data import calendar, timegrid, timeseries
 from rnncli.data.scaling import Scaler
 from rnncli.data.splits import Borders, split
 from rnncli.data.windows import Index, Layout, Windows
+from rnncli.errors import RnnCliError
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,17 @@ class WindowSpec:
     test_fraction: float
     calendar: tuple[str, ...] = ()
     borders: Borders = Borders()  # split by timestamps when given, else by the fractions
+
+    def to_dict(self) -> dict:
+        """Plain values, as a checkpoint's "window" holds them."""
+        return {"lookback": self.lookback, "horizon": self.horizon, "mode": "many_to_many" if self.many_to_many else "many_to_one",
+                "val_fraction": self.val_fraction, "test_fraction": self.test_fraction, "calendar": list(self.calendar),
+                "borders": self.borders.as_list()}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> WindowSpec:
+        return cls(raw["lookback"], raw["horizon"], raw["mode"] == "many_to_many", raw["val_fraction"], raw["test_fraction"],
+                   tuple(raw.get("calendar", ())), Borders(*raw.get("borders", (None, None, None))))
 
 
 @dataclass
@@ -66,6 +80,16 @@ class Prepared:
     def index(self, split: str) -> Index:
         return self.layout.index(split, self.spec.lookback, self.spec.horizon)
 
+    def last_window(self, k: int) -> torch.Tensor:
+        """The model's input for a forecast from the end of series k: its last `lookback` rows,
+        scaled, calendar columns included (lookback, columns)."""
+        lookback, end = self.spec.lookback, self.layout.offsets[k + 1]
+        rows = end - self.layout.offsets[k]
+        if rows < lookback:
+            raise RnnCliError(f"{self.series[k].label} has {rows} rows after gap filling; the model reads the last {lookback} "
+                              "(window.lookback)")
+        return self.windows.values[end - lookback : end]
+
     def unscale(self, y: torch.Tensor, starts: torch.Tensor, shift: bool = True) -> torch.Tensor:
         """Target values (B, ..., targets) of the windows at `starts`, back in real units
         (with shift=False, a difference or a width: scaled only)."""
@@ -90,21 +114,23 @@ def spec_of(cfg: Config) -> WindowSpec:
 
 def from_config(cfg: Config, series: list[timeseries.Series] | None = None) -> Prepared:
     """The config's data, prepared as training uses it: scaler fitted on the training rows.
-    `series`: the config's CSV already loaded (by a backtest, which reads it once for every fold)."""
+    `series`: the config's CSV already loaded (a backtest reads it once and passes each fold a copy)."""
     return prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series, cfg.data.season, series)
 
 
 def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, per_series: bool = True,
-            season: int | None = None, series: list[timeseries.Series] | None = None) -> Prepared:
+            season: int | None = None, series: list[timeseries.Series] | None = None, whole: bool = False) -> Prepared:
     """Load `schema.path`, split each series in time order, scale it, and index its windows.
 
     `scaler` is a kind to fit on the training rows ("standard", "minmax", "none"), per series or
     shared, or a fitted scaler (from a checkpoint) to apply as it is. `season` defaults to the
     frequency's natural cycle (`timegrid.season_of`). `series`, when given, are used instead of
-    reading `schema.path` again; they are copied, not changed.
+    reading `schema.path`; they are consumed (scaled in place into the prepared rows). `whole`:
+    no split, every row in the first part, for forecasting from the end of the data.
     """
-    series = timeseries.load(schema) if series is None else [s.copy() for s in series]
-    parts = [split(s.times, spec.lookback, spec.horizon, (spec.val_fraction, spec.test_fraction), spec.borders,
+    series = timeseries.load(schema) if series is None else series
+    parts = [(len(s.times), 0, 0) if whole else
+             split(s.times, spec.lookback, spec.horizon, (spec.val_fraction, spec.test_fraction), spec.borders,
                    schema.path if s.id is None else f"{s.label} of {schema.path}") for s in series]
     fitted = scaler
     if isinstance(fitted, str):

@@ -56,12 +56,12 @@ class Scaler:
         values /= self.scale[row].numpy()
         return values
 
-    def state(self) -> dict:
+    def to_dict(self) -> dict:
         return {"kind": self.kind, "loc": self.loc.clone(), "scale": self.scale.clone(), "ids": list(self.ids)}
 
     @classmethod
-    def from_state(cls, state: dict) -> Scaler:
-        return cls(state["kind"], state["loc"].float(), state["scale"].float(), list(state.get("ids", [None])))
+    def from_dict(cls, raw: dict) -> Scaler:
+        return cls(raw["kind"], raw["loc"].float(), raw["scale"].float(), list(raw.get("ids", [None])))
 
 
 def _fit_one(kind: str, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,6 +44,17 @@ class Schema:
     def columns(self) -> list[str]:
         return [*self.targets, *self.features]
 
+    def to_dict(self) -> dict:
+        """Plain values for a checkpoint, without the path: a model may be given another CSV later."""
+        return {f.name: list(v) if isinstance(v, tuple) else v for f in dataclasses.fields(self) if f.name != "path"
+                for v in [getattr(self, f.name)]}
+
+    @classmethod
+    def from_dict(cls, raw: dict, path: str) -> Schema:
+        """The schema a checkpoint recorded, reading `path`; keys it does not know are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"path"}
+        return cls(path=path, **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in names})
+
 
 @dataclass
 class Series:

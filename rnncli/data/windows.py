@@ -89,7 +89,9 @@ class Windows:
         self.values = values
         self.lookback, self.horizon, self.n_targets, self.n_calendar = lookback, horizon, n_targets, n_calendar
         self.many_to_many = many_to_many
-        self.view = values.unfold(0, lookback + horizon, 1)  # (windows, columns, span): a view, no copy
+        span = lookback + horizon
+        # (windows, columns, span): a view, no copy; none at all for rows shorter than one window
+        self.view = values.unfold(0, span, 1) if len(values) >= span else values.new_empty((0, values.shape[1], span))
 
     def to(self, device: torch.device) -> Windows:
         return Windows(self.values.to(device), self.lookback, self.horizon, self.n_targets, self.many_to_many, self.n_calendar)

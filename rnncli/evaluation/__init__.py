@@ -1,2 +1,3 @@
-"""Evaluation: metrics, the baselines, scoring a split, prediction intervals, forecasting past the
-data (predict and evaluate), and inspecting a trained model."""
+"""Evaluation: pure functions of a model and prepared data: metrics, the baselines, scoring a split
+(a `Scores` result), prediction intervals, recursive forecasts, forecasting past the data (predict
+and evaluate), and tracing a trained model's recurrence."""

@@ -16,51 +16,51 @@ import statistics
 
 import torch
 
-from rnncli.evaluation.summary import of
+from rnncli.evaluation.scores import label, of
 
 METRICS = ("mae", "rmse", "mse", "mape", "smape", "mase")
 RESAMPLES = 2000
 LEVEL = 0.90
 
 
-def aggregate(reports: list[dict]) -> tuple[dict, dict]:
-    """(mean, std) over folds: {"model": {metric: v}, "baselines": {name: {...}}, "scaled": {...}},
+def aggregate(folds: list[dict]) -> tuple[dict, dict]:
+    """(mean, std) over folds of their metrics: {"model": {metric: v}, "baselines": {name: {...}}, "standardised": {...}},
     with "per_horizon" MAE lists (one value per step) when the horizon is above 1."""
     def over(pick, metrics: tuple[str, ...]) -> tuple[dict, dict]:
-        values = {m: [pick(r).get(m) for r in reports] for m in metrics}
+        values = {m: [pick(r).get(m) for r in folds] for m in metrics}
         return ({m: _mean(v) for m, v in values.items()}, {m: _sd(v) for m, v in values.items()})
 
-    mean, std = {"baselines": {}, "scaled": {}}, {"baselines": {}, "scaled": {}}
-    for name in ["model", *reports[0]["baselines"]]:
+    mean, std = {"baselines": {}, "standardised": {}}, {"baselines": {}, "standardised": {}}
+    for name in ["model", *folds[0]["baselines"]]:
         real_mean, real_std = over(lambda r, name=name: of(r, name), METRICS)
         (mean if name == "model" else mean["baselines"])[name] = real_mean
         (std if name == "model" else std["baselines"])[name] = real_std
-        mean["scaled"][name], std["scaled"][name] = over(lambda r, name=name: of(r["scaled"], name), ("mse", "mae"))
-    if reports[0]["horizon"] > 1:
+        mean["standardised"][name], std["standardised"][name] = over(lambda r, name=name: of(r["standardised"], name), ("mse", "mae"))
+    if folds[0]["horizon"] > 1:
         for out, reduce in ((mean, _mean), (std, _sd)):
-            out["per_horizon"] = {name: [reduce([r["per_horizon"][name]["mae"][h] for r in reports]) for h in range(reports[0]["horizon"])]
-                                  for name in reports[0]["per_horizon"]}
+            out["per_horizon"] = {name: [reduce([r["per_horizon"][name]["mae"][h] for r in folds]) for h in range(folds[0]["horizon"])]
+                                  for name in folds[0]["per_horizon"]}
     return mean, std
 
 
-def compare(reports: list[dict], window_errors: list[dict[str, torch.Tensor]], block: int, seed: int = 0) -> dict:
+def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], block: int, seed: int = 0) -> dict:
     """The model against the best baseline: per fold and over all windows, with the verdict."""
-    baselines = list(reports[0]["baselines"])
-    best = min(baselines, key=lambda b: _mean([r["baselines"][b]["mae"] for r in reports]))
-    per_fold = [r["model"]["mae"] - r["baselines"][best]["mae"] for r in reports]
+    baselines = list(folds[0]["baselines"])
+    best = min(baselines, key=lambda b: _mean([r["baselines"][b]["mae"] for r in folds]))
+    per_fold = [r["model"]["mae"] - r["baselines"][best]["mae"] for r in folds]
     differences = [e["model"].double() - e[best].double() for e in window_errors]  # per window, same windows
     mean = float(torch.cat(differences).mean())
     low, high = bootstrap(differences, block, seed)
     better = sum(d < 0 for d in per_fold)
-    label = best.replace("_", " ").replace("linear ar", "linear AR")
+    name = label(best)
     digits = max(0, min(6, 2 - math.floor(math.log10(max(abs(low), abs(high), abs(mean), 1e-12)))))
     spread = f"mean MAE difference {mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
     if high < 0:
-        verdict = f"better than {label} in {better} of {len(per_fold)} folds; {spread}"
+        verdict = f"better than {name} in {better} of {len(per_fold)} folds; {spread}"
     elif low > 0:
-        verdict = f"worse than {label} in {len(per_fold) - better} of {len(per_fold)} folds; {spread}"
+        verdict = f"worse than {name} in {len(per_fold) - better} of {len(per_fold)} folds; {spread}"
     else:
-        verdict = f"not distinguishable from {label}: {spread}; better in {better} of {len(per_fold)} folds"
+        verdict = f"not distinguishable from {name}: {spread}; better in {better} of {len(per_fold)} folds"
     return {"baseline": best, "per_fold": per_fold, "better_folds": better, "mean_difference": mean, "interval": [low, high],
             "level": LEVEL, "method": f"paired block bootstrap over the folds' test windows (blocks of {block} consecutive windows "
                                       f"within each fold, {RESAMPLES} resamples)", "verdict": verdict}

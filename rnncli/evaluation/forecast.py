@@ -1,7 +1,8 @@
 """Use a trained model: forecast beyond the end of the data, or score it on a split.
 
-Both start from a run folder or a checkpoint file, opened by `artifacts.trained`: any CSV with
-the columns the model was trained on can be forecast from or scored on, on any machine.
+Both start from a run folder or a checkpoint file (`checkpoint.open_trained`) and read the data
+through `prepared.prepare`, as training did: any CSV with the columns the model was trained on
+can be forecast from or scored on, on any machine.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncli.artifacts.trained import Trained, open_trained
+from rnncli.artifacts.checkpoint import Trained, open_trained
 from rnncli.data import calendar, timeseries
-from rnncli.data.prepared import prepare
-from rnncli.data.scaling import Scaler
+from rnncli.data.prepared import Prepared, prepare
 from rnncli.errors import RnnCliError
-from rnncli.evaluation import intervals, scoring
+from rnncli.evaluation import intervals, recursive, scoring
+from rnncli.evaluation.scores import Scores
 
 
 @dataclass
@@ -52,13 +53,13 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     coverage = trained.coverage(coverage)
     half, notes = _half_width(trained, coverage, horizon)
     series = timeseries.load(schema)
-    scaler = trained.scaler.align([s.id for s in series])
-    scaled = _roll_all(trained, series, scaler, horizon)  # every series at once: the model is called once per step, not per series
-    frame = pd.concat([_frame(trained, s, scaler, k, scaled[k], half) for k, s in enumerate(series)], ignore_index=True)
-    if schema.id_column:
-        frame.insert(0, schema.id_column, [s.id for s in series for _ in range(horizon)])
     tail = max(3 * spec.lookback, 10 * horizon, 60)
-    past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []
+    past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []  # before preparing scales the values
+    prepared = prepare(schema, spec, trained.scaler, season=trained.season, series=series, whole=True)
+    scaled = _roll_all(trained, prepared, horizon)  # every series at once: the model is called once per step, not per series
+    frame = pd.concat([_frame(trained, prepared, k, scaled[k], half) for k in range(len(prepared.series))], ignore_index=True)
+    if schema.id_column:
+        frame.insert(0, schema.id_column, [s.id for s in prepared.series for _ in range(horizon)])
     return Forecast(frame, past, coverage if half is not None else None, notes)
 
 
@@ -66,7 +67,7 @@ def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.
     """Scaled half-widths per step (NaN past the calibrated steps), and notes on what is missing."""
     if not coverage:
         return None, []
-    calibration = trained.payload.get("conformal")
+    calibration = trained.calibration
     if calibration is None:
         return None, ["no prediction intervals: they are calibrated when training ends, and this run has not ended"]
     half = intervals.half_width(calibration, coverage)
@@ -80,43 +81,34 @@ def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.
     return half[:horizon], notes
 
 
-def _roll_all(trained: Trained, series: list[timeseries.Series], scaler: Scaler, horizon: int) -> torch.Tensor:
+def _roll_all(trained: Trained, prepared: Prepared, horizon: int) -> torch.Tensor:
     """Scaled forecasts (series, horizon, targets) from the end of each series, rolled together."""
-    spec, n_t, n_cal = trained.spec, len(trained.schema.targets), 2 * len(trained.spec.calendar)
+    spec, n_t, n_cal = trained.spec, prepared.n_targets, prepared.windows.n_calendar
     rows = []
-    for k, s in enumerate(series):
-        known = last_window(trained, s, scaler, k)
+    for k, s in enumerate(prepared.series):
+        known = prepared.last_window(k).numpy()
         future = np.zeros((horizon, known.shape[1]), dtype=np.float32)
         future[:, known.shape[1] - n_cal:] = calendar.encode(_future_times(s, horizon), spec.calendar)
         rows.append(np.concatenate([known, future]))
     rows = torch.from_numpy(np.stack(rows))
-    return torch.cat([intervals.roll(trained.model, chunk, spec.lookback, n_t, n_cal) for chunk in rows.split(intervals.CHUNK)]).double()
+    return torch.cat([recursive.roll(trained.model, chunk, spec.lookback, n_t, n_cal) for chunk in rows.split(recursive.CHUNK)]).double()
 
 
 def _future_times(s: timeseries.Series, horizon: int) -> pd.DatetimeIndex:
     return pd.date_range(s.times[-1], periods=horizon + 1, freq=s.frequency)[1:]
 
 
-def _frame(trained: Trained, s: timeseries.Series, scaler: Scaler, k: int, scaled: torch.Tensor, half: torch.Tensor | None) -> pd.DataFrame:
+def _frame(trained: Trained, prepared: Prepared, k: int, scaled: torch.Tensor, half: torch.Tensor | None) -> pd.DataFrame:
     """One series' forecast in real units, with its interval columns, after its time column."""
     targets = list(trained.schema.targets)
-    loc, scale = scaler.loc[k, : len(targets)].double(), scaler.scale[k, : len(targets)].double()
+    loc, scale = prepared.scaler.loc[k, : len(targets)].double(), prepared.scaler.scale[k, : len(targets)].double()
     frame = pd.DataFrame((scaled * scale + loc).numpy(), columns=targets)
     if half is not None:
         for j, target in enumerate(targets):
             frame[f"{target}_lower"] = frame[target] - (half[:, j].double() * scale[j]).numpy()
             frame[f"{target}_upper"] = frame[target] + (half[:, j].double() * scale[j]).numpy()
-    frame.insert(0, trained.schema.time_column, _future_times(s, len(scaled)))
+    frame.insert(0, trained.schema.time_column, _future_times(prepared.series[k], len(scaled)))
     return frame
-
-
-def last_window(trained: Trained, s: timeseries.Series, scaler: Scaler, k: int) -> np.ndarray:
-    """The model's input for a forecast from the end of series `s`: (lookback, inputs), scaled."""
-    lookback = trained.spec.lookback
-    if len(s.times) < lookback:
-        raise RnnCliError(f"{s.label} of {trained.schema.path} has {len(s.times)} rows after gap filling; "
-                          f"the model reads the last {lookback} (window.lookback)")
-    return np.concatenate([scaler.transform(s.values[-lookback:], k), calendar.encode(s.times[-lookback:], trained.spec.calendar)], axis=1)
 
 
 def _tail(s: timeseries.Series, schema: timeseries.Schema, rows: int) -> pd.DataFrame:
@@ -126,13 +118,14 @@ def _tail(s: timeseries.Series, schema: timeseries.Schema, rows: int) -> pd.Data
 
 
 def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = "test", which: str = "best",
-             coverage: float | None = None, keep_forecasts: bool = False) -> dict:
+             coverage: float | None = None, keep_forecasts: bool = False) -> Scores:
     """Metrics of the model and the baselines on every window of `split`, in real units, and the
     coverage and width of the prediction intervals (at the run's predict.coverage by default)."""
     trained = open_trained(run, which, data_path)
     prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season)
-    interval = intervals.for_scoring(trained.payload.get("conformal"), trained.coverage(coverage))
-    report = scoring.score(trained.model, prepared, split, interval, keep_forecasts)
-    for one in report.get("forecasts", []):
+    interval = intervals.for_scoring(trained.calibration, trained.coverage(coverage))
+    scores = scoring.score(trained.model, prepared, split, interval, keep_forecasts)
+    for one in scores.forecasts or []:
         one["time_column"] = trained.schema.time_column
-    return {**report, "checkpoint": str(trained.path), "data": trained.schema.path}
+    scores.metrics.update(checkpoint=str(trained.path), data=trained.schema.path)
+    return scores

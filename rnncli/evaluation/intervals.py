@@ -1,8 +1,8 @@
-"""Prediction intervals by split conformal calibration, and the forecast roll they calibrate.
+"""Prediction intervals by split conformal calibration.
 
-At the end of training the model forecasts the validation windows `steps` ahead (every one, or an
-evenly spread share where rolling them all would cost more than a set budget), feeding its
-forecasts back past its own horizon exactly as `predict` does; the absolute errors per step and
+When a run ends, the model forecasts the validation windows `steps` ahead (every one, or an evenly
+spread share where rolling them all would cost more than a set budget), feeding its forecasts
+back past its own horizon exactly as `predict` does (`recursive.roll`); the absolute errors per step and
 target (in scaled units, so each series' scale sets its width) are summarised by their quantiles
 and stored in the checkpoint. An interval of coverage c is then forecast ± the conformal quantile:
 the ceil((n + 1) c)-th smallest of the n validation errors, which covers a new point with
@@ -18,30 +18,23 @@ import numpy as np
 import torch
 
 from rnncli.data.prepared import Prepared
+from rnncli.evaluation import recursive
 from rnncli.model.forecaster import Forecaster
 
 LEVELS = 1001  # quantiles stored at probabilities 0, 0.001, ..., 1
 MAX_WINDOWS = 20_000  # validation windows used at most, evenly spread
 MIN_WINDOWS = 200  # ... and at least (or all there are): the 90% quantile is then the 181st of 200 errors
-CHUNK = 1024  # windows rolled forward at a time: the recurrent layer's output is chunk x lookback x hidden
+MIN_FORECASTS = 20_000  # forecasts a calibration may always make: every window of a small validation part
 
 
-def roll(model: Forecaster, rows: torch.Tensor, lookback: int, n_targets: int, n_calendar: int) -> torch.Tensor:
-    """Fill the target columns of rows[:, lookback:] with forecasts, one model horizon at a time.
-
-    rows: (B, lookback + steps, columns), scaled; the first `lookback` rows are known, and so are the
-    calendar columns of every row. Each chunk reads the rows before it, forecasts included.
-    """
-    horizon = model.args.horizon
-    with torch.inference_mode():
-        for pos in range(lookback, rows.shape[1], horizon):
-            future = rows[:, pos : pos + horizon, rows.shape[2] - n_calendar :].flatten(1) if n_calendar else None
-            if future is not None and future.shape[1] < model.args.future_size:  # the last chunk runs past the rows
-                future = torch.nn.functional.pad(future, (0, model.args.future_size - future.shape[1]))
-            out = model.forecast(rows[:, pos - lookback : pos], future)
-            take = min(horizon, rows.shape[1] - pos)
-            rows[:, pos : pos + take, :n_targets] = out[:, :take]
-    return rows[:, lookback:, :n_targets]
+def reach(prepared: Prepared) -> tuple[int, int]:
+    """(steps, budget): how far ahead a run's intervals are calibrated, `max(horizon, min(season,
+    validation rows))` steps, and the forecasts that may cost at most: half an epoch's training
+    windows (each forecast a forward pass, about a third of a training step), never fewer than
+    MIN_FORECASTS."""
+    horizon = prepared.spec.horizon
+    steps = max(horizon, min(prepared.season, max(n_val for _, n_val, _ in prepared.layout.parts)))
+    return steps, max(MIN_FORECASTS, len(prepared.index("train")) // 2)
 
 
 def calibrate(model: Forecaster, prepared: Prepared, steps: int, budget: int,
@@ -49,7 +42,7 @@ def calibrate(model: Forecaster, prepared: Prepared, steps: int, budget: int,
     """Quantiles of the validation errors of forecasts 1..steps ahead; None if no window fits.
 
     Rolling a window `steps` ahead takes ceil(steps / horizon) model calls, so the windows used
-    are limited to `budget` forecasts in all (windows x calls; see `windows_for`): the cost is
+    are limited to `budget` forecasts in all (windows x calls; see `window_count`): the cost is
     bounded however long the season and however many the windows. `advance(k)` is told of each
     k windows done.
     """
@@ -64,10 +57,10 @@ def calibrate(model: Forecaster, prepared: Prepared, steps: int, budget: int,
     model.eval()
     errors = np.empty((n, steps, nt), dtype=np.float32)  # float32: millions of errors need no more
     done = 0
-    for chunk in starts.split(CHUNK):
+    for chunk in starts.split(recursive.CHUNK):
         rows = values[chunk[:, None] + torch.arange(lookback + steps, device=values.device)]  # a gathered copy
         actual = rows[:, lookback:, :nt].clone()
-        errors[done : done + len(chunk)] = (roll(model, rows, lookback, nt, n_cal) - actual).abs().cpu().numpy()
+        errors[done : done + len(chunk)] = (recursive.roll(model, rows, lookback, nt, n_cal) - actual).abs().cpu().numpy()
         done += len(chunk)
         if advance is not None:
             advance(len(chunk))

@@ -17,7 +17,7 @@ class Errors:
     def __init__(self, horizon: int, n_targets: int):
         zeros = lambda: torch.zeros(horizon, n_targets, dtype=torch.float64)  # noqa: E731
         self.n = 0
-        self.abs, self.sq, self.scaled = zeros(), zeros(), zeros()
+        self.abs, self.sq, self.mase_sum = zeros(), zeros(), zeros()
         self.ape, self.ape_n, self.sape, self.sape_n = zeros(), zeros(), zeros(), zeros()
 
     def add(self, actual: torch.Tensor, pred: torch.Tensor, mase_scale: torch.Tensor) -> None:
@@ -28,7 +28,7 @@ class Errors:
         self.n += len(err)
         self.abs += err.sum(0)
         self.sq += err.pow(2).sum(0)
-        self.scaled += (err / mase_scale.double().cpu().unsqueeze(1)).sum(0)
+        self.mase_sum += (err / mase_scale.double().cpu().unsqueeze(1)).sum(0)
         self.ape += torch.where(nonzero, 100 * err / actual.abs().clamp_min(1e-300), 0.0).sum(0)
         self.ape_n += nonzero.sum(0)
         self.sape += torch.where(denom > 0, 200 * err / denom.clamp_min(1e-300), 0.0).sum(0)
@@ -37,7 +37,7 @@ class Errors:
     def merge(self, other: Errors) -> Errors:
         """Add another accumulator's sums to this one's (e.g. several series into one total)."""
         self.n += other.n
-        for name in ("abs", "sq", "scaled", "ape", "ape_n", "sape", "sape_n"):
+        for name in ("abs", "sq", "mase_sum", "ape", "ape_n", "sape", "sape_n"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
@@ -50,7 +50,7 @@ class Errors:
             "rmse": (self.sq.sum(dims) / count).sqrt(),
             "mape": _ratio(self.ape.sum(dims), self.ape_n.sum(dims)),
             "smape": _ratio(self.sape.sum(dims), self.sape_n.sum(dims)),
-            "mase": self.scaled.sum(dims) / count,
+            "mase": self.mase_sum.sum(dims) / count,
         }
         result = {k: _plain(v) for k, v in out.items()}
         result["mape_skipped_zeros"] = _plain((count - self.ape_n.sum(dims)).long())

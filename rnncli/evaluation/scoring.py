@@ -3,7 +3,7 @@
 Shared by `train` (the test scores in summary.json) and `evaluate`. Windows are taken in chunks, so
 memory stays bounded however long the series. Everything is accumulated per series: the linear
 baseline is fitted on each series' training windows, MASE is scaled by each series' in-sample
-seasonal-naive error, and the report gives each series, the mean over series, and all windows.
+seasonal-naive error, and the scores give each series, the mean over series, and all windows.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import torch
 from rnncli.data.prepared import Prepared
 from rnncli.data.scaling import mean_std
 from rnncli.errors import RnnCliError
-from rnncli.evaluation import summary
+from rnncli.evaluation import scores
 from rnncli.evaluation.baselines import LinearAR, in_sample_seasonal_mae, persistence, seasonal_naive
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
-from rnncli.evaluation.summary import NAMES
+from rnncli.evaluation.scores import NAMES, Scores
 from rnncli.model.forecaster import Forecaster
 
 CHUNK = 2048  # windows scored at a time: activations of lookback x hidden per window
@@ -27,69 +27,83 @@ AR_MAX_WINDOWS = 200_000  # training windows the linear AR is fitted on at most,
 
 
 @dataclass
-class Fitted:
-    """What the baselines and the scaled metrics learn from a training part: one linear AR, one
-    MASE scale and one standard deviation per series. Fitted on the split's own training part, or
-    given (a backtest without refitting scores every fold against the first fold's)."""
+class BaselineFit:
+    """What the baselines and the standardised metrics learn from a training part: one linear AR,
+    one MASE scale and one standard deviation per series. Fitted on the split's own training part,
+    or given (a backtest without refitting scores every fold against the first fold's)."""
 
     ars: list[LinearAR]
     mase_scales: torch.Tensor  # (series, targets)
     sds: torch.Tensor  # (series, targets)
 
     @classmethod
-    def on(cls, prepared: Prepared) -> Fitted:
+    def on(cls, prepared: Prepared) -> BaselineFit:
         return cls(_fit_linear_ar(prepared), _mase_scales(prepared, prepared.season), _training_sd(prepared))
 
 
+class _Tally:
+    """What scoring accumulates per series while the windows stream past."""
+
+    def __init__(self, prepared: Prepared, keep_forecasts: bool, keep_errors: bool):
+        nt, horizon, n = prepared.n_targets, prepared.spec.horizon, len(prepared.series)
+        self.errors = {name: [Errors(horizon, nt) for _ in range(n)] for name in NAMES}
+        self.standardised = {name: [Standardised(nt) for _ in range(n)] for name in NAMES}
+        self.covered = [Coverage(horizon, nt) for _ in range(n)]
+        self.kept: dict[int, list[dict]] | None = {k: [] for k in range(n)} if keep_forecasts else None
+        self.window_errors: dict[str, list[torch.Tensor]] | None = {name: [] for name in NAMES} if keep_errors else None
+
+    def add(self, prepared: Prepared, fitted: BaselineFit, starts: torch.Tensor, actual: torch.Tensor, forecasts: dict,
+            series: torch.Tensor, half: torch.Tensor | None) -> None:
+        nt = prepared.n_targets
+        if self.window_errors is not None:
+            for name, forecast in forecasts.items():
+                self.window_errors[name].append((forecast.double().cpu() - actual.double().cpu()).abs().mean((1, 2)))
+        for k in series.unique().tolist():
+            mine = series == k
+            for name, forecast in forecasts.items():
+                self.errors[name][k].add(actual[mine], forecast[mine], fitted.mase_scales[k].expand(int(mine.sum()), nt))
+                self.standardised[name][k].add(actual[mine], forecast[mine], fitted.sds[k])
+            if half is not None:
+                pred = forecasts["model"][mine]
+                self.covered[k].add(actual[mine], pred - half[mine], pred + half[mine])
+            if self.kept is not None:
+                self.kept[k].append({"row": (starts[mine] + prepared.spec.lookback).cpu(), "actual": actual[mine, 0].double().cpu(),
+                                     **{name: f[mine, 0].double().cpu() for name, f in forecasts.items()}})
+
+
 def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[float, torch.Tensor] | None = None,
-          keep_forecasts: bool = False, keep_errors: bool = False, fitted: Fitted | None = None) -> dict:
+          keep_forecasts: bool = False, keep_errors: bool = False, fitted: BaselineFit | None = None) -> Scores:
     """Metrics of the model and of each baseline on `split`, with per-horizon, per-target and per-series detail.
 
     `interval` = (coverage, half-widths (steps, targets) in scaled units) adds the empirical coverage
-    and mean width of the model's prediction intervals. `keep_forecasts` adds "forecasts": the
-    one-step-ahead forecasts of the model and each baseline per series, for plotting;
-    `keep_errors` adds "window_errors": each window's mean absolute error per forecast, in order.
+    and mean width of the model's prediction intervals. `keep_forecasts` keeps the one-step-ahead
+    forecasts of the model and each baseline per series, for plotting; `keep_errors` each window's
+    mean absolute error per forecast, in order.
     """
     index = prepared.index(split)
     if len(index) == 0:
         raise RnnCliError(f"the {split} split has no complete window (lookback + horizon rows); choose another --split or more data")
-    nt, horizon, n_series = prepared.n_targets, prepared.spec.horizon, len(prepared.series)
-    fitted = fitted or Fitted.on(prepared)
-    errors = {name: [Errors(horizon, nt) for _ in range(n_series)] for name in NAMES}
-    standardised = {name: [Standardised(nt) for _ in range(n_series)] for name in NAMES}
-    covered = [Coverage(horizon, nt) for _ in range(n_series)]
-    kept: dict[int, list[dict]] = {k: [] for k in range(n_series)}
-    window_errors: dict[str, list[torch.Tensor]] = {name: [] for name in NAMES}
+    fitted = fitted or BaselineFit.on(prepared)
+    tally = _Tally(prepared, keep_forecasts, keep_errors)
     model.eval()
     for starts in _chunks(index, prepared.windows.values.device):
         actual, forecasts, series = _forecasts(model, prepared, starts, fitted)
-        if keep_errors:
-            for name, forecast in forecasts.items():
-                window_errors[name].append((forecast.double().cpu() - actual.double().cpu()).abs().mean((1, 2)))
+        half = None
         if interval is not None:
-            half = prepared.unscale(interval[1][:horizon].to(actual.device).expand(len(starts), -1, -1), starts, shift=False)
-        for k in series.unique().tolist():
-            mine = series == k
-            for name, forecast in forecasts.items():
-                errors[name][k].add(actual[mine], forecast[mine], fitted.mase_scales[k].expand(int(mine.sum()), nt))
-                standardised[name][k].add(actual[mine], forecast[mine], fitted.sds[k])
-            if interval is not None:
-                pred = forecasts["model"][mine]
-                covered[k].add(actual[mine], pred - half[mine], pred + half[mine])
-            if keep_forecasts:
-                kept[k].append({"row": (starts[mine] + prepared.spec.lookback).cpu(), "actual": actual[mine, 0].double().cpu(),
-                                **{name: f[mine, 0].double().cpu() for name, f in forecasts.items()}})
-    report = summary.build(split, len(index), prepared, errors, standardised)
+            steps = interval[1][: prepared.spec.horizon].to(actual.device)
+            half = prepared.unscale(steps.expand(len(starts), -1, -1), starts, shift=False)
+        tally.add(prepared, fitted, starts, actual, forecasts, series, half)
+    result = Scores(scores.build(split, len(index), prepared, tally.errors, tally.standardised))
     if keep_forecasts:
-        report["forecasts"] = summary.one_step(kept, prepared)
+        result.forecasts = scores.one_step(tally.kept, prepared)
     if keep_errors:
-        report["window_errors"] = {name: torch.cat(parts) for name, parts in window_errors.items()}
+        result.window_errors = {name: torch.cat(parts) for name, parts in tally.window_errors.items()}
     if interval is not None:
-        summary.add_intervals(report, interval[0], covered, prepared)
-    return report
+        scores.add_intervals(result.metrics, interval[0], tally.covered, prepared)
+    return result
 
 
-def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitted: Fitted):
+def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitted: BaselineFit):
     """(actual values, {forecast name: values}, series of each window) for the windows at `starts`,
     each (windows, horizon, targets) in real units."""
     lookback, horizon, nt, season = prepared.spec.lookback, prepared.spec.horizon, prepared.n_targets, prepared.season

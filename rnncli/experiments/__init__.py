@@ -1,1 +1,3 @@
-"""Experiments: many runs of one config, compared: a sweep over settings."""
+"""Experiments: what composes the other packages. A run (`run.py`: train, then `finish.py`:
+intervals, test scores, summary.json, loss.png), a sweep over settings, and a backtest over
+rolling origins, whose folds are runs."""

@@ -2,13 +2,13 @@
 test stretches instead of one.
 
 The CSV is read and checked once; `folds.plan` cuts it into K folds. With refitting (the default)
-each fold is an ordinary run folder, `<output.dir>/<name>/backtest-<stamp>/fold-<k>/`, trained on
-everything before its validation and test stretches (scaler and linear AR fitted on that fold's
-training part alone) and scored on its test stretch. Without refitting, fold 1 is trained and its
-model, with its scaler and its linear AR, is scored at every origin. `backtest.json` and
-`backtest.csv` beside the folds hold each fold's scores, their mean and standard deviation over
-folds, and the comparison with the best baseline (`evaluation.comparison`). A stopped backtest
-keeps its finished folds and resumes where it stopped (`--resume`).
+each fold is an ordinary run (`experiments.run`) in `<output.dir>/<name>/backtest-<stamp>/fold-<k>/`,
+trained on everything before its validation and test stretches (scaler and linear AR fitted on
+that fold's training part alone) and scored on its test stretch. Without refitting, fold 1 is
+trained and its model, with its scaler and its linear AR, is scored at every origin.
+`backtest.json` and `backtest.csv` beside the folds hold each fold's scores, their mean and
+standard deviation over folds, and the comparison with the best baseline (`fold_scores.combine`).
+A stopped backtest keeps its finished folds and resumes where it stopped (`--resume`).
 """
 
 from __future__ import annotations
@@ -22,24 +22,23 @@ from rnncli.artifacts import runs
 from rnncli.artifacts.files import write_json, write_text
 from rnncli.config import Config
 from rnncli.data import timeseries
-from rnncli.data.prepared import schema_of
+from rnncli.data.prepared import schema_of, spec_of
 from rnncli.errors import Interrupted, RnnCliError
 from rnncli.experiments import fold_scores
 from rnncli.experiments import folds as folding
 from rnncli.experiments.fold_scores import FoldResult
 from rnncli.experiments.folds import Fold, Plan
-from rnncli.experiments.summary import summarise
 
 STATE = "backtest-plan.json"
 
 
 @dataclass
 class Backtest:
-    folder: Path
+    backtest_dir: Path
     plan: Plan
     refit: bool
     results: list[FoldResult]
-    summary: dict  # what backtest.json holds
+    scores: dict  # what backtest.json holds (`fold_scores.combine`)
     time_column: str = "time"
 
 
@@ -59,19 +58,19 @@ def execute(config_path: str | None, overrides: list[str], folds: int, step: int
         if config_path is not None or overrides:
             raise RnnCliError("--resume takes the config, folds and step from the backtest folder; give only --resume FOLDER")
         cfg, plan, refit, series = reopen(resume)
-        folder = Path(resume)
+        backtest_dir = Path(resume)
     elif config_path is None:
         raise RnnCliError("give a config file (rnncli backtest configs/seattle_temp_max.yaml) or --resume FOLDER")
     else:
-        cfg, folder, plan, series = start(config_path, overrides, folds, step, refit)
+        cfg, backtest_dir, plan, series = start(config_path, overrides, folds, step, refit)
     if nproc > 1 and "WORLD_SIZE" not in os.environ:
-        code = distributed.launch(nproc, ["--resume", str(folder), *flags], command="backtest")
+        code = distributed.launch(nproc, ["--resume", str(backtest_dir), *flags], command="backtest")
         if code:
             return code
         # every fold is trained now: this process scores them from their run folders, reports and plots
     group = distributed.setup(cfg.train.device)
     try:
-        result = run(cfg, folder, plan, refit, series, progress if group.main else Silent(), group)
+        result = run_folds(cfg, backtest_dir, plan, refit, series, progress if group.main else Silent(), group)
     except RnnCliError as exc:
         distributed.teardown(orderly=exc.every_process)
         raise
@@ -84,85 +83,91 @@ def start(config_path: str | Path, overrides: list[str], folds: int, step: int |
     make the backtest folder and record the plan in it."""
     cfg = configs.load(config_path, overrides)
     series = timeseries.load(schema_of(cfg))
-    plan = folding.plan(series, cfg, folds, step)
-    folder = runs.new_folder(Path(cfg.output.dir) / cfg.name, "backtest-", "backtest")
+    plan = folding.plan(series, spec_of(cfg), folds, step)
+    backtest_dir = runs.new_folder(Path(cfg.output.dir) / cfg.name, "backtest-", "backtest")
     cfg = configs.with_overrides(cfg, [f"data.path={Path(cfg.data.path).resolve()}"])[0]
-    write_json(folder / STATE, {"config": cfg.to_dict(), "folds": folds, "step": plan.step, "refit": refit,
-                                "borders": [f.borders.as_list() for f in plan.folds]})
-    return cfg, folder, plan, series
+    write_json(backtest_dir / STATE, {"config": cfg.to_dict(), "folds": folds, "step": plan.step, "refit": refit,
+                                      "borders": [f.borders.as_list() for f in plan.folds]})
+    return cfg, backtest_dir, plan, series
 
 
-def reopen(folder: Path) -> tuple[Config, Plan, bool, list]:
+def reopen(backtest_dir: Path) -> tuple[Config, Plan, bool, list]:
     """A stopped backtest's config, plan and data, to finish it."""
     import json
 
-    state_path = Path(folder) / STATE
+    state_path = Path(backtest_dir) / STATE
     if not state_path.is_file():
-        raise RnnCliError(f"'{folder}' is not a backtest folder (no {STATE}); give the backtest-<stamp> folder a backtest made")
+        raise RnnCliError(f"'{backtest_dir}' is not a backtest folder (no {STATE}); give the backtest-<stamp> folder a backtest made")
     state = json.loads(state_path.read_text())
     cfg = configs.from_dict(state["config"], source=str(state_path))
     series = timeseries.load(schema_of(cfg))
-    plan = folding.plan(series, cfg, state["folds"], state["step"])
+    plan = folding.plan(series, spec_of(cfg), state["folds"], state["step"])
     if [f.borders.as_list() for f in plan.folds] != state["borders"]:
-        raise RnnCliError(f"the data of '{folder}' changed since the backtest started ({cfg.data.path}); start a new backtest")
+        raise RnnCliError(f"the data of '{backtest_dir}' changed since the backtest started ({cfg.data.path}); start a new backtest")
     return cfg, plan, state["refit"], series
 
 
-def run(cfg: Config, folder: Path, plan: Plan, refit: bool, series: list, progress, group=None) -> Backtest | None:
+def run_folds(cfg: Config, backtest_dir: Path, plan: Plan, refit: bool, series: list, progress, group=None) -> Backtest | None:
     """Train and score every fold in turn (finished folds of a resumed backtest are scored again
-    from their run folders); None on the processes other than rank 0 of several."""
+    from their run folders); None on the processes other than rank 0 of several. Each fold gets
+    its own copy of the series read once."""
     results, first = [], None
     for fold in plan.folds:
         progress.fold(fold.k, len(plan.folds))
         if refit or fold.k == 1:
-            result = _trained(cfg, folder, fold, series, progress, group, len(plan.folds))
+            result = _trained(cfg, backtest_dir, fold, series, progress, group, len(plan.folds))
         elif results:  # rank 0 scores the first fold's model at this origin
-            first = first or fold_scores.first_fold(folder / "fold-1", series)
-            result = fold_scores.without_refit(*first, fold, series)
+            first = first or fold_scores.first_fold(backtest_dir / "fold-1", _copies(series))
+            result = fold_scores.without_refit(*first, fold, _copies(series))
         else:
             result = None
         if result is not None:
             results.append(result)
     if not results:
         return None
-    summary = summarise(results, refit)
-    write_json(folder / "backtest.json", summary)
-    write_text(folder / "backtest.csv", _csv(summary))
-    return Backtest(folder, plan, refit, results, summary, cfg.data.time_column)
+    scores = fold_scores.combine(results, refit)
+    write_json(backtest_dir / "backtest.json", scores)
+    write_text(backtest_dir / "backtest.csv", _csv(scores))
+    return Backtest(backtest_dir, plan, refit, results, scores, cfg.data.time_column)
 
 
-def _trained(cfg: Config, folder: Path, fold: Fold, series: list, progress, group, of: int) -> FoldResult | None:
+def _copies(series: list) -> list:
+    return [s.copy() for s in series]
+
+
+def _trained(cfg: Config, backtest_dir: Path, fold: Fold, series: list, progress, group, of: int) -> FoldResult | None:
     """Fold `fold` trained in its run folder, or resumed there, or (finished) scored again from it."""
-    from rnncli.training.fit import fit, resume
+    from rnncli.artifacts import checkpoint
+    from rnncli.experiments import run
 
-    run = folder / f"fold-{fold.k}"
+    run_dir = backtest_dir / f"fold-{fold.k}"
     try:
-        if (run / "summary.json").is_file():
-            return fold_scores.from_run(run, fold, series)
-        if runs.checkpoint_path(run, "last").is_file():
-            made = resume(run, [], progress, group, extras=True)
+        if (run_dir / "summary.json").is_file():
+            return fold_scores.from_run_dir(run_dir, fold, _copies(series))
+        if checkpoint.path(run_dir, "last").is_file():
+            made = run.resume(run_dir, [], progress, group, keep=True)
         else:
-            if run.is_dir():  # made, but stopped before its first epoch was saved: nothing in it to keep
-                shutil.rmtree(run)
-            made = fit(folding.config_of(cfg, fold), progress, group, run_dir=run, series=series, extras=True)
+            if run_dir.is_dir():  # made, but stopped before its first epoch was saved: nothing in it to keep
+                shutil.rmtree(run_dir)
+            made = run.train(folding.config_of(cfg, fold), progress, group, run_dir=run_dir, series=_copies(series), keep=True)
     except Interrupted as exc:
         raise Interrupted(f"stopped in fold {fold.k} of {of}; the finished folds are kept ({exc.args[0].splitlines()[0]}). "
-                          f"Finish the backtest with:\n  rnncli backtest --resume {folder}", every_process=True) from None
+                          f"Finish the backtest with:\n  rnncli backtest --resume {backtest_dir}", every_process=True) from None
     if made is None:
         return None
-    return FoldResult(fold, made.run_dir, made.test, made.extras["window_errors"], made.extras["forecasts"])
+    return FoldResult(fold, made.run_dir, made.scores)
 
 
-def _csv(summary: dict) -> str:
+def _csv(scores: dict) -> str:
     import csv
     import io
 
-    names = ["model", *summary["folds"][0]["baselines"]]
+    names = ["model", *scores["folds"][0]["baselines"]]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["fold", "origin", "train_first", "train_last", "test_first", "test_last", "n_windows",
                      *[f"{n}_{m}" for n in names for m in ("mae", "rmse", "mase")], "run_dir"])
-    for f in summary["folds"]:
+    for f in scores["folds"]:
         metrics = [f["model"], *f["baselines"].values()]
         writer.writerow([f["fold"], f["origin"], *f["train"], *f["test"], f["n_windows"],
                          *[m[k] for m in metrics for k in ("mae", "rmse", "mase")], f["run_dir"] or ""])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rnncli.config import Config
 from rnncli.data import timeseries
+from rnncli.data.prepared import WindowSpec
 from rnncli.data.splits import Borders, split
 from rnncli.errors import RnnCliError
 
@@ -34,15 +35,15 @@ class Plan:
     step: int
 
 
-def plan(series: list[timeseries.Series], cfg: Config, folds: int, step: int | None = None) -> Plan:
+def plan(series: list[timeseries.Series], spec: WindowSpec, folds: int, step: int | None = None) -> Plan:
     """The folds' borders, checked against every series: one clear error, before anything trains,
-    when a fold would lack a training, validation or test window, naming how many folds fit."""
+    when a fold would lack a training, validation or test window, naming how many folds fit.
+    `spec` gives the window and the config's own split, whose part lengths each fold keeps."""
     if folds < 1:
         raise RnnCliError(f"--folds must be at least 1, got {folds}")
     reference = max(series, key=lambda s: s.times[-1])  # the series that ends last sets the fold ends
-    fractions = (cfg.data.val_fraction, cfg.data.test_fraction)
-    borders = Borders(cfg.data.train_end, cfg.data.val_end, cfg.data.test_end)
-    _, val_rows, test_rows = split(reference.times, cfg.window.lookback, cfg.window.horizon, fractions, borders, reference.label)
+    fractions = (spec.val_fraction, spec.test_fraction)
+    _, val_rows, test_rows = split(reference.times, spec.lookback, spec.horizon, fractions, spec.borders, reference.label)
     step = test_rows if step is None else step
     if step < 1:
         raise RnnCliError(f"--step must be at least 1 step, got {step}")
@@ -53,16 +54,16 @@ def plan(series: list[timeseries.Series], cfg: Config, folds: int, step: int | N
         end = n - 1 - (folds - k) * step  # the last row of fold k's test stretch
         rows = (end - test_rows - val_rows, end - test_rows, end)
         if rows[0] < 0:
-            raise _too_many(folds, step, cfg, n, val_rows, test_rows, f"fold {k} would begin before the data")
+            raise _too_many(folds, step, spec, n, val_rows, test_rows, f"fold {k} would begin before the data")
         spans = {"train": [first, str(times[rows[0]])], "val": [str(times[rows[0] + 1]), str(times[rows[1]])],
                  "test": [str(times[rows[1] + 1]), str(times[rows[2]])]}
         made.append(Fold(k, Borders(*(str(times[r]) for r in rows)), spans))
     for fold in made:  # every series must hold a window in each part of every fold
         for s in series:
             try:
-                split(s.times, cfg.window.lookback, cfg.window.horizon, fractions, fold.borders, s.label)
+                split(s.times, spec.lookback, spec.horizon, fractions, fold.borders, s.label)
             except RnnCliError as exc:
-                raise _too_many(folds, step, cfg, n, val_rows, test_rows, f"fold {fold.k}: {exc}") from None
+                raise _too_many(folds, step, spec, n, val_rows, test_rows, f"fold {fold.k}: {exc}") from None
     return Plan(made, test_rows, val_rows, step)
 
 
@@ -72,8 +73,8 @@ def config_of(cfg: Config, fold: Fold) -> Config:
     return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, train_end=b.train_end, val_end=b.val_end, test_end=b.test_end))
 
 
-def _too_many(folds: int, step: int, cfg: Config, n: int, val_rows: int, test_rows: int, why: str) -> RnnCliError:
-    least = cfg.window.lookback + cfg.window.horizon  # the training rows one window needs
+def _too_many(folds: int, step: int, spec: WindowSpec, n: int, val_rows: int, test_rows: int, why: str) -> RnnCliError:
+    least = spec.lookback + spec.horizon  # the training rows one window needs
     fit = max(0, (n - test_rows - val_rows - least) // step + 1)
     return RnnCliError(f"--folds {folds} with --step {step}: {why}; at most {fit} fold{'s' if fit != 1 else ''} fit "
                        f"({test_rows} test and {val_rows} validation rows per fold, {least} training rows at least); "

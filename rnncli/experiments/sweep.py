@@ -1,8 +1,9 @@
 """Train a grid of configs and rank the runs: `rnncli sweep CONFIG KEY=V1,V2 [KEY=...]`.
 
 Every combination is validated before anything trains, so a typo in the last value fails at
-once. Each run is a normal run folder under one sweep folder, `<output.dir>/<name>/sweep-<stamp>`;
-the runs are ranked by best validation loss into `sweep.csv` there.
+once. Each run is a normal run (`experiments.run`) under one sweep folder,
+`<output.dir>/<name>/sweep-<stamp>` (never one that exists); the runs are ranked by best
+validation loss into `sweep.csv` there.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import csv
 import io
 import itertools
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from rnncli import config
+from rnncli.artifacts import runs
 from rnncli.artifacts.files import write_text
 from rnncli.errors import RnnCliError, TrainingFailed
 from rnncli.report.progress import Progress
@@ -23,7 +24,7 @@ from rnncli.report.progress import Progress
 
 @dataclass
 class SweepResult:
-    folder: Path
+    sweep_dir: Path
     keys: list[str]
     rows: list[dict]  # ranked: best validation loss first, failed runs last
 
@@ -48,36 +49,36 @@ def grid(args: list[str] | tuple[str, ...]) -> tuple[list[str], list[list[str]]]
     return swept, combos
 
 
-def run(config_path: str | Path, args: list[str] | tuple[str, ...], max_runs: int, progress: Progress) -> SweepResult:
+def sweep(config_path: str | Path, args: list[str] | tuple[str, ...], max_runs: int, progress: Progress) -> SweepResult:
     """Train every combination; return the ranked runs (and write sweep.csv)."""
-    from rnncli.training.fit import fit
+    from rnncli.experiments import run
 
     swept, combos = grid(args)
     if len(combos) > max_runs:
         raise RnnCliError(f"the grid has {len(combos)} runs, more than --max-runs {max_runs}; use fewer values or raise --max-runs")
     configs = [config.load(config_path, combo) for combo in combos]  # every combination is checked first
     base = configs[0]
-    folder = Path(base.output.dir) / base.name / f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+    sweep_dir = runs.new_folder(Path(base.output.dir) / base.name, "sweep-", "sweep")
     rows = []
     for n, (combo, cfg) in enumerate(zip(combos, configs), start=1):
         label = _label(combo, swept) or "run"
-        cfg, _ = config.with_overrides(cfg, [f"output.dir={folder}", f"name={label}"])
+        cfg, _ = config.with_overrides(cfg, [f"output.dir={sweep_dir}", f"name={label}"])
         progress.note(f"sweep run {n}/{len(combos)}: {' '.join(c for c in combo if c.split('=')[0] in swept) or 'the config as it is'}")
         values = {c.split("=", 1)[0]: c.split("=", 1)[1] for c in combo}
         try:
-            result = fit(cfg, progress)
+            result = run.train(cfg, progress)
         except TrainingFailed as exc:
             progress.note(f"sweep run {n} failed: {exc}")
             rows.append({**{k: values[k] for k in swept}, "best_val_loss": None, "test_mae": None, "epochs": None,
                          "status": "failed", "run_dir": ""})
             continue
-        rows.append({**{k: values[k] for k in swept}, "best_val_loss": result.best_val_loss, "test_mae": result.test["model"]["mae"],
+        rows.append({**{k: values[k] for k in swept}, "best_val_loss": result.best_val_loss, "test_mae": result.scores.metrics["model"]["mae"],
                      "epochs": result.epochs_run, "status": "ok", "run_dir": str(result.run_dir)})
     rows.sort(key=lambda r: (r["best_val_loss"] is None, r["best_val_loss"] or 0.0))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
-    _write_csv(folder / "sweep.csv", swept, rows)
-    return SweepResult(folder, swept, rows)
+    _write_csv(sweep_dir / "sweep.csv", swept, rows)
+    return SweepResult(sweep_dir, swept, rows)
 
 
 def _split(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from rnncli.artifacts.files import atomic_write
+from rnncli.evaluation.scores import label
 
 MAX_PANELS = 12
 
@@ -88,21 +89,22 @@ def forecast(result, path: str | Path) -> None:
     _save(fig, path)
 
 
-def evaluation(report: dict, forecasts: list[dict], path: str | Path) -> None:
+def evaluation(scores, path: str | Path) -> None:
     """Per series and target: actual, the model and the best baseline, one step ahead."""
     plt = _pyplot()
-    baseline = min(report["baselines"], key=lambda b: report["baselines"][b]["mae"] or float("inf"))
-    label = baseline.replace("_", " ").replace("linear ar", "linear AR")
-    panels = [(f, j, target) for f in forecasts for j, target in enumerate(report["targets"])][:MAX_PANELS]
+    metrics = scores.metrics
+    baseline = min(metrics["baselines"], key=lambda b: metrics["baselines"][b]["mae"] or float("inf"))
+    text_of = {"model": "model", baseline: label(baseline)}
+    panels = [(f, j, target) for f in scores.forecasts for j, target in enumerate(metrics["targets"])][:MAX_PANELS]
     fig, axes = plt.subplots(len(panels), 1, figsize=(10, 3.4 * len(panels)), squeeze=False)
     for ax, (f, j, target) in zip(axes[:, 0], panels):
         actual = f["actual"][:, j]
         ax.plot(f["times"], actual, color="black", linewidth=1, label="actual")
-        for name, text, color in (("model", "model", "tab:blue"), (baseline, label, "tab:orange")):
+        for name, color in (("model", "tab:blue"), (baseline, "tab:orange")):
             values = f[name][:, j]
-            ax.plot(f["times"], values, color=color, linewidth=1, label=f"{text} (MAE {np.abs(values - actual).mean():.3g})")
+            ax.plot(f["times"], values, color=color, linewidth=1, label=f"{text_of[name]} (MAE {np.abs(values - actual).mean():.3g})")
         series = "" if f["id"] is None else f", series {f['id']}"
-        ax.set(title=f"{target} on the {report['split']} split, one step ahead{series}", xlabel=f.get("time_column", "time"), ylabel=target)
+        ax.set(title=f"{target} on the {metrics['split']} split, one step ahead{series}", xlabel=f.get("time_column", "time"), ylabel=target)
         _dates(ax)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
@@ -113,19 +115,18 @@ def backtest(result, path: str | Path) -> None:
     """Per series and target: the actual values of every fold's test stretch, each fold's model
     forecasts (one step ahead) and the best baseline's, with a line at each fold's origin."""
     plt = _pyplot()
-    summary = result.summary
-    baseline = summary["comparison"]["baseline"]
-    label = baseline.replace("_", " ").replace("linear ar", "linear AR")
-    ids = [f["id"] for f in result.results[0].forecasts]
-    panels = [(key, j, target) for key in ids for j, target in enumerate(summary["targets"])][:MAX_PANELS]
+    scores = result.scores
+    baseline = scores["comparison"]["baseline"]
+    ids = [f["id"] for f in result.results[0].scores.forecasts]
+    panels = [(key, j, target) for key in ids for j, target in enumerate(scores["targets"])][:MAX_PANELS]
     fig, axes = plt.subplots(len(panels), 1, figsize=(11, 3.4 * len(panels)), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, (key, j, target) in zip(axes[:, 0], panels):
         for n, fold in enumerate(result.results):
-            f = next(one for one in fold.forecasts if one["id"] == key)
+            f = next(one for one in fold.scores.forecasts if one["id"] == key)
             ax.plot(f["times"], f["actual"][:, j], color="black", linewidth=1, label="actual" if n == 0 else None)
             ax.plot(f["times"], f["model"][:, j], color=colours[n % len(colours)], linewidth=1, label=f"model, fold {fold.fold.k}")
-            ax.plot(f["times"], f[baseline][:, j], color="grey", linewidth=0.8, linestyle="--", label=label if n == 0 else None)
+            ax.plot(f["times"], f[baseline][:, j], color="grey", linewidth=0.8, linestyle="--", label=label(baseline) if n == 0 else None)
             ax.axvline(f["times"][0], color="grey", linestyle=":")
         series = "" if key is None else f", series {key}"
         ax.set(title=f"{target}: backtest over {len(result.results)} folds, one step ahead{series}", ylabel=target,

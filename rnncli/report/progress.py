@@ -1,6 +1,6 @@
 """What the user sees while a model trains: a rich progress bar on a terminal, plain lines otherwise.
 
-`fit` talks to a `Progress`; it never prints. The rich bar reads the running loss at most a few
+Training talks to a `Progress` (the protocol in `training/session.py`) and never prints. The rich bar reads the running loss at most a few
 times a second, so the training loop is not held up waiting for it.
 """
 

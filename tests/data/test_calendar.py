@@ -14,7 +14,7 @@ from rnncli.data import calendar
 from rnncli.data.windows import Windows
 from rnncli.evaluation import forecast
 from rnncli.model.forecaster import Forecaster, ModelArgs
-from rnncli.training.fit import fit
+from rnncli.experiments.run import train as train_run
 
 
 def test_encodings_place_each_time_on_its_cycle():
@@ -59,7 +59,7 @@ def calendar_run(tmp_path_factory):
     csv = write_csv(tmp / "s.csv", n=300)
     cfg = config.load(write_config(tmp / "c.yaml", csv, tmp / "runs", data={"calendar": ["dayofweek", "dayofyear"]}),
                       ["train.epochs=2"])
-    return fit(cfg).run_dir, csv
+    return train_run(cfg).run_dir, csv
 
 
 def test_recursive_forecast_uses_the_calendar_of_each_forecast_date(calendar_run):
@@ -88,5 +88,5 @@ def test_recursive_forecast_uses_the_calendar_of_each_forecast_date(calendar_run
 
 def test_calendar_runs_are_scored_and_resumable(calendar_run):
     run, _ = calendar_run
-    report = forecast.evaluate(run)
+    report = forecast.evaluate(run).metrics
     assert report["n_windows"] == 30 and report["model"]["mae"] is not None

@@ -12,7 +12,7 @@ from rnncli.data.prepared import WindowSpec, prepare
 from rnncli.data.splits import split_rows
 from rnncli.errors import RnnCliError
 from rnncli.evaluation import forecast
-from rnncli.training.fit import fit
+from rnncli.experiments.run import train as train_run
 
 
 def long_csv(path, lengths={"b": 120, "a": 90}, starts={"b": "2021-01-01", "a": "2021-02-15"}):
@@ -77,7 +77,7 @@ def test_scaling_per_series_or_shared(tmp_path):
 
 def test_predict_gives_each_series_its_own_continuation(tmp_path):
     cfg_path, csv = long_config(tmp_path)
-    run = fit(config.load(cfg_path)).run_dir
+    run = train_run(config.load(cfg_path)).run_dir
     frame = forecast.predict(run, horizon=3).frame
     assert list(frame.columns) == ["store", "day", "sales", "sales_lower", "sales_upper"]
     assert frame["store"].tolist() == ["a"] * 3 + ["b"] * 3
@@ -91,8 +91,8 @@ def test_predict_gives_each_series_its_own_continuation(tmp_path):
 
 def test_evaluate_reports_each_series_their_mean_and_all_windows(tmp_path):
     cfg_path, csv = long_config(tmp_path)
-    run = fit(config.load(cfg_path)).run_dir
-    report = forecast.evaluate(run)
+    run = train_run(config.load(cfg_path)).run_dir
+    report = forecast.evaluate(run).metrics
     per = report["per_series"]
     assert set(per) == {"a", "b"} and per["a"]["n_windows"] == 9 and per["b"]["n_windows"] == 12
     mean = report["mean_over_series"]
@@ -118,7 +118,7 @@ def test_linear_ar_is_fitted_per_series(tmp_path):
     csv = tmp_path / "ar.csv"
     pd.DataFrame(rows, columns=["day", "store", "sales"]).to_csv(csv, index=False)
     cfg = config.load(long_config(tmp_path)[0], [f"data.path={csv}", "window.lookback=1", "train.epochs=1"])
-    report = forecast.evaluate(fit(cfg).run_dir)
+    report = forecast.evaluate(train_run(cfg).run_dir).metrics
     for key in ("up", "down"):
         assert report["per_series"][key]["baselines"]["linear_ar"]["mae"] < 1e-4
 
@@ -127,10 +127,10 @@ def test_unknown_series_needs_shared_scaling(tmp_path):
     cfg_path, csv = long_config(tmp_path)
     renamed = tmp_path / "renamed.csv"
     pd.read_csv(csv).replace({"store": {"a": "c"}}).to_csv(renamed, index=False)
-    run = fit(config.load(cfg_path)).run_dir
+    run = train_run(config.load(cfg_path)).run_dir
     with pytest.raises(RnnCliError, match="series 'c' was not in the training data"):
         forecast.predict(run, data_path=renamed)
-    shared = fit(config.load(cfg_path, ["data.scale_per_series=false"])).run_dir
+    shared = train_run(config.load(cfg_path, ["data.scale_per_series=false"])).run_dir
     assert sorted(forecast.predict(shared, data_path=renamed).frame["store"].unique()) == ["b", "c"]
 
 
@@ -178,7 +178,7 @@ def test_long_format_through_the_cli(cli, tmp_path):
 def test_series_rolled_together_forecast_as_each_one_alone(tmp_path):
     # predict rolls every series in one batch; each forecast must be what that series' own window gives
     cfg_path, csv = long_config(tmp_path, calendar=["dayofweek"])
-    run = fit(config.load(cfg_path)).run_dir
+    run = train_run(config.load(cfg_path)).run_dir
     together = forecast.predict(run, horizon=5, coverage=0).frame
     source = pd.read_csv(csv)
     for key in ("a", "b"):

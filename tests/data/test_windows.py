@@ -78,4 +78,4 @@ def test_scaler_is_fitted_on_training_rows_only():
     np.testing.assert_allclose(mm.transform(np.array([[4.0]])), [[0.5]])
     none = Scaler.fit("none", [train])
     np.testing.assert_allclose(none.transform(train), train)
-    assert Scaler.from_state(s.state()).loc.tolist() == s.loc.tolist()
+    assert Scaler.from_dict(s.to_dict()).loc.tolist() == s.loc.tolist()

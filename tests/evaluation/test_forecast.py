@@ -10,7 +10,7 @@ from rnncli import config
 from rnncli.artifacts import checkpoint
 from rnncli.errors import RnnCliError
 from rnncli.evaluation import forecast
-from rnncli.training.fit import fit
+from rnncli.experiments.run import train as train_run
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def trained(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("trained")
     csv_path = write_csv(tmp / "series.csv")
     cfg = config.load(write_config(tmp / "c.yaml", csv_path, tmp / "runs"), ["train.epochs=2"])
-    return fit(cfg).run_dir, csv_path
+    return train_run(cfg).run_dir, csv_path
 
 
 def manual_forecast(run, rows: np.ndarray) -> np.ndarray:
@@ -82,7 +82,7 @@ def test_beyond_horizon_with_features_is_refused(tmp_path):
     csv_path = write_csv(tmp_path / "s.csv", features=("x",))
     cfg = config.load(write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs", data={"features": ["x"]},
                                    window={"horizon": 2}), ["train.epochs=1"])
-    run = fit(cfg).run_dir
+    run = train_run(cfg).run_dir
     assert len(forecast.predict(run, horizon=2).frame) == 2
     with pytest.raises(RnnCliError, match=r"beyond the model's horizon \(2\).*features \(x\)"):
         forecast.predict(run, horizon=3)
@@ -90,7 +90,7 @@ def test_beyond_horizon_with_features_is_refused(tmp_path):
 
 def test_evaluate_persistence_equals_a_direct_computation_from_the_csv(trained):
     run, csv_path = trained
-    report = forecast.evaluate(run)
+    report = forecast.evaluate(run).metrics
     y = pd.read_csv(csv_path)["y"].to_numpy()
     test_rows = np.arange(240 - 24, 240)  # the last 10% of 240 rows
     assert report["n_windows"] == 24
@@ -105,25 +105,25 @@ def test_evaluate_persistence_equals_a_direct_computation_from_the_csv(trained):
 def test_scaled_metrics_are_errors_over_the_training_sd(trained):
     # the figures papers print: errors divided by the training part's standard deviation
     run, csv_path = trained
-    report = forecast.evaluate(run)
+    report = forecast.evaluate(run).metrics
     y = pd.read_csv(csv_path)["y"].to_numpy()
     test_rows = np.arange(240 - 24, 240)
     sd = y[:192].std()  # the training rows' population sd, as the scaler computes it
     errors = (y[test_rows] - y[test_rows - 1]) / sd
-    scaled = report["scaled"]["baselines"]["persistence"]
+    scaled = report["standardised"]["baselines"]["persistence"]
     assert scaled["mse"] == pytest.approx((errors ** 2).mean(), rel=1e-5)
     assert scaled["mae"] == pytest.approx(np.abs(errors).mean(), rel=1e-5)
     assert report["baselines"]["persistence"]["mse"] == pytest.approx(((y[test_rows] - y[test_rows - 1]) ** 2).mean(), rel=1e-5)
-    model = report["scaled"]["model"]  # the model's standardised MSE is its real-unit MSE over sd squared
+    model = report["standardised"]["model"]  # the model's standardised MSE is its real-unit MSE over sd squared
     assert model["mse"] == pytest.approx(report["model"]["mse"] / sd ** 2, rel=1e-4)
-    assert set(report["scaled"]["baselines"]) == {"persistence", "seasonal_naive", "linear_ar"}
+    assert set(report["standardised"]["baselines"]) == {"persistence", "seasonal_naive", "linear_ar"}
 
 
 def test_evaluate_model_scores_equal_manual_forecasts(trained):
     run, csv_path = trained
     y = pd.read_csv(csv_path)["y"].to_numpy()
     preds = np.array([manual_forecast(run, y[t - 14:t, None])[0, 0] for t in range(216, 240)])
-    report = forecast.evaluate(run)
+    report = forecast.evaluate(run).metrics
     assert report["model"]["mae"] == pytest.approx(np.abs(preds - y[216:]).mean(), rel=1e-4)
     assert report["model"]["rmse"] == pytest.approx(np.sqrt(((preds - y[216:]) ** 2).mean()), rel=1e-4)
 
@@ -131,9 +131,9 @@ def test_evaluate_model_scores_equal_manual_forecasts(trained):
 def test_evaluate_matches_the_summary_and_covers_each_split(trained):
     run, _ = trained
     summary = json.loads((run / "summary.json").read_text())
-    report = forecast.evaluate(run)
+    report = forecast.evaluate(run).metrics
     assert report["model"] == pytest.approx(summary["test"]["model"])
-    counts = {s: forecast.evaluate(run, split=s)["n_windows"] for s in ("train", "val", "all")}
+    counts = {s: forecast.evaluate(run, split=s).metrics["n_windows"] for s in ("train", "val", "all")}
     assert counts == {"train": 192 - 15 + 1, "val": 24, "all": 240 - 15 + 1}
 
 
@@ -141,7 +141,7 @@ def test_evaluate_report_shape_for_several_targets_and_steps(tmp_path):
     csv_path = write_csv(tmp_path / "s.csv", features=("x",))
     cfg = config.load(write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs", data={"target": ["y", "x"]},
                                    window={"horizon": 3, "mode": "many_to_many"}), ["train.epochs=1"])
-    report = forecast.evaluate(fit(cfg).run_dir)
+    report = forecast.evaluate(train_run(cfg).run_dir).metrics
     assert set(report) >= {"split", "n_windows", "model", "baselines", "per_horizon", "per_target"}
     assert len(report["per_horizon"]["model"]["mae"]) == 3
     assert set(report["per_target"]) == {"y", "x"}
@@ -157,12 +157,12 @@ def test_hourly_csv_with_other_names(tmp_path):
     cfg = config.load(write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs",
                                    data={"time_column": "stamp", "target": "reading"}, window={"lookback": 24, "horizon": 6},
                                    model={"cell": "lstm"}), ["train.epochs=1"])
-    run = fit(cfg).run_dir
+    run = train_run(cfg).run_dir
     frame = forecast.predict(run, horizon=12).frame
     assert list(frame.columns) == ["stamp", "reading", "reading_lower", "reading_upper"] and len(frame) == 12
     last = pd.Timestamp(pd.read_csv(csv_path)["stamp"].iloc[-1])
     assert list(frame["stamp"]) == list(pd.date_range(last, periods=13, freq="h")[1:])
-    assert forecast.evaluate(run)["season"] == 24
+    assert forecast.evaluate(run).metrics["season"] == 24
 
 
 def test_missing_run_and_missing_checkpoint(tmp_path):

@@ -12,8 +12,8 @@ from helpers import write_config
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
-from rnncli.evaluation import forecast, intervals
-from rnncli.training.fit import fit
+from rnncli.evaluation import forecast, intervals, recursive
+from rnncli.experiments.run import train as train_run
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -43,7 +43,7 @@ def test_roll_feeds_forecasts_back(tmp_path):
 
     rows = torch.zeros(1, 3 + 5, 1)
     rows[0, :3, 0] = torch.tensor([5.0, 6.0, 7.0])
-    out = intervals.roll(Echo(), rows, lookback=3, n_targets=1, n_calendar=0)
+    out = recursive.roll(Echo(), rows, lookback=3, n_targets=1, n_calendar=0)
     assert out[0, :, 0].tolist() == [8, 9, 10, 11, 12]  # 7+1, 7+2, then from 9: 10, 11, then from 11: 12
 
 
@@ -58,19 +58,19 @@ def noisy_run(tmp_path_factory):
     frame.to_csv(tmp / "noisy.csv", index=False)
     cfg = config.load(write_config(tmp / "c.yaml", tmp / "noisy.csv", tmp / "runs"),
                       ["train.epochs=6", "window.horizon=2", "model.hidden_size=16", "train.batch_size=64"])
-    return fit(cfg).run_dir
+    return train_run(cfg).run_dir
 
 
 def test_coverage_on_a_series_with_known_noise(noisy_run):
-    report = forecast.evaluate(noisy_run)
+    report = forecast.evaluate(noisy_run).metrics
     iv = report["intervals"]
     assert iv["coverage_target"] == 0.9 and report["n_windows"] == 199
     assert 0.85 <= iv["coverage"] <= 0.95
     # with noise of sd 1 an exact model's 90% interval is 2 * 1.645 wide; a fitted one is a little wider
     assert 3.0 < iv["mean_width"] < 5.0
-    wide = forecast.evaluate(noisy_run, coverage=0.99)["intervals"]
+    wide = forecast.evaluate(noisy_run, coverage=0.99).metrics["intervals"]
     assert wide["coverage"] > iv["coverage"] and wide["mean_width"] > iv["mean_width"]
-    assert "intervals" not in forecast.evaluate(noisy_run, coverage=0)
+    assert "intervals" not in forecast.evaluate(noisy_run, coverage=0).metrics
 
 
 def test_predicted_intervals_follow_the_calibration(noisy_run):
@@ -121,7 +121,7 @@ def test_plots_of_several_series_get_a_panel_each(cli, tmp_path):
 
 
 def test_intervals_need_a_finished_run(tiny, cli):
-    run = fit(config.load(tiny[0], ["train.epochs=1"])).run_dir
+    run = train_run(config.load(tiny[0], ["train.epochs=1"])).run_dir
     payload = checkpoint.load(run / "checkpoints" / "best.pt")
     del payload["conformal"]
     checkpoint.save(run / "checkpoints" / "best.pt", payload)
@@ -178,7 +178,7 @@ def test_training_calibrates_once_when_the_last_epoch_is_the_best_and_says_so(ti
 
     from rnncli.report.progress import Progress
 
-    run = fit(config.load(tiny[0], ["train.epochs=1"]), Progress(sys.stderr)).run_dir
+    run = train_run(config.load(tiny[0], ["train.epochs=1"]), Progress(sys.stderr)).run_dir
     err = capsys.readouterr().err
     assert "calibrating prediction intervals on 18 validation windows, 7 steps ahead" in err and err.count("calibrating") == 1
     best, last = (checkpoint.load(run / "checkpoints" / f"{w}.pt")["conformal"] for w in ("best", "last"))

@@ -15,7 +15,7 @@ from helpers import write_config, write_csv
 from rnncli import config
 from rnncli.artifacts import checkpoint
 from rnncli.data import timeseries
-from rnncli.data.prepared import from_config, schema_of
+from rnncli.data.prepared import from_config, schema_of, spec_of
 from rnncli.errors import Interrupted
 from rnncli.evaluation import comparison
 from rnncli.experiments import backtest, folds
@@ -35,7 +35,7 @@ def daily(tmp_path, n=200, shift_from=None, **sections):
 
 def test_folds_tile_the_end_of_the_data_and_move_train_and_validation_forward(tmp_path):
     cfg = config.load(daily(tmp_path))
-    plan = folds.plan(timeseries.load(schema_of(cfg)), cfg, 3)
+    plan = folds.plan(timeseries.load(schema_of(cfg)), spec_of(cfg), 3)
     day = lambda row: str(pd.Timestamp("2021-01-01") + pd.Timedelta(days=row))  # noqa: E731
     assert (plan.test_rows, plan.val_rows, plan.step) == (20, 20, 20)
     for fold, end in zip(plan.folds, (159, 179, 199)):  # the last fold's test stretch ends at the last row
@@ -44,7 +44,7 @@ def test_folds_tile_the_end_of_the_data_and_move_train_and_validation_forward(tm
         prepared = from_config(folds.config_of(cfg, fold))
         assert prepared.layout.parts == [(end - 39, 20, 20)]  # rows after the test stretch are left out
         assert len(prepared.index("test")) == 20
-    stepped = folds.plan(timeseries.load(schema_of(cfg)), cfg, 2, step=5)
+    stepped = folds.plan(timeseries.load(schema_of(cfg)), spec_of(cfg), 2, step=5)
     assert [f.borders.test_end for f in stepped.folds] == [day(194), day(199)]  # overlapping test stretches, 5 days apart
 
 
@@ -55,7 +55,7 @@ def test_long_format_folds_cut_every_series_at_the_same_time(tmp_path):
     pd.concat(frames).to_csv(tmp_path / "l.csv", index=False)
     path = write_config(tmp_path / "l.yaml", tmp_path / "l.csv", tmp_path / "runs", data={"time_column": "t", "id_column": "id"})
     cfg = config.load(path)
-    plan = folds.plan(timeseries.load(schema_of(cfg)), cfg, 2)
+    plan = folds.plan(timeseries.load(schema_of(cfg)), spec_of(cfg), 2)
     last = plan.folds[-1]
     prepared = from_config(folds.config_of(cfg, last))
     # both series end on 2021-07-19; each is cut at the same borders, so b has 40 fewer training rows
@@ -68,7 +68,7 @@ def shifted(tmp_path):
     """A backtest of 3 folds over a series whose rows from 170 on are 100 higher: only the last fold
     trains on shifted rows; fitting anything on later rows would show."""
     cfg, folder, plan, series = backtest.start(daily(tmp_path, shift_from=170), [], 3, None, True)
-    return cfg, folder, plan, series, backtest.run(cfg, folder, plan, True, series, Silent())
+    return cfg, folder, plan, series, backtest.run_folds(cfg, folder, plan, True, series, Silent())
 
 
 def test_each_fold_fits_its_scaler_and_linear_ar_on_its_own_training_rows(shifted, tmp_path):
@@ -85,7 +85,7 @@ def test_each_fold_fits_its_scaler_and_linear_ar_on_its_own_training_rows(shifte
         w = np.linalg.lstsq(x, y[starts + lookback], rcond=None)[0]
         tests = np.arange(end - 19 - lookback, end - lookback + 1)
         hand = np.abs(np.stack([np.append(y[s : s + lookback], 1.0) for s in tests]) @ w - y[tests + lookback]).mean()
-        assert fold_result.report["baselines"]["linear_ar"]["mae"] == pytest.approx(hand, rel=1e-4)
+        assert fold_result.scores.metrics["baselines"]["linear_ar"]["mae"] == pytest.approx(hand, rel=1e-4)
 
 
 def test_the_summary_is_the_folds_statistics_and_is_written_beside_them(shifted):
@@ -96,9 +96,9 @@ def test_the_summary_is_the_folds_statistics_and_is_written_beside_them(shifted)
     assert summary["std"]["model"]["mae"] == pytest.approx(statistics.stdev(maes))
     ar = [f["baselines"]["linear_ar"]["rmse"] for f in summary["folds"]]
     assert summary["mean"]["baselines"]["linear_ar"]["rmse"] == pytest.approx(statistics.mean(ar))
-    scaled = [f["scaled"]["baselines"]["persistence"]["mse"] for f in summary["folds"]]
-    assert summary["std"]["scaled"]["persistence"]["mse"] == pytest.approx(statistics.stdev(scaled))
-    assert summary["mean"]["scaled"]["model"]["mae"] == pytest.approx(statistics.mean(f["scaled"]["model"]["mae"] for f in summary["folds"]))
+    scaled = [f["standardised"]["baselines"]["persistence"]["mse"] for f in summary["folds"]]
+    assert summary["std"]["standardised"]["persistence"]["mse"] == pytest.approx(statistics.stdev(scaled))
+    assert summary["mean"]["standardised"]["model"]["mae"] == pytest.approx(statistics.mean(f["standardised"]["model"]["mae"] for f in summary["folds"]))
     c = summary["comparison"]
     best = c["baseline"]
     assert c["per_fold"] == pytest.approx([f["model"]["mae"] - f["baselines"][best]["mae"] for f in summary["folds"]])
@@ -111,12 +111,12 @@ def test_the_summary_is_the_folds_statistics_and_is_written_beside_them(shifted)
 
 def test_without_refit_one_model_is_scored_at_every_origin(tmp_path):
     cfg, folder, plan, series = backtest.start(daily(tmp_path), [], 3, None, False)
-    result = backtest.run(cfg, folder, plan, False, series, Silent())
+    result = backtest.run_folds(cfg, folder, plan, False, series, Silent())
     assert [r.run_dir for r in result.results] == [folder / "fold-1", None, None]
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["fold-1"]
-    assert [r.report["n_windows"] for r in result.results] == [20, 20, 20]
+    assert [r.scores.metrics["n_windows"] for r in result.results] == [20, 20, 20]
     scaler = checkpoint.load(folder / "fold-1" / "checkpoints" / "best.pt")["scaler"]
-    assert scaler["loc"].numel() == 1 and not result.summary["refit"]
+    assert scaler["loc"].numel() == 1 and not result.scores["refit"]
 
 
 @pytest.mark.parametrize("errors, verdict", [

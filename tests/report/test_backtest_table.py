@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from rnncli.report.backtest import folds
+from rnncli.report.backtest_tables import folds
 
 
 def _summary(stamps: list[tuple[str, str]]) -> dict:

@@ -16,8 +16,8 @@ from rnncli import config
 from rnncli.data.windows import Index, Windows
 from rnncli.evaluation.forecast import predict
 from rnncli.model.forecaster import Forecaster, ModelArgs
-from rnncli.training import batches, epochs
-from rnncli.training.fit import fit
+from rnncli.training import loop, session
+from rnncli.experiments.run import train as train_run
 
 gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -35,9 +35,9 @@ def _setup(device: str, n: int = 600, nonlinearity: str = "tanh"):
 def _epoch(device: str, check_every: int, optimizer: str = "adam", lr: float = 0.01, nonlinearity: str = "tanh", clip: float | None = 1.0):
     windows, index, model = _setup(device, nonlinearity=nonlinearity)
     opt = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[optimizer](model.parameters(), lr=lr)
-    order = epochs.epoch_order(len(index), torch.Generator(device=device).manual_seed(0), torch.device(device))
-    sums = batches.EpochSums.zero(torch.device(device))
-    batches.train_epoch(model, windows, index, opt, 16, order, sums, clip, check_every=check_every)
+    order = session.epoch_order(len(index), torch.Generator(device=device).manual_seed(0), torch.device(device))
+    sums = loop.EpochSums.zero(torch.device(device))
+    loop.train_epoch(model, windows, index, opt, 16, order, sums, clip, check_every=check_every)
     return model, sums
 
 
@@ -53,9 +53,9 @@ def test_checking_every_50_batches_trains_exactly_as_checking_every_batch(device
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_a_deferred_check_still_names_the_first_bad_batch(device):
-    with pytest.raises(batches.NonFinite) as now:
+    with pytest.raises(loop.NonFinite) as now:
         _epoch(device, check_every=1, optimizer="sgd", lr=1e6, nonlinearity="relu", clip=None)
-    with pytest.raises(batches.NonFinite) as later:
+    with pytest.raises(loop.NonFinite) as later:
         _epoch(device, check_every=50, optimizer="sgd", lr=1e6, nonlinearity="relu", clip=None)
     assert later.value.batch == now.value.batch > 0
 
@@ -63,7 +63,7 @@ def test_a_deferred_check_still_names_the_first_bad_batch(device):
 @pytest.mark.parametrize("device", DEVICES)
 def test_the_window_order_is_drawn_on_the_training_device(device):
     generator = torch.Generator(device=device).manual_seed(3)
-    order = epochs.epoch_order(1000, generator, torch.device(device))
+    order = session.epoch_order(1000, generator, torch.device(device))
     assert order.device.type == device and order.dtype == torch.int32
     assert sorted(order.cpu().tolist()) == list(range(1000))
 
@@ -72,14 +72,14 @@ def test_the_window_order_is_drawn_on_the_training_device(device):
 def test_a_cuda_epoch_never_waits_for_the_gpu():
     windows, index, model = _setup("cuda")
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    order = epochs.epoch_order(len(index), torch.Generator(device="cuda").manual_seed(0), torch.device("cuda"))
-    sums = batches.EpochSums.zero(torch.device("cuda"))
-    batches.train_epoch(model, windows, index, opt, 16, order, sums, 1.0, check_every=10**9)  # warm up: lazy state
+    order = session.epoch_order(len(index), torch.Generator(device="cuda").manual_seed(0), torch.device("cuda"))
+    sums = loop.EpochSums.zero(torch.device("cuda"))
+    loop.train_epoch(model, windows, index, opt, 16, order, sums, 1.0, check_every=10**9)  # warm up: lazy state
     torch.cuda.synchronize()
-    sums = batches.EpochSums.zero(torch.device("cuda"))
+    sums = loop.EpochSums.zero(torch.device("cuda"))
     torch.cuda.set_sync_debug_mode("error")  # any step that copies a value back to the host raises
     try:
-        batches.train_epoch(model, windows, index, opt, 16, order, sums, 1.0, check_every=10**9)
+        loop.train_epoch(model, windows, index, opt, 16, order, sums, 1.0, check_every=10**9)
     finally:
         torch.cuda.set_sync_debug_mode(0)
     assert sums.loss_sum.device.type == "cuda" and torch.isfinite(sums.loss_sum)
@@ -98,7 +98,7 @@ def test_cudnn_runs_the_recurrent_layer():
 def test_training_on_cuda_writes_a_checkpoint_that_predicts_on_the_cpu(tmp_path):
     csv = write_csv(tmp_path / "s.csv", n=300)
     cfg = write_config(tmp_path / "c.yaml", csv, tmp_path / "runs", train={"device": "cuda", "epochs": 2})
-    result = fit(config.load(cfg))
+    result = train_run(config.load(cfg))
     assert result.device.startswith("cuda")
     payload = torch.load(result.run_dir / "checkpoints" / "best.pt", map_location="cpu", weights_only=True)
     assert all(t.device.type == "cpu" for t in payload["model_state"].values())

@@ -11,8 +11,8 @@ import torch
 from helpers import write_config, write_csv
 
 from rnncli import config as configs
-from rnncli.training import batches, distributed
-from rnncli.training.fit import fit
+from rnncli.training import distributed, loop
+from rnncli.experiments.run import train as train_run
 
 
 def _weights(run) -> dict[str, torch.Tensor]:
@@ -34,13 +34,13 @@ def test_two_processes_match_one_process_that_sees_the_same_global_batches(tmp_p
     assert len(runs) == 1  # only rank 0 makes a run folder
     ddp_run = runs[0].parent
 
-    single = fit(configs.load(cfg, ["train.batch_size=16", f"output.dir={tmp_path / 'one'}"]))
+    single = train_run(configs.load(cfg, ["train.batch_size=16", f"output.dir={tmp_path / 'one'}"]))
     a, b = _weights(ddp_run), _weights(single.run_dir)
     assert a.keys() == b.keys()
     for name in a:
         torch.testing.assert_close(a[name], b[name], atol=1e-5, rtol=0, msg=name)
     # the match is not loose: one process with the per-process batch of 8 ends elsewhere
-    other = _weights(fit(configs.load(cfg, [f"output.dir={tmp_path / 'eight'}"])).run_dir)
+    other = _weights(train_run(configs.load(cfg, [f"output.dir={tmp_path / 'eight'}"])).run_dir)
     assert max((a[name] - other[name]).abs().max().item() for name in a) > 1e-3
 
     ddp_metrics, one_metrics = pd.read_csv(ddp_run / "metrics.csv"), pd.read_csv(single.run_dir / "metrics.csv")
@@ -64,7 +64,7 @@ def test_shares_of_a_global_batch_cover_it_once_and_average_to_its_mean(size, wo
     per_window = torch.randn(200, dtype=torch.float64)  # stands for each window's gradient
     seen, averaged = [], 0.0
     for rank in range(world):
-        part, weight, count = batches._share(starts, 0, size, rank, world)
+        part, weight, count = loop._share(starts, 0, size, rank, world)
         if count:
             seen += part.tolist()
             averaged += weight * per_window[part].mean().item() / world  # what DDP's average of the weighted losses gives

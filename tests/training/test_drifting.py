@@ -12,8 +12,8 @@ import torch
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
-from rnncli.evaluation import forecast, inspection
-from rnncli.training.fit import fit
+from rnncli.evaluation import forecast, tracing
+from rnncli.experiments.run import train as train_run
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def drifting(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def runs(drifting):
-    return {name: fit(config.load(drifting, overrides)).run_dir for name, overrides in {
+    return {name: train_run(config.load(drifting, overrides)).run_dir for name, overrides in {
         "plain": [], "window": ["model.normalize=window"], "segments": ["model.normalize=window", "model.segment=12"]}.items()}
 
 
@@ -53,12 +53,12 @@ def test_predict_evaluate_and_intervals_use_the_normalised_model(runs):
     frame = forecast.predict(run, horizon=30).frame  # recursive past the model's horizon of 6
     assert len(frame) == 30 and frame["load"].between(70, 90).all()  # near the level at the end (about 80)
     assert frame["load_upper"].iloc[:24].gt(frame["load"].iloc[:24]).all()  # intervals calibrated 24 steps ahead
-    report = forecast.evaluate(run)
+    report = forecast.evaluate(run).metrics
     assert report["model"]["mae"] == pytest.approx(json.loads((run / "summary.json").read_text())["test"]["model"]["mae"])
 
 
 def test_trace_rederives_the_recurrence_over_normalised_segments(runs):
-    trace = inspection.trace(runs["segments"])
+    trace = tracing.trace(runs["segments"])
     assert trace.max_difference < 1e-5 and len(trace.steps) == 48 // 12
     assert "4 segments of 12 steps" in trace.window
     norm = trace.normalised
@@ -91,4 +91,4 @@ def test_a_checkpoint_made_before_these_options_loads_and_predicts_the_same(runs
         checkpoint.save(run / "checkpoints" / f"{name}.pt", payload)
     after = forecast.predict(run, horizon=10).frame
     pd.testing.assert_frame_equal(before, after)
-    assert forecast.evaluate(run)["n_windows"] > 0
+    assert forecast.evaluate(run).metrics["n_windows"] > 0

@@ -12,7 +12,7 @@ from rnncli.artifacts import checkpoint
 from rnncli.artifacts.runs import METRIC_COLUMNS
 from rnncli.errors import RnnCliError, TrainingFailed
 from rnncli.evaluation import forecast
-from rnncli.training.fit import fit
+from rnncli.experiments.run import train as train_run
 
 
 def read_metrics(run):
@@ -22,7 +22,7 @@ def read_metrics(run):
 
 def test_fit_writes_a_complete_run_folder(tiny):
     cfg_path, csv_path, runs = tiny
-    result = fit(config.load(cfg_path))
+    result = train_run(config.load(cfg_path))
     run = result.run_dir
     assert run.parent == runs / "tiny" and len(run.name) == len("20240101-120000")
     assert sorted(p.name for p in run.iterdir()) == ["checkpoints", "config.yaml", "loss.png", "metrics.csv", "summary.json"]
@@ -45,7 +45,7 @@ def test_epoch_seconds_add_up_to_no_more_than_the_whole_fit(tiny):
     import time
 
     started = time.perf_counter()
-    result = fit(config.load(tiny[0], ["train.epochs=4"]))
+    result = train_run(config.load(tiny[0], ["train.epochs=4"]))
     wall = time.perf_counter() - started
     seconds = [float(r["seconds"]) for r in read_metrics(result.run_dir)]
     assert all(s > 0 for s in seconds) and sum(seconds) <= wall
@@ -55,32 +55,32 @@ def test_epoch_seconds_add_up_to_no_more_than_the_whole_fit(tiny):
 
 def test_a_second_run_gets_its_own_folder(tiny):
     cfg = config.load(tiny[0], ["train.epochs=1"])
-    first, second = fit(cfg).run_dir, fit(cfg).run_dir
+    first, second = train_run(cfg).run_dir, train_run(cfg).run_dir
     assert first != second and first.is_dir() and second.is_dir()
 
 
 def test_same_seed_same_metrics_and_weights(tiny):
     cfg = config.load(tiny[0], ["model.cell=gru"])
-    a, b = fit(cfg).run_dir, fit(cfg).run_dir
+    a, b = train_run(cfg).run_dir, train_run(cfg).run_dir
     strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
     assert strip(read_metrics(a)) == strip(read_metrics(b))
     wa = checkpoint.load(a / "checkpoints" / "last.pt")["model_state"]
     wb = checkpoint.load(b / "checkpoints" / "last.pt")["model_state"]
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
-    c = fit(config.load(tiny[0], ["model.cell=gru", "train.seed=1"])).run_dir
+    c = train_run(config.load(tiny[0], ["model.cell=gru", "train.seed=1"])).run_dir
     assert strip(read_metrics(c)) != strip(read_metrics(a))
 
 
 def test_val_mae_is_in_real_units_and_matches_evaluate(tiny):
-    run = fit(config.load(tiny[0], ["data.scaler=minmax"])).run_dir
+    run = train_run(config.load(tiny[0], ["data.scaler=minmax"])).run_dir
     best = json.loads((run / "summary.json").read_text())["val"]["mae"]
-    report = forecast.evaluate(run, split="val")
+    report = forecast.evaluate(run, split="val").metrics
     assert report["model"]["mae"] == pytest.approx(best, rel=1e-5)
 
 
 def test_early_stopping_stops_after_patience_epochs(tiny):
     # a learning rate too small to move any weight: val_loss never improves after epoch 1
-    result = fit(config.load(tiny[0], ["train.optimizer=sgd", "train.lr=1e-12", "train.epochs=20", "train.patience=2"]))
+    result = train_run(config.load(tiny[0], ["train.optimizer=sgd", "train.lr=1e-12", "train.epochs=20", "train.patience=2"]))
     assert result.stopped_early and result.epochs_run == 3 and result.best_epoch == 1
 
 
@@ -88,7 +88,7 @@ def test_clip_grad_norm_bounds_every_step(tiny):
     cfg = config.load(tiny[0], ["train.optimizer=sgd", "train.lr=1.0", "train.epochs=1", "train.clip_grad_norm=0.01",
                                 "train.batch_size=64"])
     torch.manual_seed(cfg.train.seed)
-    result = fit(cfg)
+    result = train_run(cfg)
     first = _initial_state(cfg)
     last = checkpoint.load(result.run_dir / "checkpoints" / "last.pt")["model_state"]
     moved = math.sqrt(sum(((last[k] - first[k]) ** 2).sum().item() for k in first))
@@ -101,7 +101,7 @@ def test_clip_grad_value_bounds_every_element(tiny):
     cfg = config.load(tiny[0], ["train.optimizer=sgd", "train.lr=1.0", "train.epochs=1", "train.clip_grad_norm=null",
                                 "train.clip_grad_value=0.001", "train.batch_size=64"])
     first = _initial_state(cfg)
-    last = checkpoint.load(fit(cfg).run_dir / "checkpoints" / "last.pt")["model_state"]
+    last = checkpoint.load(train_run(cfg).run_dir / "checkpoints" / "last.pt")["model_state"]
     steps = math.ceil(178 / 64)
     assert max((last[k] - first[k]).abs().max().item() for k in first) <= 0.001 * steps + 1e-7
 
@@ -116,7 +116,7 @@ def _initial_state(cfg):
 
 
 def test_cosine_schedule_is_logged_per_epoch(tiny):
-    run = fit(config.load(tiny[0], ["train.scheduler=cosine", "train.epochs=4", "train.lr=0.01", "train.patience=null"])).run_dir
+    run = train_run(config.load(tiny[0], ["train.scheduler=cosine", "train.epochs=4", "train.lr=0.01", "train.patience=null"])).run_dir
     lrs = [float(r["lr"]) for r in read_metrics(run)]
     assert lrs == pytest.approx([0.01 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)])
 
@@ -124,7 +124,7 @@ def test_cosine_schedule_is_logged_per_epoch(tiny):
 def test_plateau_schedule_lowers_the_rate_when_val_loss_stalls(tiny):
     # sgd at 1e-7 barely moves: gains stay under the scheduler's 0.01% threshold, so every epoch after
     # the first counts as bad; with patience null the plateau waits 10 // 3 = 3 bad epochs, then halves
-    run = fit(config.load(tiny[0], ["train.scheduler=plateau", "train.optimizer=sgd", "train.lr=1e-7", "train.epochs=6",
+    run = train_run(config.load(tiny[0], ["train.scheduler=plateau", "train.optimizer=sgd", "train.lr=1e-7", "train.epochs=6",
                                     "train.patience=null"])).run_dir
     lrs = [float(r["lr"]) for r in read_metrics(run)]
     assert lrs == pytest.approx([1e-7] * 5 + [5e-8])
@@ -133,7 +133,7 @@ def test_plateau_schedule_lowers_the_rate_when_val_loss_stalls(tiny):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown when no GPU is present")
 def test_cuda_requested_without_a_gpu_is_a_clear_error(tiny):
     with pytest.raises(RnnCliError, match="train.device=cuda but torch sees no CUDA GPU"):
-        fit(config.load(tiny[0], ["train.device=cuda"]))
+        train_run(config.load(tiny[0], ["train.device=cuda"]))
     assert not tiny[2].exists()  # nothing written
 
 
@@ -142,14 +142,14 @@ def test_diverging_training_fails_with_advice(tmp_path):
     cfg = config.load(write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs"),
                       ["train.optimizer=sgd", "train.lr=1000", "train.clip_grad_norm=null", "model.nonlinearity=relu"])
     with pytest.raises(TrainingFailed, match=r"NaN or infinite in epoch 1, batch \d+; lower train.lr \(now 1000.0\) or set train.clip_grad_norm"):
-        fit(cfg)
+        train_run(cfg)
 
 
 def test_too_short_data_is_refused_before_a_run_folder_exists(tmp_path):
     csv_path = write_csv(tmp_path / "s.csv", n=18)
     cfg = config.load(write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs"))
     with pytest.raises(RnnCliError, match="too few for window.lookback=14"):
-        fit(cfg)
+        train_run(cfg)
     assert not (tmp_path / "runs").exists()
 
 
@@ -161,7 +161,7 @@ def test_running_out_of_memory_is_a_failed_job_with_advice(tiny, monkeypatch):
 
     monkeypatch.setattr(train_module, "Forecaster", no_memory)
     with pytest.raises(TrainingFailed, match=r"out of memory on cpu: lower train.batch_size \(now 16\) or model.hidden_size \(now 8\)"):
-        fit(config.load(tiny[0]))
+        train_run(config.load(tiny[0]))
     monkeypatch.setattr(train_module, "Forecaster", lambda *a: (_ for _ in ()).throw(RuntimeError("some other bug")))
     with pytest.raises(RuntimeError, match="some other bug"):  # anything else keeps its traceback
-        fit(config.load(tiny[0]))
+        train_run(config.load(tiny[0]))

@@ -55,8 +55,8 @@ def test_lean_state_dict_loads_into_torchs_optimizer_and_back():
 
 def test_training_a_model_never_imports_the_compiler_stack(tiny):
     cfg, _, _ = tiny
-    script = ("import sys; from rnncli import config; from rnncli.training.fit import fit; "
-              f"fit(config.load({str(cfg)!r}, ['train.epochs=2', 'train.scheduler=plateau'])); "
+    script = ("import sys; from rnncli import config; from rnncli.experiments.run import train as train_run; "
+              f"train_run(config.load({str(cfg)!r}, ['train.epochs=2', 'train.scheduler=plateau'])); "
               "print(sorted(m for m in ('torch._dynamo', 'sympy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -14,7 +14,8 @@ from helpers import write_config, write_csv
 from rnncli import config
 from rnncli.artifacts import checkpoint
 from rnncli.errors import RnnCliError
-from rnncli.training.fit import fit, resume
+from rnncli.experiments.run import resume as resume_run
+from rnncli.experiments.run import train as train_run
 
 # batch size 2: epochs of ~90 steps, long enough for a signal to land inside one
 SLOW = ["train.batch_size=2", "train.patience=null", "model.cell=gru"]
@@ -61,19 +62,19 @@ def assert_same_run(a: Path, b: Path) -> None:
 
 def test_sigkill_then_resume_equals_the_uninterrupted_run(slow_cfg, tmp_path):
     overrides = [*SLOW, "train.epochs=4", "model.num_layers=2", "model.dropout=0.3"]  # dropout: the RNG must continue too
-    reference = fit(config.load(slow_cfg, overrides)).run_dir
+    reference = train_run(config.load(slow_cfg, overrides)).run_dir
     proc = start(slow_cfg, *overrides, f"output.dir={tmp_path / 'killed'}")
     run = wait_for_rows(tmp_path / "killed", 2, proc)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait() == -signal.SIGKILL
     assert len(metrics(run)) < 4
-    resume(run)
+    resume_run(run)
     assert_same_run(reference, run)
 
 
 def test_sigint_mid_epoch_saves_and_resumes_exactly(slow_cfg, tmp_path):
     overrides = [*SLOW, "train.epochs=4"]
-    reference = fit(config.load(slow_cfg, overrides)).run_dir
+    reference = train_run(config.load(slow_cfg, overrides)).run_dir
     proc = start(slow_cfg, *overrides, f"output.dir={tmp_path / 'stopped'}")
     run = wait_for_rows(tmp_path / "stopped", 1, proc)
     time.sleep(0.05)
@@ -83,7 +84,7 @@ def test_sigint_mid_epoch_saves_and_resumes_exactly(slow_cfg, tmp_path):
     assert f"rnncli train --resume {run}" in err and "Traceback" not in err
     state = checkpoint.load(run / "checkpoints" / "last.pt")["train_state"]
     assert state["epoch"] < 4
-    resume(run)
+    resume_run(run)
     assert_same_run(reference, run)
 
 
@@ -107,11 +108,11 @@ def test_second_ctrl_c_stops_at_once(slow_cfg, tmp_path):
 
 def test_resuming_a_finished_run_with_more_epochs_equals_a_longer_run(tiny):
     cfg_path = tiny[0]
-    longer = fit(config.load(cfg_path, ["train.epochs=5", "train.patience=null"])).run_dir
-    run = fit(config.load(cfg_path, ["train.epochs=3", "train.patience=null"])).run_dir
+    longer = train_run(config.load(cfg_path, ["train.epochs=5", "train.patience=null"])).run_dir
+    run = train_run(config.load(cfg_path, ["train.epochs=3", "train.patience=null"])).run_dir
     with pytest.raises(RnnCliError, match=r"is finished \(3 of 3 epochs\); raise train.epochs"):
-        resume(run)
-    resume(run, ["train.epochs=5"])
+        resume_run(run)
+    resume_run(run, ["train.epochs=5"])
     assert_same_run(longer, run)
     assert config.load(run / "config.yaml").train.epochs == 5
 
@@ -119,33 +120,33 @@ def test_resuming_a_finished_run_with_more_epochs_equals_a_longer_run(tiny):
 @pytest.mark.parametrize("override", ["model.hidden_size=16", "window.lookback=7", "data.target=x", "train.lr=0.5",
                                       "train.optimizer=sgd", "name=other"])
 def test_resume_refuses_changes_to_the_model_data_or_optimisation(tiny, override):
-    run = fit(config.load(tiny[0], ["train.epochs=1"])).run_dir
+    run = train_run(config.load(tiny[0], ["train.epochs=1"])).run_dir
     key = override.split("=")[0]
     with pytest.raises(RnnCliError, match=rf"{key} cannot change when resuming"):
-        resume(run, [override, "train.epochs=2"])
+        resume_run(run, [override, "train.epochs=2"])
 
 
 def test_resume_refuses_changed_data(tiny):
     cfg_path, csv_path, _ = tiny
-    run = fit(config.load(cfg_path, ["train.epochs=1"])).run_dir
+    run = train_run(config.load(cfg_path, ["train.epochs=1"])).run_dir
     lines = csv_path.read_text().splitlines()
     lines[5] = lines[5].rsplit(",", 1)[0] + ",99.0"
     csv_path.write_text("\n".join(lines) + "\n")
     with pytest.raises(RnnCliError, match="its data .* changed since the run started"):
-        resume(run, ["train.epochs=2"])
+        resume_run(run, ["train.epochs=2"])
 
 
 def test_rows_written_after_the_last_checkpoint_are_dropped(tiny):
-    run = fit(config.load(tiny[0], ["train.epochs=2", "train.patience=null"])).run_dir
+    run = train_run(config.load(tiny[0], ["train.epochs=2", "train.patience=null"])).run_dir
     # a kill between writing metrics.csv and last.pt leaves one row too many
     with open(run / "metrics.csv", "a") as fh:
         fh.write("3,0.1,0.1,0.1,0.01,0.1,0.1\n")
-    resume(run, ["train.epochs=3"])
+    resume_run(run, ["train.epochs=3"])
     assert [r["epoch"] for r in metrics(run)] == ["1", "2", "3"]
 
 
 def test_nan_mid_training_keeps_best_and_exits_1(tiny, cli, monkeypatch):
-    import rnncli.training.batches as loop
+    import rnncli.training.loop as loop
 
     real = loop.F.mse_loss
     calls = {"n": 0}

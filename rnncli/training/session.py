@@ -1,39 +1,60 @@
 """The epochs of a training session: train, validate, schedule, checkpoint, stop.
 
-`run(session, progress)` drives the epochs until the last one, early stopping, or a signal; every
-epoch ends by writing metrics.csv, best.pt (on improvement) and last.pt, each atomically. A first
+`train_epochs(session, progress)` drives the epochs until the last one, early stopping, or a
+signal; every epoch ends by writing metrics.csv, best.pt (on improvement) and last.pt, each
+atomically, and the session keeps both payloads in memory for whoever finishes the run. A first
 SIGINT / SIGTERM stops after the current batch and saves the part-epoch in last.pt. With several
 processes (torchrun) only rank 0 writes, and a signal stops every process at the end of the epoch.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import torch
 
 from rnncli.artifacts import checkpoint, runs
-from rnncli.config import Config
-from rnncli.data.prepared import Prepared, schema_of
+from rnncli.data.prepared import Prepared
 from rnncli.errors import Interrupted, TrainingFailed
 from rnncli.model.forecaster import Forecaster
-from rnncli.report.progress import Progress
-from rnncli.training import batches, optimizers
+from rnncli.training import loop, optimizers
 from rnncli.training.distributed import SINGLE, Group
 from rnncli.training.interrupt import StopRequest
 from rnncli.training.state import Partial, TrainState, capture_rng
+
+
+class Progress(Protocol):
+    """What training tells the user about (report.progress shows it)."""
+
+    def note(self, message: str) -> None: ...
+    def start(self, epochs: int, batches: int, done: int = 0) -> None: ...
+    def batch(self, done: int, loss: torch.Tensor) -> None: ...
+    def epoch(self, row: dict) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The train.* values the epochs follow."""
+
+    epochs: int
+    patience: int | None
+    batch_size: int
+    clip_grad_norm: float | None
+    clip_grad_value: float | None
+    lr: float  # the starting learning rate, named in the advice when training diverges
 
 
 @dataclass
 class Session:
     """Everything the epochs act on."""
 
-    cfg: Config
-    run: Path
+    budget: Budget
+    run_dir: Path
     device: torch.device
     prepared: Prepared
     model: Forecaster
@@ -41,26 +62,27 @@ class Session:
     scheduler: object
     generator: torch.Generator
     state: TrainState
-    data_digest: str
+    header: checkpoint.Header  # what every checkpoint of the run records alike
     trainer: torch.nn.Module  # what the training step calls: the model, or DistributedDataParallel over it
     group: Group = SINGLE
+    saved: dict[str, dict] = field(default_factory=dict)  # "best" (a snapshot) and "last": the payloads as written (rank 0)
 
 
-def run(s: Session, progress: Progress) -> None:
+def train_epochs(s: Session, progress: Progress) -> None:
     """Run epochs until the last, early stopping, or a signal (Interrupted, after saving)."""
-    batches = math.ceil(len(s.prepared.index("train")) / (s.cfg.train.batch_size * s.group.world))
-    progress.start(s.cfg.train.epochs, batches, s.state.epoch)
+    batches = math.ceil(len(s.prepared.index("train")) / (s.budget.batch_size * s.group.world))
+    progress.start(s.budget.epochs, batches, s.state.epoch)
     try:
         with StopRequest() as stop:
             while not finished(s):
                 if s.group.any(stop.requested, s.device) or not _epoch(s, stop, progress):
                     raise _interrupted(s, stop.signal_name)
     except (RuntimeError, MemoryError) as exc:
-        raise_if_out_of_memory(exc, s.cfg, s.device)
+        raise_if_out_of_memory(exc, s.device, s.budget.batch_size, s.model.args.hidden_size)
         if s.group.several and _lost_peer(exc):
             raise TrainingFailed(f"another training process stopped, so this one cannot go on ({_reason(exc)}); its own message says "
                                  f"why; last.pt holds the last finished epoch: "
-                                 f"rnncli train --resume {s.run} --nproc {s.group.world}") from exc
+                                 f"rnncli train --resume {s.run_dir} --nproc {s.group.world}") from exc
         raise
     finally:
         progress.stop()
@@ -69,9 +91,9 @@ def run(s: Session, progress: Progress) -> None:
 
 
 def finished(s: Session) -> bool:
-    patience = s.cfg.train.patience
-    s.state.stopped_early = patience is not None and s.state.bad_epochs >= patience and s.state.epoch < s.cfg.train.epochs
-    return s.state.epoch >= s.cfg.train.epochs or s.state.stopped_early
+    patience = s.budget.patience
+    s.state.stopped_early = patience is not None and s.state.bad_epochs >= patience and s.state.epoch < s.budget.epochs
+    return s.state.epoch >= s.budget.epochs or s.state.stopped_early
 
 
 def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
@@ -80,19 +102,12 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     state, index = s.state, s.prepared.index("train").to(s.device)
     epoch = state.epoch + 1
     partial, state.partial = state.partial, None
-    if partial is not None:
-        s.generator.set_state(partial.order_rng.cpu())
-        sums = batches.EpochSums(partial.batches, partial.loss_sum.to(s.device), partial.norm_sum.to(s.device))
-    else:
-        sums = batches.EpochSums.zero(s.device)
-    order_rng = s.generator.get_state()
-    order = epoch_order(len(index), s.generator, s.device)
-    t = s.cfg.train
+    sums, order_rng, order = _order(s, partial, len(index))
     try:
-        done = batches.train_epoch(s.trainer, s.prepared.windows, index, s.optimizer, t.batch_size, order, sums, t.clip_grad_norm,
-                                t.clip_grad_value, None if s.group.several else stop, progress.batch,
+        done = loop.train_epoch(s.trainer, s.prepared.windows, index, s.optimizer, s.budget.batch_size, order, sums,
+                                s.budget.clip_grad_norm, s.budget.clip_grad_value, None if s.group.several else stop, progress.batch,
                                 check_every=1 if s.device.type == "cpu" else 50, rank=s.group.rank, world=s.group.world)
-    except batches.NonFinite as bad:
+    except loop.NonFinite as bad:
         raise _diverged(s, epoch, f"batch {bad.batch}") from None
     trained = time.perf_counter()
     seconds = (partial.seconds if partial else 0.0) + trained - tick  # training time of this epoch, all parts
@@ -100,7 +115,34 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
         state.partial = Partial(epoch, sums.batches, order_rng, sums.loss_sum, sums.norm_sum, seconds)
         _save(s, improved=False)
         return False
-    val_loss, val_mae = batches.validate(s.model, s.prepared.windows, s.prepared.index("val").to(s.device), s.prepared.unscale,
+    row, improved = _validated(s, epoch, sums, len(index))
+    row["seconds"] = round(seconds + time.perf_counter() - trained, 4)
+    state.history.append(row)
+    state.epoch = epoch
+    if s.group.main:
+        runs.write_metrics(s.run_dir, state.history)
+    _save(s, improved)
+    progress.epoch({**row, "best": improved})
+    return True
+
+
+def _order(s: Session, partial: Partial | None, n: int) -> tuple[loop.EpochSums, torch.Tensor, torch.Tensor]:
+    """The epoch's running sums, the shuffling state it starts from, and its window order (an
+    interrupted epoch draws its order again from the state it began with)."""
+    if partial is not None:
+        s.generator.set_state(partial.order_rng.cpu())
+        sums = loop.EpochSums(partial.batches, partial.loss_sum.to(s.device), partial.norm_sum.to(s.device))
+    else:
+        sums = loop.EpochSums.zero(s.device)
+    order_rng = s.generator.get_state()
+    return sums, order_rng, epoch_order(n, s.generator, s.device)
+
+
+def _validated(s: Session, epoch: int, sums: loop.EpochSums, n_train: int) -> tuple[dict, bool]:
+    """Validate after a finished epoch, step the schedule, track the best: the metrics row (without
+    its seconds) and whether the epoch improved."""
+    state = s.state
+    val_loss, val_mae = loop.validate(s.model, s.prepared.windows, s.prepared.index("val").to(s.device), s.prepared.unscale,
                                       s.group.rank, s.group.world, s.group.sum)
     if not math.isfinite(val_loss):
         raise _diverged(s, epoch, "validation")
@@ -111,15 +153,8 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
         state.best_loss, state.best_epoch, state.bad_epochs = val_loss, epoch, 0
     else:
         state.bad_epochs += 1
-    row = {"epoch": epoch, "train_loss": (s.group.sum(sums.loss_sum) / len(index)).item(), "val_loss": val_loss, "val_mae": val_mae, "lr": lr,
-           "grad_norm": (sums.norm_sum / sums.batches).item(), "seconds": round(seconds + time.perf_counter() - trained, 4)}
-    state.history.append(row)
-    state.epoch = epoch
-    if s.group.main:
-        runs.write_metrics(s.run, state.history)
-    _save(s, improved)
-    progress.epoch({**row, "best": improved})
-    return True
+    return {"epoch": epoch, "train_loss": (s.group.sum(sums.loss_sum) / n_train).item(), "val_loss": val_loss, "val_mae": val_mae,
+            "lr": lr, "grad_norm": (sums.norm_sum / sums.batches).item()}, improved
 
 
 def epoch_order(n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
@@ -132,25 +167,27 @@ def _save(s: Session, improved: bool) -> None:
     """best.pt on improvement, then last.pt: a kill between the two is repaired by resuming. Rank 0 alone writes."""
     if not s.group.main:
         return
-    payload = _payload(s)
+    payload = checkpoint.payload(s.header, s.model, s.optimizer, s.scheduler, s.state.epoch, s.state.to_dict(), capture_rng(s.generator))
     if improved:
-        checkpoint.save(runs.checkpoint_path(s.run, "best"), payload)
-    checkpoint.save(runs.checkpoint_path(s.run, "last"), payload)
+        s.saved["best"] = checkpoint.snapshot(payload)
+        checkpoint.save(checkpoint.path(s.run_dir, "best"), s.saved["best"])
+    s.saved["last"] = payload
+    checkpoint.save(checkpoint.path(s.run_dir, "last"), payload)
 
 
 def _interrupted(s: Session, signal_name: str | None) -> Interrupted:
     where = (f"in epoch {s.state.partial.epoch} after batch {s.state.partial.batches}" if s.state.partial
              else f"after epoch {s.state.epoch}")
     return Interrupted(f"stopped by {signal_name or 'a signal'} {where}; the run is saved. Resume it with:\n"
-                       f"  rnncli train --resume {s.run}", every_process=True)
+                       f"  rnncli train --resume {s.run_dir}", every_process=True)
 
 
-def raise_if_out_of_memory(exc: BaseException, cfg: Config, device: torch.device) -> None:
+def raise_if_out_of_memory(exc: BaseException, device: torch.device, batch_size: int, hidden_size: int) -> None:
     """Turn an allocation failure into a failed job with advice; leave any other error alone."""
     text = str(exc)
     if isinstance(exc, (MemoryError, torch.OutOfMemoryError)) or "can't allocate memory" in text or "out of memory" in text:
-        raise TrainingFailed(f"out of memory on {device}: lower train.batch_size (now {cfg.train.batch_size}) "
-                             f"or model.hidden_size (now {cfg.model.hidden_size})") from exc
+        raise TrainingFailed(f"out of memory on {device}: lower train.batch_size (now {batch_size}) "
+                             f"or model.hidden_size (now {hidden_size})") from exc
 
 
 def _lost_peer(exc: BaseException) -> bool:
@@ -169,34 +206,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def _diverged(s: Session, epoch: int, where: str) -> TrainingFailed:
-    kept = (f"best.pt (epoch {s.state.best_epoch}) is kept in {s.run / 'checkpoints'}" if s.state.best_epoch
+    kept = (f"best.pt (epoch {s.state.best_epoch}) is kept in {s.run_dir / 'checkpoints'}" if s.state.best_epoch
             else "no checkpoint was saved")
-    clip = (f"lower train.clip_grad_norm (now {s.cfg.train.clip_grad_norm})" if s.cfg.train.clip_grad_norm
+    clip = (f"lower train.clip_grad_norm (now {s.budget.clip_grad_norm})" if s.budget.clip_grad_norm
             else "set train.clip_grad_norm (e.g. 1.0)")
     return TrainingFailed(f"training diverged: the loss or gradient became NaN or infinite in epoch {epoch}, {where}; "
-                          f"lower train.lr (now {s.cfg.train.lr}) or {clip}; {kept}", every_process=True)
-
-
-def _payload(s: Session) -> dict:
-    cfg, first, last = s.cfg, min(t[0] for t in s.prepared.times), max(t[-1] for t in s.prepared.times)
-    schema = dataclasses.asdict(dataclasses.replace(schema_of(cfg), frequency=s.prepared.frequency))
-    del schema["path"]  # the data file is named in the config; predict and evaluate may be given another
-    return {
-        "model_args": s.model.args.to_dict(),
-        "model_state": s.model.state_dict(),
-        "optimizer_state": s.optimizer.state_dict(),
-        "scheduler_state": s.scheduler.state_dict() if s.scheduler is not None else None,
-        "epoch": s.state.epoch,
-        "train_state": s.state.to_dict(),
-        "rng": capture_rng(s.generator),
-        "data_digest": s.data_digest,
-        "scaler": s.prepared.fitted.state(),
-        "schema": {**{k: list(v) if isinstance(v, tuple) else v for k, v in schema.items()}, "season": s.prepared.season,
-                   "ids": [str(i) for i in s.prepared.ids if i is not None], "first_timestamp": first.isoformat(),
-                   "last_timestamp": last.isoformat(), "rows": sum(len(t) for t in s.prepared.times)},
-        "window": {"lookback": cfg.window.lookback, "horizon": cfg.window.horizon, "mode": cfg.window.mode,
-                   "val_fraction": cfg.data.val_fraction, "test_fraction": cfg.data.test_fraction, "calendar": list(cfg.data.calendar),
-                   "borders": [cfg.data.train_end, cfg.data.val_end, cfg.data.test_end]},
-        "config": cfg.to_dict(),
-        "versions": checkpoint.versions(),
-    }
+                          f"lower train.lr (now {s.budget.lr}) or {clip}; {kept}", every_process=True)

@@ -1,5 +1,6 @@
-"""What a trained model is: its config, data, parameters and best epoch, and, step by step, what
-its recurrence computes, re-derived from its own weights and compared with PyTorch's output."""
+"""What `rnncli inspect` finds in a trained model: its config, data, parameters and best epoch,
+and, step by step, what its recurrence computes from the last window of the data, re-derived from
+its own weights and compared with PyTorch's output."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from pathlib import Path
 
 import torch
 
-from rnncli.artifacts.trained import Trained, open_trained
-from rnncli.data import timeseries
-from rnncli.evaluation.forecast import last_window
+from rnncli.artifacts.checkpoint import Trained, open_trained
+from rnncli.data.prepared import prepare
 
 
 @dataclass
@@ -49,9 +49,9 @@ def trace(run: str | Path, which: str = "best", data_path: str | Path | None = N
     """Run the last window of the data (the one `predict` starts from) through the recurrence, step
     by step: normalised and cut into embedded segments first, when the model does so."""
     trained = open_trained(run, which, data_path)
-    series = timeseries.load(trained.schema)
-    scaler = trained.scaler.align([s.id for s in series])
-    x = torch.from_numpy(last_window(trained, series[0], scaler, 0))[None]
+    prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season, whole=True)
+    first = prepared.series[0]
+    x = prepared.last_window(0)[None]
     model, args = trained.model, trained.model.args
     with torch.no_grad():
         steps_in, stats = model.sequence(x)  # what the recurrent layer reads
@@ -62,10 +62,9 @@ def trace(run: str | Path, which: str = "best", data_path: str | Path | None = N
             steps += [Step(layer, t, tuple(h.shape), float(h.norm())) for t, h in enumerate(outputs.unbind(1))]
             layer_input = outputs
         expected, _ = rnn(steps_in)
-    label = "the series" if series[0].id is None else f"series '{series[0].id}'"
     unit = f"{len(steps_in[0])} segments of {args.segment} steps" if args.segment else f"{trained.spec.lookback} steps"
     return Trace(args.cell, steps, float((layer_input - expected).abs().max()),
-                 f"the last {trained.spec.lookback} rows of {label}, ending {series[0].times[-1]} ({unit})",
+                 f"the last {trained.spec.lookback} rows of {first.label}, ending {first.times[-1]} ({unit})",
                  _normalised(x, model, stats, list(trained.schema.columns)) if stats is not None else None)
 
 

@@ -1,4 +1,4 @@
-"""The hot loop: one training epoch and one validation pass over index-gathered windows.
+"""The hot loop: one training epoch over its batches, and one validation pass, on index-gathered windows.
 
 Nothing here knows about configs, files or output. The loss and gradient norm are accumulated on
 the device, so a step never waits for the GPU; the caller reads them once per epoch.
@@ -40,22 +40,10 @@ class NonFinite(Exception):
         self.batch = batch
 
 
-def train_epoch(
-    model: nn.Module,
-    windows: Windows,
-    index: Index,
-    optimizer: torch.optim.Optimizer,
-    batch_size: int,
-    order: torch.Tensor,
-    sums: EpochSums,
-    clip_grad_norm: float | None = None,
-    clip_grad_value: float | None = None,
-    stop: Callable[[], bool] | None = None,
-    on_batch: Callable[[int, torch.Tensor], None] | None = None,
-    check_every: int = 1,
-    rank: int = 0,
-    world: int = 1,
-) -> bool:
+def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: torch.optim.Optimizer, batch_size: int,
+                order: torch.Tensor, sums: EpochSums, clip_grad_norm: float | None = None, clip_grad_value: float | None = None,
+                stop: Callable[[], bool] | None = None, on_batch: Callable[[int, torch.Tensor], None] | None = None,
+                check_every: int = 1, rank: int = 0, world: int = 1) -> bool:
     """Train on the windows in `order`, from batch `sums.batches` on, adding to `sums`.
 
     Returns True when the epoch is complete, False when `stop()` asked to stop after a batch.
@@ -82,17 +70,8 @@ def train_epoch(
         optimizer.zero_grad(set_to_none=True)
         (loss if weight is None else loss * weight).backward()
         norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
-        if first_bad is None:
-            if not torch.isfinite(norm):
-                raise NonFinite(batch)
-        else:
-            first_bad = torch.where((first_bad < 0) & ~torch.isfinite(norm), batch, first_bad)
-            if batch % check_every == 0 and first_bad.item() >= 0:
-                raise NonFinite(int(first_bad.item()))
-        if clip_grad_norm is not None:
-            torch.nn.utils.clip_grads_with_norm_(params, clip_grad_norm, norm)
-        if clip_grad_value is not None:
-            torch.nn.utils.clip_grad_value_(params, clip_grad_value)
+        first_bad = _check_finite(norm, batch, first_bad, check_every)
+        _clip(params, norm, clip_grad_norm, clip_grad_value)
         optimizer.step()
         sums.loss_sum.add_(loss.detach(), alpha=count)
         sums.norm_sum.add_(norm.detach())
@@ -104,6 +83,26 @@ def train_epoch(
     if first_bad is not None and first_bad.item() >= 0:
         raise NonFinite(int(first_bad.item()))
     return True
+
+
+def _check_finite(norm: torch.Tensor, batch: int, first_bad: torch.Tensor | None, check_every: int) -> torch.Tensor | None:
+    """Raise NonFinite for a NaN or infinite gradient norm: at once when checking every batch (the
+    CPU), else by noting the first bad batch on the device and reading it every `check_every`."""
+    if first_bad is None:
+        if not torch.isfinite(norm):
+            raise NonFinite(batch)
+        return None
+    first_bad = torch.where((first_bad < 0) & ~torch.isfinite(norm), batch, first_bad)
+    if batch % check_every == 0 and first_bad.item() >= 0:
+        raise NonFinite(int(first_bad.item()))
+    return first_bad
+
+
+def _clip(params: list[torch.Tensor], norm: torch.Tensor, clip_grad_norm: float | None, clip_grad_value: float | None) -> None:
+    if clip_grad_norm is not None:
+        torch.nn.utils.clip_grads_with_norm_(params, clip_grad_norm, norm)
+    if clip_grad_value is not None:
+        torch.nn.utils.clip_grad_value_(params, clip_grad_value)
 
 
 def _share(starts_all: torch.Tensor, lo: int, size: int, rank: int, world: int) -> tuple[torch.Tensor, float, int]:

@@ -6,49 +6,50 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from rnncli.report.tables import COLUMNS, LABELS, _fmt
+from rnncli.evaluation.scores import LABELS
+from rnncli.report.tables import COLUMNS, _fmt
 
 
-def show(console: Console, summary: dict, folder) -> None:
-    console.print(folds(summary))
-    console.print(metrics(summary))
-    if summary["horizon"] > 1 and "per_horizon" in summary["mean"]:
-        console.print(per_horizon(summary))
-    coverage = [f["intervals"] for f in summary["folds"] if f["intervals"]]
+def show(console: Console, scores: dict, backtest_dir) -> None:
+    console.print(folds(scores))
+    console.print(metrics(scores))
+    if scores["horizon"] > 1 and "per_horizon" in scores["mean"]:
+        console.print(per_horizon(scores))
+    coverage = [f["intervals"] for f in scores["folds"] if f["intervals"]]
     if coverage:
         target = coverage[0]["coverage_target"]
         cells = ", ".join(f"{c['coverage']:.1%}" for c in coverage)
         console.print(f"{target:.0%} prediction intervals, share of actual values inside, per fold: {cells}", highlight=False)
-    console.print(f"verdict: {summary['comparison']['verdict']}", highlight=False)
-    console.print(f"(90% interval: {summary['comparison']['method']})", highlight=False)
-    console.print(f"wrote {folder / 'backtest.json'} and {folder / 'backtest.csv'}", highlight=False, soft_wrap=True)
+    console.print(f"verdict: {scores['comparison']['verdict']}", highlight=False)
+    console.print(f"(90% interval: {scores['comparison']['method']})", highlight=False)
+    console.print(f"wrote {backtest_dir / 'backtest.json'} and {backtest_dir / 'backtest.csv'}", highlight=False, soft_wrap=True)
 
 
-def folds(summary: dict) -> Table:
-    names = ["model", *summary["folds"][0]["baselines"]]
-    mode = "refitted on each fold" if summary["refit"] else "trained once on fold 1"
-    table = Table(title=f"{len(summary['folds'])} folds, model {mode}: test MAE", title_justify="left",
-                  caption=f"targets {', '.join(summary['targets'])}; horizon {summary['horizon']}; real units", caption_justify="left")
+def folds(scores: dict) -> Table:
+    names = ["model", *scores["folds"][0]["baselines"]]
+    mode = "refitted on each fold" if scores["refit"] else "trained once on fold 1"
+    table = Table(title=f"{len(scores['folds'])} folds, model {mode}: test MAE", title_justify="left",
+                  caption=f"targets {', '.join(scores['targets'])}; horizon {scores['horizon']}; real units", caption_justify="left")
     for name, right in (("fold", True), ("origin", False), ("test to", False), ("windows", True)):
         table.add_column(name, justify="right" if right else "left", overflow="fold")
     for name in names:
         table.add_column(LABELS[name], justify="right", overflow="fold")
-    stamps = [stamp for f in summary["folds"] for stamp in (f["origin"], f["test"][1])]
+    stamps = [stamp for f in scores["folds"] for stamp in (f["origin"], f["test"][1])]
     midnight = " 00:00:00"
     short = (lambda stamp: stamp.removesuffix(midnight)) if all(s.endswith(midnight) for s in stamps) else str  # daily data: dates
-    for f in summary["folds"]:
+    for f in scores["folds"]:
         table.add_row(str(f["fold"]), short(f["origin"]), short(f["test"][1]), str(f["n_windows"]), _fmt(f["model"]["mae"]),
                       *(_fmt(f["baselines"][n]["mae"]) for n in names[1:]))
-    mean, std = summary["mean"], summary["std"]
+    mean, std = scores["mean"], scores["std"]
     for label, stats in (("mean", mean), ("sd", std)):
         table.add_row(label, "", "", "", _fmt(stats["model"]["mae"]), *(_fmt(stats["baselines"][n]["mae"]) for n in names[1:]),
                       style="bold" if label == "mean" else None)
     return table
 
 
-def metrics(summary: dict) -> Table:
+def metrics(scores: dict) -> Table:
     """Every metric `evaluate` prints, as mean ± sd over folds."""
-    mean, std = summary["mean"], summary["std"]
+    mean, std = scores["mean"], scores["std"]
     table = Table(title="every metric, mean ± sd over folds", title_justify="left")
     table.add_column("forecast", overflow="fold")
     for label in COLUMNS.values():
@@ -59,12 +60,12 @@ def metrics(summary: dict) -> Table:
     return table
 
 
-def per_horizon(summary: dict) -> Table:
+def per_horizon(scores: dict) -> Table:
     table = Table(title="MAE per horizon step, mean over folds", title_justify="left")
     table.add_column("step", justify="right")
-    steps = summary["mean"]["per_horizon"]
+    steps = scores["mean"]["per_horizon"]
     for name in steps:
         table.add_column(LABELS[name], justify="right", overflow="fold")
-    for h in range(summary["horizon"]):
+    for h in range(scores["horizon"]):
         table.add_row(str(h + 1), *(_fmt(steps[name][h]) for name in steps))
     return table

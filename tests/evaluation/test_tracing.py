@@ -6,13 +6,13 @@ import pytest
 import torch
 from helpers import rows
 
-from rnncli.evaluation import inspection
+from rnncli.evaluation import tracing
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
 def test_trace_rederives_each_cell_from_its_weights(runs_folder, cell):
     _, made, _ = runs_folder
-    trace = inspection.trace(made[cell])
+    trace = tracing.trace(made[cell])
     assert trace.cell == cell and trace.max_difference < 1e-5
     assert [(s.layer, s.t) for s in trace.steps] == [(layer, t) for layer in range(2) for t in range(14)]
     assert all(s.shape == (1, 8) for s in trace.steps) and all(s.norm > 0 for s in trace.steps)
@@ -21,7 +21,7 @@ def test_trace_rederives_each_cell_from_its_weights(runs_folder, cell):
 def test_trace_would_catch_a_wrong_recurrence(runs_folder, monkeypatch):
     _, made, _ = runs_folder
     monkeypatch.setattr(torch, "tanh", lambda x: torch.sigmoid(x))  # the wrong nonlinearity in the hand-written steps
-    assert inspection.trace(made["rnn"]).max_difference > 1e-3
+    assert tracing.trace(made["rnn"]).max_difference > 1e-3
 
 
 def test_inspect_shows_config_schema_parameters_and_best_epoch(runs_folder, cli):

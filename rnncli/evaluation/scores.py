@@ -1,7 +1,11 @@
-"""The report of a scored split, as `evaluate` prints it and writes it to JSON: the model beside
-each baseline, per horizon step, per target and per series, in real units and standardised."""
+"""The scores of a split: the model beside each baseline, per horizon step, per target and per
+series, in real units and standardised (divided by each series' training sd), as `evaluate`
+prints them and writes them to JSON; `Scores` carries them with what a caller may also want
+(each window's errors, the one-step forecasts)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -10,16 +14,32 @@ from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 
 BASELINES = ("persistence", "seasonal_naive", "linear_ar")
 NAMES = ("model", *BASELINES)
+LABELS = {"model": "model", "persistence": "persistence", "seasonal_naive": "seasonal naive", "linear_ar": "linear AR"}
 STANDARDISED_BY = "each series' training part: its mean and standard deviation per target"
+
+
+@dataclass
+class Scores:
+    """A scored split. `metrics` is JSON-ready (what `evaluate --output` writes and summary.json's
+    "test" holds); the other two are there when asked for."""
+
+    metrics: dict
+    window_errors: dict[str, torch.Tensor] | None = None  # per forecast name: each window's mean absolute error, in order
+    forecasts: list[dict] | None = None  # per series: the one-step-ahead forecasts, for plotting
+
+
+def label(name: str) -> str:
+    """How a forecast is named to the user: "linear AR" for linear_ar."""
+    return LABELS[name]
 
 
 def build(split: str, n_windows: int, prepared: Prepared, per_series: dict[str, list[Errors]],
           standardised: dict[str, list[Standardised]]) -> dict:
     """Metrics of the model and each baseline: all windows together, then per horizon step, per
-    target and per series; "scaled": MSE and MAE standardised as the literature reports them."""
+    target and per series; "standardised": MSE and MAE as the literature reports them."""
     total = {name: _total(errs, Errors(*errs[0].abs.shape)) for name, errs in per_series.items()}
-    scaled = {name: _total(parts, Standardised(len(parts[0].abs))).result() for name, parts in standardised.items()}
-    report = {
+    totals = {name: _total(parts, Standardised(len(parts[0].abs))).result() for name, parts in standardised.items()}
+    metrics = {
         "split": split,
         "n_windows": n_windows,
         "targets": prepared.targets,
@@ -28,24 +48,24 @@ def build(split: str, n_windows: int, prepared: Prepared, per_series: dict[str, 
         "model": total["model"].result(),
         "baselines": {name: total[name].result() for name in BASELINES},
         "per_horizon": {name: e.result(dims=(1,)) for name, e in total.items()},
-        "scaled": {"by": STANDARDISED_BY, "model": scaled["model"], "baselines": {name: scaled[name] for name in BASELINES}},
+        "standardised": {"by": STANDARDISED_BY, "model": totals["model"], "baselines": {name: totals[name] for name in BASELINES}},
     }
     if prepared.n_targets > 1:
         by_target = {name: e.result(dims=(0,)) for name, e in total.items()}
-        report["per_target"] = {target: {name: _pick(res, j) for name, res in by_target.items()} for j, target in enumerate(prepared.targets)}
+        metrics["per_target"] = {target: {name: _pick(res, j) for name, res in by_target.items()} for j, target in enumerate(prepared.targets)}
     if len(prepared.series) > 1:
-        report["per_series"] = {
+        metrics["per_series"] = {
             str(s.id): {"n_windows": per_series["model"][k].n, "model": per_series["model"][k].result(),
                         "baselines": {name: per_series[name][k].result() for name in BASELINES}}
             for k, s in enumerate(prepared.series) if per_series["model"][k].n
         }
-        report["mean_over_series"] = {name: _mean([of(r, name) for r in report["per_series"].values()]) for name in NAMES}
-    return report
+        metrics["mean_over_series"] = {name: _mean([of(r, name) for r in metrics["per_series"].values()]) for name in NAMES}
+    return metrics
 
 
-def of(scores: dict, name: str) -> dict:
-    """The model's or a baseline's metrics in a report (or in its "scaled" or per-series part)."""
-    return scores["model"] if name == "model" else scores["baselines"][name]
+def of(metrics: dict, name: str) -> dict:
+    """The model's or a baseline's metrics in a split's metrics (or in its "standardised" or per-series part)."""
+    return metrics["model"] if name == "model" else metrics["baselines"][name]
 
 
 def _total(parts: list, total):
@@ -80,9 +100,9 @@ def one_step(kept: dict[int, list[dict]], prepared: Prepared) -> list[dict]:
     return out
 
 
-def add_intervals(report: dict, coverage: float, covered: list[Coverage], prepared: Prepared) -> None:
+def add_intervals(metrics: dict, coverage: float, covered: list[Coverage], prepared: Prepared) -> None:
     total = _total(covered, Coverage(*covered[0].inside.shape))
-    report["intervals"] = {"coverage_target": coverage, **total.result(), "per_horizon": total.result(dims=(1,))}
+    metrics["intervals"] = {"coverage_target": coverage, **total.result(), "per_horizon": total.result(dims=(1,))}
     for k, s in enumerate(prepared.series):
-        if "per_series" in report and str(s.id) in report["per_series"]:
-            report["per_series"][str(s.id)]["intervals"] = covered[k].result()
+        if "per_series" in metrics and str(s.id) in metrics["per_series"]:
+            metrics["per_series"][str(s.id)]["intervals"] = covered[k].result()
