@@ -30,3 +30,19 @@ def test_sweep_splits_values_outside_brackets(tiny, cli):
     assert "more than --max-runs 3" in cli("sweep", tiny[0], "train.lr=0.1,0.2", "train.seed=1,2", "--max-runs", "3").err
     bad = cli("sweep", tiny[0], "model.cell=rnn,gur")
     assert bad.code == 2 and "did you mean gru" in bad.err and not tiny[2].exists()  # checked before any training
+
+
+def test_two_sweeps_started_in_the_same_second_keep_their_own_folders(tiny, cli, monkeypatch):
+    import time
+
+    from rnncli.artifacts import runs as run_folders
+
+    real = time.strftime
+    monkeypatch.setattr(run_folders.time, "strftime", lambda fmt, *a: "20260102-030405" if fmt == "%Y%m%d-%H%M%S" else real(fmt, *a))
+    first = cli("sweep", tiny[0], "train.lr=0.01,0.02", "train.epochs=1", "-q")
+    second = cli("sweep", tiny[0], "train.lr=0.03,0.04", "train.epochs=1", "-q")
+    assert first.code == second.code == 0, (first, second)
+    folders = sorted(p.name for p in (tiny[2] / "tiny").glob("sweep-*"))
+    assert folders == ["sweep-20260102-030405", "sweep-20260102-030405-2"]
+    lrs = [sorted(r["train.lr"] for r in csv.DictReader(open(tiny[2] / "tiny" / f / "sweep.csv"))) for f in folders]
+    assert lrs == [["0.01", "0.02"], ["0.03", "0.04"]]  # neither sweep's table lost
