@@ -99,7 +99,7 @@ def predict(
     from rnncli.report import tables
 
     check_outputs(output, plot)
-    result = run_predict(run, data, horizon, _which(which), coverage, history=plot is not None)
+    result = run_predict(run, data, horizon, _which(which), coverage, history=plot is not None, outputs=(output, plot))
     if output is not None:
         from rnncli.artifacts.files import write_text
 
@@ -133,7 +133,7 @@ def evaluate(
     from rnncli.report import tables
 
     check_outputs(output, plot)
-    scores = run_evaluate(run, data, split, _which(which), coverage, keep_forecasts=plot is not None)
+    scores = run_evaluate(run, data, split, _which(which), coverage, keep_forecasts=plot is not None, outputs=(output, plot))
     if output is not None:
         from rnncli.artifacts.files import write_json
 
@@ -194,11 +194,11 @@ def sweep(
 def backtest(
     config: Annotated[str | None, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max_calendar.yaml.", show_default=False)] = None,
     overrides: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE overrides, as for train.", show_default=False)] = None,
-    folds: Annotated[int, typer.Option("--folds", help="Number of forecast origins (folds).")] = 5,
+    folds: Annotated[int | None, typer.Option("--folds", help="Number of forecast origins (folds) [default: 5].", show_default=False)] = None,
     step: Annotated[int | None, typer.Option("--step", help="Steps between origins (default: the test part's length, so the "
                                              "test stretches tile the end of the data).", show_default=False)] = None,
-    refit: Annotated[bool, typer.Option("--refit/--no-refit", help="Train a model per fold, or once on the first fold's "
-                                        "training part and score it at every origin.")] = True,
+    refit: Annotated[bool | None, typer.Option("--refit/--no-refit", help="Train a model per fold, or once on the first fold's "
+                                               "training part and score it at every origin [default: refit].", show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the backtest's JSON to this file.",
                                                 show_default=False)] = None,
     plot: Plot = None,
@@ -213,7 +213,8 @@ def backtest(
 
     check_outputs(output, plot)
     flags = (["--quiet"] if quiet else []) + (["--debug"] if debug else [])
-    result = backtests.execute(config, overrides or [], folds, step, refit, resume, nproc, flags, console.progress(quiet))
+    plan = backtests.Request(config, overrides or [], folds, step, refit, resume)
+    result = backtests.execute(plan, nproc, flags, console.progress(quiet), outputs=(output, plot))
     if isinstance(result, int):  # the processes this one started failed: their exit code
         raise typer.Exit(result)
     if result is None:  # a process other than rank 0

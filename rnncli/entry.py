@@ -9,20 +9,26 @@ interpreter's shutdown (see `main`).
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 
 import typer
 
 from rnncli.cli import app
-from rnncli.errors import Interrupted, RnnCliError
+from rnncli.errors import Interrupted, RnnCliError, clip
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app and map failures to one line and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("RNNCLI_DEBUG", "") not in ("", "0")
+    _state.update(interrupted=False, said=False)
+    _watch_interrupts()
     try:
         code = _run(args, debug)
+        if code == 130 and _state["interrupted"] and not _state["said"]:  # typer turns Ctrl-C into a silent exit code
+            code = _fail("interrupted", 130)
     except BaseException:
         if not _one_of_several():
             raise
@@ -41,6 +47,22 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+_state = {"interrupted": False, "said": False}
+
+
+def _watch_interrupts() -> None:
+    """Note a Ctrl-C before raising KeyboardInterrupt as Python would (training installs its own
+    handler while it runs)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return
+
+    def interrupted(signum, frame):
+        _state["interrupted"] = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupted)
+
+
 def _run(args: list[str], debug: bool) -> int:
     """The command's exit code; expected failures printed as one line (raised again with debug)."""
     try:
@@ -48,6 +70,7 @@ def _run(args: list[str], debug: bool) -> int:
     except Interrupted as exc:
         if _rank() == 0:
             print(str(exc), file=sys.stderr)
+        _state["said"] = True
         return exc.exit_code
     except RnnCliError as exc:
         if debug:
@@ -88,5 +111,6 @@ def _subcommand(args: list[str]) -> str:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {clip(message, 2000)}", file=sys.stderr)  # a last guard: a message is a line, never megabytes
+    _state["said"] = True
     return code

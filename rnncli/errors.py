@@ -25,7 +25,51 @@ class TrainingFailed(RnnCliError):
     exit_code = 1
 
 
+class WriteFailed(RnnCliError):
+    """A file could not be written for want of space or a working disk (exit code 1)."""
+
+    exit_code = 1
+
+
 class Interrupted(RnnCliError):
-    """Stopped by a signal after saving what is needed to resume (exit code 130)."""
+    """Stopped by a signal after saving what is needed to resume (exit code 130). `reason` says
+    what stopped where ("stopped by SIGTERM after epoch 3"), without the advice that follows it."""
 
     exit_code = 130
+
+    def __init__(self, message: str, *, every_process: bool = False, reason: str | None = None):
+        super().__init__(message, every_process=every_process)
+        self.reason = reason or message.splitlines()[0]
+
+
+QUOTE_LIMIT = 80  # characters of a user's value that a message quotes at most
+
+
+def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """Text from the user (a column name, a series id, a path) cut to `limit` characters, with an
+    ellipsis when cut: a 10 MB cell never becomes a 10 MB message."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quote(value, limit: int = QUOTE_LIMIT) -> str:
+    """A user's value as a message quotes it: like repr, cut to about `limit` characters with an
+    ellipsis, and never built whole first (a nested YAML alias or a 5000-digit number is not
+    expanded to be shown)."""
+    import reprlib
+
+    if isinstance(value, str):
+        return repr(clip(value, limit))
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        bits = value.bit_length()
+        return repr(value) if bits <= 200 else f"an integer of about {int(bits * 0.30103) + 1} digits"
+    if type(value).__module__ == "numpy":  # np.float64(1e+300) reads as the number a user wrote: 1e+300
+        value = value.item()
+        if isinstance(value, float):
+            return repr(value)
+    shown = reprlib.Repr()  # Python 3.11's takes its limits as attributes
+    shown.maxlevel, shown.maxlist, shown.maxtuple, shown.maxdict, shown.maxset = 2, 4, 4, 4, 4
+    shown.maxstring, shown.maxother, shown.maxlong = limit, limit, limit
+    return clip(shown.repr(value), 2 * limit)

@@ -5,8 +5,9 @@ without the config that made it. Its keys:
 
 - fixed for the run (`Header`): "model_args" (the model's constructor arguments), "schema" (time
   column, targets, features, frequency, season, series ids, the span trained on), "window"
-  (lookback, horizon, mode, split), "scaler" (fitted on the training rows), "config" (resolved)
-  and "data_digest" (a digest of the prepared rows: resuming on other data is refused);
+  (lookback, horizon, mode, split), "scaler" (fitted on the training rows), "config" (resolved),
+  "data_digest" (a digest of the prepared rows: resuming on other data is refused) and "run_id"
+  (the run's own, also in its summary.json: a checkpoint copied in from another run is refused);
 - per epoch: "model_state", "optimizer_state", "scheduler_state", "epoch", "train_state" and
   "rng" (what resuming needs);
 - "conformal": the interval calibration, added when training ends; "versions": libraries.
@@ -26,6 +27,7 @@ from typing import Any
 
 import torch
 
+from rnncli.artifacts import runs
 from rnncli.artifacts.files import atomic_write
 from rnncli.data.prepared import Prepared, WindowSpec
 from rnncli.data.scaling import Scaler
@@ -57,27 +59,30 @@ class Header:
     rows: int
     config: dict
     data_digest: str
+    run_id: str | None = None  # None in checkpoints older than run ids
 
     @classmethod
-    def of_run(cls, model_args: ModelArgs, prepared: Prepared, schema: Schema, config: dict, data_digest: str) -> Header:
+    def of_run(cls, model_args: ModelArgs, prepared: Prepared, schema: Schema, config: dict, data_digest: str,
+               run_id: str | None) -> Header:
         first, last = min(t[0] for t in prepared.times), max(t[-1] for t in prepared.times)
         return cls(model_args, replace(schema, frequency=prepared.frequency), prepared.spec, prepared.fitted, prepared.season,
                    [str(i) for i in prepared.ids if i is not None], (first.isoformat(), last.isoformat()),
-                   sum(len(t) for t in prepared.times), config, data_digest)
+                   sum(len(t) for t in prepared.times), config, data_digest, run_id)
 
     def to_dict(self) -> dict:
         s = self.schema.to_dict()
         return {"model_args": self.model_args.to_dict(), "data_digest": self.data_digest, "scaler": self.scaler.to_dict(),
                 "schema": {**s, "season": self.season, "ids": self.ids, "first_timestamp": self.span[0],
                            "last_timestamp": self.span[1], "rows": self.rows},
-                "window": self.spec.to_dict(), "config": self.config}
+                "window": self.spec.to_dict(), "config": self.config, **({"run_id": self.run_id} if self.run_id else {})}
 
     @classmethod
     def from_dict(cls, payload: dict, data_path: str) -> Header:
         s = payload["schema"]
         return cls(ModelArgs(**payload["model_args"]), Schema.from_dict(s, data_path), WindowSpec.from_dict(payload["window"]),
                    Scaler.from_dict(payload["scaler"]), int(s["season"]), list(s.get("ids", [])),
-                   (s.get("first_timestamp"), s.get("last_timestamp")), s.get("rows"), payload["config"], payload.get("data_digest"))
+                   (s.get("first_timestamp"), s.get("last_timestamp")), s.get("rows"), payload["config"], payload.get("data_digest"),
+                   payload.get("run_id"))
 
 
 def payload(header: Header, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, epoch: int, train_state: dict,
@@ -128,7 +133,7 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
             warnings.simplefilter("ignore")  # torch warns about pickle protocols of foreign files
             loaded = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        if "Unsupported global" in str(exc):
+        if "Unsupported global" in str(exc) or _pickled_code(path):
             raise RnnCliError(f"checkpoint '{path}' was refused: it holds Python objects other than tensors and plain values, "
                               "which could run code when loaded; only rnncli checkpoints are accepted") from exc
         raise RnnCliError(f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_last_line(exc)})") from exc
@@ -142,6 +147,20 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
         raise RnnCliError(f"checkpoint '{path}' has format version {version!r}, this rnncli reads version {FORMAT_VERSION}; "
                           + ("upgrade rnncli to read it" if newer else "retrain the model with this rnncli"))
     return loaded
+
+
+def _pickled_code(path: Path, limit: int = 1 << 20) -> bool:
+    """The file is a plain pickle that names Python callables (a GLOBAL or REDUCE opcode), read
+    without running any of it."""
+    import pickletools
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(limit)
+        return head[:1] == b"\x80" and any(op.name in ("GLOBAL", "STACK_GLOBAL", "REDUCE", "INST", "OBJ")
+                                            for op, _, _ in pickletools.genops(head))
+    except Exception:  # noqa: BLE001 - truncated or not a pickle: then it says nothing
+        return False
 
 
 def versions() -> dict:
@@ -180,6 +199,19 @@ class Trained:
         """The interval calibration made when training ended (None: the run has not ended)."""
         return self.payload.get("conformal")
 
+    @property
+    def run_dir(self) -> Path | None:
+        """The run folder the checkpoint lies in, if it lies in one."""
+        return self.path.parent.parent if self.path.parent.name == "checkpoints" else None
+
+    def inputs(self) -> dict[Path, str]:
+        """The files this model was made from or is kept in, which no output may replace."""
+        files = runs.protected(self.run_dir) if self.run_dir is not None else {}
+        files[Path(self.payload["config"]["data"]["path"])] = "the CSV the model was trained on"
+        files[Path(self.schema.path)] = "the CSV being read"
+        files[self.path] = "the checkpoint being used"
+        return files
+
     def coverage(self, asked: float | None = None) -> float:
         """The interval coverage asked for, else the run's own predict.coverage; 0 means no intervals."""
         coverage = self.payload["config"].get("predict", {}).get("coverage", 0.9) if asked is None else asked
@@ -207,6 +239,7 @@ def open_trained(run: str | Path, which: str = "best", data_path: str | Path | N
     the run's own CSV, which must then exist unless `need_data` is False)."""
     found = locate(run, which)
     loaded = load(found)
+    check_belongs(found, loaded)
     model = build_model(loaded)
     csv = Path(data_path) if data_path is not None else Path(loaded["config"]["data"]["path"])
     header = Header.from_dict(loaded, str(csv))
@@ -216,6 +249,43 @@ def open_trained(run: str | Path, which: str = "best", data_path: str | Path | N
         raise RnnCliError(f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has the columns "
                           f"{', '.join(columns)}")
     return Trained(found, loaded, model, header.schema, header.spec, header.scaler, header.season)
+
+
+def new_run_id() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:16]
+
+
+def check_belongs(found: Path, loaded: dict) -> None:
+    """Refuse a checkpoint whose run id differs from its run folder's (summary.json, the other
+    checkpoint): it was copied in from another run, and would forecast or resume that run."""
+    mine = loaded.get("run_id")
+    run_dir = found.parent.parent if found.parent.name == "checkpoints" else None
+    if mine is None or run_dir is None:
+        return
+    for other, where in ((run_dir / "summary.json", "its summary.json"), *((path(run_dir, w), f"its {w}.pt") for w in WHICH)):
+        theirs = _run_id_of(other) if other.resolve() != found.resolve() else mine
+        if theirs is not None and theirs != mine:
+            raise RnnCliError(f"checkpoint '{found}' belongs to run {mine}, but the run folder '{run_dir}' is run {theirs} ({where}): "
+                              "it was copied in from another run; use the run folder it came from, or give the .pt file itself "
+                              "from outside a run folder")
+
+
+def _run_id_of(file: Path) -> str | None:
+    """The run id a summary.json or a checkpoint records; None when absent or unreadable."""
+    if not file.is_file():
+        return None
+    try:
+        if file.suffix == ".json":
+            import json
+
+            return json.loads(file.read_text()).get("run_id")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(file, map_location="cpu", weights_only=True, mmap=True).get("run_id")
+    except Exception:  # noqa: BLE001 - a damaged neighbour says nothing about this checkpoint
+        return None
 
 
 def _last_line(exc: BaseException) -> str:

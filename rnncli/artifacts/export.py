@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from rnncli.artifacts.files import atomic_write, write_json
+from rnncli.artifacts.files import atomic_write, make_folder, refuse_overwriting, write_error, write_json
 from rnncli.data import calendar
 from rnncli.artifacts.checkpoint import Trained, open_trained
 from rnncli.errors import RnnCliError
@@ -47,10 +47,11 @@ def export(run: str | Path, fmt: str, output: str | Path | None = None, which: s
         raise RnnCliError(f"--format must be one of {', '.join(FORMATS)}; got {fmt!r}")
     trained = open_trained(run, which, need_data=False)
     if output is None:
-        folder = trained.path.parent.parent / "export" if trained.path.parent.name == "checkpoints" else trained.path.parent
-        folder.mkdir(exist_ok=True)
+        folder = trained.run_dir / "export" if trained.run_dir is not None else trained.path.parent
+        make_folder(folder)
         output = folder / FORMATS[fmt]
     output = Path(output)
+    refuse_overwriting([output, output.with_name(output.name + ".json")], trained.inputs())
     serving, inputs, names = _example(trained)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracing and exporter deprecation notices are not the user's business
@@ -80,12 +81,18 @@ def _onnx(serving: Serving, inputs: tuple[torch.Tensor, ...], names: list[str], 
     tmp = output.with_name(f".{output.name}.tmp")
     dynamic = {name: {0: "batch"} for name in [*names, "y"]}
     try:
-        torch.onnx.export(serving, inputs, tmp, input_names=names, output_names=["y"], dynamic_axes=dynamic, dynamo=False)
-    except Exception:  # noqa: BLE001 - a torch without the TorchScript-based exporter: use the newer one
-        batch = torch.export.Dim("batch")
-        torch.onnx.export(serving, inputs, tmp, input_names=names, output_names=["y"], dynamo=True,
-                          dynamic_shapes=tuple({0: batch} for _ in names))
-    tmp.replace(output)
+        try:
+            torch.onnx.export(serving, inputs, tmp, input_names=names, output_names=["y"], dynamic_axes=dynamic, dynamo=False)
+        except OSError:
+            raise
+        except Exception:  # noqa: BLE001 - a torch without the TorchScript-based exporter: use the newer one
+            batch = torch.export.Dim("batch")
+            torch.onnx.export(serving, inputs, tmp, input_names=names, output_names=["y"], dynamo=True,
+                              dynamic_shapes=tuple({0: batch} for _ in names))
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise write_error(output, exc) from exc
 
 
 def describe(trained: Trained, fmt: str, names: list[str]) -> dict:

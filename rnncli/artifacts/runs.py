@@ -18,6 +18,14 @@ from rnncli.artifacts.files import write_json, write_text
 from rnncli.errors import RnnCliError
 
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "val_mae", "lr", "grad_norm", "seconds")
+RUN_FILES = ("config.yaml", "metrics.csv", "summary.json", "loss.png")  # beside checkpoints/: what training writes
+
+
+def protected(run_dir: Path) -> dict[Path, str]:
+    """The files training wrote into a run folder, which no output may replace."""
+    files = {run_dir / name: f"a file of the run folder '{run_dir}'" for name in RUN_FILES}
+    files.update({path: f"a checkpoint of the run folder '{run_dir}'" for path in (run_dir / "checkpoints").glob("*.pt")})
+    return files
 
 
 def create(root: str | Path, name: str) -> Path:
@@ -95,31 +103,60 @@ RUN_COLUMNS = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "
 
 
 def collect(root: str | Path) -> list[dict]:
-    """One row per run folder found under `root` (sweeps included): what it trained and how it scored."""
-    import yaml
-
+    """One row per run folder found under `root` (sweeps included): what it trained and how it scored.
+    A damaged folder (its config, metrics or summary unreadable) is listed as damaged, not fatal."""
     root = Path(root)
     if not root.is_dir():
         raise RnnCliError(f"'{root}' is not a folder of runs; give the output.dir your runs went to (default: runs)")
     rows = []
     for config_path in sorted(root.glob("**/config.yaml")):
         run_dir = config_path.parent
-        if not (run_dir / "checkpoints").is_dir():
-            continue
-        cfg = yaml.safe_load(config_path.read_text()) or {}
-        history = _read_metrics(run_dir)
-        summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").is_file() else None
-        test = (summary or {}).get("test", {})
-        mae, persistence = test.get("model", {}).get("mae"), test.get("baselines", {}).get("persistence", {}).get("mae")
-        status = "unfinished" if summary is None else "stopped early" if summary.get("stopped_early") else "done"
-        rows.append({
-            "name": cfg.get("name"), "time": _stamp(run_dir.name), "mode": cfg.get("window", {}).get("mode"),
-            "cell": cfg.get("model", {}).get("cell"), "hidden": cfg.get("model", {}).get("hidden_size"),
-            "lookback": cfg.get("window", {}).get("lookback"), "epochs": len(history),
-            "best_val_loss": min((r["val_loss"] for r in history), default=None), "test_mae": mae,
-            "vs_persistence": mae / persistence if mae is not None and persistence else None, "status": status, "path": str(run_dir),
-        })
+        if (run_dir / "checkpoints").is_dir():
+            rows.append(_row(run_dir))
     return rows
+
+
+def _row(run_dir: Path) -> dict:
+    row = {column: None for column in RUN_COLUMNS} | {"time": _stamp(run_dir.name), "path": str(run_dir)}
+    try:
+        cfg = _read(run_dir / "config.yaml", _yaml, dict)
+        history = _read(run_dir / "metrics.csv", _metrics, list) if (run_dir / "metrics.csv").is_file() else []
+        summary = _read(run_dir / "summary.json", json.loads, dict) if (run_dir / "summary.json").is_file() else None
+    except _Damaged as exc:
+        return row | {"name": run_dir.parent.name, "status": f"damaged: {exc}"}
+    test = (summary or {}).get("test", {})
+    mae, persistence = test.get("model", {}).get("mae"), test.get("baselines", {}).get("persistence", {}).get("mae")
+    window, model = cfg.get("window") or {}, cfg.get("model") or {}
+    return row | {
+        "name": cfg.get("name"), "mode": window.get("mode"), "cell": model.get("cell"), "hidden": model.get("hidden_size"),
+        "lookback": window.get("lookback"), "epochs": len(history), "best_val_loss": min((r["val_loss"] for r in history), default=None),
+        "test_mae": mae, "vs_persistence": mae / persistence if mae is not None and persistence else None,
+        "status": "unfinished" if summary is None else "stopped early" if summary.get("stopped_early") else "done",
+    }
+
+
+class _Damaged(Exception):
+    """A run folder's file that cannot be read; its message says which and why."""
+
+
+def _read(path: Path, parse, kind: type):
+    try:
+        value = parse(path.read_text(encoding="utf-8"))
+    except Exception as exc:  # noqa: BLE001 - whatever is wrong with one file, the listing goes on
+        raise _Damaged(f"{path.name} cannot be read ({type(exc).__name__})") from exc
+    if not isinstance(value, kind):
+        raise _Damaged(f"{path.name} holds no {'rows' if kind is list else 'mapping'}")
+    return value
+
+
+def _yaml(text: str) -> dict:
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def _metrics(text: str) -> list[dict]:
+    return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
 
 
 def sort_rows(rows: list[dict], column: str, reverse: bool = False) -> list[dict]:
@@ -127,14 +164,6 @@ def sort_rows(rows: list[dict], column: str, reverse: bool = False) -> list[dict
         raise RnnCliError(f"--sort {column!r}: sort by one of {', '.join(RUN_COLUMNS)}")
     present = [r for r in rows if r[column] is not None]
     return sorted(present, key=lambda r: r[column], reverse=reverse) + [r for r in rows if r[column] is None]
-
-
-def _read_metrics(run_dir: Path) -> list[dict]:
-    path = run_dir / "metrics.csv"
-    if not path.is_file():
-        return []
-    with open(path, newline="") as fh:
-        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
 def _stamp(folder: str) -> str:

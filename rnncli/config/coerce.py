@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Any, Literal
 
-from rnncli.errors import RnnCliError
+from rnncli.errors import RnnCliError, quote
 
 _NULLS = {"null", "none", "~", ""}
 
@@ -29,10 +29,13 @@ def coerce(key: str, value: Any, hint: Any) -> Any:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        if value is None or (isinstance(value, str) and value.strip().lower() in _NULLS):
-            return None
         inner = [a for a in args if a is not type(None)]
-        return coerce(key, value, inner[0])
+        if len(inner) < len(args) and (value is None or (isinstance(value, str) and value.strip().lower() in _NULLS)):
+            return None
+        listed = [a for a in inner if typing.get_origin(a) is list]
+        if listed and isinstance(value, (list, tuple)) and len(inner) > 1:  # str | list[str]: a list when given one
+            return coerce(key, value, listed[0])
+        return coerce(key, value, next((a for a in inner if typing.get_origin(a) is not list), inner[0]))
     if origin is Literal:
         return _choice(key, value, [str(a) for a in args])
     if origin is list:
@@ -45,14 +48,20 @@ def coerce(key: str, value: Any, hint: Any) -> Any:
     if hint is float:
         return _float(key, value)
     if hint is str:
-        if isinstance(value, (dict, list, tuple, bool)) or value is None:
+        if isinstance(value, bool):
+            raise RnnCliError(f"config key {key}: got {value}, expected a text value; YAML reads an unquoted yes, no, on, off, "
+                              f"true or false as {str(value).lower()}: if it is a name, quote it (e.g. target: 'No')")
+        if isinstance(value, (dict, list, tuple)) or value is None:
             _fail(key, value, "a text value")
-        return str(value).strip()
+        text = str(value).strip()
+        if any(ord(c) < 32 and c not in "\t" for c in text):
+            _fail(key, value, "text without control characters (a NUL byte, a line break)")
+        return text
     raise TypeError(f"config field {key} has an unsupported type {hint!r}")
 
 
 def _fail(key: str, value: Any, wanted: str) -> typing.NoReturn:
-    raise RnnCliError(f"config key {key}: got {value!r}, expected {wanted}")
+    raise RnnCliError(f"config key {key}: got {quote(value)}, expected {wanted}")
 
 
 def _float(key: str, value: Any) -> float:

@@ -15,23 +15,16 @@ from typing import Any
 from rnncli.config.coerce import coerce, nearest
 from rnncli.config.schema import SECTIONS, Config, known_keys
 from rnncli.config.validation import validate
-from rnncli.errors import RnnCliError
+from rnncli.errors import RnnCliError, clip
 
 
 def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
     """Read a YAML config, apply `KEY=VALUE` overrides, and return the validated config."""
-    import yaml
-
     path = Path(path)
     if not path.is_file():
         hint = "it is a folder" if path.is_dir() else "no such file"
         raise RnnCliError(f"config '{path}' cannot be read ({hint}); give the path of a YAML file, e.g. configs/seattle_temp_max.yaml")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise RnnCliError(f"config '{path}' is not valid YAML: {_yaml_problem(exc)}") from exc
-    except UnicodeDecodeError as exc:
-        raise RnnCliError(f"config '{path}' is not a UTF-8 text file") from exc
+    raw = read_yaml(path)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -41,7 +34,66 @@ def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Confi
     flat.setdefault("name", path.stem.replace("_", "-"))
     cfg = from_flat(flat)
     cfg.data.path = _resolve_data_path(cfg.data.path, path.parent)
+    cfg.output.dir = str(Path(cfg.output.dir).expanduser())  # "~/runs" means the home folder's, not a folder named ~
     return cfg
+
+
+MAX_VALUES = 10_000  # values a config may hold once its YAML aliases are expanded: far more than any config needs
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's content; refused when it is not YAML, repeats a key, or expands (through
+    aliases) beyond MAX_VALUES values."""
+    import yaml
+
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        raise RnnCliError(f"config '{path}' is not valid YAML: {_yaml_problem(exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise RnnCliError(f"config '{path}' is not a UTF-8 text file") from exc
+    except ValueError as exc:  # an integer of thousands of digits, beyond Python's limit for reading one
+        raise RnnCliError(f"config '{path}' holds a number too long to read ({str(exc).split(';')[0]}); write a smaller one") from exc
+    if _count(raw, MAX_VALUES) > MAX_VALUES:
+        raise RnnCliError(f"config '{path}' holds more than {MAX_VALUES:,} values once its YAML aliases (*name) are expanded; "
+                          "a config needs a few dozen: write the values out instead")
+    return raw
+
+
+def _count(value: Any, limit: int) -> int:
+    """Values in a loaded YAML document, aliases counted each time they are used; stops past `limit`."""
+    stack, seen = [value], 0
+    while stack and seen <= limit:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return seen
+
+
+def _unique_key_loader():
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """PyYAML's SafeLoader, refusing a mapping that repeats a key (YAML would keep the last silently)."""
+
+        def construct_mapping(self, node, deep=False):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    continue  # SafeLoader itself refuses keys it cannot use
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key '{clip(str(key))}' appears twice (lines {seen[key] + 1} and {key_node.start_mark.line + 1}); "
+                        "keep one", key_node.start_mark)
+                seen[key] = key_node.start_mark.line
+            return super().construct_mapping(node, deep)
+
+    return Loader
 
 
 def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
@@ -98,7 +150,7 @@ def parse_overrides(overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
             raise RnnCliError(f"override '{item}' must look like KEY=VALUE, e.g. train.lr=0.01")
         try:
             value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # not YAML, or a number too long for Python to read: the text as given
             value = text
         parsed[_check_key(key, f"override '{item}'")] = value
     return parsed
@@ -148,6 +200,8 @@ def _yaml_problem(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    if "appears twice" in str(problem):
+        return f"{where}{problem}"
     return f"{where}{problem} (check the indentation and the ': ' after each key)"
 
 

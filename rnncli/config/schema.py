@@ -17,7 +17,9 @@ CALENDAR = ("hour", "dayofweek", "dayofyear", "month")
 @dataclass
 class DataConfig:
     path: str = ""
-    time_column: str = ""
+    time_column: str | list[str] = ""  # a list: the columns that hold year, month, day, hour, minute, second, in that order
+    time_format: str | None = None  # strftime codes, e.g. "%d/%m/%Y": the one way to read every timestamp
+    decimal: Literal[".", ","] = "."
     target: list[str] = field(default_factory=list)
     features: list[str] = field(default_factory=list)
     id_column: str | None = None
@@ -25,6 +27,7 @@ class DataConfig:
     frequency: str | None = None
     timezone: str | None = None
     missing: Literal["interpolate", "ffill", "error"] = "interpolate"
+    max_fill: float = 0.1  # the share of a series' values that may be filled at most
     max_gap: int | None = None
     duplicates: Literal["error", "mean", "last"] = "error"
     val_fraction: float = 0.1

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from rnncli.config.schema import Config
-from rnncli.errors import RnnCliError
+from rnncli.errors import RnnCliError, quote
 
 
 def validate(cfg: Config) -> None:
@@ -31,17 +31,25 @@ def _check_data(cfg: Config) -> None:
     d = cfg.data
     if not d.path:
         _bad("data.path", d.path, "the CSV file to read, e.g. data/seattle-weather.csv")
-    if not d.time_column:
-        _bad("data.time_column", d.time_column, "the name of the CSV column that holds the timestamps")
+    times = [d.time_column] if isinstance(d.time_column, str) else d.time_column
+    if not times or not all(times) or len(times) > 6 or len(set(times)) != len(times):
+        _bad("data.time_column", d.time_column, "the name of the CSV column that holds the timestamps, or a list of the columns "
+             "that hold year, month, day (hour, minute, second), in that order")
+    if len(times) > 1 and d.time_format is not None:
+        _bad("data.time_format", d.time_format, "null when data.time_column lists the columns of year, month, day, ...")
+    if d.time_format is not None and "%" not in d.time_format:
+        _bad("data.time_format", d.time_format, "strftime codes such as %d/%m/%Y or %Y-%m-%d %H:%M")
     if not d.target:
         _bad("data.target", d.target, "one column name or a list of them")
     for key, names in (("data.target", d.target), ("data.features", d.features)):
         if len(set(names)) != len(names):
             _bad(key, names, "column names without repeats")
-        if d.time_column in names:
-            _bad(key, names, f"value columns; '{d.time_column}' is the time column")
-    if d.id_column is not None and d.id_column in (d.time_column, *d.target, *d.features):
+        if set(times) & set(names):
+            _bad(key, names, f"value columns; '{sorted(set(times) & set(names))[0]}' is a time column")
+    if d.id_column is not None and d.id_column in (*times, *d.target, *d.features):
         _bad("data.id_column", d.id_column, "a column that is neither the time column, a target nor a feature")
+    if not 0 <= d.max_fill < 1:
+        _bad("data.max_fill", d.max_fill, "the share of a series' values that may be filled, from 0 (none) to below 1 (e.g. 0.1)")
     if len(set(d.calendar)) != len(d.calendar):
         _bad("data.calendar", d.calendar, "calendar features without repeats")
     if d.max_gap is not None and not 0 <= d.max_gap <= 10**9:
@@ -94,7 +102,7 @@ def _at_least(low: int, *pairs: tuple[str, int | None]) -> None:
 
 
 def _bad(key: str, value: Any, wanted: str) -> None:
-    raise RnnCliError(f"config key {key}: got {value!r}, expected {wanted}")
+    raise RnnCliError(f"config key {key}: got {quote(value)}, expected {wanted}")
 
 
 def _check_model_shape(cfg: Config) -> None:

@@ -47,7 +47,7 @@ def check(cfg: Config) -> Preflight:
 def review(prepared: Prepared) -> Preflight:
     """Summarise each series of the prepared data and collect the warnings."""
     summaries = [_summary(prepared, k) for k in range(len(prepared.series))]
-    return Preflight(prepared, summaries, [*_short_parts(prepared, summaries), *_columns(prepared)])
+    return Preflight(prepared, summaries, [*prepared.warnings, *_short_parts(prepared, summaries), *_columns(prepared)])
 
 
 def _summary(prepared: Prepared, k: int) -> SeriesSummary:

@@ -60,6 +60,7 @@ class Prepared:
     frequency: str
     season: int  # steps per season, for the seasonal baseline, MASE and interval calibration
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the data as read: values filled in
 
     @property
     def times(self) -> list[pd.DatetimeIndex]:
@@ -102,8 +103,10 @@ class Prepared:
 
 def schema_of(cfg: Config) -> timeseries.Schema:
     d = cfg.data
-    return timeseries.Schema(d.path, d.time_column, tuple(d.target), tuple(d.features), d.frequency, d.missing, d.id_column,
-                             d.timezone, d.max_gap, d.duplicates)
+    parts = (d.time_column,) if isinstance(d.time_column, str) else tuple(d.time_column)
+    time_column = parts[0] if len(parts) == 1 else "_".join(parts)  # several columns: one timestamp column in every output
+    return timeseries.Schema(d.path, time_column, tuple(d.target), tuple(d.features), d.frequency, d.missing, d.id_column,
+                             d.timezone, d.max_gap, d.duplicates, d.time_format, d.decimal, d.max_fill, parts if len(parts) > 1 else ())
 
 
 def spec_of(cfg: Config) -> WindowSpec:
@@ -133,6 +136,8 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
              split(s.times, spec.lookback, spec.horizon, (spec.val_fraction, spec.test_fraction), spec.borders,
                    schema.path if s.id is None else f"{s.label} of {schema.path}") for s in series]
     fitted = scaler
+    if isinstance(fitted, str) and season is not None:  # a season the config set, for a model about to be trained
+        _check_season(season, series, parts)
     if isinstance(fitted, str):
         fitted = Scaler.fit(fitted, [s.values[:p[0]] for s, p in zip(series, parts)], [s.id for s in series], per_series)
     scaler = fitted.align([s.id for s in series])
@@ -141,7 +146,18 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
     windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, 2 * len(spec.calendar))
     frequency = series[0].frequency
     return Prepared(windows, Layout(offsets, parts), scaler, fitted, spec, series, [*schema.columns, *calendar.columns(spec.calendar)],
-                    len(schema.targets), frequency, season or timegrid.season_of(frequency), [note for s in series for note in s.notes])
+                    len(schema.targets), frequency, season or timegrid.season_of(frequency), [note for s in series for note in s.notes],
+                    [warning for s in series for warning in s.warnings])
+
+
+def _check_season(season: int, series: list[timeseries.Series], parts: list[tuple[int, int, int]]) -> None:
+    """The seasonal baseline and MASE compare each value with the one a season before: a season as
+    long as a training part would silently fall back to the step before."""
+    k = min(range(len(series)), key=lambda k: parts[k][0])
+    if season >= parts[k][0]:
+        raise RnnCliError(f"data.season={season} is at least as long as the training part of {series[k].label} ({parts[k][0]} rows): "
+                          "the seasonal baseline needs a season before every value it forecasts; lower data.season or leave it out "
+                          "(it then follows the frequency)")
 
 
 def _scaled_rows(series: list[timeseries.Series], scaler: Scaler, names: tuple[str, ...], rows: int = 1 << 20) -> np.ndarray:

@@ -1,14 +1,18 @@
 """Read a CSV's columns and parse them: timestamps, and numbers checked cell by cell.
 
 The delimiter is detected from the header (comma, semicolon, tab or |), a UTF-8 BOM is accepted,
-and every problem is reported with the column and the line of the file it concerns. Rows come in
+names are matched without their surrounding spaces, and every problem is reported with the column
+and the line of the file it concerns. Timestamps are read with one format for the whole column
+(`timeparse.py`), or assembled from year, month, day (hour, minute, second) columns. Rows come in
 chunks, so a file of millions of rows is never held as text.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
-import warnings
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +21,54 @@ import numpy as np
 import pandas as pd
 
 from rnncli.config.coerce import nearest
-from rnncli.errors import RnnCliError
+from rnncli.data.timeparse import TimeParser
+from rnncli.errors import RnnCliError, clip, quote
 
 DELIMITERS = (",", ";", "\t", "|")
 NA_STRINGS = ["", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "<NA>", "NaT"]
-
-
 CHUNK_ROWS = 100_000  # rows parsed at a time: a file's text never sits in memory whole
-ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What to read from a CSV and how: plain values, from the config or from a checkpoint."""
+
+    path: str
+    time_column: str  # the timestamps' column; with `time_parts`, the name of the one assembled from them
+    targets: tuple[str, ...]
+    features: tuple[str, ...] = ()
+    frequency: str | None = None
+    missing: str = "interpolate"
+    id_column: str | None = None
+    timezone: str | None = None
+    max_gap: int | None = None
+    duplicates: str = "error"
+    time_format: str | None = None
+    decimal: str = "."
+    max_fill: float = 0.1
+    time_parts: tuple[str, ...] = ()  # the columns of year, month, day, ... in that order, when the time is split over several
+
+    @property
+    def columns(self) -> list[str]:
+        return [*self.targets, *self.features]
+
+    @property
+    def time_columns(self) -> list[str]:
+        """The CSV columns the timestamps are read from."""
+        return list(self.time_parts) or [self.time_column]
+
+    def to_dict(self) -> dict:
+        """Plain values for a checkpoint, without the path: a model may be given another CSV later."""
+        return {f.name: list(v) if isinstance(v, tuple) else v for f in dataclasses.fields(self) if f.name != "path"
+                for v in [getattr(self, f.name)]}
+
+    @classmethod
+    def from_dict(cls, raw: dict, path: str) -> Schema:
+        """The schema a checkpoint recorded, reading `path`; keys it does not know are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"path"}
+        return cls(path=path, **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in names})
 
 
 @dataclass
@@ -37,54 +81,122 @@ class Chunk:
     lines: np.ndarray  # each row's line in the file (the header is line 1)
 
 
-def read(path: str | Path, time_column: str, columns: list[str], id_column: str | None = None,
-         chunk_rows: int | None = None) -> Iterator[Chunk]:
+def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -> Iterator[Chunk]:
     """The CSV's rows, `chunk_rows` (CHUNK_ROWS) at a time, after checking that the columns exist."""
-    path = Path(path)
-    if not path.is_file():
-        raise RnnCliError(f"data file '{path}' not found (data.path is read from the current folder, then from the config's folder); check the path or pass --data")
+    path = Path(schema.path)
+    _check_file(path)
     header, delimiter = _sniff(path)
-    wanted = [time_column, *([id_column] if id_column else []), *columns]
-    missing = [c for c in wanted if c not in header]
-    if missing:
-        guess = nearest(missing[0], header[:10000])
-        shown = ", ".join(name[:40] for name in header[:12]) + (", ..." if len(header) > 12 else "")
-        raise RnnCliError(
-            f"column '{missing[0][:80]}' is not in {path}" + (f" (did you mean '{guess}'?)" if guess else "")
-            + f"; its columns are: {shown}"
-        )
-    text = {time_column: str, **({id_column: str} if id_column else {})}
+    if schema.decimal == "," and delimiter == ",":
+        raise RnnCliError(f"data.decimal is ',' but {path} separates its columns with commas too; a file with decimal commas "
+                          "separates columns with ';' (or tabs)")
+    id_column = schema.id_column if with_ids else None
+    wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.columns]
+    _check_columns(path, header, wanted)
+    text = {c: str for c in [*schema.time_columns, *([id_column] if id_column else [])]}
     # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
-    na = {c: NA_STRINGS for c in [time_column, *columns]} | ({id_column: [""]} if id_column else {})
+    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.columns]} | ({id_column: [""]} if id_column else {})
+    parser = TimeParser(schema.time_column, schema.time_format)
     first_line, empty = 2, True
     try:
-        for frame in pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", usecols=wanted, dtype=text, skipinitialspace=True,
-                                 keep_default_na=False, na_values=na, chunksize=chunk_rows or CHUNK_ROWS):
+        for frame in pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", header=0, names=_unique(header), usecols=wanted, dtype=text,
+                                 skipinitialspace=True, keep_default_na=False, na_values=na, decimal=schema.decimal,
+                                 chunksize=chunk_rows or CHUNK_ROWS):
             if frame.empty:
                 continue
             lines = np.arange(first_line, first_line + len(frame))
             first_line += len(frame)
             empty = False
-            yield _parse(frame, time_column, columns, id_column, lines)
+            yield _parse(frame, schema, id_column, lines, parser, delimiter)
     except (pd.errors.ParserError, ValueError) as exc:
-        detail = str(exc).strip().splitlines()[-1]
+        detail = clip(str(exc).strip().splitlines()[-1], 200)
         raise RnnCliError(f"cannot parse {path} as CSV with delimiter {delimiter!r}: {detail}") from exc
     if empty:
         raise RnnCliError(f"{path} has a header but no data rows")
 
 
-def _parse(frame: pd.DataFrame, time_column: str, columns: list[str], id_column: str | None, lines: np.ndarray) -> Chunk:
-    times = parse_times(frame[time_column], time_column, lines)
-    values = np.empty((len(frame), len(columns)), dtype=np.float32)
-    for j, c in enumerate(columns):
-        values[:, j] = numeric(frame[c], c, lines)
+def _check_file(path: Path) -> None:
+    """A regular file, or one clear line on what it is instead."""
+    try:
+        kind = path.stat().st_mode
+    except FileNotFoundError:
+        raise RnnCliError(f"data file '{path}' not found (data.path is read from the current folder, then from the config's folder); "
+                          "check the path or pass --data") from None
+    except OSError as exc:
+        raise RnnCliError(f"data file '{path}' cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(kind):
+        raise RnnCliError(f"data file '{path}' is a folder; give the CSV file inside it")
+    if not stat.S_ISREG(kind):
+        raise RnnCliError(f"data file '{path}' is not a regular file (a pipe or a device); save the data to a CSV file and give that")
+    if not os.access(path, os.R_OK):
+        raise RnnCliError(f"data file '{path}' cannot be read (permission denied)")
+
+
+def _check_columns(path: Path, header: list[str], wanted: list[str]) -> None:
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        guess = nearest(missing[0], header[:10000])
+        shown = ", ".join(clip(name, 40) for name in header[:12]) + (", ..." if len(header) > 12 else "")
+        raise RnnCliError(f"column '{clip(missing[0])}' is not in {path}" + (f" (did you mean '{clip(guess)}'?)" if guess else "")
+                          + f"; its columns are: {shown}")
+    repeated = next((c for c in wanted if header.count(c) > 1), None)
+    if repeated is not None:
+        where = [i + 1 for i, name in enumerate(header) if name == repeated]
+        raise RnnCliError(f"column '{clip(repeated)}' appears {len(where)} times in the header of {path} (columns "
+                          f"{', '.join(map(str, where))}); rename all but one, so it is clear which to read")
+
+
+def _unique(header: list[str]) -> list[str]:
+    """The header's names for pandas, each once: a repeated name the config does not use gets a private suffix."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}\0{seen[name]}")
+    return out
+
+
+def _parse(frame: pd.DataFrame, schema: Schema, id_column: str | None, lines: np.ndarray, parser: TimeParser,
+           delimiter: str) -> Chunk:
+    if schema.time_parts:
+        times = assemble_times(frame, schema.time_parts, lines)
+    else:
+        times = parser.parse(frame[schema.time_column], lines)
+    values = np.empty((len(frame), len(schema.columns)), dtype=np.float32)
+    for j, c in enumerate(schema.columns):
+        values[:, j] = numeric(frame[c], c, lines, schema.decimal, delimiter)
     ids = None
     if id_column:
         ids = frame[id_column].str.strip().to_numpy(dtype=object)
         empty = np.flatnonzero(pd.isna(ids) | (ids == ""))
         if empty.size:
-            raise RnnCliError(f"id column '{id_column}' is empty at line {lines[empty[0]]} ({empty.size} such rows); give every row its series id")
+            raise RnnCliError(f"id column '{clip(id_column)}' is empty at line {lines[empty[0]]} ({empty.size} such rows); "
+                              "give every row its series id")
     return Chunk(times, values, ids, lines)
+
+
+def assemble_times(frame: pd.DataFrame, parts: tuple[str, ...], lines: np.ndarray) -> pd.DatetimeIndex:
+    """Timestamps from the columns of year, month, day, hour, minute, second (in that order; those
+    left out are the first day, hour 0, ...), each cell a whole number."""
+    units = {}
+    for unit, column in zip(TIME_PARTS, parts):
+        text = frame[column].astype("string").str.strip()
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = np.flatnonzero((numbers.isna() | (numbers % 1 != 0)).fillna(True).to_numpy())
+        if bad.size:
+            i = bad[0]
+            raise RnnCliError(f"time column '{clip(column)}' (the {unit}) holds {quote(frame[column].iloc[i])} at line {lines[i]}, "
+                              f"not a whole number ({bad.size} such rows); fix those cells")
+        units[unit] = numbers.astype("int64")
+    units.setdefault("day", pd.Series(1, index=frame.index))
+    table = pd.DataFrame(units)
+    times = pd.to_datetime(table, errors="coerce")
+    bad = np.flatnonzero(times.isna().to_numpy())
+    if bad.size:
+        i = bad[0]
+        written = ", ".join(f"{unit} {table[unit].iloc[i]}" for unit in table.columns)
+        raise RnnCliError(f"time columns {', '.join(clip(c, 40) for c in parts)} at line {lines[i]} ({written}) are not a date "
+                          f"({bad.size} such rows); fix those cells")
+    return pd.DatetimeIndex(times)
 
 
 def _sniff(path: Path) -> tuple[list[str], str]:
@@ -101,66 +213,31 @@ def _sniff(path: Path) -> tuple[list[str], str]:
     return header, delimiter
 
 
-def parse_times(raw: pd.Series, name: str, lines: np.ndarray) -> pd.DatetimeIndex:
-    """Parse the time column, naming the line of the first value that is not a time.
-
-    ISO timestamps without a zone (2021-01-01, 2021-01-01 06:00:00) are read by numpy, several
-    times faster; anything else by pandas, which infers one format from the first value and
-    parses the rows it cannot read (a column mixing dates and date-times, say) one by one.
-    """
-    first = raw.iloc[0] if len(raw) else None
-    if isinstance(first, str) and ISO.match(first.strip()):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # numpy would quietly convert a "+01:00" to UTC: leave zones to pandas
-                return pd.DatetimeIndex(raw.to_numpy(dtype=object).astype("datetime64[us]"))
-        except (ValueError, TypeError, Warning):
-            pass  # a bad, empty or zoned value somewhere: pandas finds and names it
-    parsed = _to_datetime(raw)
-    retry = parsed.isna() & raw.notna()
-    if retry.any():
-        again = _to_datetime(raw[retry], format="mixed")
-        if (parsed.dt.tz is None) != (again.dt.tz is None) and again.notna().any():
-            i = int(np.flatnonzero(retry.to_numpy())[0])
-            raise RnnCliError(f"time column '{name}' mixes times with and without a time zone (line {lines[i]}: {raw.iloc[i]!r}); "
-                              "write every timestamp the same way")
-        if parsed.dt.tz is not None:
-            parsed, again = parsed.dt.tz_convert("UTC"), again.dt.tz_convert("UTC")
-        parsed = pd.concat([parsed[~retry], again]).sort_index()
-    bad = np.flatnonzero(parsed.isna().to_numpy())
-    if bad.size:
-        i = bad[0]
-        value = raw.iloc[i]
-        what = "is empty" if pd.isna(value) or not str(value).strip() else f"holds {value!r}, which is not a date/time"
-        raise RnnCliError(f"time column '{name}' {what} at line {lines[i]} ({bad.size} such rows); fix or remove those rows")
-    return pd.DatetimeIndex(parsed)
-
-
-def _to_datetime(values: pd.Series, **kw) -> pd.Series:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            return pd.to_datetime(values, errors="coerce", **kw)
-        except (ValueError, TypeError):  # several UTC offsets: compare them in UTC
-            return pd.to_datetime(values, errors="coerce", utc=True, **kw)
-
-
-def numeric(raw: pd.Series, name: str, lines: np.ndarray) -> np.ndarray:
+def numeric(raw: pd.Series, name: str, lines: np.ndarray, decimal: str = ".", delimiter: str = ",") -> np.ndarray:
     """The column as float64; text, infinite values and values beyond float32 are refused by line."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        numbers = pd.to_numeric(raw, errors="coerce")
         text = raw.astype("string").str.strip()
+        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal == "," else text, errors="coerce")
         bad = np.flatnonzero((numbers.isna() & text.notna() & (text != "")).to_numpy())
         if bad.size:
-            i = bad[0]
-            raise RnnCliError(f"column '{name}' must be numeric, but line {lines[i]} holds {raw.iloc[i]!r} ({bad.size} such rows); "
-                              "fix those cells or leave the column out")
+            raise RnnCliError(_not_numeric(raw, text, bad, name, lines, decimal, delimiter))
         values = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
     huge = np.flatnonzero(np.abs(values) > np.finfo(np.float32).max)
     if huge.size:
         i = huge[0]
-        raise RnnCliError(f"column '{name}' holds {raw.iloc[i]!r} at line {lines[i]}: infinite or too large (beyond ±3.4e38); "
+        raise RnnCliError(f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]}: infinite or too large (beyond ±3.4e38); "
                           "fix or empty those cells")
     return values
+
+
+def _not_numeric(raw: pd.Series, text: pd.Series, bad: np.ndarray, name: str, lines: np.ndarray, decimal: str, delimiter: str) -> str:
+    """Why a column is not numbers, naming the first bad cell; a decimal comma is recognised and named."""
+    i = bad[0]
+    cells = text.iloc[bad]
+    if decimal == "." and delimiter == ";" and bool(cells.str.match(DECIMAL_COMMA).all()):
+        return (f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]} ({bad.size} such rows): numbers written with a "
+                "decimal comma, as in this ';'-separated file; set data.decimal: ',' to read them")
+    return (f"column '{clip(name)}' must be numeric, but line {lines[i]} holds {quote(raw.iloc[i])} ({bad.size} such rows); "
+            "fix those cells or leave the column out")

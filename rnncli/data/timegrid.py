@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from rnncli.errors import RnnCliError
+from rnncli.errors import RnnCliError, quote
 
 
 class TimeAxis:
@@ -179,12 +179,34 @@ def season_of(frequency: str) -> int:
     return int(day / step) if step < day and day % step == pd.Timedelta(0) else 1
 
 
-def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq: str, label: str):
-    """Reindex onto the regular grid of `freq`; missing rows become NaN. Returns (grid, values, rows added)."""
+MAX_ROWS = 2**31 - 1  # rows one series may hold on its grid
+
+
+def check_frequency(freq: str) -> None:
+    """A pandas frequency of at least one positive step, or one clear line."""
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, TypeError) as exc:
+        raise RnnCliError(f"data.frequency: {quote(freq)} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)") from exc
+    if offset.n <= 0 or (isinstance(offset, pd.offsets.Tick) and pd.Timedelta(offset) <= pd.Timedelta(0)):
+        raise RnnCliError(f"data.frequency: {quote(freq)} is not a step forward in time; give a positive step (e.g. D, 2h, 15min)")
+
+
+def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq: str, label: str, max_fill: float = 1.0):
+    """Reindex onto the regular grid of `freq`; missing rows become NaN. Returns (grid, values, rows added).
+    A grid that would invent more than `max_fill` of the series is refused before it is made."""
+    check_frequency(freq)
+    step = fixed_step(freq, times.tz)
+    if step is not None:  # a fixed step: the grid's length by arithmetic, before a row of it exists
+        rows = int((times[-1] - times[0]) // step) + 1
+        if rows - len(times) > max_fill * rows or rows > MAX_ROWS:
+            k = int(np.argmax(np.diff(times.asi8))) if len(times) > 1 else 0
+            what = f"its {len(times):,} timestamps leave {rows - len(times):,} of the {rows:,} steps of its '{freq}' grid empty ({1 - len(times) / rows:.0%})"
+            raise overfilled(label, what, (times[k], times[min(k + 1, len(times) - 1)]), max_fill)
     try:
         grid = pd.date_range(times[0], times[-1], freq=freq)
     except ValueError as exc:
-        raise RnnCliError(f"data.frequency: {freq!r} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)") from exc
+        raise RnnCliError(f"data.frequency: {quote(freq)} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)") from exc
     pos = grid.get_indexer(times)
     if (pos < 0).any():
         i = int(np.flatnonzero(pos < 0)[0])
@@ -193,6 +215,14 @@ def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq
     full = np.full((len(grid), values.shape[1]), np.nan, dtype=np.float32)
     full[pos] = values
     return grid, full, len(grid) - len(times)
+
+
+def overfilled(label: str, what: str, span: tuple, max_fill: float) -> RnnCliError:
+    """The error for a series whose gaps would be filled beyond data.max_fill: `what` says how many."""
+    return RnnCliError(f"{label}: {what}, the longest gap between {span[0]} and {span[1]}: filling them would make up more than "
+                       f"data.max_fill={max_fill:g} of the series, and made-up values would be trained and scored as data; check "
+                       "data.frequency and the timestamps (a misread date, a stray row: data.time_format), fill the gaps in the CSV, "
+                       "or raise data.max_fill")
 
 
 def longest_gap(holes: np.ndarray) -> tuple[int, int, int]:

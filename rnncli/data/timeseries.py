@@ -21,39 +21,9 @@ import numpy as np
 import pandas as pd
 
 from rnncli.data import reading, timegrid
+from rnncli.data.reading import Schema
 from rnncli.data.timegrid import TimeAxis
-from rnncli.errors import RnnCliError
-
-
-@dataclass(frozen=True)
-class Schema:
-    """What to read from a CSV and how: plain values, from the config or from a checkpoint."""
-
-    path: str
-    time_column: str
-    targets: tuple[str, ...]
-    features: tuple[str, ...] = ()
-    frequency: str | None = None
-    missing: str = "interpolate"
-    id_column: str | None = None
-    timezone: str | None = None
-    max_gap: int | None = None
-    duplicates: str = "error"
-
-    @property
-    def columns(self) -> list[str]:
-        return [*self.targets, *self.features]
-
-    def to_dict(self) -> dict:
-        """Plain values for a checkpoint, without the path: a model may be given another CSV later."""
-        return {f.name: list(v) if isinstance(v, tuple) else v for f in dataclasses.fields(self) if f.name != "path"
-                for v in [getattr(self, f.name)]}
-
-    @classmethod
-    def from_dict(cls, raw: dict, path: str) -> Schema:
-        """The schema a checkpoint recorded, reading `path`; keys it does not know are ignored."""
-        names = {f.name for f in dataclasses.fields(cls)} - {"path"}
-        return cls(path=path, **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in names})
+from rnncli.errors import RnnCliError, clip
 
 
 @dataclass
@@ -67,6 +37,7 @@ class Series:
     filled: int = 0
     added_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the user should weigh: values filled in
 
     @property
     def frequency(self) -> str:
@@ -74,20 +45,22 @@ class Series:
 
     def copy(self) -> Series:
         """The same series with its own values (preparing scales them in place)."""
-        return dataclasses.replace(self, values=self.values.copy(), notes=list(self.notes))
+        return dataclasses.replace(self, values=self.values.copy(), notes=list(self.notes), warnings=list(self.warnings))
 
     @property
     def label(self) -> str:
-        return "the series" if self.id is None else f"series '{self.id}'"
+        return label_of(self.id)
+
+
+def label_of(key: str | None) -> str:
+    """How messages name a series: "the series" for a file's only one, else by its id."""
+    return "the series" if key is None else f"series '{clip(key)}'"
 
 
 def load(schema: Schema) -> list[Series]:
     """Read and check `schema.path`; return its regular, gap-filled series (one per id)."""
     if schema.frequency is not None:
-        try:
-            pd.tseries.frequencies.to_offset(schema.frequency)
-        except ValueError as exc:
-            raise RnnCliError(f"data.frequency: {schema.frequency!r} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)") from exc
+        timegrid.check_frequency(schema.frequency)
     if schema.id_column is None and schema.timezone is None:
         streamed = _stream(schema)
         if streamed is not None:
@@ -108,7 +81,7 @@ def _stream(schema: Schema) -> Series | None:
     """Place each chunk on the grid as it is read; None when the file is not sorted on a fixed
     step (the caller then reads it whole, which also names whatever is wrong)."""
     grid, first, freq, rows = None, None, schema.frequency, 0
-    for chunk in reading.read(schema.path, schema.time_column, schema.columns):
+    for chunk in reading.read(schema, with_ids=False):
         times = chunk.times
         if times.tz is not None:
             return None
@@ -127,6 +100,8 @@ def _stream(schema: Schema) -> Series | None:
         pos, rest = np.divmod(times.values.view(np.int64) - origin, step_ticks)
         if rest.any() or (len(pos) > 1 and (np.diff(pos) <= 0).any()) or pos[0] < grid.rows:
             return None
+        if pos[-1] + 1 > (grid.capacity * 1.5 + 1024) / (1 - schema.max_fill):
+            return None  # more gaps than the file's rows could leave within data.max_fill: the whole read names them
         grid.place(pos, chunk.values)
         rows += len(times)
     values = grid.values()
@@ -137,6 +112,7 @@ class _Grid:
     """Rows of one series on its grid, growing as chunks arrive; unfilled rows stay NaN."""
 
     def __init__(self, capacity: int, columns: int):
+        self.capacity = capacity  # the rows the file is estimated to hold
         self.data = np.full((max(capacity, 1024), columns), np.nan, dtype=np.float32)
         self.rows = 0
 
@@ -162,10 +138,10 @@ def _estimate_rows(path: str) -> int:
 
 
 def _read_whole(schema: Schema) -> list[Series]:
-    chunks = list(reading.read(schema.path, schema.time_column, schema.columns, schema.id_column))
+    chunks = list(reading.read(schema))
     zones = {str(c.times.tz) for c in chunks}
     if len(zones) > 1:
-        raise RnnCliError(f"time column '{schema.time_column}' mixes times with and without a time zone; write every timestamp the same way")
+        raise RnnCliError(f"time column '{clip(schema.time_column)}' mixes times with and without a time zone; write every timestamp the same way")
     times = chunks[0].times.append([c.times for c in chunks[1:]]) if len(chunks) > 1 else chunks[0].times
     values = np.concatenate([c.values for c in chunks])
     lines = np.concatenate([c.lines for c in chunks])
@@ -184,42 +160,52 @@ def _groups(ids: np.ndarray | None, n: int) -> list[tuple[str | None, np.ndarray
 
 
 def _regular(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, schema: Schema, key: str | None) -> Series:
-    label = "the series" if key is None else f"series '{key}'"
+    label = label_of(key)
     times, values, lines, notes = timegrid.sort(times, values, lines, label)
     times, more = timegrid.localize(times, schema.timezone, label)
     notes += more
     times, values, lines, more = timegrid.merge_duplicates(times, values, lines, schema.duplicates, label)
     notes += more
     freq = schema.frequency or timegrid.infer_frequency(times, label)
-    grid, full, added = timegrid.to_grid(times, values, lines, freq, label)
+    grid, full, added = timegrid.to_grid(times, values, lines, freq, label, schema.max_fill)
     return _complete(TimeAxis.of(grid, freq), full, added, schema, key, notes)
 
 
 def _complete(axis: TimeAxis, values: np.ndarray, added: int, schema: Schema, key: str | None, notes: list[str]) -> Series:
     """Refuse empty columns, check and fill the gaps, and make the Series."""
-    label = "the series" if key is None else f"series '{key}'"
+    label = label_of(key)
     holes = np.isnan(values)
     for j, name in enumerate(schema.columns):
         if holes[:, j].all():
-            raise RnnCliError(f"column '{name}' in {schema.path} has no values at all" + ("" if key is None else f" for {label}")
+            raise RnnCliError(f"column '{clip(name)}' in {schema.path} has no values at all" + ("" if key is None else f" for {label}")
                               + "; fill it or leave it out of the config")
     count = int(holes.sum())
+    warnings = []
     if count:
         _check_holes(holes, axis, schema, label, count, added)
         timegrid.fill(values, holes, schema.missing)
-        notes.append(f"{timegrid.prefix(label)}filled {timegrid.count(count, 'missing value')} ({timegrid.count(added, 'missing timestamp')}) by {schema.missing}")
-    return Series(axis, values, schema.columns, key, count, added, notes)
+        share = holes.sum(axis=0).max() / len(values)
+        warnings.append(f"{timegrid.prefix(label)}filled {timegrid.count(count, 'missing value')} "
+                        f"({timegrid.count(added, 'missing timestamp')}) by {schema.missing} ({share:.1%} of the series)")
+    return Series(axis, values, schema.columns, key, count, added, notes, warnings)
 
 
 def _check_holes(holes: np.ndarray, axis: TimeAxis, schema: Schema, label: str, count: int, added: int) -> None:
     if schema.missing == "error":
         row, col = map(int, np.argwhere(holes)[0])
         raise RnnCliError(f"{label}: {timegrid.count(count, 'value')} {'is' if count == 1 else 'are'} missing "
-                          f"({timegrid.count(added, 'missing timestamp')}), the first at {axis[row]} in '{schema.columns[col]}'; "
+                          f"({timegrid.count(added, 'missing timestamp')}), the first at {axis[row]} in '{clip(schema.columns[col])}'; "
                           "fill them in the CSV or set data.missing to interpolate or ffill")
+    per_column = holes.sum(axis=0)
+    worst = int(np.argmax(per_column))
+    if per_column[worst] > schema.max_fill * len(holes):
+        length, start, _ = timegrid.longest_gap(holes[:, [worst]])
+        what = (f"'{clip(schema.columns[worst])}' is missing {int(per_column[worst]):,} of its {len(holes):,} values on the "
+                f"'{axis.freq}' grid ({per_column[worst] / len(holes):.0%})")
+        raise timegrid.overfilled(label, what, (axis[max(start - 1, 0)], axis[min(start + length, len(holes) - 1)]), schema.max_fill)
     if schema.max_gap is not None:
         length, start, col = timegrid.longest_gap(holes)
         if length > schema.max_gap:
-            raise RnnCliError(f"{label}: '{schema.columns[col]}' is missing for {length} steps in a row, from {axis[start]} to "
+            raise RnnCliError(f"{label}: '{clip(schema.columns[col])}' is missing for {length} steps in a row, from {axis[start]} to "
                               f"{axis[start + length - 1]}, more than data.max_gap={schema.max_gap}; fill that stretch, "
                               "raise data.max_gap, or start the data after it")

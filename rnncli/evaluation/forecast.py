@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from rnncli.artifacts.checkpoint import Trained, open_trained
+from rnncli.artifacts.files import refuse_overwriting
 from rnncli.data import calendar, timeseries
 from rnncli.data.prepared import Prepared, prepare
 from rnncli.errors import RnnCliError
@@ -31,7 +32,7 @@ class Forecast:
 
 
 def predict(run: str | Path, data_path: str | Path | None = None, horizon: int | None = None, which: str = "best",
-            coverage: float | None = None, history: bool = False) -> Forecast:
+            coverage: float | None = None, history: bool = False, outputs: tuple = ()) -> Forecast:
     """Forecast the `horizon` steps after the end of the data: timestamps and targets (and the id
     column first, one block per series, for long-format data), with prediction intervals.
 
@@ -39,9 +40,11 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     Calendar features are known for any future time, but past covariates (`data.features`) are
     not, so a model that reads them can forecast only up to its horizon. `coverage` defaults to the
     run's predict.coverage; 0 leaves the intervals out. `history` adds the last stretch of each
-    series (3 lookbacks, 10 horizons or 60 steps, whichever is longest), for plotting.
+    series (3 lookbacks, 10 horizons or 60 steps, whichever is longest), for plotting. `outputs`,
+    the files the caller will write, may not be any of the run's inputs.
     """
     trained = open_trained(run, which, data_path)
+    refuse_overwriting(outputs, trained.inputs())
     spec, schema = trained.spec, trained.schema
     horizon = spec.horizon if horizon is None else horizon
     if horizon < 1:
@@ -51,8 +54,10 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
                           f"but the model also reads features ({', '.join(schema.features)}) whose future values are unknown; "
                           f"use --horizon {spec.horizon} or less, or train with window.horizon={horizon}")
     coverage = trained.coverage(coverage)
-    half, notes = _half_width(trained, coverage, horizon)
     series = timeseries.load(schema)
+    _check_size(len(series), len(schema.columns) + 2 * len(spec.calendar), spec.lookback, horizon, len(schema.targets), spec.horizon)
+    half, notes = _half_width(trained, coverage, horizon)
+    notes = [*(f"warning: {w}" for s in series for w in s.warnings), *notes]
     tail = max(3 * spec.lookback, 10 * horizon, 60)
     past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []  # before preparing scales the values
     prepared = prepare(schema, spec, trained.scaler, season=trained.season, series=series, whole=True)
@@ -61,6 +66,25 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     if schema.id_column:
         frame.insert(0, schema.id_column, [s.id for s in prepared.series for _ in range(horizon)])
     return Forecast(frame, past, coverage if half is not None else None, notes)
+
+
+MAX_FORECAST_BYTES = 2 * 1024**3  # memory a forecast may take: its rolled rows and the table it becomes
+MAX_ROUNDS = 100_000  # model calls a recursive forecast may make one after another
+
+
+def _check_size(n_series: int, columns: int, lookback: int, horizon: int, n_targets: int, model_horizon: int) -> None:
+    """Refuse a horizon whose forecast would not fit in memory or take hours, saying the most that does."""
+    per_step = n_series * (columns * 4 + (2 + 3 * n_targets) * 8 * 3)  # rolled float32 rows; the table's columns, copied
+    need = n_series * lookback * columns * 4 + horizon * per_step
+    asked = horizon if horizon < 10**12 else f"of {len(str(horizon))} digits"
+    if need > MAX_FORECAST_BYTES:
+        most = max(1, (MAX_FORECAST_BYTES - n_series * lookback * columns * 4) // per_step)
+        raise RnnCliError(f"--horizon {asked} would need about {need / 1024**3:,.0f} GB for {n_series} series; "
+                          f"forecast at most {min(most, MAX_ROUNDS * model_horizon):,} steps at once")
+    if -(-horizon // model_horizon) > MAX_ROUNDS:
+        raise RnnCliError(f"--horizon {asked} would take {-(-horizon // model_horizon):,} model calls one after another (the model "
+                          f"forecasts {model_horizon} at a time); forecast at most {MAX_ROUNDS * model_horizon:,} steps, or train a "
+                          "longer window.horizon")
 
 
 def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.Tensor | None, list[str]]:
@@ -84,14 +108,16 @@ def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.
 def _roll_all(trained: Trained, prepared: Prepared, horizon: int) -> torch.Tensor:
     """Scaled forecasts (series, horizon, targets) from the end of each series, rolled together."""
     spec, n_t, n_cal = trained.spec, prepared.n_targets, prepared.windows.n_calendar
+    steps = recursive.padded(horizon, trained.model.args.horizon) if n_cal else horizon  # the calendar of whole model horizons
     rows = []
     for k, s in enumerate(prepared.series):
         known = prepared.last_window(k).numpy()
-        future = np.zeros((horizon, known.shape[1]), dtype=np.float32)
-        future[:, known.shape[1] - n_cal:] = calendar.encode(_future_times(s, horizon), spec.calendar)
+        future = np.zeros((steps, known.shape[1]), dtype=np.float32)
+        future[:, known.shape[1] - n_cal:] = calendar.encode(_future_times(s, steps), spec.calendar)
         rows.append(np.concatenate([known, future]))
     rows = torch.from_numpy(np.stack(rows))
-    return torch.cat([recursive.roll(trained.model, chunk, spec.lookback, n_t, n_cal) for chunk in rows.split(recursive.CHUNK)]).double()
+    rolled = [recursive.roll(trained.model, chunk, spec.lookback, n_t, n_cal) for chunk in rows.split(recursive.CHUNK)]
+    return torch.cat(rolled)[:, :horizon].double()
 
 
 def _future_times(s: timeseries.Series, horizon: int) -> pd.DatetimeIndex:
@@ -118,10 +144,11 @@ def _tail(s: timeseries.Series, schema: timeseries.Schema, rows: int) -> pd.Data
 
 
 def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = "test", which: str = "best",
-             coverage: float | None = None, keep_forecasts: bool = False) -> Scores:
+             coverage: float | None = None, keep_forecasts: bool = False, outputs: tuple = ()) -> Scores:
     """Metrics of the model and the baselines on every window of `split`, in real units, and the
     coverage and width of the prediction intervals (at the run's predict.coverage by default)."""
     trained = open_trained(run, which, data_path)
+    refuse_overwriting(outputs, trained.inputs())
     prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season)
     interval = intervals.for_scoring(trained.calibration, trained.coverage(coverage))
     scores = scoring.score(trained.model, prepared, split, interval, keep_forecasts)

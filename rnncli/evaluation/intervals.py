@@ -57,10 +57,11 @@ def calibrate(model: Forecaster, prepared: Prepared, steps: int, budget: int,
     model.eval()
     errors = np.empty((n, steps, nt), dtype=np.float32)  # float32: millions of errors need no more
     done = 0
+    span = lookback + (recursive.padded(steps, model.args.horizon) if n_cal else steps)  # the rows after `steps` lend their calendar
     for chunk in starts.split(recursive.CHUNK):
-        rows = values[chunk[:, None] + torch.arange(lookback + steps, device=values.device)]  # a gathered copy
-        actual = rows[:, lookback:, :nt].clone()
-        errors[done : done + len(chunk)] = (recursive.roll(model, rows, lookback, nt, n_cal) - actual).abs().cpu().numpy()
+        rows = values[chunk[:, None] + torch.arange(span, device=values.device)]  # a gathered copy
+        actual = rows[:, lookback : lookback + steps, :nt].clone()
+        errors[done : done + len(chunk)] = (recursive.roll(model, rows, lookback, nt, n_cal)[:, :steps] - actual).abs().cpu().numpy()
         done += len(chunk)
         if advance is not None:
             advance(len(chunk))

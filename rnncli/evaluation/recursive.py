@@ -13,18 +13,25 @@ from rnncli.model.forecaster import Forecaster
 CHUNK = 1024  # windows rolled forward at a time: the recurrent layer's output is chunk x lookback x hidden
 
 
+def padded(steps: int, horizon: int) -> int:
+    """Steps rounded up to whole model horizons: the rows a roll of `steps` needs, since the model
+    reads the calendar of every step it forecasts at once."""
+    return -(-steps // horizon) * horizon
+
+
 def roll(model: Forecaster, rows: torch.Tensor, lookback: int, n_targets: int, n_calendar: int) -> torch.Tensor:
     """Fill the target columns of rows[:, lookback:] with forecasts, one model horizon at a time.
 
     rows: (B, lookback + steps, columns), scaled; the first `lookback` rows are known, and so are the
-    calendar columns of every row. Each chunk reads the rows before it, forecasts included.
+    calendar columns of every row (with calendar columns, `steps` is a whole number of model
+    horizons: `padded`). Each chunk reads the rows before it, forecasts included.
     """
     horizon = model.args.horizon
+    if n_calendar and (rows.shape[1] - lookback) % horizon:
+        raise ValueError(f"a roll with calendar columns needs whole horizons of rows ({rows.shape[1] - lookback} steps, horizon {horizon})")
     with torch.inference_mode():
         for pos in range(lookback, rows.shape[1], horizon):
             future = rows[:, pos : pos + horizon, rows.shape[2] - n_calendar :].flatten(1) if n_calendar else None
-            if future is not None and future.shape[1] < model.args.future_size:  # the last chunk runs past the rows
-                future = torch.nn.functional.pad(future, (0, model.args.future_size - future.shape[1]))
             out = model.forecast(rows[:, pos - lookback : pos], future)
             take = min(horizon, rows.shape[1] - pos)
             rows[:, pos : pos + take, :n_targets] = out[:, :take]

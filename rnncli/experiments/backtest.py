@@ -19,11 +19,11 @@ from pathlib import Path
 
 from rnncli import config as configs
 from rnncli.artifacts import runs
-from rnncli.artifacts.files import write_json, write_text
+from rnncli.artifacts.files import refuse_overwriting, write_json, write_text
 from rnncli.config import Config
 from rnncli.data import timeseries
 from rnncli.data.prepared import schema_of, spec_of
-from rnncli.errors import Interrupted, RnnCliError
+from rnncli.errors import Interrupted, RnnCliError, clip
 from rnncli.experiments import fold_scores
 from rnncli.experiments import folds as folding
 from rnncli.experiments.fold_scores import FoldResult
@@ -42,11 +42,27 @@ class Backtest:
     time_column: str = "time"
 
 
-def execute(config_path: str | None, overrides: list[str], folds: int, step: int | None, refit: bool, resume: Path | None,
-            nproc: int, flags: list[str], progress) -> Backtest | int | None:
+@dataclass(frozen=True)
+class Request:
+    """What `rnncli backtest` was asked: a new backtest (a config, overrides, folds, step, refit) or
+    `resume` of one, which takes everything from its folder."""
+
+    config_path: str | None
+    overrides: list[str]
+    folds: int | None = None  # None: DEFAULT_FOLDS
+    step: int | None = None  # None: the test part's length
+    refit: bool | None = None  # None: refit
+    resume: Path | None = None
+
+
+DEFAULT_FOLDS = 5
+
+
+def execute(request: Request, nproc: int, flags: list[str], progress, outputs: tuple = ()) -> Backtest | int | None:
     """What `rnncli backtest` does: plan (or reopen) the backtest, then run it here; or train it in
     `nproc` processes, started on the planned folder as for a resumed backtest, and then score the
-    finished folds here. The exit code of those processes when they failed."""
+    finished folds here. The exit code of those processes when they failed. `outputs` may not
+    replace the config, the data or a file of the backtest."""
     import os
 
     from rnncli.report.progress import Silent
@@ -54,15 +70,8 @@ def execute(config_path: str | None, overrides: list[str], folds: int, step: int
 
     if nproc < 1:
         raise RnnCliError(f"--nproc must be at least 1, got {nproc}")
-    if resume is not None:
-        if config_path is not None or overrides:
-            raise RnnCliError("--resume takes the config, folds and step from the backtest folder; give only --resume FOLDER")
-        cfg, plan, refit, series = reopen(resume)
-        backtest_dir = Path(resume)
-    elif config_path is None:
-        raise RnnCliError("give a config file (rnncli backtest configs/seattle_temp_max.yaml) or --resume FOLDER")
-    else:
-        cfg, backtest_dir, plan, series = start(config_path, overrides, folds, step, refit)
+    cfg, backtest_dir, plan, refit, series = _planned(request)
+    refuse_overwriting(outputs, _protected(request, cfg, backtest_dir))
     if nproc > 1 and "WORLD_SIZE" not in os.environ:
         code = distributed.launch(nproc, ["--resume", str(backtest_dir), *flags], command="backtest")
         if code:
@@ -76,6 +85,35 @@ def execute(config_path: str | None, overrides: list[str], folds: int, step: int
         raise
     distributed.teardown()
     return result
+
+
+def _planned(request: Request) -> tuple[Config, Path, Plan, bool, list]:
+    """A new backtest planned, or a stopped one reopened; refused when a resume is given settings of its own."""
+    if request.resume is not None:
+        given = [name for name, value in (("a config file", request.config_path), ("KEY=VALUE overrides", request.overrides or None),
+                                          ("--folds", request.folds), ("--step", request.step),
+                                          ("--refit/--no-refit", request.refit)) if value is not None]
+        if given:
+            raise RnnCliError(f"--resume takes the config, folds, step and refit from the backtest folder, but {given[0]} was given too; "
+                              "give only --resume FOLDER (or start a new backtest with those settings)")
+        cfg, plan, refit, series = reopen(request.resume)
+        return cfg, Path(request.resume), plan, refit, series
+    if request.config_path is None:
+        raise RnnCliError("give a config file (rnncli backtest configs/seattle_temp_max.yaml) or --resume FOLDER")
+    folds = DEFAULT_FOLDS if request.folds is None else request.folds
+    refit = True if request.refit is None else request.refit
+    cfg, backtest_dir, plan, series = start(request.config_path, request.overrides, folds, request.step, refit)
+    return cfg, backtest_dir, plan, refit, series
+
+
+def _protected(request: Request, cfg: Config, backtest_dir: Path) -> dict[Path, str]:
+    files = {Path(cfg.data.path): "the backtest's data", backtest_dir / STATE: "a file of the backtest",
+             backtest_dir / "backtest.json": "a file of the backtest", backtest_dir / "backtest.csv": "a file of the backtest"}
+    if request.config_path is not None:
+        files[Path(request.config_path)] = "the backtest's config"
+    for fold in backtest_dir.glob("fold-*"):
+        files.update(runs.protected(fold))
+    return files
 
 
 def start(config_path: str | Path, overrides: list[str], folds: int, step: int | None, refit: bool) -> tuple[Config, Path, Plan, list]:
@@ -98,13 +136,18 @@ def reopen(backtest_dir: Path) -> tuple[Config, Plan, bool, list]:
     state_path = Path(backtest_dir) / STATE
     if not state_path.is_file():
         raise RnnCliError(f"'{backtest_dir}' is not a backtest folder (no {STATE}); give the backtest-<stamp> folder a backtest made")
-    state = json.loads(state_path.read_text())
-    cfg = configs.from_dict(state["config"], source=str(state_path))
+    try:
+        state = json.loads(state_path.read_text())
+        cfg = configs.from_dict(state["config"], source=str(state_path))
+        folds, step, refit, borders = int(state["folds"]), int(state["step"]), bool(state["refit"]), state["borders"]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RnnCliError(f"'{state_path}' is damaged ({type(exc).__name__}: {clip(str(exc))}), so the stopped backtest cannot be "
+                          "finished; start a new backtest") from None
     series = timeseries.load(schema_of(cfg))
-    plan = folding.plan(series, spec_of(cfg), state["folds"], state["step"])
-    if [f.borders.as_list() for f in plan.folds] != state["borders"]:
+    plan = folding.plan(series, spec_of(cfg), folds, step)
+    if [f.borders.as_list() for f in plan.folds] != borders:
         raise RnnCliError(f"the data of '{backtest_dir}' changed since the backtest started ({cfg.data.path}); start a new backtest")
-    return cfg, plan, state["refit"], series
+    return cfg, plan, refit, series
 
 
 def run_folds(cfg: Config, backtest_dir: Path, plan: Plan, refit: bool, series: list, progress, group=None) -> Backtest | None:
@@ -151,7 +194,7 @@ def _trained(cfg: Config, backtest_dir: Path, fold: Fold, series: list, progress
                 shutil.rmtree(run_dir)
             made = run.train(folding.config_of(cfg, fold), progress, group, run_dir=run_dir, series=_copies(series), keep=True)
     except Interrupted as exc:
-        raise Interrupted(f"stopped in fold {fold.k} of {of}; the finished folds are kept ({exc.args[0].splitlines()[0]}). "
+        raise Interrupted(f"stopped in fold {fold.k} of {of} ({exc.reason}); the finished folds are kept. "
                           f"Finish the backtest with:\n  rnncli backtest --resume {backtest_dir}", every_process=True) from None
     if made is None:
         return None

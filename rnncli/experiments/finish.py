@@ -54,7 +54,7 @@ def _summary(fitted: FitResult, scores: Scores, seconds: float) -> dict:
     """What summary.json holds."""
     state, cfg, prepared = fitted.state, fitted.cfg, fitted.prepared
     return {
-        "name": cfg.name, "run_dir": str(fitted.run_dir), "best_epoch": state.best_epoch, "epochs_run": state.epoch,
+        "name": cfg.name, "run_dir": str(fitted.run_dir), "run_id": fitted.saved["last"].get("run_id"), "best_epoch": state.best_epoch, "epochs_run": state.epoch,
         "stopped_early": state.stopped_early, "val": {"loss": state.best_loss, "mae": state.history[state.best_epoch - 1]["val_mae"]},
         "test": scores.metrics, "train_seconds": round(sum(r["seconds"] for r in state.history), 3), "wall_seconds": round(seconds, 3),
         "device": str(fitted.device), "processes": fitted.processes, "parameters": count_parameters(fitted.model),

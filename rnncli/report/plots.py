@@ -28,6 +28,7 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams["text.parse_math"] = False  # names from the user ("$ sales") are text, not TeX: a "$" must not break a plot
     return plt
 
 

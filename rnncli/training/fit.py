@@ -21,7 +21,7 @@ import torch
 
 from rnncli import config
 from rnncli.artifacts import checkpoint, runs
-from rnncli.artifacts.files import write_text
+from rnncli.artifacts.files import clean_stale_temporaries, write_text
 from rnncli.config import Config, to_yaml
 from rnncli.data import preflight
 from rnncli.data.prepared import Prepared, from_config, prepare, schema_of, spec_of
@@ -70,7 +70,7 @@ def fit(cfg: Config, progress: Progress, group: Group, run_dir: Path | None = No
     cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, path=str(Path(cfg.data.path).resolve())))
     if group.main:
         write_text(run_dir / "config.yaml", to_yaml(cfg))
-    session = _session(cfg, run_dir, device, prepared, model, TrainState(), group)
+    session = _session(cfg, run_dir, device, prepared, model, TrainState(), group, group.from_main(checkpoint.new_run_id()))
     for note in [*prepared.notes, *(f"warning: {w}" for w in warnings)]:
         progress.note(note)
     progress.note(f"run folder {run_dir}; {len(prepared.index('train'))} training and {len(prepared.index('val'))} validation windows; "
@@ -105,6 +105,7 @@ def reopen(run_dir: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> 
     if not last.is_file():
         raise RnnCliError(f"cannot resume '{run_dir}': it has no checkpoints/last.pt (give a run folder made by 'rnncli train')")
     payload = checkpoint.load(last)  # on the CPU; each piece moves to the training device below
+    checkpoint.check_belongs(last, payload)
     return payload, _resumed_config(payload, overrides, last)
 
 
@@ -115,13 +116,15 @@ def resume(run_dir: str | Path, payload: dict, cfg: Config, progress: Progress, 
     run_dir = Path(run_dir)
     if group.main:
         runs.check_writable(run_dir)
+        for stale in [*clean_stale_temporaries(run_dir), *clean_stale_temporaries(run_dir / "checkpoints")]:
+            progress.note(f"removed {stale.name}, left by a write that was killed part-way")
     device = group.device(cfg.train.device)
     prepared = prepare(schema_of(cfg), spec_of(cfg), Scaler.from_dict(payload["scaler"]), season=cfg.data.season)
     state = TrainState.from_dict(payload["train_state"])
     if state.partial is not None and group.several:
         raise RnnCliError(f"run '{run_dir}' stopped part-way through epoch {state.partial.epoch} in one process; resume it in one "
                           f"process (rnncli train --resume {run_dir}), which finishes that epoch, then go on with several")
-    session = _session(cfg, run_dir, device, prepared, checkpoint.build_model(payload).to(device), state, group)
+    session = _session(cfg, run_dir, device, prepared, checkpoint.build_model(payload).to(device), state, group, payload.get("run_id"))
     _check_resumable(session, payload, state)
     session.optimizer.load_state_dict(payload["optimizer_state"])
     if session.scheduler is not None:
@@ -159,13 +162,13 @@ def _check_resumable(session: Session, payload: dict, state: TrainState) -> None
 
 
 def _session(cfg: Config, run_dir: Path, device: torch.device, prepared: Prepared, model: Forecaster, state: TrainState,
-             group: Group) -> Session:
+             group: Group, run_id: str | None) -> Session:
     prepared.windows = prepared.windows.to(device)
     optimizer = optimizers.make_optimizer(model, cfg.train)
     generator = torch.Generator(device=device).manual_seed(cfg.train.seed)
     t = cfg.train
     budget = Budget(t.epochs, t.patience, t.batch_size, t.clip_grad_norm, t.clip_grad_value, t.lr)
-    header = checkpoint.Header.of_run(model.args, prepared, schema_of(cfg), cfg.to_dict(), fingerprint(prepared.windows.values))
+    header = checkpoint.Header.of_run(model.args, prepared, schema_of(cfg), cfg.to_dict(), fingerprint(prepared.windows.values), run_id)
     return Session(budget, run_dir, device, prepared, model, optimizer, optimizers.make_scheduler(optimizer, cfg.train), generator, state,
                    header, group.wrap(model, device), group)
 

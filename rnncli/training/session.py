@@ -178,8 +178,9 @@ def _save(s: Session, improved: bool) -> None:
 def _interrupted(s: Session, signal_name: str | None) -> Interrupted:
     where = (f"in epoch {s.state.partial.epoch} after batch {s.state.partial.batches}" if s.state.partial
              else f"after epoch {s.state.epoch}")
-    return Interrupted(f"stopped by {signal_name or 'a signal'} {where}; the run is saved. Resume it with:\n"
-                       f"  rnncli train --resume {s.run_dir}", every_process=True)
+    reason = f"stopped by {signal_name or 'a signal'} {where}"
+    return Interrupted(f"{reason}; the run is saved. Resume it with:\n  rnncli train --resume {s.run_dir}", every_process=True,
+                       reason=reason)
 
 
 def raise_if_out_of_memory(exc: BaseException, device: torch.device, batch_size: int, hidden_size: int) -> None:

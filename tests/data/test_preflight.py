@@ -36,7 +36,7 @@ def test_check_reports_filled_values_per_series_and_features(cli, tmp_path):
     result = cli("check", cfg)
     assert result.code == 0 and rows(result.out)[0][4] == "6"  # 3 missing days in 2 columns
     assert "features: x; calendar: dayofweek" in result.out
-    assert "note: filled 6 missing values (3 missing timestamps) by interpolate" in result.out
+    assert "warning: filled 6 missing values (3 missing timestamps) by interpolate (1.2% of the series)" in result.out
 
 
 def test_check_warns_about_short_parts_constant_columns_and_outliers(tmp_path):

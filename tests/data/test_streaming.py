@@ -52,8 +52,8 @@ def test_streaming_equals_reading_whole_across_chunk_boundaries(tmp_path, monkey
     assert isinstance(streamed.times, TimeAxis) and len(streamed.times) == len(whole.times) == 60
     assert list(streamed.times.index()) == list(whole.times.index())
     np.testing.assert_array_equal(streamed.values, whole.values)
-    assert (streamed.filled, streamed.added_rows, streamed.notes) == (whole.filled, whole.added_rows, whole.notes) == (
-        6, 6, ["filled 6 missing values (6 missing timestamps) by interpolate"])
+    assert (streamed.filled, streamed.added_rows, streamed.warnings) == (whole.filled, whole.added_rows, whole.warnings) == (
+        6, 6, ["filled 6 missing values (6 missing timestamps) by interpolate (10.0% of the series)"])
     assert streamed.values[7, 0] == pytest.approx(7.5)
 
 

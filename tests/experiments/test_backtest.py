@@ -155,7 +155,7 @@ def test_a_stopped_backtest_keeps_its_finished_folds_and_resumes(tmp_path, monke
 
     monkeypatch.setattr(fitting, "fit", stop_in_fold_two)
     stopped = cli("backtest", daily(tmp_path), "--folds", "3", "-q")
-    assert stopped.code == 130 and "stopped in fold 2 of 3; the finished folds are kept" in stopped.err
+    assert stopped.code == 130 and "stopped in fold 2 of 3 (stopped by SIGINT after epoch 1); the finished folds are kept" in stopped.err
     folder = next((tmp_path / "runs" / "tiny").glob("backtest-*"))
     assert f"rnncli backtest --resume {folder}" in stopped.err and not (folder / "backtest.json").exists()
     first = (folder / "fold-1" / "metrics.csv").stat().st_mtime_ns

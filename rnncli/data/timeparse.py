@@ -1,0 +1,155 @@
+"""Read a time column with one format, the same for every row, or refuse it.
+
+`TimeParser` decides how a file's timestamps are written on its first chunk of rows and reads
+every later chunk the same way:
+
+- `data.time_format` (strftime codes) when the user gives it: every row must match it;
+- ISO timestamps (2021-01-01, 2021-01-01 06:00:00) read by numpy, several times faster;
+- day and month as numbers (13/01/2020, 01.02.2020, 1-2-20): day-first when any first field is
+  above 12, month-first when any second field is; a column with both is refused, and one where
+  every date reads both ways is read the way that gives a regular series, or refused when both do;
+- anything else in the one format pandas infers from the first value, with the rows it cannot
+  read (a column mixing dates and date-times) read one by one in the same day/month order.
+
+A timestamp read before the year 1678 is a misread (a year-month such as `1-01` read as the
+year 1), and refused with a pointer to `data.time_format`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from rnncli.errors import RnnCliError, clip, quote
+
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?=$|[ T])")
+EARLIEST_YEAR = 1678  # pandas' own first year at nanosecond resolution: nothing a CSV of measurements holds
+
+
+class TimeParser:
+    """Parses the chunks of one time column with the way of writing decided on the first."""
+
+    def __init__(self, name: str, time_format: str | None = None):
+        self.name, self.format = name, time_format
+        self.given = time_format is not None
+        self.iso: bool | None = None
+        self.dayfirst: bool | None = None
+
+    def parse(self, raw: pd.Series, lines: np.ndarray) -> pd.DatetimeIndex:
+        """The chunk's timestamps, naming the line of the first value that is not one."""
+        if self.iso is None:
+            self._decide(raw, lines)
+        if self.iso:
+            parsed = _iso(raw)
+            if parsed is not None:
+                return parsed
+        parsed = self._formatted(raw, lines)
+        self._check(parsed, raw, lines)
+        return pd.DatetimeIndex(parsed)
+
+    def _decide(self, raw: pd.Series, lines: np.ndarray) -> None:
+        present = raw.dropna().astype(str).str.strip()
+        first = present.iloc[0] if len(present) else ""
+        self.iso = not self.given and bool(ISO.match(first))
+        if self.given or self.iso:
+            return
+        fields = present.str.extract(DAY_MONTH)
+        if fields[0].notna().any():
+            self.dayfirst = _day_first(fields, present, lines[raw.notna().to_numpy()], self.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.format = pd.tseries.api.guess_datetime_format(first, dayfirst=bool(self.dayfirst))
+
+    def _formatted(self, raw: pd.Series, lines: np.ndarray) -> pd.Series:
+        """Read with the decided format; rows it does not fit read one by one (unless the user gave it)."""
+        parsed = _to_datetime(raw, format=self.format) if self.format else _to_datetime(raw, dayfirst=bool(self.dayfirst))
+        retry = parsed.isna() & raw.notna()
+        if not retry.any() or self.given:
+            return parsed
+        again = _to_datetime(raw[retry], format="mixed", dayfirst=bool(self.dayfirst))
+        if (parsed.dt.tz is None) != (again.dt.tz is None) and again.notna().any() and parsed.notna().any():
+            i = int(np.flatnonzero(retry.to_numpy())[0])
+            raise RnnCliError(f"time column '{clip(self.name)}' mixes times with and without a time zone (line {lines[i]}: "
+                              f"{quote(raw.iloc[i])}); write every timestamp the same way")
+        if parsed.dt.tz is not None or again.dt.tz is not None:
+            parsed, again = _utc(parsed), _utc(again)
+        return pd.concat([parsed[~retry], again]).sort_index()
+
+    def _check(self, parsed: pd.Series, raw: pd.Series, lines: np.ndarray) -> None:
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if bad.size:
+            i = bad[0]
+            value = raw.iloc[i]
+            fix = "fix or remove those rows"
+            if pd.isna(value) or not str(value).strip():
+                what = "is empty"
+            elif self.given:
+                what = f"holds {quote(value)}, which does not match data.time_format {quote(self.format)},"
+            else:
+                what, fix = f"holds {quote(value)}, which is not a date/time", f"{fix}, or set data.time_format if it is one (e.g. '%d/%m/%Y')"
+            raise RnnCliError(f"time column '{clip(self.name)}' {what} at line {lines[i]} ({bad.size} such rows); {fix}")
+        if not self.given and len(parsed):
+            early = np.flatnonzero((parsed.dt.year < EARLIEST_YEAR).to_numpy())
+            if early.size:
+                i = early[0]
+                raise RnnCliError(f"time column '{clip(self.name)}' reads {quote(raw.iloc[i])} (line {lines[i]}) as {parsed.iloc[i].date()}, "
+                                  f"before the year {EARLIEST_YEAR}: a misread, not a date of this data; write full dates in the CSV "
+                                  "(e.g. 2001-01 for a year and month) or set data.time_format (e.g. '%Y-%m')")
+
+
+def _day_first(fields: pd.DataFrame, present: pd.Series, lines: np.ndarray, name: str) -> bool:
+    """Whether numeric dates put the day first: from the fields above 12, else from which reading
+    is regular; refused when the column says both or neither."""
+    first, second = pd.to_numeric(fields[0]), pd.to_numeric(fields[2])
+    over_first, over_second = np.flatnonzero((first > 12).to_numpy()), np.flatnonzero((second > 12).to_numpy())
+    if over_first.size and over_second.size:
+        i, j = over_first[0], over_second[0]
+        raise RnnCliError(f"time column '{name}' mixes day-first and month-first dates (line {lines[i]}: {quote(present.iloc[i])}, "
+                          f"line {lines[j]}: {quote(present.iloc[j])}); write every date the same way, or set data.time_format")
+    if over_first.size or over_second.size:
+        return bool(over_first.size)
+    readings = {dayfirst: _to_datetime(present, dayfirst=dayfirst, format="mixed") for dayfirst in (True, False)}
+    regular = [dayfirst for dayfirst, times in readings.items() if _regular(times)]
+    if len(regular) == 1:
+        return regular[0]
+    example = quote(present.iloc[0])
+    raise RnnCliError(f"time column '{name}': every date, such as {example}, reads both day-first and month-first "
+                      f"({'both readings are regular' if regular else 'neither reading is regular'}); say which with data.time_format, "
+                      "e.g. '%d/%m/%Y' or '%m/%d/%Y'")
+
+
+def _regular(times: pd.Series) -> bool:
+    """The timestamps, sorted, lie on one pandas frequency."""
+    unique = pd.DatetimeIndex(times.dropna()).sort_values().unique()
+    if len(unique) < 3 or len(unique) < len(times.dropna()):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pd.infer_freq(unique) is not None
+
+
+def _iso(raw: pd.Series) -> pd.DatetimeIndex | None:
+    """ISO timestamps without a zone, read by numpy; None when a value is anything else."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy would quietly convert a "+01:00" to UTC: leave zones to pandas
+            return pd.DatetimeIndex(raw.to_numpy(dtype=object).astype("datetime64[us]"))
+    except (ValueError, TypeError, Warning):
+        return None  # a bad, empty or zoned value somewhere: pandas finds and names it
+
+
+def _to_datetime(values: pd.Series, **kw) -> pd.Series:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            return pd.to_datetime(values, errors="coerce", **kw)
+        except (ValueError, TypeError):  # several UTC offsets: compare them in UTC
+            return pd.to_datetime(values, errors="coerce", utc=True, **kw)
+
+
+def _utc(times: pd.Series) -> pd.Series:
+    return times.dt.tz_convert("UTC") if times.dt.tz is not None else times.dt.tz_localize("UTC")
