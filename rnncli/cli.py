@@ -108,6 +108,7 @@ def predict(
         from rnncli.report import plots
 
         plots.forecast(result, plot)
+    console.warn(result.warnings)
     out = console.stdout()
     out.print(tables.forecast(result.frame, result.coverage))
     for note in result.notes:
@@ -142,6 +143,7 @@ def evaluate(
         from rnncli.report import plots
 
         plots.evaluation(scores, plot)
+    console.warn(scores.warnings)
     out = console.stdout()
     tables.show_evaluation(out, scores.metrics, f"scores on the {split} split")
     out.print(f"checkpoint: {scores.metrics['checkpoint']}", highlight=False, soft_wrap=True)

@@ -59,7 +59,10 @@ def quote(value, limit: int = QUOTE_LIMIT) -> str:
     import reprlib
 
     if isinstance(value, str):
-        return repr(clip(value, limit))
+        cut = value[:limit]
+        while cut and len(repr(cut)) > limit + 2:  # unprintable characters take four each: \x00
+            cut = cut[: len(cut) * 2 // 3]
+        return repr(cut + ("…" if len(cut) < len(value) else ""))
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, int):

@@ -52,6 +52,9 @@ class Env:
         path.write_text(text)
         return path
 
+    def trained_csv(self) -> Path:
+        return Path(yaml.safe_load((self.run / "config.yaml").read_text())["data"]["path"])
+
     def checkpoint_bytes(self, content: bytes) -> Path:
         (self.run / "checkpoints" / "best.pt").write_bytes(content)
         return self.run
@@ -89,6 +92,60 @@ def _future_format(env: Env) -> list:
 
 HEADER = "t,y,x\n"
 GOOD = HEADER + good_rows()
+
+
+def days(n: int, fmt: str, start: str = "2023-01-01") -> list[str]:
+    import pandas as pd
+
+    return [t.strftime(fmt) for t in pd.date_range(start, periods=n, freq="D")]
+
+
+def dated(stamps: list[str], sep: str = ",") -> str:
+    return f"t{sep}y{sep}x\n" + "".join(f"{t}{sep}{10 + i % 7}.5{sep}{i % 3}\n" for i, t in enumerate(stamps))
+
+
+def _bomb(env: Env) -> list:
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    lines.append("data: {path: a.csv, time_column: t, target: *i}")
+    return ["train", env.yaml("\n".join(lines) + "\n")]
+
+
+def _nul_padded(env: Env) -> list:
+    return ["train", env.config_for(GOOD.encode() + b"\0" * 5_000_000)]  # a file preallocated and never filled: NUL bytes at its end
+
+
+def _pickled(env: Env) -> list:
+    import pickle
+
+    class Touch:
+        def __reduce__(self):
+            return (Path.touch, (env.tmp / "payload-ran",))
+
+    (env.run / "checkpoints" / "best.pt").write_bytes(pickle.dumps({"format": checkpoint.FORMAT, "x": Touch()}))
+    return ["predict", env.run]
+
+
+def _fifo(env: Env) -> list:
+    import os
+
+    os.mkfifo(env.tmp / "pipe.csv")
+    return ["train", env.yaml(f"data: {{path: {env.tmp / 'pipe.csv'}, time_column: t, target: y}}\n")]
+
+
+def _damaged_plan(env: Env) -> list:
+    folder = env.tmp / "runs" / "case" / "backtest-20260101-000000"
+    folder.mkdir(parents=True)
+    (folder / "backtest-plan.json").write_text('{"config": {"name": "case", "data": ')
+    return ["backtest", "--resume", folder]
+
+
+def _resume_with_flags(env: Env) -> list:
+    folder = env.tmp / "runs" / "case" / "backtest-20260101-000000"
+    folder.mkdir(parents=True)
+    (folder / "backtest-plan.json").write_text("{}")
+    return ["backtest", "--resume", folder, "--folds", "7", "--no-refit", "--step", "3"]
 
 CASES = [
     # command-line arguments
@@ -165,6 +222,65 @@ CASES = [
          ("not an rnncli checkpoint",)),
     Case("checkpoint-future-format", _future_format, ("format version 99", "upgrade rnncli")),
     Case("checkpoint-with-code", _evil, ("was refused", "Python objects")),
+    # dates and numbers read as meant, or refused
+    Case("dates-day-and-month-first-mixed", lambda e: ["train", e.config_for(dated(["13/01/2023", "14/01/2023", "01/15/2023"]
+                                                                                   + days(57, "%d/%m/%Y", "2023-01-16")))],
+         ("mixes day-first and month-first dates", "line 2", "line 4", "data.time_format")),
+    Case("dates-both-ways-regular", lambda e: ["train", e.config_for(dated([f"{d:02d}/{d:02d}/2023" for d in range(1, 13)]), frequency=None)],
+         ("reads both day-first and month-first", "data.time_format")),
+    Case("dates-not-the-given-format", lambda e: ["train", e.config_for(dated(days(60, "%d/%m/%Y")), time_format="%m/%d/%Y")],
+         ("does not match data.time_format '%m/%d/%Y'", "line 14")),
+    Case("dates-year-month-without-century", lambda e: ["train", e.config_for(dated([f"{y}-{m:02d}" for y in (1, 2, 3) for m in range(1, 13)]))],
+         ("reads '1-01' (line 2) as 0001-01-01", "before the year 1678", "data.time_format")),
+    Case("decimal-comma-unset", lambda e: ["train", e.config_for(dated(days(60, "%Y-%m-%d"), ";").replace(".5;", ",5;"))],
+         ("decimal comma", "set data.decimal: ','", "line 2")),
+    Case("decimal-comma-in-a-comma-file", lambda e: ["train", e.config_for(GOOD, decimal=",")], ("separates its columns with commas",)),
+    Case("yaml-no-is-a-boolean", lambda e: ["train", e.yaml("data: {path: a.csv, time_column: t, target: No}\n")],
+         ("data.target[0]", "got False", "quote it")),
+    Case("header-repeats-a-name", lambda e: ["train", e.config_for(GOOD.replace("t,y,x", "t,y,y", 1))], ("column 'y' appears 2 times", "columns 2, 3")),
+    Case("time-parts-not-numbers", lambda e: ["train", e.config_for("yr,mo,dy,y\n" + "".join(f"2021,{m},x{d},1\n" for m in (1, 2) for d in range(1, 29)),
+                                                                    time_column=["yr", "mo", "dy"])], ("time column 'dy' (the day)", "'x1'", "line 2")),
+    Case("time-parts-with-a-format", lambda e: ["train", e.config_for(GOOD, time_column=["t", "x"], time_format="%Y")], ("data.time_format",)),
+    # fills that say so
+    Case("fill-a-stray-row-a-century-late", lambda e: ["train", e.config_for(GOOD + "2121-03-01,1.5,1\n")],
+         ("leave 36,5", "data.max_fill=0.1", "2121-03-01")),
+    Case("fill-a-tiny-frequency", lambda e: ["train", e.config_for(GOOD, frequency="1s")], ("'1s' grid", "data.max_fill")),
+    Case("fill-a-nanosecond-frequency", lambda e: ["train", e.config_for(GOOD, frequency="1ns")], ("'1ns' grid", "data.max_fill")),
+    Case("fill-most-of-a-column", lambda e: ["train", e.config_for(HEADER + "".join(r if i % 3 == 0 else r.replace(".5,", ",", 1).replace(",", ",,", 1)[:11] + ",,1\n"
+                                                                                 for i, r in enumerate(good_rows().splitlines(True))))],
+         ("'y' is missing 40 of its 60 values", "data.max_fill")),
+    Case("predict-monthly-data-on-a-daily-model", lambda e: ["predict", e.run, "--data",
+                                                            e.csv("date,y\n" + "".join(f"2021-{m:02d}-01,{m}.5\n" for m in range(1, 13)))],
+         ("'y' is missing 323 of its 335 values on the 'D' grid", "data.max_fill")),
+    Case("frequency-zero", lambda e: ["train", e.config_for(GOOD, frequency="0D")], ("not a step forward in time",)),
+    # bounded work and one-line errors
+    Case("yaml-alias-bomb", _bomb, ("more than 10,000 values", "aliases")),
+    Case("yaml-duplicate-key", lambda e: ["train", e.yaml("data: {path: a.csv, time_column: t, target: y}\nwindow:\n  lookback: 3\n  lookback: 5\n")],
+         ("key 'lookback' appears twice (lines 3 and 4)",)),
+    Case("yaml-5000-digit-integer", lambda e: ["train", e.yaml("data: {path: a.csv, time_column: t, target: y}\ntrain: {epochs: " + "9" * 5000 + "}\n")],
+         ("a number too long to read",)),
+    Case("override-5000-digit-integer", lambda e: ["train", e.cfg, "train.epochs=" + "9" * 5000], ("train.epochs", "…", "a whole number")),
+    Case("name-with-a-nul", lambda e: ["train", e.yaml('name: "a\\0b"\ndata: {path: a.csv, time_column: t, target: y}\n')],
+         ("config key name", "control characters")),
+    Case("csv-10mb-cell", lambda e: ["train", e.config_for(GOOD.replace("\n2021-01-05,", "\n2021-01-05," + "x" * 10_000_000, 1))],
+         ("column 'y' must be numeric", "line 6", "…")),
+    Case("csv-nul-padded", _nul_padded, ("time column 't' holds", "…", "line 62")),
+    Case("csv-huge-number-as-written", lambda e: ["train", e.config_for(GOOD.replace("\n2021-01-05,13.5", "\n2021-01-05,1e300", 1))],
+         ("holds 1e+300 at line 6", "beyond ±3.4e38")),
+    Case("horizon-a-billion", lambda e: ["predict", e.run, "--horizon", "1000000000"], ("would need about", "forecast at most")),
+    Case("horizon-twenty-digits", lambda e: ["predict", e.run, "--horizon", "99999999999999999999"], ("--horizon of 20 digits",)),
+    Case("horizon-too-many-rounds", lambda e: ["predict", e.run, "--horizon", "150000"], ("150,000 model calls", "at most 100,000 steps")),
+    Case("backtest-plan-damaged", _damaged_plan, ("backtest-plan.json", "is damaged", "start a new backtest")),
+    Case("backtest-resume-with-flags", _resume_with_flags, ("--resume takes the config, folds, step and refit", "--folds was given")),
+    Case("season-longer-than-the-series", lambda e: ["train", e.config_for(GOOD, season=400)], ("data.season=400", "training part")),
+    Case("checkpoint-pickled-code", _pickled, ("was refused", "Python objects")),
+    Case("data-path-is-a-fifo", _fifo, ("is not a regular file",)),
+    Case("data-path-is-a-folder", lambda e: ["train", e.yaml(f"data: {{path: {e.tmp}, time_column: t, target: y}}\n")], ("is a folder",)),
+    Case("output-is-the-training-csv", lambda e: ["predict", e.run, "-o", e.trained_csv()], ("the CSV the model was trained on",)),
+    Case("output-is-the-checkpoint", lambda e: ["evaluate", e.run, "-o", e.run / "checkpoints" / "best.pt"], ("the checkpoint being used",)),
+    Case("plot-is-the-config", lambda e: ["predict", e.run, "--plot", e.run / "config.yaml"], ("a file of the run folder",)),
+    Case("export-onto-last-checkpoint", lambda e: ["export", e.run, "--format", "torchscript", "-o", e.run / "checkpoints" / "last.pt"],
+         ("a checkpoint of the run folder",)),
     # inputs a user expects to work
     Case("csv-unsorted", lambda e: ["train", e.config_for(HEADER + "".join(reversed(good_rows().splitlines(True))))], ("sorted",), works=True),
     Case("csv-semicolon", lambda e: ["train", e.config_for("t;y;x\n" + good_rows(sep=";"))], works=True),
@@ -175,6 +291,14 @@ CASES = [
     Case("csv-mixed-date-formats", lambda e: ["train", e.config_for(GOOD.replace("2021-01-05,", "2021-01-05 00:00:00,", 1))], works=True),
     Case("csv-crlf-and-spaces", lambda e: ["train", e.config_for((HEADER + good_rows()).replace(",", ", ").replace("\n", "\r\n"))], works=True),
     Case("yaml-scientific-lr", lambda e: ["train", e.config_for(GOOD), "train.lr=1e-3"], works=True),
+    Case("dates-day-first", lambda e: ["train", e.config_for(dated(days(60, "%d/%m/%Y")))], works=True),
+    Case("dates-month-first", lambda e: ["train", e.config_for(dated(days(60, "%m/%d/%Y")))], works=True),
+    Case("dates-given-format", lambda e: ["train", e.config_for(dated(days(60, "%d.%m.%y")), time_format="%d.%m.%y")], works=True),
+    Case("decimal-comma-set", lambda e: ["train", e.config_for(dated(days(60, "%Y-%m-%d"), ";").replace(".5;", ",5;"), decimal=",")], works=True),
+    Case("header-with-spaces", lambda e: ["train", e.config_for(GOOD.replace("t,y,x", "t ,y , x", 1))], works=True),
+    Case("time-split-over-columns", lambda e: ["train", e.config_for("year,month,day,hour,y\n" + "".join(
+        f"2021,1,{1 + h // 24},{h % 24},{h % 5}.5\n" for h in range(300)), time_column=["year", "month", "day", "hour"])], works=True),
+    Case("dollar-in-names", lambda e: ["train", e.config_for(GOOD.replace("t,y,x", "t,x$^$y,x", 1), target="x$^$y"), "name=a$_$b"], works=True),
 ]
 
 
@@ -186,7 +310,7 @@ def trained_run(tmp_path_factory) -> Path:
 
 
 def test_the_catalogue_is_large_enough():
-    assert len(CASES) >= 40
+    assert len(CASES) >= 90
     assert len({c.id for c in CASES}) == len(CASES)
 
 

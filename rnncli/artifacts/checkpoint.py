@@ -207,8 +207,8 @@ class Trained:
     def inputs(self) -> dict[Path, str]:
         """The files this model was made from or is kept in, which no output may replace."""
         files = runs.protected(self.run_dir) if self.run_dir is not None else {}
-        files[Path(self.payload["config"]["data"]["path"])] = "the CSV the model was trained on"
         files[Path(self.schema.path)] = "the CSV being read"
+        files[Path(self.payload["config"]["data"]["path"])] = "the CSV the model was trained on"
         files[self.path] = "the checkpoint being used"
         return files
 

@@ -219,9 +219,9 @@ def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq
 
 def overfilled(label: str, what: str, span: tuple, max_fill: float) -> RnnCliError:
     """The error for a series whose gaps would be filled beyond data.max_fill: `what` says how many."""
-    return RnnCliError(f"{label}: {what}, the longest gap between {span[0]} and {span[1]}: filling them would make up more than "
-                       f"data.max_fill={max_fill:g} of the series, and made-up values would be trained and scored as data; check "
-                       "data.frequency and the timestamps (a misread date, a stray row: data.time_format), fill the gaps in the CSV, "
+    first, last = (str(t).removesuffix(" 00:00:00") for t in span)
+    return RnnCliError(f"{label}: {what}, the longest gap from {first} to {last}: more than data.max_fill={max_fill:g} may be made up; "
+                       "check data.frequency and the timestamps (a misread date, a stray row), fill the gaps in the CSV, "
                        "or raise data.max_fill")
 
 

@@ -7,7 +7,7 @@ can be forecast from or scored on, on any machine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ class Forecast:
     history: list[tuple[str | None, pd.DataFrame]]  # per series, its last `tail` rows: time and targets
     coverage: float | None
     notes: list[str]
+    warnings: list[str] = field(default_factory=list)  # about the data read: values filled in
 
 
 def predict(run: str | Path, data_path: str | Path | None = None, horizon: int | None = None, which: str = "best",
@@ -57,7 +58,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     series = timeseries.load(schema)
     _check_size(len(series), len(schema.columns) + 2 * len(spec.calendar), spec.lookback, horizon, len(schema.targets), spec.horizon)
     half, notes = _half_width(trained, coverage, horizon)
-    notes = [*(f"warning: {w}" for s in series for w in s.warnings), *notes]
+    warnings = [w for s in series for w in s.warnings]
     tail = max(3 * spec.lookback, 10 * horizon, 60)
     past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []  # before preparing scales the values
     prepared = prepare(schema, spec, trained.scaler, season=trained.season, series=series, whole=True)
@@ -65,7 +66,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     frame = pd.concat([_frame(trained, prepared, k, scaled[k], half) for k in range(len(prepared.series))], ignore_index=True)
     if schema.id_column:
         frame.insert(0, schema.id_column, [s.id for s in prepared.series for _ in range(horizon)])
-    return Forecast(frame, past, coverage if half is not None else None, notes)
+    return Forecast(frame, past, coverage if half is not None else None, notes, warnings)
 
 
 MAX_FORECAST_BYTES = 2 * 1024**3  # memory a forecast may take: its rolled rows and the table it becomes
@@ -155,4 +156,5 @@ def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = 
     for one in scores.forecasts or []:
         one["time_column"] = trained.schema.time_column
     scores.metrics.update(checkpoint=str(trained.path), data=trained.schema.path)
+    scores.warnings = prepared.warnings
     return scores

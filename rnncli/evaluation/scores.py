@@ -5,7 +5,7 @@ prints them and writes them to JSON; `Scores` carries them with what a caller ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -26,6 +26,7 @@ class Scores:
     metrics: dict
     window_errors: dict[str, torch.Tensor] | None = None  # per forecast name: each window's mean absolute error, in order
     forecasts: list[dict] | None = None  # per series: the one-step-ahead forecasts, for plotting
+    warnings: list[str] = field(default_factory=list)  # about the data scored: values filled in
 
 
 def label(name: str) -> str:

@@ -31,6 +31,12 @@ def progress(quiet: bool):
     return RichProgress(err) if err.is_terminal and not quiet else Progress(sys.stderr)
 
 
+def warn(warnings: list[str]) -> None:
+    """Warnings about the data, one line each on standard error."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
+
+
 def wrote(console, *outputs: Path | None) -> None:
     """One 'wrote PATH' line per file written (None: not asked for)."""
     for output in filter(None, outputs):

@@ -150,7 +150,8 @@ def test_a_stopped_backtest_keeps_its_finished_folds_and_resumes(tmp_path, monke
     def stop_in_fold_two(cfg, *args, **kw):
         calls.append(kw["run_dir"].name)
         if kw["run_dir"].name == "fold-2":
-            raise Interrupted("stopped by SIGINT after epoch 1", every_process=True)
+            raise Interrupted("stopped by SIGINT after epoch 1; the run is saved. Resume it with:\n  rnncli train --resume fold-2",
+                              every_process=True, reason="stopped by SIGINT after epoch 1")  # as training raises it
         return real(cfg, *args, **kw)
 
     monkeypatch.setattr(fitting, "fit", stop_in_fold_two)
@@ -158,6 +159,7 @@ def test_a_stopped_backtest_keeps_its_finished_folds_and_resumes(tmp_path, monke
     assert stopped.code == 130 and "stopped in fold 2 of 3 (stopped by SIGINT after epoch 1); the finished folds are kept" in stopped.err
     folder = next((tmp_path / "runs" / "tiny").glob("backtest-*"))
     assert f"rnncli backtest --resume {folder}" in stopped.err and not (folder / "backtest.json").exists()
+    assert "Resume it with:" not in stopped.err and stopped.err.strip().endswith(f"rnncli backtest --resume {folder}")  # nothing dangling
     first = (folder / "fold-1" / "metrics.csv").stat().st_mtime_ns
     monkeypatch.setattr(fitting, "fit", real)
     resumed = cli("backtest", "--resume", folder, "-q")
