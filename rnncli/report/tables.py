@@ -133,7 +133,7 @@ def show_preflight(console: Console, preflight) -> None:
     """The series a config would train on, its notes and warnings, and the verdict."""
     prepared = preflight.prepared
     table = Table(title=f"{len(preflight.series)} series, frequency {prepared.frequency}, season {prepared.season}", title_justify="left")
-    for name in ("series", "first", "last", "rows", "filled", "train", "val", "test"):
+    for name in ("series", "first", "last", "rows", "missing", "train", "val", "test"):
         table.add_column(name, justify="left" if name in ("series", "first", "last") else "right", overflow="fold")
     for s in preflight.series:
         table.add_row(s.id or "-", s.first, s.last, str(s.rows), str(s.filled), *(str(s.windows[p]) for p in ("train", "val", "test")))
