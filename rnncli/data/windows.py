@@ -14,6 +14,7 @@ Scaling (fitted on the training rows only) is `scaling.py`'s.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,23 @@ class Index:
 
     def all(self) -> torch.Tensor:
         return self.starts(torch.arange(len(self), device=self.begins.device))
+
+    def chunks(self, device: torch.device, size: int, at_most: int | None = None) -> Iterator[torch.Tensor]:
+        """Window starts, `size` at a time; only `at_most` of them, evenly spread, if given.
+        Positions are made a chunk at a time: millions of windows never need an index tensor of their own."""
+        index, n = self.to(device), len(self)
+        if at_most is not None and n > at_most:
+            for lo in range(0, at_most, size):
+                step = torch.arange(lo, min(lo + size, at_most), device=device, dtype=torch.float64)
+                yield index.starts((step * (n - 1) / (at_most - 1)).round().long())
+            return
+        for lo in range(0, n, size):
+            yield index.starts(torch.arange(lo, min(lo + size, n), device=device))
+
+    def ranges(self) -> list[tuple[int, int]]:
+        """(first start, count) of each range of window starts: one per series holding windows."""
+        counts = (self.offsets[1:] - self.offsets[:-1]).tolist()
+        return [(b, c) for b, c in zip(self.begins.tolist(), counts) if c > 0]
 
 
 @dataclass

@@ -3,15 +3,28 @@
 - persistence: every future step equals the last observed value;
 - seasonal naive: each future step equals the value one season earlier (`season` steps);
 - linear autoregression: for each target and horizon step, a least-squares linear map (with an
-  intercept) from the same `lookback` values the model sees, fitted on the training windows.
+  intercept) from the same `lookback` values the model sees, fitted on the training windows;
+- Theta, as the M4 competition's benchmark defines it (`theta.py`), fitted on each series'
+  training part and carried through the data up to each forecast origin.
 
-All work in real units on float64 tensors: history (windows, lookback, targets) and the full series
-of each target, so seasonal lags can reach back beyond the window.
+All work in real units on float64 values. `BaselineFit.on(prepared)` fits what the baselines and
+the scaled metrics learn from each series' training part.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import torch
+
+from rnncli.data.prepared import Prepared
+from rnncli.data.scaling import mean_std
+from rnncli.data.windows import Index
+from rnncli.evaluation import theta
+
+AR_MAX_WINDOWS = 200_000  # training windows the linear AR is fitted on at most, evenly spread
+CHUNK = 2048
 
 
 def persistence(history: torch.Tensor, horizon: int) -> torch.Tensor:
@@ -76,3 +89,91 @@ def _with_intercept(history: torch.Tensor) -> torch.Tensor:
     """(windows, lookback, targets) -> (windows, lookback + 1, targets), the last row all ones."""
     ones = torch.ones(history.shape[0], 1, history.shape[2], dtype=history.dtype)
     return torch.cat([history, ones], dim=1)
+
+
+@dataclass
+class BaselineFit:
+    """What the baselines and the standardised metrics learn from a training part: one linear AR,
+    one Theta per target, one MASE scale and one standard deviation per series. Fitted on the
+    split's own training part, or given (a backtest without refitting scores every fold against
+    the first fold's)."""
+
+    ars: list[LinearAR]
+    thetas: list[list[theta.ThetaFit]]  # (series, targets)
+    mase_scales: torch.Tensor  # (series, targets)
+    sds: torch.Tensor  # (series, targets)
+
+    @classmethod
+    def on(cls, prepared: Prepared) -> BaselineFit:
+        return cls(_fit_linear_ar(prepared), _fit_theta(prepared), _mase_scales(prepared, prepared.season), _training_sd(prepared))
+
+
+class ThetaLevels:
+    """The Theta baseline's smoothed level just before every forecast origin of a split, per
+    series, computed once (the level carries through every row before the origin)."""
+
+    def __init__(self, prepared: Prepared, fitted: BaselineFit, index: Index):
+        self.lookback, self.first, self.levels = prepared.spec.lookback, {}, {}
+        for begin, count in index.ranges():
+            k = int(prepared.layout.series_of(torch.tensor([begin]))[0])
+            lo = prepared.layout.offsets[k]
+            origins = np.arange(begin - lo, begin - lo + count) + self.lookback  # the row of each window's first forecast step
+            self.first[k] = int(origins[0])
+            self.levels[k] = np.stack([fit.levels_before(_real(prepared, k, j), origins) for j, fit in enumerate(fitted.thetas[k])], axis=1)
+
+    def forecast(self, prepared: Prepared, fitted: BaselineFit, k: int, starts: torch.Tensor) -> torch.Tensor:
+        """(windows, horizon, targets) for the windows of series k starting at `starts`."""
+        origins = (starts.cpu().numpy() - prepared.layout.offsets[k]) + self.lookback
+        level = self.levels[k][origins - self.first[k]]
+        out = [fit.forecast(level[:, j], origins, prepared.spec.horizon) for j, fit in enumerate(fitted.thetas[k])]
+        return torch.from_numpy(np.stack(out, axis=2))
+
+
+def _real(prepared: Prepared, k: int, j: int):
+    """Rows lo .. hi - 1 of target j of series k, in real units, for Theta to read a chunk at a time."""
+    base, loc, scale = prepared.layout.offsets[k], float(prepared.scaler.loc[k, j]), float(prepared.scaler.scale[k, j])
+    return lambda lo, hi: prepared.windows.values[base + lo : base + hi, j].double().cpu().numpy() * scale + loc
+
+
+def _fit_theta(prepared: Prepared) -> list[list[theta.ThetaFit]]:
+    """One Theta per target of each series, fitted on its training rows (all series at once)."""
+    nt = prepared.n_targets
+    trains = [_real(prepared, k, j)(max(0, n_train - theta.MAX_FIT_ROWS), n_train)
+              for k, (n_train, _, _) in enumerate(prepared.layout.parts) for j in range(nt)]
+    shifts = [max(0, n_train - theta.MAX_FIT_ROWS) for n_train, _, _ in prepared.layout.parts for _ in range(nt)]
+    fits = theta.fit(trains, prepared.season)
+    for fit, shift in zip(fits, shifts):  # positions counted from the series' first row
+        fit.start += shift
+    return [fits[k * nt : (k + 1) * nt] for k in range(len(prepared.series))]
+
+
+def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
+    """One linear autoregression per series, fitted on its training windows."""
+    lookback, nt = prepared.spec.lookback, prepared.n_targets
+    ars = [LinearAR(lookback, prepared.spec.horizon, nt) for _ in prepared.series]
+    for starts in prepared.index("train").chunks(prepared.windows.values.device, CHUNK, AR_MAX_WINDOWS):
+        w = prepared.unscale(prepared.windows.gather(starts)[..., :nt], starts)
+        series = prepared.layout.series_of(starts)
+        for k in series.unique().tolist():
+            mine = series == k
+            ars[k].add(w[mine, :lookback], w[mine, lookback:])
+    return [ar.solve() for ar in ars]
+
+
+def _training_sd(prepared: Prepared) -> torch.Tensor:
+    """(series, targets): each series' standard deviation over its training rows, in real units."""
+    nt, sds = prepared.n_targets, []
+    for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
+        _, sd = mean_std(prepared.windows.values[lo : lo + n_train, :nt].cpu().numpy())  # of scaled values: times the scale
+        sd = torch.from_numpy(sd) * prepared.scaler.scale[k, :nt].double()
+        sds.append(torch.where(sd > 0, sd, torch.ones_like(sd)))  # a constant target: errors as they are
+    return torch.stack(sds)
+
+
+def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
+    """(series, targets): each series' in-sample seasonal-naive MAE over its training rows."""
+    nt, scales = prepared.n_targets, []
+    for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
+        scaled = in_sample_seasonal_mae(prepared.windows.values[lo : lo + n_train, :nt], season)  # differences: loc cancels
+        scales.append(scaled * prepared.scaler.scale[k, :nt].double())
+    return torch.stack(scales)

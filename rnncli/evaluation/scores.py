@@ -12,9 +12,9 @@ import torch
 from rnncli.data.prepared import Prepared
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 
-BASELINES = ("persistence", "seasonal_naive", "linear_ar")
+BASELINES = ("persistence", "seasonal_naive", "linear_ar", "theta")
 NAMES = ("model", *BASELINES)
-LABELS = {"model": "model", "persistence": "persistence", "seasonal_naive": "seasonal naive", "linear_ar": "linear AR"}
+LABELS = {"model": "model", "persistence": "persistence", "seasonal_naive": "seasonal naive", "linear_ar": "linear AR", "theta": "Theta"}
 STANDARDISED_BY = "each series' training part: its mean and standard deviation per target"
 
 

@@ -8,37 +8,17 @@ seasonal-naive error, and the scores give each series, the mean over series, and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-
 import torch
 
 from rnncli.data.prepared import Prepared
-from rnncli.data.scaling import mean_std
 from rnncli.errors import RnnCliError
 from rnncli.evaluation import scores
-from rnncli.evaluation.baselines import LinearAR, in_sample_seasonal_mae, persistence, seasonal_naive
+from rnncli.evaluation.baselines import BaselineFit, ThetaLevels, persistence, seasonal_naive
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 from rnncli.evaluation.scores import NAMES, Scores
 from rnncli.model.forecaster import Forecaster
 
 CHUNK = 2048  # windows scored at a time: activations of lookback x hidden per window
-AR_MAX_WINDOWS = 200_000  # training windows the linear AR is fitted on at most, evenly spread
-
-
-@dataclass
-class BaselineFit:
-    """What the baselines and the standardised metrics learn from a training part: one linear AR,
-    one MASE scale and one standard deviation per series. Fitted on the split's own training part,
-    or given (a backtest without refitting scores every fold against the first fold's)."""
-
-    ars: list[LinearAR]
-    mase_scales: torch.Tensor  # (series, targets)
-    sds: torch.Tensor  # (series, targets)
-
-    @classmethod
-    def on(cls, prepared: Prepared) -> BaselineFit:
-        return cls(_fit_linear_ar(prepared), _mase_scales(prepared, prepared.season), _training_sd(prepared))
 
 
 class _Tally:
@@ -84,10 +64,11 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[flo
     if len(index) == 0:
         raise RnnCliError(f"the {split} split has no complete window (lookback + horizon rows); choose another --split or more data")
     fitted = fitted or BaselineFit.on(prepared)
+    thetas = ThetaLevels(prepared, fitted, index)
     tally = _Tally(prepared, keep_forecasts, keep_errors)
     model.eval()
-    for starts in _chunks(index, prepared.windows.values.device):
-        actual, forecasts, series = _forecasts(model, prepared, starts, fitted)
+    for starts in index.chunks(prepared.windows.values.device, CHUNK):
+        actual, forecasts, series = _forecasts(model, prepared, starts, fitted, thetas)
         half = None
         if interval is not None:
             steps = interval[1][: prepared.spec.horizon].to(actual.device)
@@ -103,7 +84,7 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[flo
     return result
 
 
-def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitted: BaselineFit):
+def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitted: BaselineFit, thetas: ThetaLevels):
     """(actual values, {forecast name: values}, series of each window) for the windows at `starts`,
     each (windows, horizon, targets) in real units."""
     lookback, horizon, nt, season = prepared.spec.lookback, prepared.spec.horizon, prepared.n_targets, prepared.season
@@ -116,55 +97,10 @@ def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitt
     floors = torch.tensor(prepared.layout.offsets[:-1], device=starts.device)[series]
     lagged = prepared.unscale(seasonal_naive(prepared.windows.values[:, :nt], starts + lookback, floors, horizon, season), starts)
     linear = torch.empty(len(starts), horizon, nt, dtype=torch.float64)
+    smoothed = torch.empty(len(starts), horizon, nt, dtype=torch.float64)
     for k in series.unique().tolist():
         mine = (series == k).cpu()
         linear[mine] = fitted.ars[k].predict(history[series == k])
+        smoothed[mine] = thetas.forecast(prepared, fitted, k, starts[series == k])
     return actual, {"model": pred, "persistence": persistence(history, horizon), "seasonal_naive": lagged,
-                    "linear_ar": linear.to(actual.device)}, series
-
-
-def _chunks(index, device: torch.device, at_most: int | None = None) -> Iterator[torch.Tensor]:
-    """Window starts of `index`, CHUNK at a time; only `at_most` of them, evenly spread, if given.
-    Positions are made a chunk at a time: millions of windows never need an index tensor of their own."""
-    index, n = index.to(device), len(index)
-    if at_most is not None and n > at_most:  # millions of windows fit 169 coefficients no better than 200k
-        for lo in range(0, at_most, CHUNK):
-            step = torch.arange(lo, min(lo + CHUNK, at_most), device=device, dtype=torch.float64)
-            yield index.starts((step * (n - 1) / (at_most - 1)).round().long())
-        return
-    for lo in range(0, n, CHUNK):
-        yield index.starts(torch.arange(lo, min(lo + CHUNK, n), device=device))
-
-
-def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
-    """One linear autoregression per series, fitted on its training windows."""
-    lookback, nt = prepared.spec.lookback, prepared.n_targets
-    ars = [LinearAR(lookback, prepared.spec.horizon, nt) for _ in prepared.series]
-    for starts in _chunks(prepared.index("train"), prepared.windows.values.device, AR_MAX_WINDOWS):
-        w = prepared.unscale(prepared.windows.gather(starts)[..., :nt], starts)
-        series = prepared.layout.series_of(starts)
-        for k in series.unique().tolist():
-            mine = series == k
-            ars[k].add(w[mine, :lookback], w[mine, lookback:])
-    return [ar.solve() for ar in ars]
-
-
-def _training_sd(prepared: Prepared) -> torch.Tensor:
-    """(series, targets): each series' standard deviation over its training rows, in real units."""
-    nt, sds = prepared.n_targets, []
-    for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
-        _, sd = mean_std(prepared.windows.values[lo : lo + n_train, :nt].cpu().numpy())  # of scaled values: times the scale
-        sd = torch.from_numpy(sd) * prepared.scaler.scale[k, :nt].double()
-        sds.append(torch.where(sd > 0, sd, torch.ones_like(sd)))  # a constant target: errors as they are
-    return torch.stack(sds)
-
-
-def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
-    """(series, targets): each series' in-sample seasonal-naive MAE over its training rows."""
-    nt, scales = prepared.n_targets, []
-    for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
-        scaled = in_sample_seasonal_mae(prepared.windows.values[lo : lo + n_train, :nt], season)  # differences: loc cancels
-        scales.append(scaled * prepared.scaler.scale[k, :nt].double())
-    return torch.stack(scales)
-
-
+                    "linear_ar": linear.to(actual.device), "theta": smoothed.to(actual.device)}, series

@@ -22,6 +22,7 @@ from pathlib import Path
 from rnncli.artifacts.checkpoint import Trained, open_trained
 from rnncli.data.prepared import Prepared, prepare
 from rnncli.evaluation import comparison, intervals, scoring
+from rnncli.evaluation.baselines import BaselineFit
 from rnncli.evaluation.scores import Scores
 from rnncli.experiments.folds import Fold
 
@@ -39,13 +40,13 @@ def from_run_dir(run_dir: Path, fold: Fold, series: list) -> FoldResult:
     return FoldResult(fold, run_dir, _score(trained, _prepared(trained, trained.spec, series)))
 
 
-def first_fold(run_dir: Path, series: list) -> tuple[Trained, scoring.BaselineFit]:
+def first_fold(run_dir: Path, series: list) -> tuple[Trained, BaselineFit]:
     """The first fold's model, and the baselines fitted on its training part (`series` is consumed)."""
     trained = open_trained(run_dir, "best")
-    return trained, scoring.BaselineFit.on(_prepared(trained, trained.spec, series))
+    return trained, BaselineFit.on(_prepared(trained, trained.spec, series))
 
 
-def without_refit(trained: Trained, fitted: scoring.BaselineFit, fold: Fold, series: list) -> FoldResult:
+def without_refit(trained: Trained, fitted: BaselineFit, fold: Fold, series: list) -> FoldResult:
     """The first fold's model, scaler and baselines, scored on a later fold's test stretch (`series` is consumed)."""
     prepared = _prepared(trained, dataclasses.replace(trained.spec, borders=fold.borders), series)
     return FoldResult(fold, None, _score(trained, prepared, fitted))
@@ -55,7 +56,7 @@ def _prepared(trained: Trained, spec, series: list) -> Prepared:
     return prepare(trained.schema, spec, trained.scaler, season=trained.season, series=series)
 
 
-def _score(trained: Trained, prepared: Prepared, fitted: scoring.BaselineFit | None = None) -> Scores:
+def _score(trained: Trained, prepared: Prepared, fitted: BaselineFit | None = None) -> Scores:
     interval = intervals.for_scoring(trained.calibration, trained.coverage())
     return scoring.score(trained.model, prepared, "test", interval, keep_forecasts=True, keep_errors=True, fitted=fitted)
 

@@ -116,7 +116,7 @@ def test_scaled_metrics_are_errors_over_the_training_sd(trained):
     assert report["baselines"]["persistence"]["mse"] == pytest.approx(((y[test_rows] - y[test_rows - 1]) ** 2).mean(), rel=1e-5)
     model = report["standardised"]["model"]  # the model's standardised MSE is its real-unit MSE over sd squared
     assert model["mse"] == pytest.approx(report["model"]["mse"] / sd ** 2, rel=1e-4)
-    assert set(report["standardised"]["baselines"]) == {"persistence", "seasonal_naive", "linear_ar"}
+    assert set(report["standardised"]["baselines"]) == {"persistence", "seasonal_naive", "linear_ar", "theta"}
 
 
 def test_evaluate_model_scores_equal_manual_forecasts(trained):

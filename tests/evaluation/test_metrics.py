@@ -97,7 +97,7 @@ def test_linear_ar_fit_uses_evenly_spread_windows_when_there_are_too_many(monkey
 
     monkeypatch.setattr(scoring, "CHUNK", 4)
     index = Index([100], [50])
-    everything = torch.cat(list(scoring._chunks(index, torch.device("cpu"))))
+    everything = torch.cat(list(index.chunks(torch.device("cpu"), 2048)))
     assert everything.tolist() == list(range(100, 150))
-    sampled = torch.cat(list(scoring._chunks(index, torch.device("cpu"), at_most=6)))
+    sampled = torch.cat(list(index.chunks(torch.device("cpu"), 2048, at_most=6)))
     assert len(sampled) == 6 and sampled[0] == 100 and sampled[-1] == 149 and (sampled.diff() > 0).all()
