@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         csv = series_csv(folder)
         cfg = config.load(_config(folder, csv))
         run_dir = train(cfg).run_dir
-        from rnncli.artifacts.checkpoint import open_trained
+        from rnncli.artifacts.trained import open_trained
 
         trained = open_trained(run_dir)
         prepared = from_config(cfg)

@@ -146,6 +146,8 @@ def evaluate(
     console.warn(scores.warnings)
     out = console.stdout()
     tables.show_evaluation(out, scores.metrics, f"scores on the {split} split")
+    for line in scores.verdict:
+        out.print(f"verdict: {line}", highlight=False)
     out.print(f"checkpoint: {scores.metrics['checkpoint']}", highlight=False, soft_wrap=True)
     console.wrote(out, output, plot)
 

@@ -14,7 +14,8 @@ without the config that made it. Its keys:
 
 It is written atomically (temporary file, then rename) and read with
 `torch.load(weights_only=True)`, which refuses any pickled code, so loading a file from elsewhere
-cannot run anything from it. `open_trained` opens one for use (predict, evaluate, export, inspect).
+cannot run anything from it. `trained.open_trained` opens one for use (predict, evaluate, export,
+inspect).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import Any
 
 import torch
 
-from rnncli.artifacts import runs
 from rnncli.artifacts.files import atomic_write
 from rnncli.data.prepared import Prepared, WindowSpec
 from rnncli.data.scaling import Scaler
@@ -172,6 +172,11 @@ def versions() -> dict:
     return {"rnncli": __version__, "torch": str(torch.__version__), "python": platform.python_version()}
 
 
+def calibration(loaded: dict[str, Any]) -> dict | None:
+    """The interval calibration made when training ended (None: the run has not ended)."""
+    return loaded.get("conformal")
+
+
 def build_model(loaded: dict[str, Any]) -> Forecaster:
     """Rebuild the checkpoint's model with its weights, in eval mode, on the CPU."""
     try:
@@ -180,75 +185,6 @@ def build_model(loaded: dict[str, Any]) -> Forecaster:
     except (KeyError, TypeError, RuntimeError) as exc:
         raise RnnCliError(f"checkpoint does not describe a model this rnncli can rebuild ({_first_line(exc)})") from exc
     return model.eval()
-
-
-@dataclass
-class Trained:
-    """A checkpoint opened for use: its model, and how to read data the way it was trained."""
-
-    path: Path
-    payload: dict
-    model: Forecaster
-    schema: Schema  # its path: the CSV to read now
-    spec: WindowSpec
-    scaler: Scaler
-    season: int
-
-    @property
-    def calibration(self) -> dict | None:
-        """The interval calibration made when training ended (None: the run has not ended)."""
-        return self.payload.get("conformal")
-
-    @property
-    def run_dir(self) -> Path | None:
-        """The run folder the checkpoint lies in, if it lies in one."""
-        return self.path.parent.parent if self.path.parent.name == "checkpoints" else None
-
-    def inputs(self) -> dict[Path, str]:
-        """The files this model was made from or is kept in, which no output may replace."""
-        files = runs.protected(self.run_dir) if self.run_dir is not None else {}
-        files[Path(self.schema.path)] = "the CSV being read"
-        files[Path(self.payload["config"]["data"]["path"])] = "the CSV the model was trained on"
-        files[self.path] = "the checkpoint being used"
-        return files
-
-    def coverage(self, asked: float | None = None) -> float:
-        """The interval coverage asked for, else the run's own predict.coverage; 0 means no intervals."""
-        coverage = self.payload["config"].get("predict", {}).get("coverage", 0.9) if asked is None else asked
-        if not 0 <= coverage < 1:
-            raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
-        return coverage
-
-
-def locate(run: str | Path, which: str = "best") -> Path:
-    """A run folder's checkpoints/<which>.pt, or the checkpoint file given itself."""
-    given = Path(run)
-    if given.is_dir():
-        found = path(given, which)
-        if not found.is_file():
-            raise RnnCliError(f"'{given}' has no checkpoints/{which}.pt; give a run folder made by 'rnncli train' (runs/<name>/<stamp>) "
-                              "or a checkpoint file")
-        return found
-    if given.is_file():
-        return given
-    raise RnnCliError(f"'{given}' does not exist; give a run folder (runs/<name>/<stamp>) or a checkpoint file (.pt)")
-
-
-def open_trained(run: str | Path, which: str = "best", data_path: str | Path | None = None, need_data: bool = True) -> Trained:
-    """The checkpoint of `run`, its model, and the schema to read data with (from `data_path`, or
-    the run's own CSV, which must then exist unless `need_data` is False)."""
-    found = locate(run, which)
-    loaded = load(found)
-    check_belongs(found, loaded)
-    model = build_model(loaded)
-    csv = Path(data_path) if data_path is not None else Path(loaded["config"]["data"]["path"])
-    header = Header.from_dict(loaded, str(csv))
-    if need_data and data_path is None and not csv.is_file():
-        s = header.schema
-        columns = [s.time_column, *([s.id_column] if s.id_column else []), *s.targets, *s.features]
-        raise RnnCliError(f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has the columns "
-                          f"{', '.join(columns)}")
-    return Trained(found, loaded, model, header.schema, header.spec, header.scaler, header.season)
 
 
 def new_run_id() -> str:

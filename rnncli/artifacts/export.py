@@ -24,7 +24,7 @@ import torch
 
 from rnncli.artifacts.files import atomic_write, make_folder, refuse_overwriting, write_error, write_json
 from rnncli.data import calendar
-from rnncli.artifacts.checkpoint import Trained, open_trained
+from rnncli.artifacts.trained import Trained, open_trained
 from rnncli.errors import RnnCliError
 
 FORMATS = {"onnx": "model.onnx", "torchscript": "model.torchscript.pt"}

@@ -36,6 +36,7 @@ class DataConfig:
     val_end: str | None = None
     test_end: str | None = None
     scaler: Literal["standard", "minmax", "none"] = "standard"
+    transform: Literal["none", "log"] = "none"  # log: log1p of the targets before scaling, for positive data that grows
     scale_per_series: bool = True
     season: int | None = None
 
@@ -76,6 +77,7 @@ class TrainConfig:
 @dataclass
 class PredictConfig:
     coverage: float = 0.9
+    clip_negative: bool = True  # forecasts of a target never negative in training are kept at or above zero
 
 
 @dataclass

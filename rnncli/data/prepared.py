@@ -61,6 +61,7 @@ class Prepared:
     season: int  # steps per season, for the seasonal baseline, MASE and interval calibration
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # about the data as read: values filled in
+    clip_negative: bool = True  # keep forecasts of never-negative targets at or above zero (predict.clip_negative)
 
     @property
     def times(self) -> list[pd.DatetimeIndex]:
@@ -92,13 +93,24 @@ class Prepared:
         return self.windows.values[end - lookback : end]
 
     def unscale(self, y: torch.Tensor, starts: torch.Tensor, shift: bool = True) -> torch.Tensor:
-        """Target values (B, ..., targets) of the windows at `starts`, back in real units
-        (with shift=False, a difference or a width: scaled only)."""
+        """Target values (B, ..., targets) of the windows at `starts`, back in real units (with
+        shift=False, a difference or a width: scaled only, which a log transform does not allow)."""
         series = self.layout.series_of(starts.to(self.scaler.loc.device)).to(y.device)
         loc = self.scaler.loc.to(y.device)[series, : self.n_targets]
         scale = self.scaler.scale.to(y.device)[series, : self.n_targets]
         shape = (len(series),) + (1,) * (y.dim() - 2) + (self.n_targets,)
-        return y * scale.view(shape) + (loc.view(shape) if shift else 0)
+        if not shift:
+            assert not self.scaler.log_columns, "a width in log units has no size in real units: use bounds"
+            return y * scale.view(shape)
+        return self.scaler.real(y, loc.view(shape), scale.view(shape))
+
+    def floor(self, starts: torch.Tensor, device: torch.device) -> torch.Tensor | None:
+        """(B, 1, targets) the least each window's forecast may be: 0 for a target whose training
+        rows were never negative, -inf otherwise; None when nothing is kept from going below zero."""
+        if self.scaler.floor is None or not self.clip_negative:
+            return None
+        series = self.layout.series_of(starts.to(self.scaler.loc.device))
+        return self.scaler.floor[series, : self.n_targets].to(device).double()[:, None, :]
 
 
 def schema_of(cfg: Config) -> timeseries.Schema:
@@ -118,18 +130,23 @@ def spec_of(cfg: Config) -> WindowSpec:
 def from_config(cfg: Config, series: list[timeseries.Series] | None = None) -> Prepared:
     """The config's data, prepared as training uses it: scaler fitted on the training rows.
     `series`: the config's CSV already loaded (a backtest reads it once and passes each fold a copy)."""
-    return prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series, cfg.data.season, series)
+    prepared = prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series, cfg.data.season, series,
+                       transform=cfg.data.transform)
+    prepared.clip_negative = cfg.predict.clip_negative
+    return prepared
 
 
 def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, per_series: bool = True,
-            season: int | None = None, series: list[timeseries.Series] | None = None, whole: bool = False) -> Prepared:
+            season: int | None = None, series: list[timeseries.Series] | None = None, whole: bool = False,
+            transform: str = "none") -> Prepared:
     """Load `schema.path`, split each series in time order, scale it, and index its windows.
 
     `scaler` is a kind to fit on the training rows ("standard", "minmax", "none"), per series or
     shared, or a fitted scaler (from a checkpoint) to apply as it is. `season` defaults to the
     frequency's natural cycle (`timegrid.season_of`). `series`, when given, are used instead of
     reading `schema.path`; they are consumed (scaled in place into the prepared rows). `whole`:
-    no split, every row in the first part, for forecasting from the end of the data.
+    no split, every row in the first part, for forecasting from the end of the data. `transform`
+    "log" takes log1p of the targets before a scaler is fitted (a fitted one knows its own).
     """
     series = timeseries.load(schema) if series is None else series
     parts = [(len(s.times), 0, 0) if whole else
@@ -139,7 +156,8 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
     if isinstance(fitted, str) and season is not None:  # a season the config set, for a model about to be trained
         _check_season(season, series, parts)
     if isinstance(fitted, str):
-        fitted = Scaler.fit(fitted, [s.values[:p[0]] for s, p in zip(series, parts)], [s.id for s in series], per_series)
+        fitted = Scaler.fit(fitted, [s.values[:p[0]] for s, p in zip(series, parts)], [s.id for s in series], per_series,
+                            len(schema.targets) if transform == "log" else 0)
     scaler = fitted.align([s.id for s in series])
     values = torch.from_numpy(_scaled_rows(series, scaler, spec.calendar))
     offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in series])]).tolist()

@@ -132,7 +132,13 @@ class ThetaLevels:
 def _real(prepared: Prepared, k: int, j: int):
     """Rows lo .. hi - 1 of target j of series k, in real units, for Theta to read a chunk at a time."""
     base, loc, scale = prepared.layout.offsets[k], float(prepared.scaler.loc[k, j]), float(prepared.scaler.scale[k, j])
-    return lambda lo, hi: prepared.windows.values[base + lo : base + hi, j].double().cpu().numpy() * scale + loc
+    logged = j < prepared.scaler.log_columns
+
+    def rows(lo: int, hi: int) -> np.ndarray:
+        out = prepared.windows.values[base + lo : base + hi, j].double().cpu().numpy() * scale + loc
+        return np.expm1(out) if logged else out
+
+    return rows
 
 
 def _fit_theta(prepared: Prepared) -> list[list[theta.ThetaFit]]:
@@ -164,8 +170,12 @@ def _training_sd(prepared: Prepared) -> torch.Tensor:
     """(series, targets): each series' standard deviation over its training rows, in real units."""
     nt, sds = prepared.n_targets, []
     for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
-        _, sd = mean_std(prepared.windows.values[lo : lo + n_train, :nt].cpu().numpy())  # of scaled values: times the scale
-        sd = torch.from_numpy(sd) * prepared.scaler.scale[k, :nt].double()
+        if prepared.scaler.log_columns:  # the spread of the data itself, not of its logs
+            _, sd = mean_std(np.stack([_real(prepared, k, j)(0, n_train) for j in range(nt)], axis=1))
+            sd = torch.from_numpy(sd)
+        else:
+            _, sd = mean_std(prepared.windows.values[lo : lo + n_train, :nt].cpu().numpy())  # of scaled values: times the scale
+            sd = torch.from_numpy(sd) * prepared.scaler.scale[k, :nt].double()
         sds.append(torch.where(sd > 0, sd, torch.ones_like(sd)))  # a constant target: errors as they are
     return torch.stack(sds)
 
@@ -174,6 +184,10 @@ def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
     """(series, targets): each series' in-sample seasonal-naive MAE over its training rows."""
     nt, scales = prepared.n_targets, []
     for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
+        if prepared.scaler.log_columns:  # differences of the data itself, not of its logs
+            real = torch.from_numpy(np.stack([_real(prepared, k, j)(0, n_train) for j in range(nt)], axis=1))
+            scales.append(in_sample_seasonal_mae(real, season))
+            continue
         scaled = in_sample_seasonal_mae(prepared.windows.values[lo : lo + n_train, :nt], season)  # differences: loc cancels
         scales.append(scaled * prepared.scaler.scale[k, :nt].double())
     return torch.stack(scales)

@@ -1,6 +1,6 @@
 """Use a trained model: forecast beyond the end of the data, or score it on a split.
 
-Both start from a run folder or a checkpoint file (`checkpoint.open_trained`) and read the data
+Both start from a run folder or a checkpoint file (`trained.open_trained`) and read the data
 through `prepared.prepare`, as training did: any CSV with the columns the model was trained on
 can be forecast from or scored on, on any machine.
 """
@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncli.artifacts.checkpoint import Trained, open_trained
+from rnncli.artifacts.trained import Trained, open_trained
 from rnncli.artifacts.files import refuse_overwriting
 from rnncli.data import calendar, timeseries
 from rnncli.data.prepared import Prepared, prepare
 from rnncli.errors import RnnCliError
-from rnncli.evaluation import intervals, recursive, scoring
+from rnncli.evaluation import intervals, recursive, scoring, verdict
 from rnncli.evaluation.scores import Scores
 
 
@@ -62,6 +62,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     tail = max(3 * spec.lookback, 10 * horizon, 60)
     past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []  # before preparing scales the values
     prepared = prepare(schema, spec, trained.scaler, season=trained.season, series=series, whole=True)
+    prepared.clip_negative = trained.clip_negative
     scaled = _roll_all(trained, prepared, horizon)  # every series at once: the model is called once per step, not per series
     frame = pd.concat([_frame(trained, prepared, k, scaled[k], half) for k in range(len(prepared.series))], ignore_index=True)
     if schema.id_column:
@@ -126,16 +127,29 @@ def _future_times(s: timeseries.Series, horizon: int) -> pd.DatetimeIndex:
 
 
 def _frame(trained: Trained, prepared: Prepared, k: int, scaled: torch.Tensor, half: torch.Tensor | None) -> pd.DataFrame:
-    """One series' forecast in real units, with its interval columns, after its time column."""
-    targets = list(trained.schema.targets)
-    loc, scale = prepared.scaler.loc[k, : len(targets)].double(), prepared.scaler.scale[k, : len(targets)].double()
-    frame = pd.DataFrame((scaled * scale + loc).numpy(), columns=targets)
+    """One series' forecast in real units, with its interval columns, after its time column; kept
+    at or above zero for a target never negative in training (unless predict.clip_negative is off)."""
+    targets, scaler = list(trained.schema.targets), prepared.scaler
+    loc, scale = scaler.loc[k, : len(targets)].double(), scaler.scale[k, : len(targets)].double()
+    floor = prepared.floor(torch.tensor([prepared.layout.offsets[k]]), torch.device("cpu"))
+    floors = None if floor is None else floor[0, 0]  # (targets,)
+    frame = pd.DataFrame(_at_least(scaler.real(scaled, loc, scale), floors).numpy(), columns=targets)
     if half is not None:
         for j, target in enumerate(targets):
-            frame[f"{target}_lower"] = frame[target] - (half[:, j].double() * scale[j]).numpy()
-            frame[f"{target}_upper"] = frame[target] + (half[:, j].double() * scale[j]).numpy()
+            if scaler.log_columns:  # symmetric in log units
+                lower = scaler.real(scaled[:, j] - half[:, j].double(), loc[j], scale[j])
+                upper = scaler.real(scaled[:, j] + half[:, j].double(), loc[j], scale[j])
+            else:
+                lower = torch.tensor(frame[target].to_numpy()) - half[:, j].double() * scale[j]
+                upper = torch.tensor(frame[target].to_numpy()) + half[:, j].double() * scale[j]
+            frame[f"{target}_lower"] = _at_least(lower, None if floors is None else floors[j]).numpy()
+            frame[f"{target}_upper"] = _at_least(upper, None if floors is None else floors[j]).numpy()
     frame.insert(0, trained.schema.time_column, _future_times(prepared.series[k], len(scaled)))
     return frame
+
+
+def _at_least(values: torch.Tensor, floor: torch.Tensor | None) -> torch.Tensor:
+    return values if floor is None else torch.maximum(values, floor.to(values.dtype))
 
 
 def _tail(s: timeseries.Series, schema: timeseries.Schema, rows: int) -> pd.DataFrame:
@@ -151,10 +165,12 @@ def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = 
     trained = open_trained(run, which, data_path)
     refuse_overwriting(outputs, trained.inputs())
     prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season)
+    prepared.clip_negative = trained.clip_negative
     interval = intervals.for_scoring(trained.calibration, trained.coverage(coverage))
     scores = scoring.score(trained.model, prepared, split, interval, keep_forecasts)
     for one in scores.forecasts or []:
         one["time_column"] = trained.schema.time_column
     scores.metrics.update(checkpoint=str(trained.path), data=trained.schema.path)
     scores.warnings = prepared.warnings
+    scores.verdict = verdict.lines(scores.metrics, f"{split} split", trained.payload["config"], trained.season)
     return scores

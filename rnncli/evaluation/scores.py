@@ -27,6 +27,7 @@ class Scores:
     window_errors: dict[str, torch.Tensor] | None = None  # per forecast name: each window's mean absolute error, in order
     forecasts: list[dict] | None = None  # per series: the one-step-ahead forecasts, for plotting
     warnings: list[str] = field(default_factory=list)  # about the data scored: values filled in
+    verdict: list[str] = field(default_factory=list)  # the model against the baselines, in words
 
 
 def label(name: str) -> str:

@@ -33,7 +33,7 @@ class _Tally:
         self.window_errors: dict[str, list[torch.Tensor]] | None = {name: [] for name in NAMES} if keep_errors else None
 
     def add(self, prepared: Prepared, fitted: BaselineFit, starts: torch.Tensor, actual: torch.Tensor, forecasts: dict,
-            series: torch.Tensor, half: torch.Tensor | None) -> None:
+            series: torch.Tensor, bounds: tuple[torch.Tensor, torch.Tensor] | None) -> None:
         nt = prepared.n_targets
         if self.window_errors is not None:
             for name, forecast in forecasts.items():
@@ -43,9 +43,8 @@ class _Tally:
             for name, forecast in forecasts.items():
                 self.errors[name][k].add(actual[mine], forecast[mine], fitted.mase_scales[k].expand(int(mine.sum()), nt))
                 self.standardised[name][k].add(actual[mine], forecast[mine], fitted.sds[k])
-            if half is not None:
-                pred = forecasts["model"][mine]
-                self.covered[k].add(actual[mine], pred - half[mine], pred + half[mine])
+            if bounds is not None:
+                self.covered[k].add(actual[mine], bounds[0][mine], bounds[1][mine])
             if self.kept is not None:
                 self.kept[k].append({"row": (starts[mine] + prepared.spec.lookback).cpu(), "actual": actual[mine, 0].double().cpu(),
                                      **{name: f[mine, 0].double().cpu() for name, f in forecasts.items()}})
@@ -68,12 +67,9 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[flo
     tally = _Tally(prepared, keep_forecasts, keep_errors)
     model.eval()
     for starts in index.chunks(prepared.windows.values.device, CHUNK):
-        actual, forecasts, series = _forecasts(model, prepared, starts, fitted, thetas)
-        half = None
-        if interval is not None:
-            steps = interval[1][: prepared.spec.horizon].to(actual.device)
-            half = prepared.unscale(steps.expand(len(starts), -1, -1), starts, shift=False)
-        tally.add(prepared, fitted, starts, actual, forecasts, series, half)
+        actual, forecasts, series, raw = _forecasts(model, prepared, starts, fitted, thetas)
+        bounds = None if interval is None else _bounds(prepared, starts, raw, forecasts["model"], interval[1])
+        tally.add(prepared, fitted, starts, actual, forecasts, series, bounds)
     result = Scores(scores.build(split, len(index), prepared, tally.errors, tally.standardised))
     if keep_forecasts:
         result.forecasts = scores.one_step(tally.kept, prepared)
@@ -84,13 +80,30 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[flo
     return result
 
 
+def _bounds(prepared: Prepared, starts: torch.Tensor, raw: torch.Tensor, pred: torch.Tensor, half: torch.Tensor):
+    """The model's interval (lower, upper) per window in real units, from its scaled forecast and
+    the scaled half-widths; kept at or above zero where the forecast is."""
+    steps = half[: prepared.spec.horizon].to(pred.device).expand(len(starts), -1, -1)
+    if prepared.scaler.log_columns:  # symmetric in log units, not in real ones
+        lower, upper = prepared.unscale(raw - steps, starts), prepared.unscale(raw + steps, starts)
+    else:
+        width = prepared.unscale(steps, starts, shift=False)
+        lower, upper = pred - width, pred + width
+    floor = prepared.floor(starts, pred.device)
+    return (lower, upper) if floor is None else (torch.maximum(lower, floor.to(lower.dtype)), torch.maximum(upper, floor.to(upper.dtype)))
+
+
 def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitted: BaselineFit, thetas: ThetaLevels):
-    """(actual values, {forecast name: values}, series of each window) for the windows at `starts`,
-    each (windows, horizon, targets) in real units."""
+    """(actual values, {forecast name: values}, series of each window, the model's scaled forecast)
+    for the windows at `starts`, each (windows, horizon, targets) in real units."""
     lookback, horizon, nt, season = prepared.spec.lookback, prepared.spec.horizon, prepared.n_targets, prepared.season
     w = prepared.windows.gather(starts)
     with torch.inference_mode():
-        pred = prepared.unscale(model.forecast(w[:, :lookback], prepared.windows.future(w)), starts)
+        raw = model.forecast(w[:, :lookback], prepared.windows.future(w))
+    pred = prepared.unscale(raw, starts)
+    floor = prepared.floor(starts, pred.device)
+    if floor is not None:
+        pred = torch.maximum(pred, floor.to(pred.dtype))
     history = prepared.unscale(w[:, :lookback, :nt], starts)
     actual = prepared.unscale(w[:, lookback:, :nt], starts)
     series = prepared.layout.series_of(starts)
@@ -103,4 +116,4 @@ def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitt
         linear[mine] = fitted.ars[k].predict(history[series == k])
         smoothed[mine] = thetas.forecast(prepared, fitted, k, starts[series == k])
     return actual, {"model": pred, "persistence": persistence(history, horizon), "seasonal_naive": lagged,
-                    "linear_ar": linear.to(actual.device), "theta": smoothed.to(actual.device)}, series
+                    "linear_ar": linear.to(actual.device), "theta": smoothed.to(actual.device)}, series, raw

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from rnncli.artifacts.checkpoint import Trained, open_trained
+from rnncli.artifacts.trained import Trained, open_trained
 from rnncli.data.prepared import prepare
 
 

@@ -24,6 +24,7 @@ from rnncli.config import Config
 from rnncli.data import timeseries
 from rnncli.data.prepared import schema_of, spec_of
 from rnncli.errors import Interrupted, RnnCliError, clip
+from rnncli.evaluation import verdict
 from rnncli.experiments import fold_scores
 from rnncli.experiments import folds as folding
 from rnncli.experiments.fold_scores import FoldResult
@@ -169,6 +170,8 @@ def run_folds(cfg: Config, backtest_dir: Path, plan: Plan, refit: bool, series: 
     if not results:
         return None
     scores = fold_scores.combine(results, refit)
+    if scores["comparison"]["verdict"].startswith("worse"):
+        scores["comparison"]["advice"] = verdict.advice(cfg.to_dict(), results[0].scores.metrics["season"])
     write_json(backtest_dir / "backtest.json", scores)
     write_text(backtest_dir / "backtest.csv", _csv(scores))
     return Backtest(backtest_dir, plan, refit, results, scores, cfg.data.time_column)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncli.artifacts import checkpoint, runs
-from rnncli.evaluation import intervals, scoring
+from rnncli.evaluation import intervals, scoring, verdict
 from rnncli.evaluation.scores import Scores
 from rnncli.model.forecaster import count_parameters
 from rnncli.report import plots
@@ -32,6 +32,7 @@ class RunResult:
     scores: Scores  # of the best epoch on the test split
     seconds: float
     device: str
+    verdict: list[str]  # against the baselines on the validation part, and whether more epochs may help
 
 
 def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
@@ -42,12 +43,23 @@ def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
     calibration = _calibrate(fitted, progress)  # the model holds the best epoch's weights after this
     interval = intervals.for_scoring(calibration, fitted.cfg.predict.coverage)
     scores = scoring.score(fitted.model, fitted.prepared, "test", interval, keep_forecasts=keep, keep_errors=keep)
-    runs.write_summary(fitted.run_dir, _summary(fitted, scores, seconds))
+    judged = _verdict(fitted)
+    runs.write_summary(fitted.run_dir, {**_summary(fitted, scores, seconds), "verdict": judged})
     fitted.prepared = None  # a long series need not sit in memory while the plot is drawn
     state, cfg = fitted.state, fitted.cfg
     plots.loss(state.history, fitted.run_dir / "loss.png", f"{cfg.name}: loss per epoch")
     return RunResult(fitted.run_dir, state.best_epoch, state.epoch, state.stopped_early, state.best_loss, scores, seconds,
-                     str(fitted.device))
+                     str(fitted.device), judged)
+
+
+def _verdict(fitted: FitResult) -> list[str]:
+    """How the best epoch compares with the baselines on the validation part (the test part is for
+    reporting, not for deciding), and a note when training stopped while still improving."""
+    state = fitted.state
+    judged = verdict.lines(scoring.score(fitted.model, fitted.prepared, "val").metrics, "validation part", fitted.cfg.to_dict(),
+                           fitted.prepared.season)
+    more = verdict.more_epochs(state.best_epoch, state.epoch, state.stopped_early)
+    return judged + ([more] if more else [])
 
 
 def _summary(fitted: FitResult, scores: Scores, seconds: float) -> dict:

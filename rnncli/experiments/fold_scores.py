@@ -19,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnncli.artifacts.checkpoint import Trained, open_trained
+from rnncli.artifacts.trained import Trained, open_trained
 from rnncli.data.prepared import Prepared, prepare
 from rnncli.evaluation import comparison, intervals, scoring
 from rnncli.evaluation.baselines import BaselineFit
@@ -53,7 +53,9 @@ def without_refit(trained: Trained, fitted: BaselineFit, fold: Fold, series: lis
 
 
 def _prepared(trained: Trained, spec, series: list) -> Prepared:
-    return prepare(trained.schema, spec, trained.scaler, season=trained.season, series=series)
+    prepared = prepare(trained.schema, spec, trained.scaler, season=trained.season, series=series)
+    prepared.clip_negative = trained.clip_negative
+    return prepared
 
 
 def _score(trained: Trained, prepared: Prepared, fitted: BaselineFit | None = None) -> Scores:

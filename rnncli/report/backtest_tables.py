@@ -21,6 +21,8 @@ def show(console: Console, scores: dict, backtest_dir) -> None:
         cells = ", ".join(f"{c['coverage']:.1%}" for c in coverage)
         console.print(f"{target:.0%} prediction intervals, share of actual values inside, per fold: {cells}", highlight=False)
     console.print(f"verdict: {scores['comparison']['verdict']}", highlight=False)
+    if "advice" in scores["comparison"]:
+        console.print(f"try: {scores['comparison']['advice']}", highlight=False)
     console.print(f"(90% interval: {scores['comparison']['method']})", highlight=False)
     console.print(f"wrote {backtest_dir / 'backtest.json'} and {backtest_dir / 'backtest.csv'}", highlight=False, soft_wrap=True)
 

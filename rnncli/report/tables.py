@@ -109,6 +109,8 @@ def show_fit(console: Console, result) -> None:
     show_evaluation(console, result.scores.metrics, f"test scores of the best epoch ({result.best_epoch} of {result.epochs_run})")
     stop = ", stopped early" if result.stopped_early else ""
     console.print(f"trained in {result.seconds:.1f}s on {result.device}{stop}; best val_loss {result.best_val_loss:.5f}")
+    for line in result.verdict:
+        console.print(f"verdict: {line}", highlight=False)
     console.print(f"run folder: {result.run_dir}", highlight=False, soft_wrap=True)
 
 

@@ -1,0 +1,93 @@
+"""A checkpoint opened for use: its model, and how to read data the way it was trained.
+
+The checkpoint (`checkpoint.py`, the format) carries the data schema, the scaler fitted at
+training time and the window, so any CSV with the same columns can be forecast from or scored
+on, on any machine, without the config that made the model. predict, evaluate, export, inspect
+and the backtest's scoring open checkpoints here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnncli.artifacts import checkpoint, runs
+from rnncli.data.prepared import WindowSpec
+from rnncli.data.scaling import Scaler
+from rnncli.data.timeseries import Schema
+from rnncli.errors import RnnCliError
+from rnncli.model.forecaster import Forecaster
+
+
+@dataclass
+class Trained:
+    """A checkpoint opened for use: its model, and how to read data the way it was trained."""
+
+    path: Path
+    payload: dict
+    model: Forecaster
+    schema: Schema  # its path: the CSV to read now
+    spec: WindowSpec
+    scaler: Scaler
+    season: int
+
+    @property
+    def clip_negative(self) -> bool:
+        """predict.clip_negative of the run (on for runs older than the setting, whose scalers keep no floor)."""
+        return bool(self.payload["config"].get("predict", {}).get("clip_negative", True))
+
+    @property
+    def calibration(self) -> dict | None:
+        """The interval calibration made when training ended (None: the run has not ended)."""
+        return checkpoint.calibration(self.payload)
+
+    @property
+    def run_dir(self) -> Path | None:
+        """The run folder the checkpoint lies in, if it lies in one."""
+        return self.path.parent.parent if self.path.parent.name == "checkpoints" else None
+
+    def inputs(self) -> dict[Path, str]:
+        """The files this model was made from or is kept in, which no output may replace."""
+        files = runs.protected(self.run_dir) if self.run_dir is not None else {}
+        files[Path(self.schema.path)] = "the CSV being read"
+        files[Path(self.payload["config"]["data"]["path"])] = "the CSV the model was trained on"
+        files[self.path] = "the checkpoint being used"
+        return files
+
+    def coverage(self, asked: float | None = None) -> float:
+        """The interval coverage asked for, else the run's own predict.coverage; 0 means no intervals."""
+        coverage = self.payload["config"].get("predict", {}).get("coverage", 0.9) if asked is None else asked
+        if not 0 <= coverage < 1:
+            raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+        return coverage
+
+
+def locate(run: str | Path, which: str = "best") -> Path:
+    """A run folder's checkpoints/<which>.pt, or the checkpoint file given itself."""
+    given = Path(run)
+    if given.is_dir():
+        found = checkpoint.path(given, which)
+        if not found.is_file():
+            raise RnnCliError(f"'{given}' has no checkpoints/{which}.pt; give a run folder made by 'rnncli train' (runs/<name>/<stamp>) "
+                              "or a checkpoint file")
+        return found
+    if given.is_file():
+        return given
+    raise RnnCliError(f"'{given}' does not exist; give a run folder (runs/<name>/<stamp>) or a checkpoint file (.pt)")
+
+
+def open_trained(run: str | Path, which: str = "best", data_path: str | Path | None = None, need_data: bool = True) -> Trained:
+    """The checkpoint of `run`, its model, and the schema to read data with (from `data_path`, or
+    the run's own CSV, which must then exist unless `need_data` is False)."""
+    found = locate(run, which)
+    loaded = checkpoint.load(found)
+    checkpoint.check_belongs(found, loaded)
+    model = checkpoint.build_model(loaded)
+    csv = Path(data_path) if data_path is not None else Path(loaded["config"]["data"]["path"])
+    header = checkpoint.Header.from_dict(loaded, str(csv))
+    if need_data and data_path is None and not csv.is_file():
+        s = header.schema
+        columns = [s.time_column, *([s.id_column] if s.id_column else []), *s.targets, *s.features]
+        raise RnnCliError(f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has the columns "
+                          f"{', '.join(columns)}")
+    return Trained(found, loaded, model, header.schema, header.spec, header.scaler, header.season)

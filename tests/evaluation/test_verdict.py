@@ -1,0 +1,38 @@
+"""The verdict lines: the model against the best baseline in plain words, what to try, and more epochs."""
+
+from rnncli.evaluation import verdict
+
+
+def metrics(model: float, **baselines: float) -> dict:
+    return {"model": {"mae": model}, "baselines": {name: {"mae": mae} for name, mae in baselines.items()}}
+
+
+def test_a_model_worse_than_a_baseline_is_told_so_with_both_scores_and_what_to_try():
+    (line,) = verdict.lines(metrics(2.5, persistence=3.0, linear_ar=2.0, theta=2.2), "validation part",
+                            {"window": {"lookback": 7, "mode": "many_to_one"}, "model": {"cell": "rnn", "normalize": "none"}}, 7)
+    assert line.startswith("the model is worse than linear AR on the validation part: MAE 2.5 against 2")
+    assert "window.lookback=14" in line and "model.normalize=window" in line and "model.cell=gru" in line and "rnncli init" in line
+
+
+def test_a_model_that_beats_every_baseline_says_so():
+    (line,) = verdict.lines(metrics(1.5, persistence=3.0, theta=2.2), "test split", {}, 1)
+    assert line == "the model beats every baseline on the test split: MAE 1.5, the best baseline (Theta) 2.2"
+
+
+def test_more_epochs_only_when_the_last_epoch_was_the_best():
+    assert "more epochs may help" in verdict.more_epochs(10, 10, stopped_early=False)
+    assert verdict.more_epochs(7, 10, stopped_early=False) is None
+    assert verdict.more_epochs(10, 10, stopped_early=True) is None
+
+
+def test_training_prints_the_verdict_and_writes_it_in_the_summary(tiny, cli):
+    import json
+
+    from helpers import newest_run
+
+    result = cli("train", tiny[0], "train.epochs=2", "train.patience=null", "-q")
+    assert result.code == 0
+    lines = [line for line in result.out.splitlines() if line.startswith("verdict: ")]
+    summary = json.loads((newest_run(tiny[2]) / "summary.json").read_text())
+    assert [f"verdict: {v}" for v in summary["verdict"]] == lines and len(lines) >= 1
+    assert "on the validation part" in lines[0]
