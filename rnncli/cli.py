@@ -218,7 +218,7 @@ def backtest(
     check_outputs(output, plot)
     flags = (["--quiet"] if quiet else []) + (["--debug"] if debug else [])
     plan = backtests.Request(config, overrides or [], folds, step, refit, resume)
-    result = backtests.execute(plan, nproc, flags, console.progress(quiet), outputs=(output, plot))
+    result = backtests.execute(plan, nproc, flags, console.progress(quiet, folds=True), outputs=(output, plot))
     if isinstance(result, int):  # the processes this one started failed: their exit code
         raise typer.Exit(result)
     if result is None:  # a process other than rank 0

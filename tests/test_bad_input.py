@@ -281,6 +281,8 @@ CASES = [
     Case("plot-is-the-config", lambda e: ["predict", e.run, "--plot", e.run / "config.yaml"], ("a file of the run folder",)),
     Case("export-onto-last-checkpoint", lambda e: ["export", e.run, "--format", "torchscript", "-o", e.run / "checkpoints" / "last.pt"],
          ("a checkpoint of the run folder",)),
+    Case("best-missing-last-present", lambda e: [(e.run / "checkpoints" / "best.pt").unlink(), "predict", e.run][1:],
+         ("has no checkpoints/best.pt", "use --checkpoint last")),
     # inputs a user expects to work
     Case("csv-unsorted", lambda e: ["train", e.config_for(HEADER + "".join(reversed(good_rows().splitlines(True))))], ("sorted",), works=True),
     Case("csv-semicolon", lambda e: ["train", e.config_for("t;y;x\n" + good_rows(sep=";"))], works=True),

@@ -68,6 +68,9 @@ def locate(run: str | Path, which: str = "best") -> Path:
     if given.is_dir():
         found = checkpoint.path(given, which)
         if not found.is_file():
+            if which == "best" and checkpoint.path(given, "last").is_file():
+                raise RnnCliError(f"'{given}' has no checkpoints/best.pt (training stopped before its first epoch ended) but has "
+                                  "last.pt: use --checkpoint last, or finish the run with rnncli train --resume")
             raise RnnCliError(f"'{given}' has no checkpoints/{which}.pt; give a run folder made by 'rnncli train' (runs/<name>/<stamp>) "
                               "or a checkpoint file")
         return found

@@ -20,9 +20,10 @@ class DataConfig:
     time_column: str | list[str] = ""  # a list: the columns that hold year, month, day, hour, minute, second, in that order
     time_format: str | None = None  # strftime codes, e.g. "%d/%m/%Y": the one way to read every timestamp
     decimal: Literal[".", ","] = "."
-    target: list[str] = field(default_factory=list)
+    target: list[str] = field(default_factory=list)  # with layout wide: the columns to read, each its own series
     features: list[str] = field(default_factory=list)
     id_column: str | None = None
+    layout: Literal["long", "wide"] = "long"  # wide: every target column is a series of one model, named by its column
     calendar: list[Literal["hour", "dayofweek", "dayofyear", "month"]] = field(default_factory=list)
     frequency: str | None = None
     timezone: str | None = None

@@ -48,6 +48,9 @@ def _check_data(cfg: Config) -> None:
             _bad(key, names, f"value columns; '{sorted(set(times) & set(names))[0]}' is a time column")
     if d.id_column is not None and d.id_column in (*times, *d.target, *d.features):
         _bad("data.id_column", d.id_column, "a column that is neither the time column, a target nor a feature")
+    if d.layout == "wide" and (d.features or d.id_column is not None):
+        _bad("data.layout", d.layout, "long when data.features or data.id_column are set (a wide file is one series per column, "
+             "with no covariates)")
     if not 0 <= d.max_fill < 1:
         _bad("data.max_fill", d.max_fill, "the share of a series' values that may be filled, from 0 (none) to below 1 (e.g. 0.1)")
     if len(set(d.calendar)) != len(d.calendar):
@@ -115,11 +118,9 @@ def _check_model_shape(cfg: Config) -> None:
             below = w.lookback // m.segment * m.segment  # at least one segment: the segment is not longer than the lookback
             raise RnnCliError(f"window.lookback={w.lookback} is not a whole number of model.segment={m.segment} steps; "
                               f"use window.lookback={below} or {below + m.segment}, or a segment that divides {w.lookback}")
-    if w.mode == "many_to_many" and (m.segment is not None or m.normalize != "none"):
-        key = "model.segment" if m.segment is not None else "model.normalize"
-        raise RnnCliError(f"{key} works with window.mode=many_to_one only: it forecasts from the end of each window, while "
-                          "many_to_many forecasts from every step (set window.mode=many_to_one, or leave "
-                          f"{key} {'null' if key == 'model.segment' else 'none'})")
+    if w.mode == "many_to_many" and m.segment is not None:
+        raise RnnCliError("model.segment works with window.mode=many_to_one only: the recurrence runs over segments, so there is no "
+                          "output per step for many_to_many to train on (set window.mode=many_to_one, or leave model.segment null)")
 
 
 def _check_borders(*borders: str | None) -> None:

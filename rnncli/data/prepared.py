@@ -113,12 +113,17 @@ class Prepared:
         return self.scaler.floor[series, : self.n_targets].to(device).double()[:, None, :]
 
 
+WIDE_ID = "series"  # the id column a wide file's series are named under in every output
+
+
 def schema_of(cfg: Config) -> timeseries.Schema:
     d = cfg.data
     parts = (d.time_column,) if isinstance(d.time_column, str) else tuple(d.time_column)
     time_column = parts[0] if len(parts) == 1 else "_".join(parts)  # several columns: one timestamp column in every output
-    return timeseries.Schema(d.path, time_column, tuple(d.target), tuple(d.features), d.frequency, d.missing, d.id_column,
-                             d.timezone, d.max_gap, d.duplicates, d.time_format, d.decimal, d.max_fill, parts if len(parts) > 1 else ())
+    wide = d.layout == "wide"  # one target, "value", of series named by their columns, under "series" in every output
+    return timeseries.Schema(d.path, time_column, ("value",) if wide else tuple(d.target), tuple(d.features), d.frequency, d.missing,
+                             WIDE_ID if wide else d.id_column, d.timezone, d.max_gap, d.duplicates, d.time_format, d.decimal, d.max_fill,
+                             parts if len(parts) > 1 else (), tuple(d.target) if wide else ())
 
 
 def spec_of(cfg: Config) -> WindowSpec:

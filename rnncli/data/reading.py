@@ -49,10 +49,17 @@ class Schema:
     decimal: str = "."
     max_fill: float = 0.1
     time_parts: tuple[str, ...] = ()  # the columns of year, month, day, ... in that order, when the time is split over several
+    wide: tuple[str, ...] = ()  # a wide file: these columns are each a series (id: the column's name) of the one target
 
     @property
     def columns(self) -> list[str]:
+        """The value columns of each series: targets, then features."""
         return [*self.targets, *self.features]
+
+    @property
+    def read_columns(self) -> list[str]:
+        """The value columns of the file: the series' own, or (wide) one per series."""
+        return list(self.wide) or self.columns
 
     @property
     def time_columns(self) -> list[str]:
@@ -89,12 +96,12 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
     if schema.decimal == "," and delimiter == ",":
         raise RnnCliError(f"data.decimal is ',' but {path} separates its columns with commas too; a file with decimal commas "
                           "separates columns with ';' (or tabs)")
-    id_column = schema.id_column if with_ids else None
-    wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.columns]
+    id_column = schema.id_column if with_ids and not schema.wide else None
+    wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns]
     _check_columns(path, header, wanted)
     text = {c: str for c in [*schema.time_columns, *([id_column] if id_column else [])]}
     # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
-    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.columns]} | ({id_column: [""]} if id_column else {})
+    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | ({id_column: [""]} if id_column else {})
     parser = TimeParser(schema.time_column, schema.time_format)
     first_line, empty = 2, True
     try:
@@ -161,8 +168,8 @@ def _parse(frame: pd.DataFrame, schema: Schema, id_column: str | None, lines: np
         times = assemble_times(frame, schema.time_parts, lines)
     else:
         times = parser.parse(frame[schema.time_column], lines)
-    values = np.empty((len(frame), len(schema.columns)), dtype=np.float32)
-    for j, c in enumerate(schema.columns):
+    values = np.empty((len(frame), len(schema.read_columns)), dtype=np.float32)
+    for j, c in enumerate(schema.read_columns):
         values[:, j] = numeric(frame[c], c, lines, schema.decimal, delimiter)
     ids = None
     if id_column:

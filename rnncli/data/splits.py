@@ -69,8 +69,24 @@ def check_length(n: int, lookback: int, horizon: int, val_fraction: float, test_
     raise RnnCliError(
         f"{label} has {n} rows (train {n_train}, val {n_val}, test {n_test}): too few for window.lookback={lookback} "
         f"and window.horizon={horizon}, which need at least {need} rows with these fractions "
-        f"(training part >= lookback + horizon, val and test parts >= horizon); add data or shorten the window"
+        f"(training part >= lookback + horizon, val and test parts >= horizon); {_what_fits(n, lookback, horizon, val_fraction, test_fraction)}"
     )
+
+
+def _what_fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float) -> str:
+    """The settings that would let a series of n rows train: a shorter lookback, smaller fractions, or both."""
+    ways = []
+    shorter = next((k for k in range(lookback - 1, 0, -1) if _fits(n, k, horizon, val_fraction, test_fraction)), None)
+    if shorter is not None:
+        ways.append(f"window.lookback={shorter}")
+    least = next((f / 100 for f in range(1, 50) if round(n * f / 100) >= horizon), None)  # the smallest fraction holding a horizon
+    if least is not None and least < max(val_fraction, test_fraction) and _fits(n, lookback, horizon, least, least):
+        ways.append(f"data.val_fraction={least:g} and data.test_fraction={least:g}")
+    if not ways and least is not None:
+        both = next((k for k in range(lookback - 1, 0, -1) if _fits(n, k, horizon, least, least)), None)
+        if both is not None:
+            ways.append(f"window.lookback={both} with data.val_fraction={least:g} and data.test_fraction={least:g}")
+    return ("set " + " or ".join(ways) + ", or add data") if ways else "add data or shorten window.horizon"
 
 
 def _fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float) -> bool:

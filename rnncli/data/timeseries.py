@@ -61,7 +61,7 @@ def load(schema: Schema) -> list[Series]:
     """Read and check `schema.path`; return its regular, gap-filled series (one per id)."""
     if schema.frequency is not None:
         timegrid.check_frequency(schema.frequency)
-    if schema.id_column is None and schema.timezone is None:
+    if schema.id_column is None and schema.timezone is None and not schema.wide:
         streamed = _stream(schema)
         if streamed is not None:
             return [streamed]
@@ -145,6 +145,9 @@ def _read_whole(schema: Schema) -> list[Series]:
     times = chunks[0].times.append([c.times for c in chunks[1:]]) if len(chunks) > 1 else chunks[0].times
     values = np.concatenate([c.values for c in chunks])
     lines = np.concatenate([c.lines for c in chunks])
+    if schema.wide:  # each column its own series, named by the column
+        return [_regular(times, values[:, [j]], lines, dataclasses.replace(schema, targets=(name,)), name)
+                for j, name in enumerate(schema.wide)]
     ids = np.concatenate([c.ids for c in chunks]) if schema.id_column else None
     del chunks
     return [_regular(times[rows], values[rows], lines[rows], schema, key) for key, rows in _groups(ids, len(values))]

@@ -70,10 +70,10 @@ def trace(run: str | Path, which: str = "best", data_path: str | Path | None = N
 
 def _normalised(x: torch.Tensor, model, stats, columns: list[str], rows: int = 5) -> dict:
     """The window's statistics per normalised column and its last `rows` rows, before and after."""
-    shift, scale = stats
+    shift, scale = stats  # (1, 1 or time, columns): the last step's are the whole window's
     k = model.args.normalized_columns
     normed, _ = model.norm(x)
-    return {"columns": columns[:k], "shift": shift[0, 0].tolist(), "scale": scale[0, 0].tolist(),
+    return {"columns": columns[:k], "shift": shift[0, -1].tolist(), "scale": scale[0, -1].tolist(),
             "steps": list(range(x.shape[1] - rows + 1, x.shape[1] + 1)), "raw": x[0, -rows:, :k].tolist(),
             "values": normed[0, -rows:, :k].tolist()}
 

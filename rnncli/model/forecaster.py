@@ -8,9 +8,10 @@
 Known-future inputs (calendar features of the times being forecast) join the hidden state at the
 head: `future` holds them flattened, `future_size` values per step.
 
-Two options make it fit drifting data and long windows (many-to-one only): `normalize="window"`
-puts each input window on its own scale and maps the forecast back (normalization.py), and
-`segment=S` runs the recurrence over embedded segments of S steps instead of single steps
+Two options make it fit drifting data and long windows: `normalize="window"` puts each input
+window on its own scale and maps the forecast back (normalization.py; for many-to-many, running
+statistics, so no step sees a later one), and `segment=S` (many-to-one only: it leaves no output
+per step) runs the recurrence over embedded segments of S steps instead of single steps
 (segments.py). Both are part of the model, so training, forecasting, interval calibration and
 export all apply them alike.
 
@@ -25,7 +26,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from rnncli.model.normalization import WindowNorm
+from rnncli.model.normalization import RunningNorm, WindowNorm
 from rnncli.model.segments import SegmentEmbedding
 
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -55,7 +56,8 @@ class Forecaster(nn.Module):
     def __init__(self, args: ModelArgs):
         super().__init__()
         self.args = args
-        self.norm = WindowNorm(args.normalized_columns) if args.normalize == "window" else None
+        norm = RunningNorm if args.many_to_many else WindowNorm
+        self.norm = norm(args.normalized_columns) if args.normalize == "window" else None
         self.embed = SegmentEmbedding(args.segment, args.input_size, args.hidden_size) if args.segment else None
         extra = {"nonlinearity": args.nonlinearity} if args.cell == "rnn" else {}
         self.rnn = CELLS[args.cell](
@@ -71,9 +73,11 @@ class Forecaster(nn.Module):
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """x: (batch, time, inputs); future: (batch, [time,] future_size) or None.
         Returns (batch, horizon, targets), or (batch, time, horizon, targets) for many-to-many."""
-        if self.args.many_to_many:  # per step (normalisation and segments are many-to-one only)
-            out, _ = self.rnn(x)
-            return self._head(out, future)
+        if self.args.many_to_many:  # per step, each normalised by the steps up to it (segments are many-to-one only)
+            steps, stats = self.sequence(x)
+            out, _ = self.rnn(steps)
+            y = self._head(out, future)
+            return y if stats is None else self.norm.restore(y, stats, self.args.n_targets)
         return self.forecast(x, future)
 
     def forecast(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
@@ -82,7 +86,10 @@ class Forecaster(nn.Module):
         steps, stats = self.sequence(x)
         out, _ = self.rnn(steps)
         y = self._head(out[:, -1], future)
-        return y if stats is None else self.norm.restore(y, stats, self.args.n_targets)
+        if stats is None:
+            return y
+        last = tuple(stat[:, -1:] for stat in stats)  # running statistics end as the whole window's
+        return WindowNorm.restore(y, last, self.args.n_targets)
 
     def sequence(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
         """What the recurrent layer reads: the window normalised and cut into embedded segments, as

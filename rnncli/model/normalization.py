@@ -1,5 +1,10 @@
 """Window normalisation: each input window on its own scale, and the forecast mapped back.
 
+For many-to-many models, which forecast from every step, the statistics are running ones: step t
+is normalised by the mean and standard deviation of steps 1 .. t, and its forecast mapped back
+with them, so no step sees statistics of a later one (`RunningNorm`). The last step's running
+statistics are the whole window's, so a forecast from the end of a window is the same either way.
+
 Data that drifts (a level that moves over months, a variance that grows) puts later windows at
 values the network never saw in training. Normalising every window by its own statistics, and
 mapping the forecast back with them, lets the network learn shapes rather than levels (reversible
@@ -39,3 +44,29 @@ class WindowNorm(nn.Module):
         """Forecasts (batch, horizon, targets) back on the scale of their input window."""
         shift, scale = stats
         return y * scale[..., :n_targets] + shift[..., :n_targets]
+
+
+class RunningNorm(nn.Module):
+    """Causal normalisation for many-to-many: each step by the statistics of the steps up to it."""
+
+    def __init__(self, columns: int):
+        super().__init__()
+        self.columns = columns
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, time, columns)."""
+        head = x[..., : self.columns]
+        count = torch.arange(1, x.shape[1] + 1, device=x.device, dtype=x.dtype)[None, :, None]
+        shift = head.cumsum(dim=1) / count
+        var = ((head * head).cumsum(dim=1) / count - shift * shift).clamp_min(0)
+        scale = torch.sqrt(var + EPS)
+        normalised = (head - shift) / scale
+        if self.columns < x.shape[-1]:
+            normalised = torch.cat([normalised, x[..., self.columns :]], dim=-1)
+        return normalised, (shift, scale)
+
+    @staticmethod
+    def restore(y: torch.Tensor, stats: tuple[torch.Tensor, torch.Tensor], n_targets: int) -> torch.Tensor:
+        """Forecasts (batch, time, horizon, targets) back on the scale of the steps they were made from."""
+        shift, scale = stats
+        return y * scale[..., None, :n_targets] + shift[..., None, :n_targets]

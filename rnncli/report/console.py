@@ -21,12 +21,15 @@ def stdout():
     return console
 
 
-def progress(quiet: bool):
-    """A live progress bar on a terminal, else (or when quiet) one plain line per epoch."""
+def progress(quiet: bool, folds: bool = False):
+    """A live progress bar on a terminal, else (or when quiet) one plain line per epoch; a quiet
+    backtest (`folds`) says only which fold it is in, and each warning once."""
     from rich.console import Console
 
-    from rnncli.report.progress import Progress, RichProgress
+    from rnncli.report.progress import FoldLines, Progress, RichProgress
 
+    if quiet and folds:
+        return FoldLines(sys.stderr)
     err = Console(stderr=True, markup=False)
     return RichProgress(err) if err.is_terminal and not quiet else Progress(sys.stderr)
 

@@ -53,6 +53,30 @@ class Progress:
         yield lambda k: None
 
 
+class FoldLines(Progress):
+    """`backtest --quiet`: one line as each fold starts, each distinct warning once; no epoch lines."""
+
+    def __init__(self, stream=None):
+        super().__init__(stream)
+        self.warned: set[str] = set()
+
+    def fold(self, k: int, of: int) -> None:
+        super().fold(k, of)
+        print(f"fold {k}/{of}", file=self.stream, flush=True)
+
+    def note(self, message: str) -> None:
+        if message.startswith("warning: ") and message not in self.warned:
+            self.warned.add(message)
+            print(message, file=self.stream, flush=True)
+
+    def epoch(self, row: dict) -> None:
+        pass
+
+    @contextmanager
+    def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        yield lambda k: None
+
+
 class Silent(Progress):
     def note(self, message: str) -> None:
         pass

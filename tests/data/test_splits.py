@@ -104,3 +104,12 @@ def test_split_by_fractions_is_unchanged():
 
     times = TimeAxis(pd.Timestamp("2021-01-01"), "D", 1461)
     assert split(times, 30, 1, (0.1, 0.1), Borders()) == (1169, 146, 146)
+
+
+def test_a_too_short_series_names_the_lookback_or_fractions_that_fit():
+    from rnncli.data.splits import check_length
+
+    with pytest.raises(RnnCliError, match=r"36 rows .* set window.lookback=18 with data.val_fraction=0.16 and data.test_fraction=0.16"):
+        check_length(36, 30, 6, 0.1, 0.1)
+    with pytest.raises(RnnCliError, match=r"set window.lookback=27 or data.val_fraction=0.02 and data.test_fraction=0.02"):
+        check_length(36, 30, 1, 0.1, 0.1)

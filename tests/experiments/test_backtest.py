@@ -179,3 +179,11 @@ def test_bad_input_is_one_line_before_anything_trains(tmp_path, cli, args, words
     assert result.code == 2 and "Traceback" not in result.err
     assert all(w in result.err for w in words), result.err
     assert len(result.err.strip().splitlines()) == 1 and not (tmp_path / "runs").exists()
+
+
+def test_a_quiet_backtest_says_only_which_fold_it_is_in(tmp_path, cli):
+    result = cli("backtest", daily(tmp_path), "--folds", "3", "-q")
+    assert result.code == 0, result
+    lines = result.err.strip().splitlines()
+    assert [line for line in lines if not line.startswith("warning: ")] == ["fold 1/3", "fold 2/3", "fold 3/3"]
+    assert len(lines) == len(set(lines))  # each warning once, not once per fold

@@ -68,3 +68,23 @@ def test_training_sees_the_normalisation_too():
     loss = net(x).sub(50).pow(2).mean()
     loss.backward()
     assert all(p.grad is not None for p in net.parameters())
+
+
+def test_many_to_many_normalises_each_step_by_the_steps_up_to_it_and_never_by_later_ones():
+    from rnncli.model.normalization import RunningNorm
+
+    torch.manual_seed(0)
+    x = torch.randn(3, 12, 2) * 5 + 40
+    normed, (shift, scale) = RunningNorm(2)(x)
+    for t in range(12):  # by hand: step t's statistics are those of steps 0..t
+        seen = x[:, : t + 1]
+        torch.testing.assert_close(shift[:, t], seen.mean(1), rtol=1e-4, atol=1e-3)
+        torch.testing.assert_close(scale[:, t], torch.sqrt(seen.var(1, unbiased=False) + EPS), rtol=1e-3, atol=1e-3)
+    later = x.clone()
+    later[:, 8:] += 1000  # what comes later changes nothing before it
+    out_a = Forecaster(ModelArgs(input_size=2, n_targets=1, horizon=2, hidden_size=4, many_to_many=True, normalize="window",
+                                 normalized_columns=2))
+    out_b = out_a(later)
+    torch.testing.assert_close(out_a(x)[:, :8], out_b[:, :8])
+    # and the forecast from the end is that of the whole window's statistics, as in many-to-one
+    torch.testing.assert_close(out_a.forecast(x), out_a(x)[:, -1], rtol=1e-4, atol=1e-4)
