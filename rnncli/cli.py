@@ -72,10 +72,11 @@ def check(
 ) -> None:
     """Check a config and its data without training: series, gaps, windows per split, warnings."""
     from rnncli import config as configs
-    from rnncli.data.preflight import check as preflight
+    from rnncli.data import defaults, preflight
     from rnncli.report import tables
 
-    tables.show_preflight(console.stdout(), preflight(configs.load(config, overrides or [])))
+    resolved = defaults.resolve(configs.load(config, overrides or []))
+    tables.show_preflight(console.stdout(), preflight.check(resolved.cfg, resolved.series), resolved.chosen)
 
 
 Coverage = Annotated[float | None, typer.Option("--coverage", help="Prediction interval coverage, e.g. 0.9 (default: the run's "

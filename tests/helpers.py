@@ -26,14 +26,20 @@ def write_csv(path: Path, n: int = 240, freq: str = "D", start: str = "2021-01-0
     return path
 
 
+# Every key the data could otherwise choose (config.choices.CHOSEN), set: tests see the settings they write.
+FIXED = {"data": {"val_fraction": 0.1, "test_fraction": 0.1, "calendar": [], "transform": "none"},
+         "model": {"normalize": "none", "segment": None}, "train": {"patience": 10}}
+
+
 def write_config(path: Path, csv: Path, runs: Path, **sections) -> Path:
-    """A small, fast config; `sections` replace keys, e.g. model={"cell": "gru"}."""
+    """A small, fast config with every key the data would choose set; `sections` replace keys,
+    e.g. model={"cell": "gru"}."""
     cfg = {
         "name": "tiny",
-        "data": {"path": str(csv), "time_column": "date", "target": "y"},
+        "data": {"path": str(csv), "time_column": "date", "target": "y", **FIXED["data"]},
         "window": {"lookback": 14, "horizon": 1, "mode": "many_to_one"},
-        "model": {"cell": "rnn", "hidden_size": 8},
-        "train": {"epochs": 3, "batch_size": 16, "lr": 0.01, "seed": 0, "device": "cpu"},
+        "model": {"cell": "rnn", "hidden_size": 8, **FIXED["model"]},
+        "train": {"epochs": 3, "batch_size": 16, "lr": 0.01, "seed": 0, "device": "cpu", **FIXED["train"]},
         "output": {"dir": str(runs)},
     }
     for section, values in sections.items():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from helpers import write_config, write_csv
+from helpers import FIXED, write_config, write_csv
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
@@ -35,8 +35,9 @@ class Env:
     def config_for(self, csv_bytes: bytes | str, **data) -> Path:
         path = self.tmp / "data.csv"
         path.write_bytes(csv_bytes.encode() if isinstance(csv_bytes, str) else csv_bytes)
-        cfg = {"name": "case", "data": {"path": str(path), "time_column": "t", "target": "y", **data},
-               "window": {"lookback": 5}, "model": {"hidden_size": 4}, "train": {"epochs": 1, "device": "cpu"},
+        cfg = {"name": "case", "data": {"path": str(path), "time_column": "t", "target": "y", **FIXED["data"], **data},
+               "window": {"lookback": 5}, "model": {"hidden_size": 4, "cell": "rnn", **FIXED["model"]},
+               "train": {"epochs": 1, "device": "cpu", "batch_size": 64, "lr": 0.001, **FIXED["train"]},
                "output": {"dir": str(self.tmp / "runs")}}
         out = self.tmp / "case.yaml"
         out.write_text(yaml.safe_dump(cfg))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from helpers import newest_run, write_config, write_csv
+from helpers import FIXED, newest_run, write_config, write_csv
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
@@ -31,9 +31,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "v1"
 
 def config_for(tmp_path: Path, text: str, **data) -> Path:
     (tmp_path / "d.csv").write_text(text)
-    cfg = {"name": "case", "data": {"path": str(tmp_path / "d.csv"), "time_column": "t", "target": "y", **data},
-           "window": {"lookback": 5}, "model": {"hidden_size": 4}, "train": {"epochs": 1, "device": "cpu"},
-           "output": {"dir": str(tmp_path / "runs")}}
+    cfg = {"name": "case", "data": {"path": str(tmp_path / "d.csv"), "time_column": "t", "target": "y", **FIXED["data"], **data},
+           "window": {"lookback": 5}, "model": {"hidden_size": 4, "cell": "rnn", **FIXED["model"]},
+           "train": {"epochs": 1, "device": "cpu", "batch_size": 64, "lr": 0.001, **FIXED["train"]}, "output": {"dir": str(tmp_path / "runs")}}
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path

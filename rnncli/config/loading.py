@@ -29,10 +29,10 @@ def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Confi
         raw = {}
     if not isinstance(raw, dict):
         raise RnnCliError(f"config '{path}' must be a mapping of sections (data:, window:, model:, ...), got a {type(raw).__name__}")
-    flat = flatten(raw, source=str(path))
-    flat.update(parse_overrides(overrides))
-    flat.setdefault("name", path.stem.replace("_", "-"))
-    cfg = from_flat(flat)
+    keys = flatten(raw, source=str(path))
+    keys.update(parse_overrides(overrides))
+    keys.setdefault("name", path.stem.replace("_", "-"))
+    cfg = from_flat(keys)
     cfg.data.path = _resolve_data_path(cfg.data.path, path.parent)
     cfg.output.dir = str(Path(cfg.output.dir).expanduser())  # "~/runs" means the home folder's, not a folder named ~
     return cfg
@@ -102,11 +102,13 @@ def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
 
 
 def with_overrides(cfg: Config, overrides: list[str] | tuple[str, ...]) -> tuple[Config, dict[str, Any]]:
-    """A copy of `cfg` with `KEY=VALUE` overrides applied, and the overrides that changed a value."""
-    flat = flatten(cfg.to_dict(), source="config")
+    """A copy of `cfg` with `KEY=VALUE` overrides applied, and the overrides that changed a value.
+    The keys given stay those of `cfg`, and the overrides."""
+    before = flat(cfg)
     requested = parse_overrides(overrides)
-    new = from_flat({**flat, **requested})
-    changed = {k: v for k, v in requested.items() if flatten(new.to_dict(), "config")[k] != flat[k]}
+    new = from_flat({**before, **requested})
+    new.given = cfg.given | frozenset(requested)
+    changed = {k: v for k, v in requested.items() if flat(new)[k] != before[k]}
     return new, changed
 
 
@@ -162,8 +164,21 @@ def from_flat(flat: dict[str, Any]) -> Config:
         target, attr = _owner(cfg, key)
         hint = dict(_field_types(type(target)))[attr]
         setattr(target, attr, coerce(key, value, hint))
+    cfg.given = frozenset(flat)
     validate(cfg)
     return cfg
+
+
+def flat(cfg: Config) -> dict[str, Any]:
+    """Every key of the config, dotted: {"name": ..., "data.path": ..., ...}."""
+    return flatten(cfg.to_dict(), source="config")
+
+
+def with_values(cfg: Config, values: dict[str, Any]) -> Config:
+    """A copy with these values (already of their fields' types) set, validated; every key given."""
+    new = from_flat({**flat(cfg), **values})
+    new.given = frozenset(known_keys())
+    return new
 
 
 def _check_key(key: str, source: str) -> str:

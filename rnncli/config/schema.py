@@ -95,9 +95,12 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     predict: PredictConfig = field(default_factory=PredictConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    given: frozenset = field(default=frozenset(), repr=False, compare=False)  # the dotted keys the user set (the rest are defaults)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        del out["given"]
+        return out
 
 
 SECTIONS: dict[str, type] = {

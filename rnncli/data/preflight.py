@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import torch
 
-from rnncli.config import Config
 from rnncli.data import timegrid
+from rnncli.config import Config
 from rnncli.data.prepared import Prepared, from_config
 
 SHORT_PART = 20  # fewer windows than this in a validation or test part make its scores noisy
@@ -39,9 +39,9 @@ class Preflight:
     warnings: list[str] = field(default_factory=list)
 
 
-def check(cfg: Config) -> Preflight:
+def check(cfg: Config, series: list | None = None) -> Preflight:
     """`rnncli check`: the config's data prepared as training would, and its review."""
-    return review(from_config(cfg))
+    return review(from_config(cfg, series))
 
 
 def review(prepared: Prepared) -> Preflight:

@@ -21,7 +21,7 @@ from rnncli import config as configs
 from rnncli.artifacts import runs
 from rnncli.artifacts.files import refuse_overwriting, write_json, write_text
 from rnncli.config import Config
-from rnncli.data import timeseries
+from rnncli.data import defaults, timeseries
 from rnncli.data.prepared import schema_of, spec_of
 from rnncli.errors import Interrupted, RnnCliError, clip
 from rnncli.evaluation import verdict
@@ -120,8 +120,9 @@ def _protected(request: Request, cfg: Config, backtest_dir: Path) -> dict[Path, 
 def start(config_path: str | Path, overrides: list[str], folds: int, step: int | None, refit: bool) -> tuple[Config, Path, Plan, list]:
     """Check everything before any training: the config, the data (read once), the folds; then
     make the backtest folder and record the plan in it."""
-    cfg = configs.load(config_path, overrides)
-    series = timeseries.load(schema_of(cfg))
+    resolved = defaults.resolve(configs.load(config_path, overrides))  # the keys the config leaves out, chosen from its data
+    cfg = resolved.cfg
+    series = resolved.series if resolved.series is not None else timeseries.load(schema_of(cfg))
     plan = folding.plan(series, spec_of(cfg), folds, step)
     backtest_dir = runs.new_folder(Path(cfg.output.dir) / cfg.name, "backtest-", "backtest")
     cfg = configs.with_overrides(cfg, [f"data.path={Path(cfg.data.path).resolve()}"])[0]

@@ -61,7 +61,8 @@ class Job:
     resume: Path | None
     nproc: int
     flags: list[str]  # --quiet / --debug, passed on to the processes torchrun starts
-    config: configs.Config | None = None  # loaded and validated; None when resuming
+    config: configs.Config | None = None  # loaded, validated and resolved (every key explicit); None when resuming
+    series: list | None = None  # the config's CSV as read to resolve it, for training to use (consumed)
 
     @classmethod
     def of(cls, args: list[str], resume: Path | None, nproc: int, flags: list[str], print_config: bool = False) -> Job:
@@ -77,7 +78,10 @@ class Job:
             return cls(args, resume, nproc, flags)
         if not args:
             raise RnnCliError("give a config file (rnncli train configs/seattle_temp_max.yaml) or --resume RUN")
-        return cls(args, None, nproc, flags, configs.load(args[0], args[1:]))
+        from rnncli.data import defaults
+
+        resolved = defaults.resolve(configs.load(args[0], args[1:]))  # the keys the config leaves out, chosen from its data
+        return cls(args, None, nproc, flags, resolved.cfg, resolved.series)
 
     def train(self, progress):
         """Train and finish the run; the RunResult (None on the processes other than rank 0), or the
@@ -87,7 +91,11 @@ class Job:
         from rnncli.training import distributed
 
         try:
-            result = resume(self.resume, self.args, progress) if self.resume is not None else train(self.config, progress)
+            if self.resume is not None:
+                result = resume(self.resume, self.args, progress)
+            else:
+                series, self.series = self.series, None
+                result = train(self.config, progress, series=series)
         except RnnCliError as exc:
             distributed.teardown(orderly=exc.every_process)
             raise
@@ -101,9 +109,9 @@ class Job:
         from rnncli.training import distributed
 
         if self.resume is None:
-            from rnncli.data.preflight import check
+            from rnncli.data import preflight
 
-            check(self.config)
+            preflight.check(self.config, self.series)
         elif not checkpoint.path(self.resume, "last").is_file():
             raise RnnCliError(f"cannot resume '{self.resume}': it has no checkpoints/last.pt (give a run folder made by 'rnncli train')")
         resume_args = ["--resume", str(self.resume)] if self.resume is not None else []

@@ -56,7 +56,9 @@ def sweep(config_path: str | Path, args: list[str] | tuple[str, ...], max_runs: 
     swept, combos = grid(args)
     if len(combos) > max_runs:
         raise RnnCliError(f"the grid has {len(combos)} runs, more than --max-runs {max_runs}; use fewer values or raise --max-runs")
-    configs = [config.load(config_path, combo) for combo in combos]  # every combination is checked first
+    from rnncli.data import defaults
+
+    configs = [defaults.resolve(config.load(config_path, combo)).cfg for combo in combos]  # every combination checked first
     base = configs[0]
     sweep_dir = runs.new_folder(Path(base.output.dir) / base.name, "sweep-", "sweep")
     rows = []

@@ -131,8 +131,9 @@ def _fmt(value) -> str:
     return "-" if value is None else f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
 
 
-def show_preflight(console: Console, preflight) -> None:
-    """The series a config would train on, its notes and warnings, and the verdict."""
+def show_preflight(console: Console, preflight, chosen: dict | None = None) -> None:
+    """The series a config would train on, its notes and warnings, the settings chosen from the
+    data (with their reasons), and the verdict."""
     prepared = preflight.prepared
     table = Table(title=f"{len(preflight.series)} series, frequency {prepared.frequency}, season {prepared.season}", title_justify="left")
     for name in ("series", "first", "last", "rows", "missing", "train", "val", "test"):
@@ -147,6 +148,8 @@ def show_preflight(console: Console, preflight) -> None:
                   f"horizon {prepared.spec.horizon} (train / val / test columns count windows)", highlight=False)
     for note in prepared.notes:
         console.print(f"note: {note}", highlight=False)
+    for key, (value, reason) in (chosen or {}).items():
+        console.print(f"chosen from the data: {key}={value} ({reason})", highlight=False)
     for warning in preflight.warnings:
         console.print("warning:", style="yellow", end=" ")
         console.print(warning, highlight=False)

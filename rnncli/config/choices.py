@@ -1,0 +1,118 @@
+"""Defaults that follow the data: what a config gets for each key it leaves out, and why.
+
+`choose(facts, horizon, given)` takes plain facts about the data (`DataFacts`: its frequency,
+season, how many series and how long, whether it is positive, grows or drifts) and returns, for
+every key below that the config did not set, a value and a one-line reason. `rnncli init` writes
+them as comments; `train`, `check`, `backtest` and `sweep` resolve them into the run's config.yaml.
+The rules, and the measurements across data sets they come from, are in bench/README.md
+("Defaults that follow the data").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+CHOSEN = ("window.lookback", "model.segment", "model.normalize", "model.cell", "model.hidden_size", "data.val_fraction",
+          "data.test_fraction", "data.calendar", "data.transform", "train.batch_size", "train.epochs", "train.patience", "train.lr")
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the defaults are chosen from: plain values measured on the data."""
+
+    frequency: str  # a pandas offset alias: D, h, W-SUN, MS, ...
+    season: int  # steps per season
+    n_series: int
+    shortest: int  # rows of the shortest series
+    typical: int  # rows of the median series
+    total_rows: int
+    positive: bool  # every target value above zero
+    growth: float  # the last third of a typical series' mean over its first third's (1: flat)
+    span_days: float  # the time the longest series covers
+
+
+def choose(facts: DataFacts, horizon: int, given: dict) -> dict[str, tuple[object, str]]:
+    """{key: (value, reason)} for each key of CHOSEN that `given` (the config's own values) lacks."""
+    out: dict[str, tuple[object, str]] = {}
+
+    def pick(key: str, value, reason: str):
+        if key not in given:
+            out[key] = (value, reason)
+        return given.get(key, value)
+
+    val, test = _fractions(facts, horizon)
+    val = pick("data.val_fraction", val, f"{_rows(val, facts.typical)} rows of a typical series to validate on")
+    pick("data.test_fraction", test, f"{_rows(test, facts.typical)} rows to test on: at least the horizon ({horizon})")
+    lookback, why = _lookback(facts, horizon, val, given.get("data.test_fraction", test))
+    lookback = pick("window.lookback", lookback, why)
+    segment, why = _segment(lookback, facts.season, horizon)
+    pick("model.segment", segment, why)
+    pick("model.normalize", "window", "each window on its own scale: levels that drift, and series of different sizes, "
+                                      "look alike to the network")
+    pick("model.cell", "gru", "a GRU trains faster and steadier than the plain RNN on every data set measured")
+    windows = max(1, facts.total_rows - facts.n_series * (lookback + horizon))
+    hidden = 32 if windows < 5_000 else 64
+    pick("model.hidden_size", hidden, f"{'about ' if windows >= 1000 else ''}{windows:,} training windows: "
+                                      f"{'a small' if hidden == 32 else 'a mid-sized'} network")
+    calendar, why = _calendar(facts)
+    pick("data.calendar", calendar, why)
+    transform = "log" if facts.positive and facts.growth >= 2 else "none"
+    pick("data.transform", transform, f"positive data that grows {facts.growth:.1f}-fold: forecast its logarithm"
+         if transform == "log" else "no growth that a log would tame (or values at or below zero)")
+    batch = 32 if windows < 2_000 else 64 if windows < 20_000 else 128 if windows < 200_000 else 256
+    batch = pick("train.batch_size", batch, f"{math.ceil(windows / batch):,} steps an epoch")
+    epochs = min(100, max(20, math.ceil(3000 / max(1, math.ceil(windows / batch)))))
+    pick("train.epochs", epochs, f"at most about {epochs * math.ceil(windows / batch):,} steps; early stopping ends sooner")
+    pick("train.patience", max(5, epochs // 5), "epochs without a better validation loss before stopping")
+    pick("train.lr", 0.002 if windows < 20_000 else 0.001, "Adam's step size for this many windows")
+    return out
+
+
+def _rows(fraction: float, n: int) -> int:
+    return round(n * fraction)
+
+
+def _fractions(facts: DataFacts, horizon: int) -> tuple[float, float]:
+    """Validation and test fractions of the typical series: a tenth each, but at least a horizon
+    (test) and a horizon plus a season's windows (validation) where the series allows it."""
+    n = max(facts.typical, 1)
+    test = min(0.25, max(0.1, math.ceil(horizon / n * 100) / 100))
+    val_rows = horizon + max(12, min(facts.season, 52))
+    val = min(0.25, max(0.1, math.ceil(val_rows / n * 100) / 100))
+    return val, test
+
+
+def _lookback(facts: DataFacts, horizon: int, val: float, test: float) -> tuple[int, str]:
+    """Three horizons or two seasons, whichever is longer, within what the shortest series can train on."""
+    want = max(3 * horizon, 2 * facts.season if facts.season > 1 else 0, 8)
+    why = (f"two seasons of {facts.season}" if want == 2 * facts.season and facts.season > 1
+           else f"three horizons of {horizon}" if want == 3 * horizon else "a short window")
+    n_train = facts.shortest - round(facts.shortest * val) - round(facts.shortest * test)
+    room = n_train - horizon - 1  # at least two training windows in the shortest series
+    if room < want:
+        room_typical = facts.typical - round(facts.typical * val) - round(facts.typical * test) - horizon - 1
+        if room_typical >= want and facts.n_series > 1:
+            return want, f"{why} (series shorter than that are trained on what they have)"
+        return max(1, room), f"as long as the shortest series allows ({facts.shortest} rows); {why} would be {want}"
+    return want, why
+
+
+def _segment(lookback: int, season: int, horizon: int) -> tuple[int | None, str]:
+    """Segments for a long lookback: a season (or a horizon) of steps each, 4 to 32 of them."""
+    if lookback < 48:
+        return None, "a short lookback: the recurrence reads every step"
+    for size, name in ((season, "a season"), (horizon, "a horizon"), (24, "24 steps"), (12, "12 steps"), (8, "8 steps")):
+        if size >= 4 and lookback % size == 0 and 4 <= lookback // size <= 32:
+            return size, f"{lookback // size} segments of {size} steps ({name}): a fast recurrence with the whole window in view"
+    return None, "no segment length divides the lookback evenly"
+
+
+def _calendar(facts: DataFacts) -> tuple[list[str], str]:
+    """Calendar features where the timestamps are real and a cycle they carry fits in the data."""
+    step = facts.frequency.split("-")[0].lstrip("0123456789")
+    if step in ("h", "H", "min", "T", "s", "S") and facts.span_days >= 14:
+        return ["hour", "dayofweek"], "sub-daily data: the hour and the day of the week, known for any future time"
+    if step in ("D", "B") and facts.span_days >= 2 * 365:
+        return ["dayofweek", "dayofyear"], "daily data over two years or more: the day of the week and of the year"
+    return [], "no calendar cycle the lookback does not already hold"
