@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from rnncli.artifacts.files import check_outputs
+from rnncli.options import Coverage, DataCsv, Debug, Overrides, Plot, Quiet, Run, Which
 from rnncli.errors import RnnCliError
 from rnncli.report import console
 
@@ -28,19 +29,14 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: `rnncli --help` answers without importing rich's markdown stack
 )
 
-Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
-Which = Annotated[str, typer.Option("--checkpoint", help="Which checkpoint of the run folder: best or last.")]
-DataCsv = Annotated[Path | None, typer.Option("--data", help="CSV to use instead of the one named in the run's config.", show_default=False)]
-
-
 @app.command()
 def train(
     config: Annotated[str | None, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max.yaml.", show_default=False)] = None,
-    overrides: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE overrides, e.g. train.lr=0.01 model.cell=gru.", show_default=False)] = None,
+    overrides: Overrides = None,
     resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this folder from its last.pt; "
                                                 "only train.epochs, train.patience, train.device may be overridden.", show_default=False)] = None,
     print_config: Annotated[bool, typer.Option("--print-config", help="Print the resolved config and exit.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain output: one line per epoch, no progress bar.")] = False,
+    quiet: Quiet = False,
     nproc: Annotated[int, typer.Option("--nproc", help="Train in N processes on this machine with DistributedDataParallel "
                                        "(starts torchrun); train.batch_size is per process.")] = 1,
     debug: Debug = False,
@@ -65,9 +61,32 @@ def train(
 
 
 @app.command()
+def init(
+    data: Annotated[Path, typer.Argument(help="The CSV to forecast.", show_default=False)],
+    horizon: Annotated[int, typer.Option("--horizon", "-n", help="Steps to forecast.")] = 1,
+    target: Annotated[list[str] | None, typer.Option("--target", help="A column to forecast (repeat for several); default: "
+                                                     "every numeric column.", show_default=False)] = None,
+    id_column: Annotated[str | None, typer.Option("--id-column", help="The column naming each series of a long file "
+                                                  "(default: detected).", show_default=False)] = None,
+    time_column: Annotated[str | None, typer.Option("--time-column", help="The column of timestamps (default: detected).",
+                                                    show_default=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="The config to write (default: <data>.yaml here).",
+                                                show_default=False)] = None,
+    debug: Debug = False,
+) -> None:
+    """Write a config for a CSV: its layout detected, every setting chosen from the data, each with its reason."""
+    from rnncli.experiments.init import init as write_config
+
+    written = write_config(data, horizon, target, id_column, time_column, output)
+    out = console.stdout()
+    for line in written.summary:
+        out.print(line, highlight=False, soft_wrap=True)
+
+
+@app.command()
 def check(
     config: Annotated[str, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max.yaml.", show_default=False)],
-    overrides: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE overrides, as for train.", show_default=False)] = None,
+    overrides: Overrides = None,
     debug: Debug = False,
 ) -> None:
     """Check a config and its data without training: series, gaps, windows per split, warnings."""
@@ -79,14 +98,9 @@ def check(
     tables.show_preflight(console.stdout(), preflight.check(resolved.cfg, resolved.series), resolved.chosen)
 
 
-Coverage = Annotated[float | None, typer.Option("--coverage", help="Prediction interval coverage, e.g. 0.9 (default: the run's "
-                                                 "predict.coverage); 0 for none.", show_default=False)]
-Plot = Annotated[Path | None, typer.Option("--plot", help="Also draw it into this PNG file.", show_default=False)]
-
-
 @app.command()
 def predict(
-    run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
+    run: Run,
     data: DataCsv = None,
     horizon: Annotated[int | None, typer.Option("--horizon", "-n", help="Steps to forecast (default: the model's horizon).", show_default=False)] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the forecast to this CSV file.", show_default=False)] = None,
@@ -97,29 +111,15 @@ def predict(
 ) -> None:
     """Forecast the steps after the end of the data, with timestamps and prediction intervals."""
     from rnncli.evaluation.forecast import predict as run_predict
-    from rnncli.report import tables
+    from rnncli.report import results
 
     check_outputs(output, plot)
-    result = run_predict(run, data, horizon, _which(which), coverage, history=plot is not None, outputs=(output, plot))
-    if output is not None:
-        from rnncli.artifacts.files import write_text
-
-        write_text(output, result.frame.to_csv(index=False, float_format="%.6g"))
-    if plot is not None:
-        from rnncli.report import plots
-
-        plots.forecast(result, plot)
-    console.warn(result.warnings)
-    out = console.stdout()
-    out.print(tables.forecast(result.frame, result.coverage))
-    for note in result.notes:
-        out.print(f"note: {note}", highlight=False)
-    console.wrote(out, output, plot)
+    results.forecast(run_predict(run, data, horizon, _which(which), coverage, history=plot is not None, outputs=(output, plot)), output, plot)
 
 
 @app.command()
 def evaluate(
-    run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
+    run: Run,
     data: DataCsv = None,
     split: Annotated[str, typer.Option("--split", help="Windows to score: test, val, train or all.")] = "test",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the scores as JSON to this file.", show_default=False)] = None,
@@ -132,30 +132,16 @@ def evaluate(
     if split not in ("test", "val", "train", "all"):
         raise RnnCliError(f"--split must be one of test, val, train, all; got {split!r}")
     from rnncli.evaluation.forecast import evaluate as run_evaluate
-    from rnncli.report import tables
+    from rnncli.report import results
 
     check_outputs(output, plot)
     scores = run_evaluate(run, data, split, _which(which), coverage, keep_forecasts=plot is not None, outputs=(output, plot))
-    if output is not None:
-        from rnncli.artifacts.files import write_json
-
-        write_json(output, scores.metrics)
-    if plot is not None:
-        from rnncli.report import plots
-
-        plots.evaluation(scores, plot)
-    console.warn(scores.warnings)
-    out = console.stdout()
-    tables.show_evaluation(out, scores.metrics, f"scores on the {split} split")
-    for line in scores.verdict:
-        out.print(f"verdict: {line}", highlight=False)
-    out.print(f"checkpoint: {scores.metrics['checkpoint']}", highlight=False, soft_wrap=True)
-    console.wrote(out, output, plot)
+    results.evaluation(scores, split, output, plot)
 
 
 @app.command()
 def inspect(
-    run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
+    run: Run,
     trace: Annotated[bool, typer.Option("--trace", help="Run the last window through the recurrence step by step, from the "
                                         "model's own weights, and compare with PyTorch's output.")] = False,
     data: DataCsv = None,
@@ -179,7 +165,7 @@ def sweep(
     grid: Annotated[list[str], typer.Argument(help="KEY=V1,V2,... for each key to vary, e.g. model.cell=rnn,gru train.lr=0.01,0.001; "
                                               "KEY=VALUE fixes a key.", show_default=False)],
     max_runs: Annotated[int, typer.Option("--max-runs", help="Refuse a grid of more runs than this.")] = 50,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain output: one line per epoch, no progress bar.")] = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Train every combination of the given values; rank the runs by validation loss into sweep.csv."""
@@ -198,7 +184,7 @@ def sweep(
 @app.command()
 def backtest(
     config: Annotated[str | None, typer.Argument(help="YAML config, e.g. configs/seattle_temp_max_calendar.yaml.", show_default=False)] = None,
-    overrides: Annotated[list[str] | None, typer.Argument(help="KEY=VALUE overrides, as for train.", show_default=False)] = None,
+    overrides: Overrides = None,
     folds: Annotated[int | None, typer.Option("--folds", help="Number of forecast origins (folds) [default: 5].", show_default=False)] = None,
     step: Annotated[int | None, typer.Option("--step", help="Steps between origins (default: the test part's length, so the "
                                              "test stretches tile the end of the data).", show_default=False)] = None,
@@ -210,7 +196,7 @@ def backtest(
     resume: Annotated[Path | None, typer.Option("--resume", help="Finish the backtest in this folder (backtest-<stamp>).",
                                                 show_default=False)] = None,
     nproc: Annotated[int, typer.Option("--nproc", help="Train each fold in N processes, as for train.")] = 1,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Plain output: one line per epoch, no progress bar.")] = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
     """Rolling-origin evaluation: train and score K folds; each beside the baselines, and a verdict."""
@@ -222,26 +208,15 @@ def backtest(
     result = backtests.execute(plan, nproc, flags, console.progress(quiet, folds=True), outputs=(output, plot))
     if isinstance(result, int):  # the processes this one started failed: their exit code
         raise typer.Exit(result)
-    if result is None:  # a process other than rank 0
-        return
-    from rnncli.report import backtest_tables
+    if result is not None:  # None on a process other than rank 0
+        from rnncli.report import results
 
-    if output is not None:
-        from rnncli.artifacts.files import write_json
-
-        write_json(output, result.scores)
-    if plot is not None:
-        from rnncli.report import plots
-
-        plots.backtest(result, plot)
-    out = console.stdout()
-    backtest_tables.show(out, result.scores, result.backtest_dir)
-    console.wrote(out, output, plot)
+        results.backtest(result, output, plot)
 
 
 @app.command()
 def export(
-    run: Annotated[Path, typer.Argument(help="Run folder (runs/<name>/<stamp>) or checkpoint file.", show_default=False)],
+    run: Run,
     fmt: Annotated[str, typer.Option("--format", "-f", help="onnx or torchscript.")] = "onnx",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: <run>/export/model.onnx or "
                                                 "model.torchscript.pt).", show_default=False)] = None,

@@ -32,7 +32,7 @@ LOWER = {
 }
 MAX_FUNCTION_LINES = 45
 LOWER["cli"] = set(LOWER)
-TOP = {"cli": "cli", "entry": "cli", "__main__": "cli", "errors": "errors", "__init__": "errors"}  # modules directly in rnncli/
+TOP = {"cli": "cli", "entry": "cli", "options": "cli", "__main__": "cli", "errors": "errors", "__init__": "errors"}  # modules directly in rnncli/
 
 
 def modules() -> dict[str, Path]:

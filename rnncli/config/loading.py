@@ -123,6 +123,30 @@ def to_yaml(cfg: Config) -> str:
     return yaml.dump(cfg.to_dict(), Dumper=Dumper, sort_keys=False, default_flow_style=False)
 
 
+def to_commented_yaml(cfg: Config, keys: list[str], comments: dict[str, str], header: list[str]) -> str:
+    """The config's `keys` (dotted), section by section in the schema's order, each with its
+    comment; `header` lines first, as comments. What `rnncli init` writes."""
+    import yaml
+
+    def text(value: Any) -> str:
+        return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix("\n...").removesuffix("...").strip()
+
+    values = flat(cfg)
+    lines = [f"# {line}".rstrip() for line in header]
+    order = [k for k in known_keys() if k in keys]
+    for section in ["", *SECTIONS]:
+        mine = [k for k in order if (k.split(".")[0] == section if section else "." not in k)]
+        if not mine:
+            continue
+        if section:
+            lines.append(f"{section}:")
+        for key in mine:
+            body = f"{'  ' if section else ''}{key.split('.')[-1]}: {text(values[key])}"
+            note = comments.get(key)
+            lines.append(f"{body:<34} # {note}" if note else body)
+    return "\n".join(lines) + "\n"
+
+
 def flatten(raw: dict[str, Any], source: str) -> dict[str, Any]:
     """Nested sections -> {"section.key": value}, refusing unknown sections and keys."""
     flat: dict[str, Any] = {}

@@ -33,6 +33,8 @@ class DataConfig:
     duplicates: Literal["error", "mean", "last"] = "error"
     val_fraction: float = 0.1
     test_fraction: float = 0.1
+    val_steps: int | None = None  # the last steps of each series (before the test ones) to validate on, instead of a fraction
+    test_steps: int | None = None  # the last steps of each series to test on, instead of a fraction
     train_end: str | None = None  # split by timestamps instead: the last one of each part (rows after test_end unused)
     val_end: str | None = None
     test_end: str | None = None

@@ -15,7 +15,7 @@ def validate(cfg: Config) -> None:
         _bad("name", cfg.name, "a non-empty name without slashes (it names the run folder)")
     _check_data(cfg)
     w, m, t = cfg.window, cfg.model, cfg.train
-    _at_least(1, ("data.season", cfg.data.season), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
+    _at_least(1, ("data.season", cfg.data.season), ("data.val_steps", cfg.data.val_steps), ("data.test_steps", cfg.data.test_steps), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
               ("model.hidden_size", m.hidden_size), ("model.num_layers", m.num_layers),
               ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience))
     _check_model_shape(cfg)

@@ -33,18 +33,26 @@ class WindowSpec:
     val_fraction: float
     test_fraction: float
     calendar: tuple[str, ...] = ()
-    borders: Borders = Borders()  # split by timestamps when given, else by the fractions
+    borders: Borders = Borders()  # split by timestamps when given, else by steps when given, else by the fractions
+    val_steps: int | None = None
+    test_steps: int | None = None
+
+    @property
+    def sizes(self) -> tuple:
+        """How the validation and test parts are sized, as `splits.split` takes it."""
+        return self.val_fraction, self.test_fraction, self.val_steps, self.test_steps
 
     def to_dict(self) -> dict:
         """Plain values, as a checkpoint's "window" holds them."""
         return {"lookback": self.lookback, "horizon": self.horizon, "mode": "many_to_many" if self.many_to_many else "many_to_one",
                 "val_fraction": self.val_fraction, "test_fraction": self.test_fraction, "calendar": list(self.calendar),
-                "borders": self.borders.as_list()}
+                "borders": self.borders.as_list(), "val_steps": self.val_steps, "test_steps": self.test_steps}
 
     @classmethod
     def from_dict(cls, raw: dict) -> WindowSpec:
         return cls(raw["lookback"], raw["horizon"], raw["mode"] == "many_to_many", raw["val_fraction"], raw["test_fraction"],
-                   tuple(raw.get("calendar", ())), Borders(*raw.get("borders", (None, None, None))))
+                   tuple(raw.get("calendar", ())), Borders(*raw.get("borders", (None, None, None))), raw.get("val_steps"),
+                   raw.get("test_steps"))
 
 
 @dataclass
@@ -129,7 +137,7 @@ def schema_of(cfg: Config) -> timeseries.Schema:
 def spec_of(cfg: Config) -> WindowSpec:
     w, d = cfg.window, cfg.data
     return WindowSpec(w.lookback, w.horizon, w.mode == "many_to_many", d.val_fraction, d.test_fraction, tuple(d.calendar),
-                      Borders(d.train_end, d.val_end, d.test_end))
+                      Borders(d.train_end, d.val_end, d.test_end), d.val_steps, d.test_steps)
 
 
 def from_config(cfg: Config, series: list[timeseries.Series] | None = None) -> Prepared:
@@ -155,7 +163,7 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
     """
     series = timeseries.load(schema) if series is None else series
     parts = [(len(s.times), 0, 0) if whole else
-             split(s.times, spec.lookback, spec.horizon, (spec.val_fraction, spec.test_fraction), spec.borders,
+             split(s.times, spec.lookback, spec.horizon, spec.sizes, spec.borders,
                    schema.path if s.id is None else f"{s.label} of {schema.path}") for s in series]
     fitted = scaler
     if isinstance(fitted, str) and season is not None:  # a season the config set, for a model about to be trained

@@ -91,8 +91,8 @@ class Chunk:
 def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -> Iterator[Chunk]:
     """The CSV's rows, `chunk_rows` (CHUNK_ROWS) at a time, after checking that the columns exist."""
     path = Path(schema.path)
-    _check_file(path)
-    header, delimiter = _sniff(path)
+    check_file(path)
+    header, delimiter = sniff(path)
     if schema.decimal == "," and delimiter == ",":
         raise RnnCliError(f"data.decimal is ',' but {path} separates its columns with commas too; a file with decimal commas "
                           "separates columns with ';' (or tabs)")
@@ -105,7 +105,7 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
     parser = TimeParser(schema.time_column, schema.time_format)
     first_line, empty = 2, True
     try:
-        for frame in pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", header=0, names=_unique(header), usecols=wanted, dtype=text,
+        for frame in pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", header=0, names=unique_names(header), usecols=wanted, dtype=text,
                                  skipinitialspace=True, keep_default_na=False, na_values=na, decimal=schema.decimal,
                                  chunksize=chunk_rows or CHUNK_ROWS):
             if frame.empty:
@@ -121,7 +121,7 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
         raise RnnCliError(f"{path} has a header but no data rows")
 
 
-def _check_file(path: Path) -> None:
+def check_file(path: Path) -> None:
     """A regular file, or one clear line on what it is instead."""
     try:
         kind = path.stat().st_mode
@@ -152,7 +152,7 @@ def _check_columns(path: Path, header: list[str], wanted: list[str]) -> None:
                           f"{', '.join(map(str, where))}); rename all but one, so it is clear which to read")
 
 
-def _unique(header: list[str]) -> list[str]:
+def unique_names(header: list[str]) -> list[str]:
     """The header's names for pandas, each once: a repeated name the config does not use gets a private suffix."""
     seen: dict[str, int] = {}
     out = []
@@ -206,7 +206,7 @@ def assemble_times(frame: pd.DataFrame, parts: tuple[str, ...], lines: np.ndarra
     return pd.DatetimeIndex(times)
 
 
-def _sniff(path: Path) -> tuple[list[str], str]:
+def sniff(path: Path) -> tuple[list[str], str]:
     """The header's column names and the delimiter that splits it best."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:

@@ -1,7 +1,8 @@
 """Chronological splits: each series' rows into training, validation and test parts.
 
 By fractions (the last `test_fraction` of the rows test, the `val_fraction` before them validate),
-or by timestamps: the training part ends at `train_end`, validation at `val_end` and test at
+by steps (the last `test_steps` rows test and the `val_steps` before them validate, in every series
+alike: the split for many series of different lengths that end together), or by timestamps: the training part ends at `train_end`, validation at `val_end` and test at
 `test_end` (each the last timestamp of its part; rows after `test_end` are left out), so a
 published protocol or a business calendar can be written down exactly. A window belongs to the
 part its forecast falls in; its inputs may reach back into the part before.
@@ -35,12 +36,13 @@ class Borders:
         return [self.train_end, self.val_end, self.test_end]
 
 
-def split(times: TimeAxis, lookback: int, horizon: int, fractions: tuple[float, float], borders: Borders,
+def split(times: TimeAxis, lookback: int, horizon: int, sizes: tuple, borders: Borders,
           label: str = "the series") -> tuple[int, int, int]:
-    """(train, val, test) rows of one series, refused with the reason when a part is too short."""
+    """(train, val, test) rows of one series, refused with the reason when a part is too short.
+    `sizes`: (val_fraction, test_fraction[, val_steps, test_steps]); steps, when given, win."""
     if not borders.given:
-        check_length(len(times), lookback, horizon, *fractions, label)
-        return split_rows(len(times), *fractions)
+        check_length(len(times), lookback, horizon, *sizes, label=label)
+        return split_rows(len(times), *sizes)
     parts = _at_borders(times, borders, label)
     need = (lookback + horizon, horizon, horizon)
     for (name, key), rows, least in zip((("training", "data.train_end"), ("validation", "data.val_end"), ("test", "data.test_end")),
@@ -51,46 +53,53 @@ def split(times: TimeAxis, lookback: int, horizon: int, fractions: tuple[float, 
     return parts
 
 
-def split_rows(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int, int]:
+def split_rows(n: int, val_fraction: float, test_fraction: float, val_steps: int | None = None,
+               test_steps: int | None = None) -> tuple[int, int, int]:
     """Rows in the (train, val, test) parts of a series of `n` rows, in time order."""
-    n_test = round(n * test_fraction)
-    n_val = round(n * val_fraction)
+    n_test = round(n * test_fraction) if test_steps is None else test_steps
+    n_val = round(n * val_fraction) if val_steps is None else val_steps
     return n - n_val - n_test, n_val, n_test
 
 
-def check_length(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float, label: str = "the series") -> None:
+def check_length(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float, val_steps: int | None = None,
+                 test_steps: int | None = None, label: str = "the series") -> None:
     """Refuse a series too short for one window in each part, saying how many rows it needs."""
-    if _fits(n, lookback, horizon, val_fraction, test_fraction):
+    steps = (val_steps, test_steps)
+    if fits(n, lookback, horizon, val_fraction, test_fraction, *steps):
         return
     need = max(lookback + horizon, 3)
-    while not _fits(need, lookback, horizon, val_fraction, test_fraction):
+    while not fits(need, lookback, horizon, val_fraction, test_fraction, *steps):
         need += max(1, need // 100)
-    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction)
+    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction, *steps)
+    fix = (_whatfits(n, lookback, horizon, val_fraction, test_fraction) if steps == (None, None)
+           else f"set window.lookback={max(1, n_train - horizon)} or less, or smaller data.val_steps / data.test_steps, or add data")
     raise RnnCliError(
         f"{label} has {n} rows (train {n_train}, val {n_val}, test {n_test}): too few for window.lookback={lookback} "
-        f"and window.horizon={horizon}, which need at least {need} rows with these fractions "
-        f"(training part >= lookback + horizon, val and test parts >= horizon); {_what_fits(n, lookback, horizon, val_fraction, test_fraction)}"
+        f"and window.horizon={horizon}, which need at least {need} rows with these {'fractions' if steps == (None, None) else 'steps'} "
+        f"(training part >= lookback + horizon, val and test parts >= horizon); {fix}"
     )
 
 
-def _what_fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float) -> str:
+def _whatfits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float) -> str:
     """The settings that would let a series of n rows train: a shorter lookback, smaller fractions, or both."""
     ways = []
-    shorter = next((k for k in range(lookback - 1, 0, -1) if _fits(n, k, horizon, val_fraction, test_fraction)), None)
+    shorter = next((k for k in range(lookback - 1, 0, -1) if fits(n, k, horizon, val_fraction, test_fraction)), None)
     if shorter is not None:
         ways.append(f"window.lookback={shorter}")
     least = next((f / 100 for f in range(1, 50) if round(n * f / 100) >= horizon), None)  # the smallest fraction holding a horizon
-    if least is not None and least < max(val_fraction, test_fraction) and _fits(n, lookback, horizon, least, least):
+    if least is not None and least < max(val_fraction, test_fraction) and fits(n, lookback, horizon, least, least):
         ways.append(f"data.val_fraction={least:g} and data.test_fraction={least:g}")
     if not ways and least is not None:
-        both = next((k for k in range(lookback - 1, 0, -1) if _fits(n, k, horizon, least, least)), None)
+        both = next((k for k in range(lookback - 1, 0, -1) if fits(n, k, horizon, least, least)), None)
         if both is not None:
             ways.append(f"window.lookback={both} with data.val_fraction={least:g} and data.test_fraction={least:g}")
     return ("set " + " or ".join(ways) + ", or add data") if ways else "add data or shorten window.horizon"
 
 
-def _fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float) -> bool:
-    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction)
+def fits(n: int, lookback: int, horizon: int, val_fraction: float, test_fraction: float, val_steps: int | None = None,
+         test_steps: int | None = None) -> bool:
+    """A series of n rows holds a training, a validation and a test window."""
+    n_train, n_val, n_test = split_rows(n, val_fraction, test_fraction, val_steps, test_steps)
     return n_train >= lookback + horizon and n_val >= horizon and n_test >= horizon
 
 

@@ -42,8 +42,7 @@ def plan(series: list[timeseries.Series], spec: WindowSpec, folds: int, step: in
     if folds < 1:
         raise RnnCliError(f"--folds must be at least 1, got {folds}")
     reference = max(series, key=lambda s: s.times[-1])  # the series that ends last sets the fold ends
-    fractions = (spec.val_fraction, spec.test_fraction)
-    _, val_rows, test_rows = split(reference.times, spec.lookback, spec.horizon, fractions, spec.borders, reference.label)
+    _, val_rows, test_rows = split(reference.times, spec.lookback, spec.horizon, spec.sizes, spec.borders, reference.label)
     step = test_rows if step is None else step
     if step < 1:
         raise RnnCliError(f"--step must be at least 1 step, got {step}")
@@ -61,7 +60,7 @@ def plan(series: list[timeseries.Series], spec: WindowSpec, folds: int, step: in
     for fold in made:  # every series must hold a window in each part of every fold
         for s in series:
             try:
-                split(s.times, spec.lookback, spec.horizon, fractions, fold.borders, s.label)
+                split(s.times, spec.lookback, spec.horizon, spec.sizes, fold.borders, s.label)
             except RnnCliError as exc:
                 raise _too_many(folds, step, spec, n, val_rows, test_rows, f"fold {fold.k}: {exc}") from None
     return Plan(made, test_rows, val_rows, step)

@@ -34,10 +34,7 @@ class WindowNorm(nn.Module):
         head = x[..., : self.columns]
         shift = head.mean(dim=1, keepdim=True)
         scale = torch.sqrt(head.var(dim=1, keepdim=True, unbiased=False) + EPS)
-        normalised = (head - shift) / scale
-        if self.columns < x.shape[-1]:
-            normalised = torch.cat([normalised, x[..., self.columns :]], dim=-1)
-        return normalised, (shift, scale)
+        return _rejoin((head - shift) / scale, x, self.columns), (shift, scale)
 
     @staticmethod
     def restore(y: torch.Tensor, stats: tuple[torch.Tensor, torch.Tensor], n_targets: int) -> torch.Tensor:
@@ -60,13 +57,15 @@ class RunningNorm(nn.Module):
         shift = head.cumsum(dim=1) / count
         var = ((head * head).cumsum(dim=1) / count - shift * shift).clamp_min(0)
         scale = torch.sqrt(var + EPS)
-        normalised = (head - shift) / scale
-        if self.columns < x.shape[-1]:
-            normalised = torch.cat([normalised, x[..., self.columns :]], dim=-1)
-        return normalised, (shift, scale)
+        return _rejoin((head - shift) / scale, x, self.columns), (shift, scale)
 
     @staticmethod
     def restore(y: torch.Tensor, stats: tuple[torch.Tensor, torch.Tensor], n_targets: int) -> torch.Tensor:
         """Forecasts (batch, time, horizon, targets) back on the scale of the steps they were made from."""
         shift, scale = stats
         return y * scale[..., None, :n_targets] + shift[..., None, :n_targets]
+
+
+def _rejoin(normalised: torch.Tensor, x: torch.Tensor, columns: int) -> torch.Tensor:
+    """The normalised columns, then x's others (calendar columns) as they were."""
+    return torch.cat([normalised, x[..., columns:]], dim=-1) if columns < x.shape[-1] else normalised

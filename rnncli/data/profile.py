@@ -1,0 +1,155 @@
+"""What a CSV holds, for `rnncli init`: its time column, its layout, its id column and its targets.
+
+`detect(path, ...)` reads the head of the file (the delimiter, the header, up to SAMPLE rows) and
+decides, each with a reason, whatever the user did not say:
+
+- the time column: one whose values all read as dates or times (preferring a name such as date,
+  time or month), or columns named year, month (day, hour, ...) to assemble;
+- a long file (several series stacked, an id column naming each): the time column repeats, and a
+  text column tells the repeats apart; a wide file: several numeric columns beside one time
+  column, each its own series; otherwise one series;
+- the targets: the numeric columns, less constant ones and counters (0, 1, 2, ...), each left out
+  with its reason; and a decimal comma, where a ';' file's numbers are written with one.
+
+Bad or ambiguous files get the same one-line errors as `rnncli check`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rnncli.data import reading
+from rnncli.data.timeparse import TimeParser
+from rnncli.errors import RnnCliError, clip
+
+SAMPLE = 50_000  # rows read to decide
+TIME_NAMES = re.compile(r"^(ds|date|dates|time|times|timestamp|datetime|day|week|month|period|stamp|when)$", re.IGNORECASE)
+PART_NAMES = ("year", "month", "day", "hour", "minute", "second")
+
+
+@dataclass
+class Layout:
+    """What the file holds, decided; `reasons` says why, key by key, for the config's comments."""
+
+    time_column: str | list[str]
+    targets: list[str]
+    id_column: str | None = None
+    layout: str = "long"
+    decimal: str = "."
+    left_out: dict[str, str] = field(default_factory=dict)  # column: why it is not a target
+    reasons: dict[str, str] = field(default_factory=dict)  # config key: why
+
+
+def detect(path: str | Path, time_column: str | list[str] | None = None, targets: list[str] | None = None,
+           id_column: str | None = None) -> Layout:
+    """Decide the file's layout from its head; what is given is taken as it is."""
+    path = Path(path)
+    reading.check_file(path)
+    header, delimiter = reading.sniff(path)
+    try:
+        head = pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", dtype=str, nrows=SAMPLE, skipinitialspace=True,
+                           keep_default_na=False, na_values=reading.NA_STRINGS, header=0, names=reading.unique_names(header))
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise RnnCliError(f"cannot parse {path} as CSV with delimiter {delimiter!r}: {clip(str(exc).splitlines()[-1], 200)}") from exc
+    if head.empty:
+        raise RnnCliError(f"{path} has a header but no data rows")
+    out = Layout(time_column or "", [])
+    out.time_column = time_column or _time_column(head, out)
+    times = [out.time_column] if isinstance(out.time_column, str) else out.time_column
+    decimal = "," if delimiter == ";" and _decimal_comma(head, times) else "."
+    if decimal == ",":
+        out.decimal, out.reasons["data.decimal"] = ",", "the numbers are written with a decimal comma"
+    numeric = {c: _numbers(head[c], decimal) for c in head.columns if c not in times}
+    numeric = {c: v for c, v in numeric.items() if v is not None}
+    out.id_column = id_column or _id_column(head, times, numeric, out)
+    _targets(out, numeric, targets, [c for c in head.columns if c not in times and c != out.id_column])
+    return out
+
+
+def _time_column(head: pd.DataFrame, out: Layout) -> str | list[str]:
+    parts = [next((c for c in head.columns if c.strip().lower() == name), None) for name in PART_NAMES]
+    if parts[0] and parts[1]:
+        given = [c for c in parts[: next((k for k, c in enumerate(parts) if c is None), len(parts))]]
+        out.reasons["data.time_column"] = f"the timestamps are split over the columns {', '.join(given)}"
+        return given
+    dated = []
+    for column in head.columns:
+        values = head[column].dropna()
+        if len(values) == 0 or pd.to_numeric(values, errors="coerce").notna().mean() > 0.5:
+            continue  # numbers are values, not times (a year alone is refused as a time by check too)
+        try:
+            TimeParser(column).parse(values.reset_index(drop=True), np.arange(2, len(values) + 2))
+        except RnnCliError as exc:
+            if "day-first" in str(exc) or "misread" in str(exc):
+                raise  # dates, written ambiguously: the same line check would give
+            continue
+        dated.append(column)
+    if not dated:
+        raise RnnCliError(f"no column of {', '.join(clip(c, 30) for c in head.columns[:12])} holds dates or times in every row; "
+                          "give the time column with --time-column")
+    chosen = next((c for c in dated if TIME_NAMES.match(c.strip())), dated[0])
+    out.reasons["data.time_column"] = (f"its values are dates/times" + (f" (so are {', '.join(c for c in dated if c != chosen)})"
+                                                                       if len(dated) > 1 else ""))
+    return chosen
+
+
+def _decimal_comma(head: pd.DataFrame, times: list[str]) -> bool:
+    cells = pd.concat([head[c].dropna().astype(str).str.strip() for c in head.columns if c not in times])
+    return len(cells) > 0 and bool(cells.str.match(reading.DECIMAL_COMMA).mean() > 0.5)
+
+
+def _numbers(values: pd.Series, decimal: str) -> np.ndarray | None:
+    """The column as numbers, when (nearly) every filled cell is one; else None (text)."""
+    text = values.dropna().astype(str).str.strip()
+    if decimal == ",":
+        text = text.str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
+    return numbers.to_numpy(dtype=float) if len(numbers) and numbers.notna().mean() >= 0.99 else None
+
+
+def _id_column(head: pd.DataFrame, times: list[str], numeric: dict, out: Layout) -> str | None:
+    """A long file's id column: the time repeats, and a text column makes (id, time) unique."""
+    stamp = head[times].astype(str).agg(" ".join, axis=1)
+    if not stamp.duplicated().any():
+        return None
+    for column in head.columns:
+        if column in times or column in numeric:
+            continue
+        if not head[[column]].assign(_t=stamp).duplicated().any():
+            ids = head[column].nunique()
+            out.reasons["data.id_column"] = f"the time column repeats; {ids} values of '{clip(column, 40)}' tell the series apart"
+            return column
+    raise RnnCliError(f"timestamps repeat in the time column, but no text column tells the series apart; give --id-column "
+                      "(or set data.duplicates to merge repeats)")
+
+
+def _targets(out: Layout, numeric: dict, given: list[str] | None, others: list[str]) -> None:
+    if given:
+        missing = [c for c in given if c not in numeric]
+        if missing:
+            raise RnnCliError(f"--target {clip(missing[0])}: " + ("not a numeric column" if missing[0] in others else "no such column")
+                              + f"; the numeric columns are: {', '.join(clip(c, 30) for c in numeric) or 'none'}")
+        out.targets, out.reasons["data.target"] = list(given), "as given"
+    else:
+        for column, values in numeric.items():
+            if np.nanmax(values) == np.nanmin(values):
+                out.left_out[column] = "constant"
+            elif len(values) > 2 and np.allclose(np.diff(values), 1):
+                out.left_out[column] = "a counter (0, 1, 2, ...), not a measurement"
+            else:
+                out.targets.append(column)
+        if not out.targets:
+            raise RnnCliError("no numeric column to forecast" + (f" (left out: {', '.join(out.left_out)})" if out.left_out else ""))
+    for column in others:
+        if column not in numeric and column != out.id_column:
+            out.left_out[column] = "text, not numbers"
+    if out.id_column is None and len(out.targets) > 1 and not given:
+        out.layout = "wide"
+        out.reasons["data.layout"] = f"{len(out.targets)} numeric columns beside one time column: each its own series of one model"
+    elif not given:
+        out.reasons["data.target"] = "the numeric column" + ("s" if len(out.targets) > 1 else "")
