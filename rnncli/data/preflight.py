@@ -54,11 +54,12 @@ def _summary(prepared: Prepared, k: int) -> SeriesSummary:
     s, (n_train, n_val, n_test) = prepared.series[k], prepared.layout.parts[k]
     lookback, horizon = prepared.spec.lookback, prepared.spec.horizon
     windows = {"train": n_train - lookback - horizon + 1, "val": n_val - horizon + 1, "test": n_test - horizon + 1}
-    starts = {"train": 0, "val": n_train, "test": n_train + n_val}
+    pad = s.padded  # rows added before the data: not shown as the data's
+    starts = {"train": pad, "val": n_train, "test": n_train + n_val}
     daily = _daily(s)
     parts = {part: (_when(s.times[first], daily), _when(s.times[first + rows - 1], daily), rows)
-             for (part, first), rows in zip(starts.items(), (n_train, n_val, n_test))}
-    return SeriesSummary(s.id, _when(s.times[0], daily), _when(s.times[-1], daily), len(s.times), s.filled, windows, parts)
+             for (part, first), rows in zip(starts.items(), (n_train - pad, n_val, n_test))}
+    return SeriesSummary(s.id, _when(s.times[pad], daily), _when(s.times[-1], daily), len(s.times) - pad, s.filled, windows, parts)
 
 
 def _daily(s) -> bool:

@@ -18,9 +18,9 @@ import pandas as pd
 import torch
 
 from rnncli.config import Config
-from rnncli.data import calendar, timegrid, timeseries
+from rnncli.data import calendar, padding, timegrid, timeseries
 from rnncli.data.scaling import Scaler
-from rnncli.data.splits import Borders, split
+from rnncli.data.splits import Borders
 from rnncli.data.windows import Index, Layout, Windows
 from rnncli.errors import RnnCliError
 
@@ -68,8 +68,20 @@ class Prepared:
     frequency: str
     season: int  # steps per season, for the seasonal baseline, MASE and interval calibration
     notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # about the data as read: values filled in
+    warnings: list[str] = field(default_factory=list)  # about the data as read: values filled in, series padded or left out
     clip_negative: bool = True  # keep forecasts of never-negative targets at or above zero (predict.clip_negative)
+    masked: bool = False  # an availability column (0 for padding) follows the targets and features
+    left_out: list = field(default_factory=list)  # series too short to prepare (padding.py), for predict to forecast otherwise
+
+    @property
+    def pads(self) -> list[int]:
+        """Rows of padding at the start of each series."""
+        return [s.padded for s in self.series]
+
+    @property
+    def n_values(self) -> int:
+        """The target and feature columns: what scaling and window normalisation apply to."""
+        return len(self.columns) - self.windows.n_calendar - int(self.masked)
 
     @property
     def times(self) -> list[pd.DatetimeIndex]:
@@ -151,7 +163,7 @@ def from_config(cfg: Config, series: list[timeseries.Series] | None = None) -> P
 
 def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, per_series: bool = True,
             season: int | None = None, series: list[timeseries.Series] | None = None, whole: bool = False,
-            transform: str = "none") -> Prepared:
+            transform: str = "none", masked: bool | None = None) -> Prepared:
     """Load `schema.path`, split each series in time order, scale it, and index its windows.
 
     `scaler` is a kind to fit on the training rows ("standard", "minmax", "none"), per series or
@@ -160,25 +172,53 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
     reading `schema.path`; they are consumed (scaled in place into the prepared rows). `whole`:
     no split, every row in the first part, for forecasting from the end of the data. `transform`
     "log" takes log1p of the targets before a scaler is fitted (a fitted one knows its own).
+    Series too short for a window are padded or left out (`padding.py`); `masked` says whether the
+    model reads an availability column (a trained model knows; None: when any series is padded).
     """
     series = timeseries.load(schema) if series is None else series
-    parts = [(len(s.times), 0, 0) if whole else
-             split(s.times, spec.lookback, spec.horizon, spec.sizes, spec.borders,
-                   schema.path if s.id is None else f"{s.label} of {schema.path}") for s in series]
+    kept, parts, pads, warned = _parts(series, spec, schema, whole, masked)
+    masked = any(pads) if masked is None else masked
     fitted = scaler
     if isinstance(fitted, str) and season is not None:  # a season the config set, for a model about to be trained
-        _check_season(season, series, parts)
+        _check_season(season, kept, [(p[0] - pad, *p[1:]) for p, pad in zip(parts, pads)])
     if isinstance(fitted, str):
-        fitted = Scaler.fit(fitted, [s.values[:p[0]] for s, p in zip(series, parts)], [s.id for s in series], per_series,
+        fitted = Scaler.fit(fitted, [s.values[: p[0] - pad] for s, p, pad in zip(kept, parts, pads)], [s.id for s in kept], per_series,
                             len(schema.targets) if transform == "log" else 0)
-    scaler = fitted.align([s.id for s in series])
-    values = torch.from_numpy(_scaled_rows(series, scaler, spec.calendar))
-    offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in series])]).tolist()
+    scaler = fitted.align([s.id for s in kept])
+    left_out = [s for s in series if all(s is not k for k in kept)]
+    kept = [padding.padded(s, pad) for s, pad in zip(kept, pads)]
+    values = torch.from_numpy(_scaled_rows(kept, scaler, spec.calendar, masked))
+    offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in kept])]).tolist()
     windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, 2 * len(spec.calendar))
-    frequency = series[0].frequency
-    return Prepared(windows, Layout(offsets, parts), scaler, fitted, spec, series, [*schema.columns, *calendar.columns(spec.calendar)],
-                    len(schema.targets), frequency, season or timegrid.season_of(frequency), [note for s in series for note in s.notes],
-                    [warning for s in series for warning in s.warnings])
+    frequency = kept[0].frequency
+    columns = [*schema.columns, *([AVAILABLE] if masked else []), *calendar.columns(spec.calendar)]
+    return Prepared(windows, Layout(offsets, parts), scaler, fitted, spec, kept, columns, len(schema.targets), frequency,
+                    season or timegrid.season_of(frequency), [note for s in kept for note in s.notes],
+                    [*warned, *(warning for s in kept for warning in s.warnings)], masked=masked, left_out=left_out)
+
+
+AVAILABLE = "_available"  # the availability column's name: 1 for a row of data, 0 for padding
+
+
+def _parts(series: list, spec: WindowSpec, schema: timeseries.Schema, whole: bool, masked: bool | None):
+    """(series kept, their parts, their padding, warnings) for training, scoring or forecasting."""
+    if whole:  # forecasting from the end: a masked model reads short series padded; another cannot read them
+        needs = [max(0, spec.lookback - len(s.times)) for s in series]
+        kept = [s for s, need in zip(series, needs) if masked or not need]
+        if not kept:
+            shortest = min(series, key=lambda s: len(s.times))
+            raise RnnCliError(f"{shortest.label} has {len(shortest.times)} rows after gap filling; the model reads the last "
+                              f"{spec.lookback} (window.lookback)" + ("" if len(series) == 1 else ", and so does every other series"))
+        pads = [max(0, spec.lookback - len(s.times)) for s in kept]
+        return kept, [(len(s.times) + pad, 0, 0) for s, pad in zip(kept, pads)], pads, []
+    kept, parts, pads, warned = padding.parts_of(series, spec, lambda s: schema.path if s.id is None else f"{s.label} of {schema.path}")
+    if masked is False and any(pads):  # a model without the availability column: padded series cannot be read
+        keep = [k for k, pad in enumerate(pads) if not pad]
+        warned = [*warned, f"{len(pads) - len(keep)} series too short for this model's window were left out"]
+        kept, parts, pads = [kept[k] for k in keep], [parts[k] for k in keep], [0] * len(keep)
+        if not kept:
+            raise RnnCliError(f"every series is too short for this model's window (window.lookback={spec.lookback})")
+    return kept, parts, pads, warned
 
 
 def _check_season(season: int, series: list[timeseries.Series], parts: list[tuple[int, int, int]]) -> None:
@@ -191,23 +231,27 @@ def _check_season(season: int, series: list[timeseries.Series], parts: list[tupl
                           "(it then follows the frequency)")
 
 
-def _scaled_rows(series: list[timeseries.Series], scaler: Scaler, names: tuple[str, ...], rows: int = 1 << 20) -> np.ndarray:
-    """All series, scaled in place, one after another, each followed by its calendar columns.
+def _scaled_rows(series: list[timeseries.Series], scaler: Scaler, names: tuple[str, ...], masked: bool = False,
+                 rows: int = 1 << 20) -> np.ndarray:
+    """All series, scaled in place, one after another, each followed by its availability column
+    (when masked) and its calendar columns.
 
     One series without calendar features is used as it is: a long series is never copied.
     """
-    if len(series) == 1 and not names:
+    if len(series) == 1 and not names and not masked:
         out = scaler.transform_(series[0].values, 0)
         series[0].values = None
         return out
-    columns = series[0].values.shape[1]
-    out = np.empty((sum(len(s.times) for s in series), columns + 2 * len(names)), dtype=np.float32)
+    columns, extra = series[0].values.shape[1], int(masked)
+    out = np.empty((sum(len(s.times) for s in series), columns + extra + 2 * len(names)), dtype=np.float32)
+    if masked:
+        out[:, columns] = padding.available([len(s.times) for s in series], [s.padded for s in series])
     start = 0
     for k, s in enumerate(series):
         block = out[start : start + len(s.times)]
         block[:, :columns] = scaler.transform_(s.values, k)
         s.values = None  # the copy in `out` is the one kept
         for lo in range(0, len(s.times), rows):
-            block[lo : lo + rows, columns:] = calendar.encode(s.times[lo : lo + rows], names)
+            block[lo : lo + rows, columns + extra :] = calendar.encode(s.times[lo : lo + rows], names)
         start += len(s.times)
     return out

@@ -38,6 +38,7 @@ class Series:
     added_rows: int = 0
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the user should weigh: values filled in
+    padded: int = 0  # rows before the first of the data, added for a series too short for a window (padding.py)
 
     @property
     def frequency(self) -> str:

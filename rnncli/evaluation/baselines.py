@@ -77,6 +77,11 @@ class LinearAR:
         self.xty += torch.einsum("wit,wht->tih", x, future.double().cpu())
 
     def solve(self) -> LinearAR:
+        """Least squares; with no training window at all (a padded series), persistence: the last value."""
+        if not self.xtx.any():
+            self.weights = torch.zeros_like(self.xty)
+            self.weights[:, -2, :] = 1.0  # the last lookback value, before the intercept's row
+            return self
         self.weights = torch.linalg.lstsq(self.xtx, self.xty, driver="gelsd").solution
         return self
 
@@ -144,9 +149,10 @@ def _real(prepared: Prepared, k: int, j: int):
 def _fit_theta(prepared: Prepared) -> list[list[theta.ThetaFit]]:
     """One Theta per target of each series, fitted on its training rows (all series at once)."""
     nt = prepared.n_targets
-    trains = [_real(prepared, k, j)(max(0, n_train - theta.MAX_FIT_ROWS), n_train)
-              for k, (n_train, _, _) in enumerate(prepared.layout.parts) for j in range(nt)]
-    shifts = [max(0, n_train - theta.MAX_FIT_ROWS) for n_train, _, _ in prepared.layout.parts for _ in range(nt)]
+    firsts = [max(pad, n_train - theta.MAX_FIT_ROWS) for (n_train, _, _), pad in zip(prepared.layout.parts, prepared.pads)]  # real rows
+    trains = [_real(prepared, k, j)(first, n_train)
+              for k, ((n_train, _, _), first) in enumerate(zip(prepared.layout.parts, firsts)) for j in range(nt)]
+    shifts = [first for first in firsts for _ in range(nt)]
     fits = theta.fit(trains, prepared.season)
     for fit, shift in zip(fits, shifts):  # positions counted from the series' first row
         fit.start += shift
@@ -157,9 +163,12 @@ def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
     """One linear autoregression per series, fitted on its training windows."""
     lookback, nt = prepared.spec.lookback, prepared.n_targets
     ars = [LinearAR(lookback, prepared.spec.horizon, nt) for _ in prepared.series]
+    firsts = torch.tensor([lo + pad for lo, pad in zip(prepared.layout.offsets, prepared.pads)])
     for starts in prepared.index("train").chunks(prepared.windows.values.device, CHUNK, AR_MAX_WINDOWS):
-        w = prepared.unscale(prepared.windows.gather(starts)[..., :nt], starts)
         series = prepared.layout.series_of(starts)
+        real = starts >= firsts.to(starts.device)[series]  # windows that read no padding
+        starts, series = starts[real], series[real]
+        w = prepared.unscale(prepared.windows.gather(starts)[..., :nt], starts)
         for k in series.unique().tolist():
             mine = series == k
             ars[k].add(w[mine, :lookback], w[mine, lookback:])
@@ -169,12 +178,12 @@ def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
 def _training_sd(prepared: Prepared) -> torch.Tensor:
     """(series, targets): each series' standard deviation over its training rows, in real units."""
     nt, sds = prepared.n_targets, []
-    for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
+    for k, (lo, (n_train, _, _), pad) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts, prepared.pads)):
         if prepared.scaler.log_columns:  # the spread of the data itself, not of its logs
-            _, sd = mean_std(np.stack([_real(prepared, k, j)(0, n_train) for j in range(nt)], axis=1))
+            _, sd = mean_std(np.stack([_real(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1))
             sd = torch.from_numpy(sd)
         else:
-            _, sd = mean_std(prepared.windows.values[lo : lo + n_train, :nt].cpu().numpy())  # of scaled values: times the scale
+            _, sd = mean_std(prepared.windows.values[lo + pad : lo + n_train, :nt].cpu().numpy())  # of scaled values: times the scale
             sd = torch.from_numpy(sd) * prepared.scaler.scale[k, :nt].double()
         sds.append(torch.where(sd > 0, sd, torch.ones_like(sd)))  # a constant target: errors as they are
     return torch.stack(sds)
@@ -183,11 +192,11 @@ def _training_sd(prepared: Prepared) -> torch.Tensor:
 def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
     """(series, targets): each series' in-sample seasonal-naive MAE over its training rows."""
     nt, scales = prepared.n_targets, []
-    for k, (lo, (n_train, _, _)) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts)):
+    for k, (lo, (n_train, _, _), pad) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts, prepared.pads)):
         if prepared.scaler.log_columns:  # differences of the data itself, not of its logs
-            real = torch.from_numpy(np.stack([_real(prepared, k, j)(0, n_train) for j in range(nt)], axis=1))
+            real = torch.from_numpy(np.stack([_real(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1))
             scales.append(in_sample_seasonal_mae(real, season))
             continue
-        scaled = in_sample_seasonal_mae(prepared.windows.values[lo : lo + n_train, :nt], season)  # differences: loc cancels
+        scaled = in_sample_seasonal_mae(prepared.windows.values[lo + pad : lo + n_train, :nt], season)  # differences: loc cancels
         scales.append(scaled * prepared.scaler.scale[k, :nt].double())
     return torch.stack(scales)

@@ -64,10 +64,29 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     prepared = prepare(schema, spec, trained.scaler, season=trained.season, series=series, whole=True)
     prepared.clip_negative = trained.clip_negative
     scaled = _roll_all(trained, prepared, horizon)  # every series at once: the model is called once per step, not per series
-    frame = pd.concat([_frame(trained, prepared, k, scaled[k], half) for k in range(len(prepared.series))], ignore_index=True)
+    frames = [_frame(trained, prepared, k, scaled[k], half) for k in range(len(prepared.series))]
+    if prepared.left_out:  # too short for the model to read: the Theta baseline forecasts them, and a note says so
+        frames += _fallback(trained, prepared.left_out, horizon, prepared.season, list(frames[0].columns))
+        notes.append(f"{len(prepared.left_out)} series shorter than the model's window (window.lookback={spec.lookback}) are forecast by "
+                     f"Theta, without intervals: {', '.join(str(s.id) for s in prepared.left_out[:5])}"
+                     + (" and more" if len(prepared.left_out) > 5 else ""))
+    frame = pd.concat(frames, ignore_index=True)
     if schema.id_column:
-        frame.insert(0, schema.id_column, [s.id for s in prepared.series for _ in range(horizon)])
+        frame.insert(0, schema.id_column, [s.id for s in [*prepared.series, *prepared.left_out] for _ in range(horizon)])
     return Forecast(frame, past, coverage if half is not None else None, notes, warnings)
+
+
+def _fallback(trained: Trained, series: list, horizon: int, season: int, columns: list[str]) -> list[pd.DataFrame]:
+    """Theta's forecasts for the series the model cannot read, in the forecast table's columns."""
+    from rnncli.evaluation import theta
+
+    out = []
+    for s in series:
+        values = {target: (theta.forecast([s.values[:, j]], horizon, season)[0] if len(s.times) > 1
+                           else np.repeat(s.values[-1, j], horizon)) for j, target in enumerate(trained.schema.targets)}
+        frame = pd.DataFrame({trained.schema.time_column: _future_times(s, horizon), **values})
+        out.append(frame.reindex(columns=columns))
+    return out
 
 
 MAX_FORECAST_BYTES = 2 * 1024**3  # memory a forecast may take: its rolled rows and the table it becomes

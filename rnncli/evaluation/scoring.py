@@ -107,7 +107,7 @@ def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitt
     history = prepared.unscale(w[:, :lookback, :nt], starts)
     actual = prepared.unscale(w[:, lookback:, :nt], starts)
     series = prepared.layout.series_of(starts)
-    floors = torch.tensor(prepared.layout.offsets[:-1], device=starts.device)[series]
+    floors = torch.tensor([lo + pad for lo, pad in zip(prepared.layout.offsets, prepared.pads)], device=starts.device)[series]
     lagged = prepared.unscale(seasonal_naive(prepared.windows.values[:, :nt], starts + lookback, floors, horizon, season), starts)
     linear = torch.empty(len(starts), horizon, nt, dtype=torch.float64)
     smoothed = torch.empty(len(starts), horizon, nt, dtype=torch.float64)

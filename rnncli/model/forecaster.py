@@ -47,6 +47,7 @@ class ModelArgs:
     normalize: str = "none"  # "window": each input window on its own scale (normalization.py)
     normalized_columns: int = 0  # the leading input columns that normalisation applies to
     segment: int = 0  # > 0: the recurrence runs over segments of this many steps (segments.py)
+    masked: bool = False  # the input column after the normalised ones says which rows are data (1) and which padding (0)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,7 +58,7 @@ class Forecaster(nn.Module):
         super().__init__()
         self.args = args
         norm = RunningNorm if args.many_to_many else WindowNorm
-        self.norm = norm(args.normalized_columns) if args.normalize == "window" else None
+        self.norm = norm(args.normalized_columns, args.masked) if args.normalize == "window" else None
         self.embed = SegmentEmbedding(args.segment, args.input_size, args.hidden_size) if args.segment else None
         extra = {"nonlinearity": args.nonlinearity} if args.cell == "rnn" else {}
         self.rnn = CELLS[args.cell](

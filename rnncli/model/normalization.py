@@ -23,15 +23,23 @@ EPS = 1e-5
 
 
 class WindowNorm(nn.Module):
-    """No parameters: the statistics come from each window, at training and at forecasting alike."""
+    """No parameters: the statistics come from each window, at training and at forecasting alike.
+    `masked`: the column after the normalised ones marks data (1) and padding (0); padded rows are
+    left out of the statistics."""
 
-    def __init__(self, columns: int):
+    def __init__(self, columns: int, masked: bool = False):
         super().__init__()
-        self.columns = columns
+        self.columns, self.masked = columns, masked
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, 1, columns)."""
         head = x[..., : self.columns]
+        if self.masked:
+            weight = x[..., self.columns : self.columns + 1]
+            count = weight.sum(dim=1, keepdim=True).clamp_min(1)
+            shift = (head * weight).sum(dim=1, keepdim=True) / count
+            scale = torch.sqrt((((head - shift) ** 2) * weight).sum(dim=1, keepdim=True) / count + EPS)
+            return _rejoin((head - shift) / scale * weight, x, self.columns), (shift, scale)
         shift = head.mean(dim=1, keepdim=True)
         scale = torch.sqrt(head.var(dim=1, keepdim=True, unbiased=False) + EPS)
         return _rejoin((head - shift) / scale, x, self.columns), (shift, scale)
@@ -44,20 +52,23 @@ class WindowNorm(nn.Module):
 
 
 class RunningNorm(nn.Module):
-    """Causal normalisation for many-to-many: each step by the statistics of the steps up to it."""
+    """Causal normalisation for many-to-many: each step by the statistics of the steps up to it
+    (of the data among them, when `masked`)."""
 
-    def __init__(self, columns: int):
+    def __init__(self, columns: int, masked: bool = False):
         super().__init__()
-        self.columns = columns
+        self.columns, self.masked = columns, masked
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, time, columns)."""
         head = x[..., : self.columns]
-        count = torch.arange(1, x.shape[1] + 1, device=x.device, dtype=x.dtype)[None, :, None]
-        shift = head.cumsum(dim=1) / count
-        var = ((head * head).cumsum(dim=1) / count - shift * shift).clamp_min(0)
+        weight = x[..., self.columns : self.columns + 1] if self.masked else torch.ones_like(head[..., :1])
+        count = weight.cumsum(dim=1).clamp_min(1)
+        shift = (head * weight).cumsum(dim=1) / count
+        var = ((head * head * weight).cumsum(dim=1) / count - shift * shift).clamp_min(0)
         scale = torch.sqrt(var + EPS)
-        return _rejoin((head - shift) / scale, x, self.columns), (shift, scale)
+        normalised = (head - shift) / scale
+        return _rejoin(normalised * weight if self.masked else normalised, x, self.columns), (shift, scale)
 
     @staticmethod
     def restore(y: torch.Tensor, stats: tuple[torch.Tensor, torch.Tensor], n_targets: int) -> torch.Tensor:

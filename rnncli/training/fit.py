@@ -195,4 +195,4 @@ def model_args(cfg: Config, prepared: Prepared) -> ModelArgs:
     return ModelArgs(input_size=len(prepared.columns), n_targets=prepared.n_targets, horizon=cfg.window.horizon, cell=m.cell,
                      hidden_size=m.hidden_size, num_layers=m.num_layers, nonlinearity=m.nonlinearity, dropout=m.dropout,
                      many_to_many=cfg.window.mode == "many_to_many", future_size=cfg.window.horizon * prepared.windows.n_calendar,
-                     normalize=m.normalize, normalized_columns=len(prepared.columns) - prepared.windows.n_calendar, segment=m.segment or 0)
+                     normalize=m.normalize, normalized_columns=prepared.n_values, segment=m.segment or 0, masked=prepared.masked)

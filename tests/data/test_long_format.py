@@ -134,9 +134,37 @@ def test_unknown_series_needs_shared_scaling(tmp_path):
     assert sorted(forecast.predict(shared, data_path=renamed).frame["store"].unique()) == ["b", "c"]
 
 
-def test_a_short_series_is_named(tmp_path):
+def test_a_short_series_is_padded_masked_and_trained_on_what_it_has(tmp_path):
     csv = long_csv(tmp_path / "l.csv", lengths={"b": 120, "a": 12})
-    with pytest.raises(RnnCliError, match=r"series 'a' of .* has 12 rows"):
+    prepared = prepare(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
+    assert [s.id for s in prepared.series] == ["a", "b"] and prepared.pads == [5, 0] and prepared.masked
+    assert any("1 series shorter than window.lookback + horizon (15 training rows) was padded" in w and ": a" in w for w in prepared.warnings)
+    raw = pd.read_csv(csv).query("store == 'a'").sort_values("day")["sales"].to_numpy()
+    a = prepared.windows.values[: prepared.layout.offsets[1]]
+    loc, scale = float(prepared.scaler.loc[0, 0]), float(prepared.scaler.scale[0, 0])
+    real = a[:, 0].double().numpy() * scale + loc
+    np.testing.assert_allclose(real[5:], raw, rtol=1e-5)  # the data, after five padded rows
+    np.testing.assert_allclose(real[:5], raw[0], rtol=1e-5)  # which hold its first value
+    assert a[:, 1].tolist() == [0.0] * 5 + [1.0] * 12  # the availability column
+    assert float(prepared.scaler.loc[0, 0]) == pytest.approx(raw[:10].mean(), rel=1e-5)  # scaled on its 10 real training rows
+    train = prepared.index("train")
+    starts = train.all().tolist()
+    assert starts[0] == 0 and 1 not in starts  # one window of 'a': 14 inputs (5 padded), its target the 10th real row
+    x, y, _ = prepared.windows.batch(torch.tensor([0]))
+    assert y[0, 0, 0].item() * scale + loc == pytest.approx(raw[9], rel=1e-5)
+    assert prepared.spec.lookback == x.shape[1] and x[0, :, 1].tolist() == [0.0] * 5 + [1.0] * 9
+
+
+def test_a_series_too_short_for_any_window_is_left_out_and_named(tmp_path):
+    csv = long_csv(tmp_path / "l.csv", lengths={"b": 120, "a": 4})
+    prepared = prepare(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
+    assert [s.id for s in prepared.series] == ["b"] and [s.id for s in prepared.left_out] == ["a"] and not prepared.masked
+    assert any("1 series of 2 too short for a horizon of 1 in each part was left out" in w for w in prepared.warnings)
+
+
+def test_a_file_of_one_short_series_is_still_refused_with_what_fits(tmp_path):
+    csv = long_csv(tmp_path / "l.csv", lengths={"a": 12})
+    with pytest.raises(RnnCliError, match=r"series 'a' of .* has 12 rows .* set window.lookback="):
         prepare(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
 
 
