@@ -14,7 +14,8 @@ import math
 from dataclasses import dataclass
 
 CHOSEN = ("window.lookback", "model.segment", "model.normalize", "model.cell", "model.hidden_size", "data.val_fraction",
-          "data.test_fraction", "data.calendar", "data.transform", "train.batch_size", "train.epochs", "train.patience", "train.lr")
+          "data.test_fraction", "data.val_steps", "data.test_steps", "data.calendar", "data.transform", "train.batch_size", "train.epochs",
+          "train.patience", "train.lr")
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,8 @@ def choose(facts: DataFacts, horizon: int, given: dict) -> dict[str, tuple[objec
             out[key] = (value, reason)
         return given.get(key, value)
 
-    val, test = _fractions(facts, horizon)
-    val = pick("data.val_fraction", val, f"{_rows(val, facts.typical)} rows of a typical series to validate on")
-    pick("data.test_fraction", test, f"{_rows(test, facts.typical)} rows to test on: at least the horizon ({horizon})")
-    lookback, why = _lookback(facts, horizon, val, given.get("data.test_fraction", test))
+    parts = _split(facts, horizon, pick, given)
+    lookback, why = _lookback(facts, horizon, parts)
     lookback = pick("window.lookback", lookback, why)
     segment, why = _segment(lookback, facts.season, horizon)
     pick("model.segment", segment, why)
@@ -69,6 +68,27 @@ def choose(facts: DataFacts, horizon: int, given: dict) -> dict[str, tuple[objec
     return out
 
 
+def _split(facts: DataFacts, horizon: int, pick, given: dict) -> dict:
+    """How each series is split: the last stretches of each for many series (the same steps,
+    whatever its length), fractions for one. Returns {"val": (fraction, steps), "test": (...)}."""
+    if facts.n_series > 1:  # many series ending together: the same last stretches of each, whatever its length
+        steps = _steps(facts, horizon)
+        val_steps = pick("data.val_steps", steps, f"the last {steps} steps before the test ones validate in every series: "
+                                                   f"{(steps - horizon + 1) * facts.n_series} windows in all")
+        test_steps = pick("data.test_steps", steps, f"the last {steps} steps of every series test: "
+                                                     f"{(steps - horizon + 1) * facts.n_series} windows in all")
+        val, test = given.get("data.val_fraction", 0.1), given.get("data.test_fraction", 0.1)
+        parts = {"val": (val, val_steps), "test": (test, test_steps)}
+    else:
+        val, test = _fractions(facts, horizon)
+        val = pick("data.val_fraction", val, f"{_rows(val, facts.typical)} rows of a typical series to validate on")
+        test = pick("data.test_fraction", test, f"{_rows(test, facts.typical)} rows to test on: at least the horizon ({horizon})")
+        pick("data.val_steps", None, "split by fractions: one series")
+        pick("data.test_steps", None, "split by fractions: one series")
+        parts = {"val": (val, given.get("data.val_steps")), "test": (test, given.get("data.test_steps"))}
+    return parts
+
+
 def _rows(fraction: float, n: int) -> int:
     return round(n * fraction)
 
@@ -83,19 +103,31 @@ def _fractions(facts: DataFacts, horizon: int) -> tuple[float, float]:
     return val, test
 
 
-def _lookback(facts: DataFacts, horizon: int, val: float, test: float) -> tuple[int, str]:
-    """Three horizons or two seasons, whichever is longer, within what the shortest series can train on."""
+WINDOWS = 50  # validation (and test) windows a file of many series should give at least, over all its series
+
+
+def _steps(facts: DataFacts, horizon: int) -> int:
+    """A horizon, and more where the series are few: WINDOWS windows in all, within a fifth of the typical series."""
+    per_series = math.ceil(WINDOWS / facts.n_series)
+    return max(horizon, min(horizon + per_series - 1, facts.typical // 5))
+
+
+def _lookback(facts: DataFacts, horizon: int, parts: dict) -> tuple[int, str]:
+    """Three horizons or two seasons, whichever is longer, within what the series can train on: the
+    shortest for one series; the typical for many (shorter ones are padded)."""
     want = max(3 * horizon, 2 * facts.season if facts.season > 1 else 0, 8)
     why = (f"two seasons of {facts.season}" if want == 2 * facts.season and facts.season > 1
            else f"three horizons of {horizon}" if want == 3 * horizon else "a short window")
-    n_train = facts.shortest - round(facts.shortest * val) - round(facts.shortest * test)
-    room = n_train - horizon - 1  # at least two training windows in the shortest series
-    if room < want:
-        room_typical = facts.typical - round(facts.typical * val) - round(facts.typical * test) - horizon - 1
-        if room_typical >= want and facts.n_series > 1:
-            return want, f"{why} (series shorter than that are trained on what they have)"
-        return max(1, room), f"as long as the shortest series allows ({facts.shortest} rows); {why} would be {want}"
-    return want, why
+
+    def room(n: int) -> int:  # the longest lookback that leaves a series of n rows two training windows
+        held = sum(steps if steps is not None else round(n * fraction) for fraction, steps in parts.values())
+        return n - held - horizon - 1
+
+    n = facts.shortest if facts.n_series == 1 else facts.typical
+    if room(n) >= want:
+        padded = facts.n_series > 1 and room(facts.shortest) < want
+        return want, why + (" (series shorter than that are padded and trained on what they have)" if padded else "")
+    return max(1, room(n)), f"as long as the {'series' if facts.n_series == 1 else 'typical series'} allows ({n} rows); {why} would be {want}"
 
 
 def _segment(lookback: int, season: int, horizon: int) -> tuple[int | None, str]:

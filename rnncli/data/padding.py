@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rnncli.data import timeseries
-from rnncli.data.splits import split, split_rows
+from rnncli.data.splits import rows_of, split
 from rnncli.data.timegrid import TimeAxis
 from rnncli.errors import RnnCliError, clip
 
@@ -36,9 +36,9 @@ def parts_of(series: list[timeseries.Series], spec, label_of) -> tuple[list, lis
             pads.append(0)
             continue
         except RnnCliError:
-            if len(series) == 1 or spec.borders.given:
+            if len(series) == 1:
                 raise
-        n_train, n_val, n_test = split_rows(len(s.times), *spec.sizes)
+        n_train, n_val, n_test = rows_of(s.times, spec.sizes, spec.borders, label_of(s))
         if n_train >= spec.horizon + 1 and n_val >= spec.horizon and n_test >= spec.horizon:
             kept.append(s)
             pads.append(spec.lookback + spec.horizon - n_train)

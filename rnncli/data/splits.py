@@ -53,6 +53,11 @@ def split(times: TimeAxis, lookback: int, horizon: int, sizes: tuple, borders: B
     return parts
 
 
+def rows_of(times: TimeAxis, sizes: tuple, borders: Borders, label: str = "the series") -> tuple[int, int, int]:
+    """(train, val, test) rows of one series, unchecked: however short its parts are."""
+    return _at_borders(times, borders, label) if borders.given else split_rows(len(times), *sizes)
+
+
 def split_rows(n: int, val_fraction: float, test_fraction: float, val_steps: int | None = None,
                test_steps: int | None = None) -> tuple[int, int, int]:
     """Rows in the (train, val, test) parts of a series of `n` rows, in time order."""

@@ -14,7 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from rnncli.config import Config
-from rnncli.data import timeseries
+from rnncli.data import padding, timeseries
 from rnncli.data.prepared import WindowSpec
 from rnncli.data.splits import Borders, split
 from rnncli.errors import RnnCliError
@@ -57,12 +57,11 @@ def plan(series: list[timeseries.Series], spec: WindowSpec, folds: int, step: in
         spans = {"train": [first, str(times[rows[0]])], "val": [str(times[rows[0] + 1]), str(times[rows[1]])],
                  "test": [str(times[rows[1] + 1]), str(times[rows[2]])]}
         made.append(Fold(k, Borders(*(str(times[r]) for r in rows)), spans))
-    for fold in made:  # every series must hold a window in each part of every fold
-        for s in series:
-            try:
-                split(s.times, spec.lookback, spec.horizon, spec.sizes, fold.borders, s.label)
-            except RnnCliError as exc:
-                raise _too_many(folds, step, spec, n, val_rows, test_rows, f"fold {fold.k}: {exc}") from None
+    for fold in made:  # every fold must hold a window in each part (a short series of many is padded or left out)
+        try:
+            padding.parts_of(series, dataclasses.replace(spec, borders=fold.borders), lambda s: s.label)
+        except RnnCliError as exc:
+            raise _too_many(folds, step, spec, n, val_rows, test_rows, f"fold {fold.k}: {exc}") from None
     return Plan(made, test_rows, val_rows, step)
 
 
