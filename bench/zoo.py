@@ -105,7 +105,9 @@ def one(data: Path, name: str, folds: int, overrides: list[str], work: Path, by_
     mean = scores["mean"]
     return {"set": name, "horizon": horizon, "model_mae": mean["model"]["mae"], "theta_mae": None,
             **{f"{b}_mae": m["mae"] for b, m in mean["baselines"].items()}, "verdict": scores["comparison"]["verdict"],
-            "val_model_mae": sum(v["val"]["mae"] for v in val) / max(len(val), 1), "wall_s": round(time.perf_counter() - started, 1),
+            "val_model_mae": sum(v["val"]["mae"] for v in val) / max(len(val), 1),
+            "val_best_baseline_mae": sum(min(v["val"].get("baselines", {"-": v["val"]["mae"]}).values()) for v in val) / max(len(val), 1),
+            "wall_s": round(time.perf_counter() - started, 1),
             "config": {k: v for k, v in _config(config).items()}}
 
 
@@ -113,6 +115,7 @@ def _failed(name: str, horizon: int, step: str, done, started: float) -> dict:
     """A row for a data set the command refused or failed on: its last line says why."""
     line = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
     return {"set": name, "horizon": horizon, "model_mae": None, "verdict": f"{step} refused: {line[:160]}", "val_model_mae": None,
+            "val_best_baseline_mae": None,
             "wall_s": round(time.perf_counter() - started, 1), "config": {}}
 
 
@@ -140,9 +143,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
             print(f"{name}: {rows[-1]['verdict']} ({rows[-1]['wall_s']} s)", flush=True)
     names = ["model", "persistence", "seasonal_naive", "linear_ar", "theta"]
     table(f"rnncli init + backtest --folds {args.folds}: mean test MAE over folds" + (f" ({' '.join(args.overrides)})" if args.overrides else ""),
-          ["data set", "H", *names, "verdict", "val MAE", "wall s"],
-          [[r["set"], r["horizon"], *(r.get(f"{n}_mae") for n in names), r["verdict"].split(";")[0], r["val_model_mae"], r["wall_s"]]
-           for r in rows])
+          ["data set", "H", *names, "verdict", "val MAE", "val best baseline", "wall s"],
+          [[r["set"], r["horizon"], *(r.get(f"{n}_mae") for n in names), r["verdict"].split(";")[0], r["val_model_mae"],
+            r.get("val_best_baseline_mae"), r["wall_s"]] for r in rows])
     save(" ".join(["zoo", *(["minimal"] if args.minimal else []), *args.overrides]), rows)
     return rows
 

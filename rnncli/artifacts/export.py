@@ -117,10 +117,11 @@ def describe(trained: Trained, fmt: str, names: list[str]) -> dict:
         "calendar_encoding": "for each feature f: sin and cos of 2*pi*phase, phase = hour/24, dayofweek/7 (Monday 0), "
                              "(dayofyear-1)/days in the year, (month-1)/12",
         "window_normalization": ({"inside_graph": True, "columns": [*schema.targets, *schema.features],
+                                  "shift": "last value" if args.normalize == "last" else "running mean" if args.many_to_many else "mean",
                                   "use": "nothing to do outside the model: within the graph each input window's target and feature "
-                                         "columns are shifted by their mean and divided by their standard deviation (+1e-5 variance), "
-                                         "and the output is mapped back with them; feed and read scaled values as above"}
-                                 if args.normalize == "window" else None),
+                                         "columns are shifted (by the shift above) and divided by their standard deviation (+1e-5 "
+                                         "variance), and the output is mapped back with them; feed and read scaled values as above"}
+                                 if args.normalize != "none" else None),
         "segment": ({"steps": args.segment, "segments": spec.lookback // args.segment, "inside_graph": True}
                     if args.segment else None),
         "checkpoint": str(trained.path),

@@ -58,12 +58,13 @@ class ModelConfig:
     num_layers: int = 1
     nonlinearity: Literal["tanh", "relu"] = "tanh"
     dropout: float = 0.0
-    normalize: Literal["none", "window"] = "none"
+    normalize: Literal["none", "window", "last"] = "none"  # last: each window shifted by its last value (many_to_one)
     segment: int | None = None
 
 
 @dataclass
 class TrainConfig:
+    loss: Literal["mse", "mae", "huber"] = "mse"
     epochs: int = 50
     batch_size: int = 64
     optimizer: Literal["adam", "adamw", "sgd"] = "adam"

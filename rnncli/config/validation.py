@@ -118,6 +118,9 @@ def _check_model_shape(cfg: Config) -> None:
             below = w.lookback // m.segment * m.segment  # at least one segment: the segment is not longer than the lookback
             raise RnnCliError(f"window.lookback={w.lookback} is not a whole number of model.segment={m.segment} steps; "
                               f"use window.lookback={below} or {below + m.segment}, or a segment that divides {w.lookback}")
+    if w.mode == "many_to_many" and m.normalize == "last":
+        raise RnnCliError("model.normalize=last works with window.mode=many_to_one only: shifted by its own value every step of "
+                          "many_to_many would read 0 (use model.normalize=window, whose statistics run step by step there)")
     if w.mode == "many_to_many" and m.segment is not None:
         raise RnnCliError("model.segment works with window.mode=many_to_one only: the recurrence runs over segments, so there is no "
                           "output per step for many_to_many to train on (set window.mode=many_to_one, or leave model.segment null)")

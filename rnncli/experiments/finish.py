@@ -43,8 +43,10 @@ def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
     calibration = _calibrate(fitted, progress)  # the model holds the best epoch's weights after this
     interval = intervals.for_scoring(calibration, fitted.cfg.predict.coverage)
     scores = scoring.score(fitted.model, fitted.prepared, "test", interval, keep_forecasts=keep, keep_errors=keep)
-    judged = _verdict(fitted)
-    runs.write_summary(fitted.run_dir, {**_summary(fitted, scores, seconds), "verdict": judged})
+    judged, val = _verdict(fitted)
+    summary = _summary(fitted, scores, seconds)
+    summary["val"]["baselines"] = {name: m["mae"] for name, m in val["baselines"].items()}  # the comparison the verdict makes
+    runs.write_summary(fitted.run_dir, {**summary, "verdict": judged})
     fitted.prepared = None  # a long series need not sit in memory while the plot is drawn
     state, cfg = fitted.state, fitted.cfg
     plots.loss(state.history, fitted.run_dir / "loss.png", f"{cfg.name}: loss per epoch")
@@ -52,14 +54,15 @@ def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
                      str(fitted.device), judged)
 
 
-def _verdict(fitted: FitResult) -> list[str]:
+def _verdict(fitted: FitResult) -> tuple[list[str], dict]:
     """How the best epoch compares with the baselines on the validation part (the test part is for
-    reporting, not for deciding), and a note when training stopped while still improving."""
+    reporting, not for deciding), and a note when training stopped while still improving; and the
+    validation metrics it compared."""
     state = fitted.state
-    judged = verdict.lines(scoring.score(fitted.model, fitted.prepared, "val").metrics, "validation part", fitted.cfg.to_dict(),
-                           fitted.prepared.season)
+    val = scoring.score(fitted.model, fitted.prepared, "val").metrics
+    judged = verdict.lines(val, "validation part", fitted.cfg.to_dict(), fitted.prepared.season)
     more = verdict.more_epochs(state.best_epoch, state.epoch, state.stopped_early)
-    return judged + ([more] if more else [])
+    return judged + ([more] if more else []), val
 
 
 def _summary(fitted: FitResult, scores: Scores, seconds: float) -> dict:

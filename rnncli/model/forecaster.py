@@ -44,7 +44,7 @@ class ModelArgs:
     dropout: float = 0.0
     many_to_many: bool = False
     future_size: int = 0
-    normalize: str = "none"  # "window": each input window on its own scale (normalization.py)
+    normalize: str = "none"  # "window": each input window on its own scale; "last": shifted by its last value (normalization.py)
     normalized_columns: int = 0  # the leading input columns that normalisation applies to
     segment: int = 0  # > 0: the recurrence runs over segments of this many steps (segments.py)
     masked: bool = False  # the input column after the normalised ones says which rows are data (1) and which padding (0)
@@ -57,8 +57,12 @@ class Forecaster(nn.Module):
     def __init__(self, args: ModelArgs):
         super().__init__()
         self.args = args
-        norm = RunningNorm if args.many_to_many else WindowNorm
-        self.norm = norm(args.normalized_columns, args.masked) if args.normalize == "window" else None
+        if args.normalize == "none":
+            self.norm = None
+        elif args.many_to_many:
+            self.norm = RunningNorm(args.normalized_columns, args.masked)
+        else:
+            self.norm = WindowNorm(args.normalized_columns, args.masked, last=args.normalize == "last")
         self.embed = SegmentEmbedding(args.segment, args.input_size, args.hidden_size) if args.segment else None
         extra = {"nonlinearity": args.nonlinearity} if args.cell == "rnn" else {}
         self.rnn = CELLS[args.cell](

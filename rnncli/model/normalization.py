@@ -27,12 +27,21 @@ class WindowNorm(nn.Module):
     `masked`: the column after the normalised ones marks data (1) and padding (0); padded rows are
     left out of the statistics."""
 
-    def __init__(self, columns: int, masked: bool = False):
+    def __init__(self, columns: int, masked: bool = False, last: bool = False):
         super().__init__()
-        self.columns, self.masked = columns, masked
+        self.columns, self.masked, self.last = columns, masked, last
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, 1, columns)."""
+        """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, 1, columns).
+        With `last`, the shift is the window's last row instead of its mean: a forecast of zero is persistence."""
+        x, stats = self._by_mean(x)
+        if not self.last:
+            return x, stats
+        shift, scale = stats
+        last = x[:, -1:, : self.columns] * scale + shift  # the last row, in the window's own units
+        return _rejoin(x[..., : self.columns] + (shift - last) / scale, x, self.columns), (last, scale)
+
+    def _by_mean(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         head = x[..., : self.columns]
         if self.masked:
             weight = x[..., self.columns : self.columns + 1]

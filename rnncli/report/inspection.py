@@ -32,9 +32,10 @@ def shapes(args, lookback: int) -> list[str]:
     """How an input window flows through the model, each shape from its equation."""
     inputs, hidden = args.input_size, args.hidden_size
     lines = [f"input: (lookback {lookback}, inputs {inputs})"]
-    if args.normalize == "window":
+    if args.normalize != "none":
+        shift = {"window": "mean" if not args.many_to_many else "running mean (of the steps up to each)", "last": "last value"}[args.normalize]
         lines.append(f"normalised per window: the first {args.normalized_columns} input columns (targets and features) minus their "
-                     "mean, divided by their standard deviation; the forecast is mapped back with them")
+                     f"{shift}, divided by their standard deviation; the forecast is mapped back with them")
     if args.segment:
         n = lookback // args.segment
         lines.append(f"segments: {lookback} / {args.segment} = {n} segments of {args.segment} steps; each {args.segment}·{inputs} = "

@@ -167,7 +167,7 @@ def _session(cfg: Config, run_dir: Path, device: torch.device, prepared: Prepare
     optimizer = optimizers.make_optimizer(model, cfg.train)
     generator = torch.Generator(device=device).manual_seed(cfg.train.seed)
     t = cfg.train
-    budget = Budget(t.epochs, t.patience, t.batch_size, t.clip_grad_norm, t.clip_grad_value, t.lr)
+    budget = Budget(t.epochs, t.patience, t.batch_size, t.clip_grad_norm, t.clip_grad_value, t.lr, t.loss)
     header = checkpoint.Header.of_run(model.args, prepared, schema_of(cfg), cfg.to_dict(), fingerprint(prepared.windows.values), run_id)
     return Session(budget, run_dir, device, prepared, model, optimizer, optimizers.make_scheduler(optimizer, cfg.train), generator, state,
                    header, group.wrap(model, device), group)

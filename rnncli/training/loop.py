@@ -43,7 +43,7 @@ class NonFinite(Exception):
 def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: torch.optim.Optimizer, batch_size: int,
                 order: torch.Tensor, sums: EpochSums, clip_grad_norm: float | None = None, clip_grad_value: float | None = None,
                 stop: Callable[[], bool] | None = None, on_batch: Callable[[int, torch.Tensor], None] | None = None,
-                check_every: int = 1, rank: int = 0, world: int = 1) -> bool:
+                check_every: int = 1, rank: int = 0, world: int = 1, loss_fn=F.mse_loss) -> bool:
     """Train on the windows in `order`, from batch `sums.batches` on, adding to `sums`.
 
     Returns True when the epoch is complete, False when `stop()` asked to stop after a batch.
@@ -66,7 +66,7 @@ def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: tor
         else:
             starts, weight, count = _share(starts_all, lo, min(step, n - lo), rank, world)
         x, y, future = windows.batch(starts)
-        loss = F.mse_loss(model(x, future), y)
+        loss = loss_fn(model(x, future), y)
         optimizer.zero_grad(set_to_none=True)
         (loss if weight is None else loss * weight).backward()
         norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
@@ -123,6 +123,7 @@ def validate(
     rank: int = 0,
     world: int = 1,
     reduce: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    loss_fn=F.mse_loss,
 ) -> tuple[float, float]:
     """(mean loss on scaled values, as in training; MAE of the forecasts in real units).
 
@@ -138,7 +139,7 @@ def validate(
             starts = index.starts(torch.arange(lo, min(lo + EVAL_CHUNK, last), device=device))
             x, y, future = windows.batch(starts)
             out = model(x, future)
-            totals[0] += F.mse_loss(out, y, reduction="sum").double()
+            totals[0] += loss_fn(out, y, reduction="sum").double()
             totals[1] += y.numel()
             if windows.many_to_many:
                 out, y = out[:, -1], y[:, -1]

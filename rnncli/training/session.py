@@ -21,7 +21,7 @@ from rnncli.artifacts import checkpoint, runs
 from rnncli.data.prepared import Prepared
 from rnncli.errors import Interrupted, TrainingFailed
 from rnncli.model.forecaster import Forecaster
-from rnncli.training import loop, optimizers
+from rnncli.training import losses, loop, optimizers
 from rnncli.training.distributed import SINGLE, Group
 from rnncli.training.interrupt import StopRequest
 from rnncli.training.state import Partial, TrainState, capture_rng
@@ -47,6 +47,7 @@ class Budget:
     clip_grad_norm: float | None
     clip_grad_value: float | None
     lr: float  # the starting learning rate, named in the advice when training diverges
+    loss: str = "mse"  # train.loss (losses.py)
 
 
 @dataclass
@@ -106,7 +107,8 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     try:
         done = loop.train_epoch(s.trainer, s.prepared.windows, index, s.optimizer, s.budget.batch_size, order, sums,
                                 s.budget.clip_grad_norm, s.budget.clip_grad_value, None if s.group.several else stop, progress.batch,
-                                check_every=1 if s.device.type == "cpu" else 50, rank=s.group.rank, world=s.group.world)
+                                check_every=1 if s.device.type == "cpu" else 50, rank=s.group.rank, world=s.group.world,
+                                loss_fn=losses.get(s.budget.loss))
     except loop.NonFinite as bad:
         raise _diverged(s, epoch, f"batch {bad.batch}") from None
     trained = time.perf_counter()
@@ -143,7 +145,7 @@ def _validated(s: Session, epoch: int, sums: loop.EpochSums, n_train: int) -> tu
     its seconds) and whether the epoch improved."""
     state = s.state
     val_loss, val_mae = loop.validate(s.model, s.prepared.windows, s.prepared.index("val").to(s.device), s.prepared.unscale,
-                                      s.group.rank, s.group.world, s.group.sum)
+                                      s.group.rank, s.group.world, s.group.sum, losses.get(s.budget.loss))
     if not math.isfinite(val_loss):
         raise _diverged(s, epoch, "validation")
     lr = s.optimizer.param_groups[0]["lr"]

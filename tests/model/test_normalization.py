@@ -88,3 +88,12 @@ def test_many_to_many_normalises_each_step_by_the_steps_up_to_it_and_never_by_la
     torch.testing.assert_close(out_a(x)[:, :8], out_b[:, :8])
     # and the forecast from the end is that of the whole window's statistics, as in many-to-one
     torch.testing.assert_close(out_a.forecast(x), out_a(x)[:, -1], rtol=1e-4, atol=1e-4)
+
+
+def test_shift_by_the_last_value_makes_a_zero_forecast_persistence():
+    norm = WindowNorm(1, last=True)
+    x = torch.tensor([[[3.0], [5.0], [4.0], [8.0]]])
+    normed, (shift, scale) = norm(x)
+    assert shift.item() == pytest.approx(8.0) and normed[0, -1, 0].item() == pytest.approx(0.0, abs=1e-6)
+    torch.testing.assert_close(normed[0, :, 0] * scale[0, 0, 0], x[0, :, 0] - 8.0)  # divided by the window's own sd
+    torch.testing.assert_close(WindowNorm.restore(torch.zeros(1, 2, 1), (shift, scale), 1), torch.full((1, 2, 1), 8.0))

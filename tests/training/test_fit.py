@@ -165,3 +165,18 @@ def test_running_out_of_memory_is_a_failed_job_with_advice(tiny, monkeypatch):
     monkeypatch.setattr(train_module, "Forecaster", lambda *a: (_ for _ in ()).throw(RuntimeError("some other bug")))
     with pytest.raises(RuntimeError, match="some other bug"):  # anything else keeps its traceback
         train_run(config.load(tiny[0]))
+
+
+def test_the_loss_named_is_the_loss_trained_and_validated(tiny):
+    import pandas as pd
+    import torch.nn.functional as F
+
+    from rnncli.training import losses
+
+    out, y = torch.tensor([[0.0, 2.0, -4.0]]), torch.zeros(1, 3)
+    assert losses.get("mse")(out, y).item() == pytest.approx((0 + 4 + 16) / 3)
+    assert losses.get("mae")(out, y).item() == pytest.approx((0 + 2 + 4) / 3)
+    assert losses.get("huber")(out, y).item() == pytest.approx((0 + 1.5 + 3.5) / 3)  # 0.5 d^2 within 1, |d| - 0.5 beyond
+    runs = {name: train_run(config.load(tiny[0], [f"train.loss={name}", "train.epochs=1"])).run_dir for name in ("mse", "mae")}
+    val = {name: pd.read_csv(run / "metrics.csv")["val_loss"].iloc[0] for name, run in runs.items()}
+    assert val["mae"] != val["mse"] and F.l1_loss is losses.get("mae")

@@ -146,9 +146,10 @@ def test_rows_written_after_the_last_checkpoint_are_dropped(tiny):
 
 
 def test_nan_mid_training_keeps_best_and_exits_1(tiny, cli, monkeypatch):
-    import rnncli.training.loop as loop
 
-    real = loop.F.mse_loss
+    from rnncli.training import losses
+
+    real = losses.LOSSES["mse"]
     calls = {"n": 0}
 
     def poisoned(pred, target, *args, **kwargs):  # fault injection: the 15th training step goes NaN
@@ -159,7 +160,7 @@ def test_nan_mid_training_keeps_best_and_exits_1(tiny, cli, monkeypatch):
                 return loss * float("nan")
         return loss
 
-    monkeypatch.setattr(loop.F, "mse_loss", poisoned)
+    monkeypatch.setitem(losses.LOSSES, "mse", poisoned)
     result = cli("train", tiny[0], "train.epochs=3", "-q")  # 12 steps per epoch: step 15 is epoch 2, batch 3
     assert result.code == 1 and "Traceback" not in result.err
     assert "NaN or infinite in epoch 2, batch 3" in result.err and "lower train.lr (now 0.01)" in result.err
