@@ -33,6 +33,7 @@ from rnncli.data.prepared import Prepared, WindowSpec
 from rnncli.data.scaling import Scaler
 from rnncli.data.timeseries import Schema
 from rnncli.errors import RnnCliError
+from rnncli.model.ensemble import build
 from rnncli.model.forecaster import Forecaster, ModelArgs
 
 FORMAT = "rnncli-checkpoint"
@@ -180,7 +181,7 @@ def calibration(loaded: dict[str, Any]) -> dict | None:
 def build_model(loaded: dict[str, Any]) -> Forecaster:
     """Rebuild the checkpoint's model with its weights, in eval mode, on the CPU."""
     try:
-        model = Forecaster(ModelArgs(**loaded["model_args"]))
+        model = build(ModelArgs(**loaded["model_args"]))
         model.load_state_dict(loaded["model_state"])
     except (KeyError, TypeError, RuntimeError) as exc:
         raise RnnCliError(f"checkpoint does not describe a model this rnncli can rebuild ({_first_line(exc)})") from exc

@@ -60,12 +60,15 @@ class ModelConfig:
     dropout: float = 0.0
     normalize: Literal["none", "window", "last"] = "none"  # last: each window shifted by its last value (many_to_one)
     segment: int | None = None
+    ensemble: int = 1  # > 1: that many members from different starts, forecasting their median
 
 
 @dataclass
 class TrainConfig:
     loss: Literal["mse", "mae", "huber"] = "mse"
     epochs: int = 50
+    steps_per_epoch: int | None = None  # batches an epoch draws from the training windows, sampled at random; null: every window
+    refit: bool = False  # after choosing the epochs on validation, train again on every row for the final checkpoint
     batch_size: int = 64
     optimizer: Literal["adam", "adamw", "sgd"] = "adam"
     lr: float = 0.001

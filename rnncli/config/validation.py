@@ -15,9 +15,10 @@ def validate(cfg: Config) -> None:
         _bad("name", cfg.name, "a non-empty name without slashes (it names the run folder)")
     _check_data(cfg)
     w, m, t = cfg.window, cfg.model, cfg.train
-    _at_least(1, ("data.season", cfg.data.season), ("data.val_steps", cfg.data.val_steps), ("data.test_steps", cfg.data.test_steps), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
+    _at_least(1, ("model.ensemble", cfg.model.ensemble), ("data.season", cfg.data.season), ("data.val_steps", cfg.data.val_steps), ("data.test_steps", cfg.data.test_steps), ("window.lookback", w.lookback), ("window.horizon", w.horizon),
               ("model.hidden_size", m.hidden_size), ("model.num_layers", m.num_layers),
-              ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience))
+              ("train.epochs", t.epochs), ("train.batch_size", t.batch_size), ("train.patience", t.patience),
+              ("train.steps_per_epoch", t.steps_per_epoch))
     _check_model_shape(cfg)
     _check_model(cfg)
     _check_train(cfg)
@@ -77,7 +78,7 @@ def _check_model(cfg: Config) -> None:
         _bad("model.dropout", m.dropout, "0 when model.num_layers is 1 (dropout acts between stacked layers); or set model.num_layers >= 2")
     if m.nonlinearity != "tanh" and m.cell != "rnn":
         _bad("model.nonlinearity", m.nonlinearity, f"tanh with model.cell={m.cell} (relu is for the plain rnn cell)")
-    for key, value, top in (("model.hidden_size", m.hidden_size, 8192), ("model.num_layers", m.num_layers, 64)):
+    for key, value, top in (("model.hidden_size", m.hidden_size, 8192), ("model.num_layers", m.num_layers, 64), ("model.ensemble", m.ensemble, 64)):
         if value > top:
             _bad(key, value, f"an integer up to {top}")
 

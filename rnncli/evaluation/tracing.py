@@ -52,7 +52,7 @@ def trace(run: str | Path, which: str = "best", data_path: str | Path | None = N
     prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season, whole=True)
     first = prepared.series[0]
     x = prepared.last_window(0)[None]
-    model, args = trained.model, trained.model.args
+    model, args = getattr(trained.model, "members", [trained.model])[0], trained.model.args  # an ensemble: its first member
     with torch.no_grad():
         steps_in, stats = model.sequence(x)  # what the recurrent layer reads
         rnn = model.rnn

@@ -102,3 +102,21 @@ def _calibrate_one(fitted: FitResult, steps: int, budget: int, progress, which: 
         return None
     with progress.stage(f"calibrating prediction intervals{which} on {n:,} validation windows, {steps} steps ahead", n) as advance:
         return intervals.calibrate(fitted.model, fitted.prepared, steps, budget, advance)
+
+
+def adopt_refit(result: RunResult, refitted: FitResult) -> None:
+    """The refit on every row becomes the run's best.pt (what predict uses), with the intervals the
+    validated model was calibrated with (the refit has no held-out data of its own); the validated
+    checkpoint is kept as checkpoints/validated.pt, and summary.json says so."""
+    import json
+
+    best, kept = checkpoint.path(result.run_dir, "best"), checkpoint.path(result.run_dir, "validated")
+    validated = checkpoint.load(best)
+    best.replace(kept)
+    checkpoint.save(best, {**refitted.saved["last"], "conformal": checkpoint.calibration(validated), "run_id": validated.get("run_id"),
+                           "refit": {"epochs": refitted.state.epoch, "windows": len(refitted.prepared.index("train"))}})
+    summary_path = result.run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary["refit"] = {"epochs": refitted.state.epoch, "windows": len(refitted.prepared.index("train")), "folder": str(refitted.run_dir),
+                        "note": "best.pt is the refit on every row; test scores are the validated model's (validated.pt)"}
+    runs.write_summary(result.run_dir, summary)

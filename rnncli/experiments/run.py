@@ -28,7 +28,16 @@ def train(cfg: configs.Config, progress=None, group=None, run_dir: Path | None =
     group = group or distributed.setup(cfg.train.device)
     progress = _progress(progress, group)
     fitted = fit.fit(cfg, progress, group, run_dir=run_dir, series=series)
-    return None if fitted is None else _finish(fitted, progress, keep)
+    result = None if fitted is None else _finish(fitted, progress, keep)
+    if cfg.train.refit:
+        best_epoch = group.from_main(None if result is None else result.best_epoch)
+        refitted = fit.fit_again(cfg, best_epoch, Path(group.from_main(None if result is None else str(result.run_dir))) / "refit",
+                                 progress, group)
+        if refitted is not None:
+            from rnncli.experiments.finish import adopt_refit
+
+            adopt_refit(result, refitted)
+    return result
 
 
 def resume(run_dir: str | Path, overrides: list[str] | tuple[str, ...] = (), progress=None, group=None, keep: bool = False):

@@ -48,6 +48,7 @@ class ModelArgs:
     normalized_columns: int = 0  # the leading input columns that normalisation applies to
     segment: int = 0  # > 0: the recurrence runs over segments of this many steps (segments.py)
     masked: bool = False  # the input column after the normalised ones says which rows are data (1) and which padding (0)
+    ensemble: int = 1  # > 1: that many members, forecasting their median (ensemble.py)
 
     def to_dict(self) -> dict:
         return asdict(self)

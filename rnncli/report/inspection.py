@@ -43,6 +43,9 @@ def shapes(args, lookback: int) -> list[str]:
         lines.append(f"recurrence: {args.cell} over {n} segments, hidden {hidden}, {args.num_layers} layer(s)")
     else:
         lines.append(f"recurrence: {args.cell} over {lookback} steps, hidden {hidden}, {args.num_layers} layer(s)")
+    if getattr(args, "ensemble", 1) > 1:
+        lines.append(f"ensemble: {args.ensemble} members of this shape, each from its own start; the forecast is their median "
+                     "(--trace follows the first)")
     future = f" + future {args.future_size}" if args.future_size else ""
     lines.append(f"head: {hidden}{future} -> horizon {args.horizon}·targets {args.n_targets} = {args.horizon * args.n_targets}")
     return lines

@@ -27,6 +27,7 @@ from rnncli.data import preflight
 from rnncli.data.prepared import Prepared, from_config, prepare, schema_of, spec_of
 from rnncli.data.scaling import Scaler
 from rnncli.errors import RnnCliError
+from rnncli.model.ensemble import build
 from rnncli.model.forecaster import Forecaster, ModelArgs, count_parameters
 from rnncli.training import optimizers
 from rnncli.training.distributed import Group
@@ -62,7 +63,7 @@ def fit(cfg: Config, progress: Progress, group: Group, run_dir: Path | None = No
     prepared = from_config(cfg, series)
     warnings = preflight.review(prepared).warnings  # the warnings `rnncli check` shows
     try:
-        model = Forecaster(model_args(cfg, prepared)).to(device)
+        model = build(model_args(cfg, prepared)).to(device)
     except (RuntimeError, MemoryError) as exc:
         raise_if_out_of_memory(exc, device, cfg.train.batch_size, cfg.model.hidden_size)
         raise
@@ -74,7 +75,27 @@ def fit(cfg: Config, progress: Progress, group: Group, run_dir: Path | None = No
     for note in [*prepared.notes, *(f"warning: {w}" for w in warnings)]:
         progress.note(note)
     progress.note(f"run folder {run_dir}; {len(prepared.index('train'))} training and {len(prepared.index('val'))} validation windows; "
-                  f"{cfg.model.cell} with {count_parameters(model):,} parameters on {device}{_processes(cfg.train.batch_size, group)}")
+                  f"{_model(cfg)} with {count_parameters(model):,} parameters on {device}{_processes(cfg.train.batch_size, group)}")
+    train_epochs(session, progress)
+    return _result(cfg, session, started)
+
+
+def fit_again(cfg: Config, epochs: int, run_dir: Path, progress: Progress, group: Group) -> FitResult | None:
+    """Train again from the start, for the `epochs` validation chose, on every row of every series
+    (the validation and test parts too): what a forecast of the real future is best made from.
+    The data is prepared and scaled as the validated run's was; written to `run_dir` (a new folder)."""
+    started = time.perf_counter()
+    cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs, patience=None, refit=False))
+    seed_everything(cfg.train.seed)
+    device = group.device(cfg.train.device)
+    prepared = from_config(cfg)
+    prepared.layout.parts = [(sum(part), 0, 0) for part in prepared.layout.parts]  # every row trains; nothing validates
+    model = build(model_args(cfg, prepared)).to(device)
+    run_dir = _new_run(cfg, group, run_dir)
+    if group.main:
+        write_text(run_dir / "config.yaml", to_yaml(cfg))
+    session = _session(cfg, run_dir, device, prepared, model, TrainState(), group, group.from_main(checkpoint.new_run_id()))
+    progress.note(f"refitting on every row: {len(prepared.index('train'))} windows, {epochs} epochs (the best of the validated run)")
     train_epochs(session, progress)
     return _result(cfg, session, started)
 
@@ -91,6 +112,11 @@ def _new_run(cfg: Config, group: Group, run_dir: Path | None = None) -> Path:
     if isinstance(made, str):
         raise RnnCliError(made)
     return made
+
+
+def _model(cfg: Config) -> str:
+    k = cfg.model.ensemble
+    return cfg.model.cell if k == 1 else f"an ensemble of {k} {cfg.model.cell}s (training costs {k} times one)"
 
 
 def _processes(batch_size: int, group: Group) -> str:
@@ -167,7 +193,7 @@ def _session(cfg: Config, run_dir: Path, device: torch.device, prepared: Prepare
     optimizer = optimizers.make_optimizer(model, cfg.train)
     generator = torch.Generator(device=device).manual_seed(cfg.train.seed)
     t = cfg.train
-    budget = Budget(t.epochs, t.patience, t.batch_size, t.clip_grad_norm, t.clip_grad_value, t.lr, t.loss)
+    budget = Budget(t.epochs, t.patience, t.batch_size, t.clip_grad_norm, t.clip_grad_value, t.lr, t.loss, t.steps_per_epoch)
     header = checkpoint.Header.of_run(model.args, prepared, schema_of(cfg), cfg.to_dict(), fingerprint(prepared.windows.values), run_id)
     return Session(budget, run_dir, device, prepared, model, optimizer, optimizers.make_scheduler(optimizer, cfg.train), generator, state,
                    header, group.wrap(model, device), group)
@@ -195,4 +221,5 @@ def model_args(cfg: Config, prepared: Prepared) -> ModelArgs:
     return ModelArgs(input_size=len(prepared.columns), n_targets=prepared.n_targets, horizon=cfg.window.horizon, cell=m.cell,
                      hidden_size=m.hidden_size, num_layers=m.num_layers, nonlinearity=m.nonlinearity, dropout=m.dropout,
                      many_to_many=cfg.window.mode == "many_to_many", future_size=cfg.window.horizon * prepared.windows.n_calendar,
-                     normalize=m.normalize, normalized_columns=prepared.n_values, segment=m.segment or 0, masked=prepared.masked)
+                     normalize=m.normalize, normalized_columns=prepared.n_values, segment=m.segment or 0, masked=prepared.masked,
+                     ensemble=m.ensemble)

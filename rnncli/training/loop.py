@@ -54,7 +54,7 @@ def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: tor
     gradients equal those of the whole global batch.
     """
     model.train()
-    n = len(index)
+    n = len(order)  # the windows this epoch draws: every one, or a sample (train.steps_per_epoch)
     params = [p for p in model.parameters() if p.requires_grad]
     starts_all = index.starts(order, in_place=True)  # the epoch's window starts, in order: batches are slices of it
     step = batch_size * world
@@ -66,7 +66,8 @@ def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: tor
         else:
             starts, weight, count = _share(starts_all, lo, min(step, n - lo), rank, world)
         x, y, future = windows.batch(starts)
-        loss = loss_fn(model(x, future), y)
+        pred = model(x, future)
+        loss = loss_fn(pred, y.expand_as(pred))  # an ensemble's members each against the same targets
         optimizer.zero_grad(set_to_none=True)
         (loss if weight is None else loss * weight).backward()
         norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])

@@ -48,6 +48,11 @@ class Budget:
     clip_grad_value: float | None
     lr: float  # the starting learning rate, named in the advice when training diverges
     loss: str = "mse"  # train.loss (losses.py)
+    steps_per_epoch: int | None = None  # train.steps_per_epoch: an epoch of this many batches, sampled (None: every window)
+
+    def windows(self, n: int, world: int = 1) -> int:
+        """The training windows one epoch draws: all n, or steps_per_epoch batches of them."""
+        return n if self.steps_per_epoch is None else min(n, self.steps_per_epoch * self.batch_size * world)
 
 
 @dataclass
@@ -71,7 +76,7 @@ class Session:
 
 def train_epochs(s: Session, progress: Progress) -> None:
     """Run epochs until the last, early stopping, or a signal (Interrupted, after saving)."""
-    batches = math.ceil(len(s.prepared.index("train")) / (s.budget.batch_size * s.group.world))
+    batches = math.ceil(s.budget.windows(len(s.prepared.index("train")), s.group.world) / (s.budget.batch_size * s.group.world))
     progress.start(s.budget.epochs, batches, s.state.epoch)
     try:
         with StopRequest() as stop:
@@ -103,7 +108,7 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     state, index = s.state, s.prepared.index("train").to(s.device)
     epoch = state.epoch + 1
     partial, state.partial = state.partial, None
-    sums, order_rng, order = _order(s, partial, len(index))
+    sums, order_rng, order = _order(s, partial, len(index), s.budget.windows(len(index), s.group.world))
     try:
         done = loop.train_epoch(s.trainer, s.prepared.windows, index, s.optimizer, s.budget.batch_size, order, sums,
                                 s.budget.clip_grad_norm, s.budget.clip_grad_value, None if s.group.several else stop, progress.batch,
@@ -117,7 +122,7 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
         state.partial = Partial(epoch, sums.batches, order_rng, sums.loss_sum, sums.norm_sum, seconds)
         _save(s, improved=False)
         return False
-    row, improved = _validated(s, epoch, sums, len(index))
+    row, improved = _validated(s, epoch, sums, len(order))
     row["seconds"] = round(seconds + time.perf_counter() - trained, 4)
     state.history.append(row)
     state.epoch = epoch
@@ -128,41 +133,55 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     return True
 
 
-def _order(s: Session, partial: Partial | None, n: int) -> tuple[loop.EpochSums, torch.Tensor, torch.Tensor]:
-    """The epoch's running sums, the shuffling state it starts from, and its window order (an
-    interrupted epoch draws its order again from the state it began with)."""
+def _order(s: Session, partial: Partial | None, n: int, drawn: int) -> tuple[loop.EpochSums, torch.Tensor, torch.Tensor]:
+    """The epoch's running sums, the shuffling state it starts from, and its window order of
+    `drawn` of the n windows (an interrupted epoch draws its order again from the state it began with)."""
     if partial is not None:
         s.generator.set_state(partial.order_rng.cpu())
         sums = loop.EpochSums(partial.batches, partial.loss_sum.to(s.device), partial.norm_sum.to(s.device))
     else:
         sums = loop.EpochSums.zero(s.device)
     order_rng = s.generator.get_state()
-    return sums, order_rng, epoch_order(n, s.generator, s.device)
+    return sums, order_rng, epoch_order(n, s.generator, s.device, drawn)
 
 
 def _validated(s: Session, epoch: int, sums: loop.EpochSums, n_train: int) -> tuple[dict, bool]:
     """Validate after a finished epoch, step the schedule, track the best: the metrics row (without
     its seconds) and whether the epoch improved."""
-    state = s.state
-    val_loss, val_mae = loop.validate(s.model, s.prepared.windows, s.prepared.index("val").to(s.device), s.prepared.unscale,
-                                      s.group.rank, s.group.world, s.group.sum, losses.get(s.budget.loss))
-    if not math.isfinite(val_loss):
-        raise _diverged(s, epoch, "validation")
+    state, val = s.state, s.prepared.index("val")
+    train_loss = (s.group.sum(sums.loss_sum) / n_train).item()
+    if len(val) == 0:  # a refit on every row: no validation, each epoch the latest (the count was chosen before)
+        val_loss, val_mae = math.nan, math.nan
+    else:
+        val_loss, val_mae = loop.validate(s.model, s.prepared.windows, val.to(s.device), s.prepared.unscale, s.group.rank,
+                                          s.group.world, s.group.sum, losses.get(s.budget.loss))
+        if not math.isfinite(val_loss):
+            raise _diverged(s, epoch, "validation")
     lr = s.optimizer.param_groups[0]["lr"]
-    optimizers.step_scheduler(s.scheduler, val_loss)
-    improved = val_loss < state.best_loss
+    optimizers.step_scheduler(s.scheduler, train_loss if len(val) == 0 else val_loss)
+    improved = len(val) == 0 or val_loss < state.best_loss
     if improved:
         state.best_loss, state.best_epoch, state.bad_epochs = val_loss, epoch, 0
     else:
         state.bad_epochs += 1
-    return {"epoch": epoch, "train_loss": (s.group.sum(sums.loss_sum) / n_train).item(), "val_loss": val_loss, "val_mae": val_mae,
+    return {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "val_mae": val_mae,
             "lr": lr, "grad_norm": (sums.norm_sum / sums.batches).item()}, improved
 
 
-def epoch_order(n: int, generator: torch.Generator, device: torch.device) -> torch.Tensor:
-    """A random order of the n training windows: int32 while it fits, half the memory of int64."""
+SAMPLE_WITH_REPLACEMENT = 2**24  # beyond this many windows, an epoch of a few steps draws its windows with replacement
+
+
+def epoch_order(n: int, generator: torch.Generator, device: torch.device, drawn: int | None = None) -> torch.Tensor:
+    """A random order of the n training windows (int32 while it fits, half the memory of int64);
+    with `drawn` < n, that many of them: the first of a permutation (each window at most once), or,
+    for more than SAMPLE_WITH_REPLACEMENT windows, drawn uniformly with replacement, so an epoch of
+    a few steps never shuffles millions."""
     dtype = torch.int32 if n < 2**31 - 2**24 else torch.int64
-    return torch.randperm(n, generator=generator, device=device, dtype=dtype)
+    if drawn is None or drawn >= n:
+        return torch.randperm(n, generator=generator, device=device, dtype=dtype)
+    if n > SAMPLE_WITH_REPLACEMENT:
+        return torch.randint(n, (drawn,), generator=generator, device=device, dtype=dtype)
+    return torch.randperm(n, generator=generator, device=device, dtype=dtype)[:drawn].clone()
 
 
 def _save(s: Session, improved: bool) -> None:

@@ -62,3 +62,23 @@ def test_parameter_count_matches_the_formula():
     rnn = 32 * 1 + 32 * 32 + 2 * 32  # W_ih, W_hh, b_ih, b_hh
     head = 32 * 1 + 1
     assert count_parameters(model) == rnn + head == 1153
+
+
+def test_an_ensemble_forecasts_the_median_of_its_members_and_trains_each():
+    from rnncli.model.ensemble import Ensemble, build
+
+    torch.manual_seed(0)
+    args = ModelArgs(input_size=2, n_targets=1, horizon=3, cell="gru", hidden_size=4, ensemble=3)
+    model = build(args)
+    assert isinstance(model, Ensemble) and len(model.members) == 3
+    x = torch.randn(5, 7, 2)
+    model.eval()
+    each = torch.stack([m.forecast(x) for m in model.members])
+    assert not torch.equal(each[0], each[1])  # each from its own start
+    torch.testing.assert_close(model.forecast(x), each.median(0).values)
+    torch.testing.assert_close(model(x), each.median(0).values)
+    model.train()
+    assert model(x).shape == (3, 5, 3, 1)  # training: every member's output, each against the targets
+    even = build(ModelArgs(input_size=2, n_targets=1, horizon=3, hidden_size=4, ensemble=4)).eval()
+    four = torch.stack([m.forecast(x) for m in even.members]).sort(0).values
+    torch.testing.assert_close(even.forecast(x), (four[1] + four[2]) / 2)

@@ -2,6 +2,7 @@ import csv
 import json
 import math
 
+import numpy as np
 import pytest
 import torch
 import yaml
@@ -180,3 +181,45 @@ def test_the_loss_named_is_the_loss_trained_and_validated(tiny):
     runs = {name: train_run(config.load(tiny[0], [f"train.loss={name}", "train.epochs=1"])).run_dir for name in ("mse", "mae")}
     val = {name: pd.read_csv(run / "metrics.csv")["val_loss"].iloc[0] for name, run in runs.items()}
     assert val["mae"] != val["mse"] and F.l1_loss is losses.get("mae")
+
+
+def test_an_ensemble_is_one_run_one_checkpoint_and_every_command_uses_it(tiny, cli, tmp_path):
+    from helpers import newest_run
+
+    from rnncli.evaluation import forecast
+
+    trained = cli("train", tiny[0], "model.ensemble=3", "train.epochs=2", "window.horizon=2", "-q")
+    assert trained.code == 0 and "an ensemble of 3 rnns (training costs 3 times one)" in trained.err
+    run = newest_run(tiny[2])
+    payload = checkpoint.load(run / "checkpoints" / "best.pt")
+    assert payload["model_args"]["ensemble"] == 3 and any(k.startswith("members.2.") for k in payload["model_state"])
+    model = checkpoint.build_model(payload)
+    frame = forecast.predict(run, horizon=2).frame
+    prepared_last = forecast.prepare(forecast.open_trained(run).schema, forecast.open_trained(run).spec, forecast.open_trained(run).scaler,
+                                     whole=True).last_window(0)[None]
+    with torch.no_grad():
+        each = torch.stack([m.forecast(prepared_last) for m in model.members])[:, 0, :, 0].double()
+    scale, loc = payload["scaler"]["scale"][0, 0].double(), payload["scaler"]["loc"][0, 0].double()
+    np.testing.assert_allclose(frame["y"].to_numpy(), (each.median(0).values * scale + loc).numpy(), rtol=1e-5)
+    for args in (["evaluate", run], ["inspect", run, "--trace"], ["export", run, "--format", "torchscript"], ["export", run]):
+        done = cli(*args)
+        assert done.code == 0, (args, done)
+
+
+def test_refit_trains_the_final_checkpoint_on_every_row_for_the_epochs_validation_chose(tiny, cli):
+    import json
+
+    from helpers import newest_run
+
+    done = cli("train", tiny[0], "train.refit=true", "train.epochs=4", "train.patience=null", "-q")
+    assert done.code == 0, done
+    run = newest_run(tiny[2])
+    assert (run / "refit" / "checkpoints" / "last.pt").is_file()  # the refit's own folder, inside the run's
+    summary = json.loads((run / "summary.json").read_text())
+    refit = summary["refit"]
+    assert refit["epochs"] == summary["best_epoch"]
+    best, validated = checkpoint.load(run / "checkpoints" / "best.pt"), checkpoint.load(run / "checkpoints" / "validated.pt")
+    assert best["refit"]["windows"] == 240 - 14 - 1 + 1  # every window of every row: train, validation and test
+    assert best["train_state"]["epoch"] == summary["best_epoch"] and best["conformal"] is not None
+    assert not torch.equal(best["model_state"]["head.weight"], validated["model_state"]["head.weight"])
+    assert best["run_id"] == summary["run_id"] and cli("predict", run).code == 0  # predict uses the refit: the run's own

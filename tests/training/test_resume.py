@@ -228,3 +228,24 @@ def test_a_kill_never_leaves_a_torn_checkpoint(tmp_path):
         assert torch.equal(payload["w"], torch.full((1_000_000,), float(payload["i"] % 2)))
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert all(name.startswith(".last.pt.") for name in leftovers)  # at most a hidden temporary, never the target
+
+
+def test_an_epoch_of_a_few_steps_draws_that_many_windows_and_resumes_exactly(tiny, monkeypatch):
+    import rnncli.training.loop as loop
+
+    drawn, real = [], loop.train_epoch
+
+    def recording(model, windows, index, optimizer, batch_size, order, *args, **kwargs):
+        drawn.append((len(index), order.clone()))
+        return real(model, windows, index, optimizer, batch_size, order, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_epoch", recording)
+    overrides = ["train.steps_per_epoch=3", "train.patience=null"]
+    reference = train_run(config.load(tiny[0], [*overrides, "train.epochs=3"])).run_dir
+    assert [len(order) for _, order in drawn] == [48, 48, 48]  # 3 steps of 16 windows, of the 178 training windows
+    assert all(n == 178 and len(set(order.tolist())) == 48 for n, order in drawn)  # each window at most once an epoch
+    assert not torch.equal(drawn[0][1], drawn[1][1])
+    assert len(metrics(reference)) == 3
+    run = train_run(config.load(tiny[0], [*overrides, "train.epochs=1"])).run_dir
+    resume_run(run, ["train.epochs=3"])
+    assert_same_run(reference, run)
