@@ -114,7 +114,7 @@ def test_a_config_that_sets_a_key_keeps_it_and_gets_the_rest_from_the_data():
     chosen = choose(facts, 7, {"window.lookback": 60, "model.cell": "lstm"})
     assert "window.lookback" not in chosen and "model.cell" not in chosen
     assert chosen["model.segment"][0] == 12 and "5 segments of 12 steps" in chosen["model.segment"][1]  # from the given lookback
-    assert chosen["model.normalize"][0] == "window" and chosen["train.batch_size"][0] == 32
+    assert chosen["model.normalize"][0] == "last" and chosen["train.loss"][0] == "mae" and chosen["train.batch_size"][0] == 32
 
 
 def test_train_fills_what_a_minimal_config_leaves_out_and_writes_it_down(tmp_path, cli):

@@ -160,10 +160,10 @@ def test_running_out_of_memory_is_a_failed_job_with_advice(tiny, monkeypatch):
     def no_memory(*args, **kwargs):
         raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: you tried 17 GB")
 
-    monkeypatch.setattr(train_module, "Forecaster", no_memory)
+    monkeypatch.setattr(train_module, "build", no_memory)
     with pytest.raises(TrainingFailed, match=r"out of memory on cpu: lower train.batch_size \(now 16\) or model.hidden_size \(now 8\)"):
         train_run(config.load(tiny[0]))
-    monkeypatch.setattr(train_module, "Forecaster", lambda *a: (_ for _ in ()).throw(RuntimeError("some other bug")))
+    monkeypatch.setattr(train_module, "build", lambda *a: (_ for _ in ()).throw(RuntimeError("some other bug")))
     with pytest.raises(RuntimeError, match="some other bug"):  # anything else keeps its traceback
         train_run(config.load(tiny[0]))
 
