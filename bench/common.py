@@ -124,3 +124,25 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
     return str(value)
+
+
+def m4_long(source: Path, out: Path, count: int | None = None, seed: int = 0) -> Path:
+    """M4 rows (id, values oldest first) as a long CSV: id, a weekly date ending 2020-12-27 for all, value."""
+    import csv
+    import random
+
+    import pandas as pd
+
+    with open(source, newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    if count is not None:
+        rows = random.Random(seed).sample(rows, count)
+    end = pd.Timestamp("2020-12-27")
+    with open(out, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "date", "value"])
+        for row in rows:
+            values = [v for v in row[1:] if v != ""]
+            dates = pd.date_range(end=end, periods=len(values), freq="W-SUN").strftime("%Y-%m-%d")
+            writer.writerows((row[0], d, v) for d, v in zip(dates, values))
+    return out

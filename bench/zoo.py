@@ -19,14 +19,12 @@ date for every series (M4 gives no dates).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import random
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, rnncli, run_timed, save, table
+from common import ROOT, m4_long, rnncli, run_timed, save, table
 
 SETS = {  # name: (file under --data (or the project's data/), horizon, --target or None)
     "seattle": ("seattle-weather.csv", 7, "temp_max"),
@@ -43,25 +41,6 @@ MINIMAL = {  # with --minimal: the config a user writes by hand, keys a new user
     "m4-weekly-50": {"time_column": "date", "target": "value", "id_column": "id"},
 }
 M4_SAMPLE, M4_SEED = 50, 0
-
-
-def m4_long(source: Path, out: Path, count: int | None = None, seed: int = 0) -> Path:
-    """M4 rows (id, values oldest first) as a long CSV: id, a weekly date ending 2020-12-27 for all, value."""
-    import pandas as pd
-
-    with open(source, newline="") as fh:
-        rows = list(csv.reader(fh))[1:]
-    if count is not None:
-        rows = random.Random(seed).sample(rows, count)
-    end = pd.Timestamp("2020-12-27")
-    with open(out, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "date", "value"])
-        for row in rows:
-            values = [v for v in row[1:] if v != ""]
-            dates = pd.date_range(end=end, periods=len(values), freq="W-SUN").strftime("%Y-%m-%d")
-            writer.writerows((row[0], d, v) for d, v in zip(dates, values))
-    return out
 
 
 def source(data: Path, name: str, work: Path) -> Path:

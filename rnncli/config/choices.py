@@ -119,9 +119,12 @@ def _steps(facts: DataFacts, horizon: int) -> int:
 def _lookback(facts: DataFacts, horizon: int, parts: dict) -> tuple[int, str]:
     """Three horizons or two seasons, whichever is longer, within what the series can train on: the
     shortest for one series; the typical for many (shorter ones are padded)."""
-    want = max(3 * horizon, 2 * facts.season if facts.season > 1 else 0, 8)
-    why = (f"two seasons of {facts.season}" if want == 2 * facts.season and facts.season > 1
-           else f"three horizons of {horizon}" if want == 3 * horizon else "a short window")
+    weekly = _sub_daily(facts) and facts.span_days >= 8 * 7  # a day's season, and weeks of data: a week in view
+    seasons = 7 if weekly else 2
+    want = max(3 * horizon, seasons * facts.season if facts.season > 1 else 0, 8)
+    why = (("a week" + f" ({seasons} seasons of {facts.season})" if weekly else f"two seasons of {facts.season}")
+           if want == seasons * facts.season and facts.season > 1 else f"three horizons of {horizon}" if want == 3 * horizon
+           else "a short window")
 
     def room(n: int) -> int:  # the longest lookback that leaves a series of n rows two training windows
         held = sum(steps if steps is not None else round(n * fraction) for fraction, steps in parts.values())
@@ -144,10 +147,14 @@ def _segment(lookback: int, season: int, horizon: int) -> tuple[int | None, str]
     return None, "no segment length divides the lookback evenly"
 
 
+def _sub_daily(facts: DataFacts) -> bool:
+    return facts.frequency.split("-")[0].lstrip("0123456789") in ("h", "H", "min", "T", "s", "S")
+
+
 def _calendar(facts: DataFacts) -> tuple[list[str], str]:
     """Calendar features where the timestamps are real and a cycle they carry fits in the data."""
     step = facts.frequency.split("-")[0].lstrip("0123456789")
-    if step in ("h", "H", "min", "T", "s", "S") and facts.span_days >= 14:
+    if _sub_daily(facts) and facts.span_days >= 14:
         return ["hour", "dayofweek"], "sub-daily data: the hour and the day of the week, known for any future time"
     if step in ("D", "B") and facts.span_days >= 2 * 365:
         return ["dayofweek", "dayofyear"], "daily data over two years or more: the day of the week and of the year"

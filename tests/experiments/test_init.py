@@ -50,7 +50,7 @@ def test_hourly_gets_two_seasons_segments_and_the_hour(tmp_path):
                                                    "load": seasonal(24 * 60, 24)}))
     init(csv, 24, output=tmp_path / "out.yaml")
     cfg = written(tmp_path)
-    assert cfg["window"]["lookback"] == 72 and cfg["model"]["segment"] == 12  # 6 segments of 12 steps
+    assert cfg["window"]["lookback"] == 168 and cfg["model"]["segment"] == 24  # a week, in 7 segments of a day
     assert cfg["data"]["calendar"] == ["hour", "dayofweek"] and cfg["model"]["hidden_size"] == 32
 
 
