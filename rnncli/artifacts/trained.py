@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncli.artifacts import checkpoint, runs
-from rnncli.data.prepared import WindowSpec
+from rnncli.data.prepared import Prepared, WindowSpec, prepare
 from rnncli.data.scaling import Scaler
 from rnncli.data.timeseries import Schema
 from rnncli.errors import RnnCliError
@@ -45,6 +45,15 @@ class Trained:
     def run_dir(self) -> Path | None:
         """The run folder the checkpoint lies in, if it lies in one."""
         return self.path.parent.parent if self.path.parent.name == "checkpoints" else None
+
+    def prepare(self, series: list | None = None, spec: WindowSpec | None = None, whole: bool = False) -> Prepared:
+        """The data (`series`, else the schema's CSV) read as this model was trained to read it: its
+        scaler, season and window (or `spec`), with the availability column exactly when the model
+        reads one, so a short series is padded for a model trained on padding and left out otherwise."""
+        prepared = prepare(self.schema, spec or self.spec, self.scaler, season=self.season, series=series, whole=whole,
+                           masked=self.model.args.masked)
+        prepared.clip_negative = self.clip_negative
+        return prepared
 
     def inputs(self) -> dict[Path, str]:
         """The files this model was made from or is kept in, which no output may replace."""

@@ -121,8 +121,7 @@ def _id_column(head: pd.DataFrame, times: list[str], numeric: dict, out: Layout)
         if column in times or column in numeric:
             continue
         if not head[[column]].assign(_t=stamp).duplicated().any():
-            ids = head[column].nunique()
-            out.reasons["data.id_column"] = f"the time column repeats; {ids} values of '{clip(column, 40)}' tell the series apart"
+            out.reasons["data.id_column"] = f"the time column repeats; the values of '{clip(column, 40)}' tell the series apart"
             return column
     raise RnnCliError(f"timestamps repeat in the time column, but no text column tells the series apart; give --id-column "
                       "(or set data.duplicates to merge repeats)")

@@ -17,7 +17,7 @@ import torch
 from rnncli.artifacts.trained import Trained, open_trained
 from rnncli.artifacts.files import refuse_overwriting
 from rnncli.data import calendar, timeseries
-from rnncli.data.prepared import Prepared, prepare
+from rnncli.data.prepared import Prepared
 from rnncli.errors import RnnCliError
 from rnncli.evaluation import intervals, recursive, scoring, verdict
 from rnncli.evaluation.scores import Scores
@@ -61,8 +61,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     warnings = [w for s in series for w in s.warnings]
     tail = max(3 * spec.lookback, 10 * horizon, 60)
     past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []  # before preparing scales the values
-    prepared = prepare(schema, spec, trained.scaler, season=trained.season, series=series, whole=True)
-    prepared.clip_negative = trained.clip_negative
+    prepared = trained.prepare(series, whole=True)
     scaled = _roll_all(trained, prepared, horizon)  # every series at once: the model is called once per step, not per series
     frames = [_frame(trained, prepared, k, scaled[k], half) for k in range(len(prepared.series))]
     if prepared.left_out:  # too short for the model to read: the Theta baseline forecasts them, and a note says so
@@ -183,8 +182,7 @@ def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = 
     coverage and width of the prediction intervals (at the run's predict.coverage by default)."""
     trained = open_trained(run, which, data_path)
     refuse_overwriting(outputs, trained.inputs())
-    prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season)
-    prepared.clip_negative = trained.clip_negative
+    prepared = trained.prepare()
     interval = intervals.for_scoring(trained.calibration, trained.coverage(coverage))
     scores = scoring.score(trained.model, prepared, split, interval, keep_forecasts)
     for one in scores.forecasts or []:

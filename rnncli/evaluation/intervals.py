@@ -80,9 +80,10 @@ def window_count(prepared: Prepared, steps: int, horizon: int, budget: int) -> i
 
 
 def _validation_starts(prepared: Prepared, steps: int) -> torch.Tensor:
-    """Starts of the windows whose `steps` forecast rows all lie in a series' validation part."""
+    """Starts of the windows whose `steps` forecast rows all lie in a series' validation part (none
+    in a series whose validation part is shorter than that)."""
     lookback = prepared.spec.lookback
-    return torch.cat([torch.arange(lo + n_train - lookback, lo + n_train + n_val - steps + 1 - lookback)
+    return torch.cat([torch.arange(lo + n_train - lookback, lo + n_train + max(n_val - steps + 1, 0) - lookback)
                       for lo, (n_train, n_val, _) in zip(prepared.layout.offsets, prepared.layout.parts)])
 
 

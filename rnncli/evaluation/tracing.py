@@ -11,7 +11,6 @@ from pathlib import Path
 import torch
 
 from rnncli.artifacts.trained import Trained, open_trained
-from rnncli.data.prepared import prepare
 
 
 @dataclass
@@ -49,7 +48,7 @@ def trace(run: str | Path, which: str = "best", data_path: str | Path | None = N
     """Run the last window of the data (the one `predict` starts from) through the recurrence, step
     by step: normalised and cut into embedded segments first, when the model does so."""
     trained = open_trained(run, which, data_path)
-    prepared = prepare(trained.schema, trained.spec, trained.scaler, season=trained.season, whole=True)
+    prepared = trained.prepare(whole=True)
     first = prepared.series[0]
     x = prepared.last_window(0)[None]
     model, args = getattr(trained.model, "members", [trained.model])[0], trained.model.args  # an ensemble: its first member

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rnncli.artifacts.trained import Trained, open_trained
-from rnncli.data.prepared import Prepared, prepare
+from rnncli.data.prepared import Prepared
 from rnncli.evaluation import comparison, intervals, scoring
 from rnncli.evaluation.baselines import BaselineFit
 from rnncli.evaluation.scores import Scores
@@ -37,25 +37,19 @@ class FoldResult:
 def from_run_dir(run_dir: Path, fold: Fold, series: list) -> FoldResult:
     """A finished fold: its best checkpoint on its own test stretch (`series` is consumed)."""
     trained = open_trained(run_dir, "best")
-    return FoldResult(fold, run_dir, _score(trained, _prepared(trained, trained.spec, series)))
+    return FoldResult(fold, run_dir, _score(trained, trained.prepare(series)))
 
 
 def first_fold(run_dir: Path, series: list) -> tuple[Trained, BaselineFit]:
     """The first fold's model, and the baselines fitted on its training part (`series` is consumed)."""
     trained = open_trained(run_dir, "best")
-    return trained, BaselineFit.on(_prepared(trained, trained.spec, series))
+    return trained, BaselineFit.on(trained.prepare(series))
 
 
 def without_refit(trained: Trained, fitted: BaselineFit, fold: Fold, series: list) -> FoldResult:
     """The first fold's model, scaler and baselines, scored on a later fold's test stretch (`series` is consumed)."""
-    prepared = _prepared(trained, dataclasses.replace(trained.spec, borders=fold.borders), series)
+    prepared = trained.prepare(series, dataclasses.replace(trained.spec, borders=fold.borders))
     return FoldResult(fold, None, _score(trained, prepared, fitted))
-
-
-def _prepared(trained: Trained, spec, series: list) -> Prepared:
-    prepared = prepare(trained.schema, spec, trained.scaler, season=trained.season, series=series)
-    prepared.clip_negative = trained.clip_negative
-    return prepared
 
 
 def _score(trained: Trained, prepared: Prepared, fitted: BaselineFit | None = None) -> Scores:

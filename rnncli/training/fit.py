@@ -145,7 +145,8 @@ def resume(run_dir: str | Path, payload: dict, cfg: Config, progress: Progress, 
         for stale in [*clean_stale_temporaries(run_dir), *clean_stale_temporaries(run_dir / "checkpoints")]:
             progress.note(f"removed {stale.name}, left by a write that was killed part-way")
     device = group.device(cfg.train.device)
-    prepared = prepare(schema_of(cfg), spec_of(cfg), Scaler.from_dict(payload["scaler"]), season=cfg.data.season)
+    prepared = prepare(schema_of(cfg), spec_of(cfg), Scaler.from_dict(payload["scaler"]), season=cfg.data.season,
+                       masked=bool(payload["model_args"].get("masked", False)))
     state = TrainState.from_dict(payload["train_state"])
     if state.partial is not None and group.several:
         raise RnnCliError(f"run '{run_dir}' stopped part-way through epoch {state.partial.epoch} in one process; resume it in one "

@@ -216,3 +216,31 @@ def test_series_rolled_together_forecast_as_each_one_alone(tmp_path):
         mine = together[together.store == key].reset_index(drop=True)
         assert list(mine["day"]) == list(alone["day"])
         np.testing.assert_allclose(mine["sales"], alone["sales"], rtol=1e-6)
+
+
+def _train_long(tmp_path, name, lengths):
+    csv = long_csv(tmp_path / f"{name}.csv", lengths=lengths)
+    cfg = {"name": name, "data": {"path": str(csv), "time_column": "day", "id_column": "store", "target": "sales"},
+           "window": {"lookback": 14}, "model": {"hidden_size": 8}, "train": {"epochs": 1, "lr": 0.01, "device": "cpu"},
+           "output": {"dir": str(tmp_path / "runs")}}
+    (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(cfg))
+    return train_run(config.load(tmp_path / f"{name}.yaml")).run_dir
+
+
+def test_a_model_trained_on_padding_reads_any_data_with_its_availability_column(tmp_path):
+    run = _train_long(tmp_path, "padded", {"b": 120, "a": 12})
+    fc = forecast.predict(run, horizon=3)  # 'a' still shorter than the lookback: padded again
+    assert fc.frame.groupby("store").size().to_dict() == {"a": 3, "b": 3} and not any("Theta" in n for n in fc.notes)
+    longer = long_csv(tmp_path / "longer.csv", lengths={"b": 120, "a": 60})  # nothing to pad now: the column is all ones
+    assert forecast.predict(run, data_path=longer, horizon=3).frame["sales"].notna().all()
+    assert np.isfinite(forecast.evaluate(run, data_path=longer).metrics["model"]["mae"])
+
+
+def test_a_model_without_padding_leaves_a_short_series_to_theta_and_says_so(tmp_path):
+    run = _train_long(tmp_path, "full", {"b": 120, "a": 90})
+    short = long_csv(tmp_path / "short.csv", lengths={"b": 120, "a": 10})
+    fc = forecast.predict(run, data_path=short, horizon=3)
+    assert fc.frame.groupby("store").size().to_dict() == {"a": 3, "b": 3}
+    assert any("1 series shorter than the model's window (window.lookback=14) are forecast by Theta" in n and ": a" in n for n in fc.notes)
+    a = fc.frame.query("store == 'a'")
+    assert a["sales"].notna().all() and a["sales_lower"].isna().all()  # no interval for a forecast the model did not make

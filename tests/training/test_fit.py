@@ -195,8 +195,7 @@ def test_an_ensemble_is_one_run_one_checkpoint_and_every_command_uses_it(tiny, c
     assert payload["model_args"]["ensemble"] == 3 and any(k.startswith("members.2.") for k in payload["model_state"])
     model = checkpoint.build_model(payload)
     frame = forecast.predict(run, horizon=2).frame
-    prepared_last = forecast.prepare(forecast.open_trained(run).schema, forecast.open_trained(run).spec, forecast.open_trained(run).scaler,
-                                     whole=True).last_window(0)[None]
+    prepared_last = forecast.open_trained(run).prepare(whole=True).last_window(0)[None]
     with torch.no_grad():
         each = torch.stack([m.forecast(prepared_last) for m in model.members])[:, 0, :, 0].double()
     scale, loc = payload["scaler"]["scale"][0, 0].double(), payload["scaler"]["loc"][0, 0].double()
