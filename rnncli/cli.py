@@ -92,10 +92,10 @@ def check(
     """Check a config and its data without training: series, gaps, windows per split, warnings."""
     from rnncli import config as configs
     from rnncli.data import defaults, preflight
-    from rnncli.report import tables
+    from rnncli.report import series_tables
 
     resolved = defaults.resolve(configs.load(config, overrides or []))
-    tables.show_preflight(console.stdout(), preflight.check(resolved.cfg, resolved.series), resolved.chosen)
+    series_tables.show_preflight(console.stdout(), preflight.check(resolved.cfg, resolved.series), resolved.chosen)
 
 
 @app.command()

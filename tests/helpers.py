@@ -28,7 +28,8 @@ def write_csv(path: Path, n: int = 240, freq: str = "D", start: str = "2021-01-0
 
 # Every key the data could otherwise choose (config.choices.CHOSEN), set: tests see the settings they write.
 FIXED = {"data": {"val_fraction": 0.1, "test_fraction": 0.1, "val_steps": None, "test_steps": None, "calendar": [], "transform": "none"},
-         "model": {"normalize": "none", "segment": None}, "train": {"patience": 10, "loss": "mse"}}
+         "model": {"normalize": "none", "segment": None, "ensemble": 1},
+         "train": {"patience": 10, "loss": "mse", "steps_per_epoch": None, "refit": False}}
 
 
 def write_config(path: Path, csv: Path, runs: Path, **sections) -> Path:

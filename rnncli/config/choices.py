@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 CHOSEN = ("window.lookback", "model.segment", "model.normalize", "model.cell", "model.hidden_size", "train.loss", "data.val_fraction",
           "data.test_fraction", "data.val_steps", "data.test_steps", "data.calendar", "data.transform", "train.batch_size", "train.epochs",
-          "train.patience", "train.lr")
+          "train.patience", "train.lr", "train.steps_per_epoch", "model.ensemble", "train.refit")
+MAX_EPOCH_STEPS = 2000  # batches an epoch takes at most: beyond, an epoch draws this many at random (train.steps_per_epoch)
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,28 @@ def choose(facts: DataFacts, horizon: int, given: dict) -> dict[str, tuple[objec
     transform = "log" if facts.positive and facts.growth >= 2 else "none"
     pick("data.transform", transform, f"positive data that grows {facts.growth:.1f}-fold: forecast its logarithm"
          if transform == "log" else "no growth that a log would tame (or values at or below zero)")
+    _budget(windows, pick)
+    pick("model.ensemble", 1, "one network; model.ensemble=K trains K from their own starts and forecasts their median, "
+                              "steadier at K times the cost")
+    pick("train.refit", False, "the checkpoint is the epoch validation chose; train.refit=true trains it again on every row "
+                               "(validation and test stretches too) for a forecast of the real future, but its test scores are then not held out")
+    return out
+
+
+def _budget(windows: int, pick) -> None:
+    """Batch size, steps an epoch, epochs, patience and step size, from the training windows."""
     batch = 32 if windows < 2_000 else 64 if windows < 20_000 else 128 if windows < 200_000 else 256
     batch = pick("train.batch_size", batch, f"{math.ceil(windows / batch):,} steps an epoch")
-    epochs = min(100, max(20, math.ceil(3000 / max(1, math.ceil(windows / batch)))))
-    pick("train.epochs", epochs, f"at most about {epochs * math.ceil(windows / batch):,} steps; early stopping ends sooner")
+    full = math.ceil(windows / batch)  # the steps of an epoch of every window
+    capped = full > MAX_EPOCH_STEPS
+    steps = pick("train.steps_per_epoch", MAX_EPOCH_STEPS if capped else None,
+                 f"an epoch of {MAX_EPOCH_STEPS:,} batches drawn at random, not all {full:,}: the cost follows the steps asked for, "
+                 "not the size of the data, and validation comes as often" if capped else f"every window once an epoch: {full:,} steps")
+    per_epoch = steps or full
+    epochs = min(100, max(20, math.ceil(3000 / max(1, per_epoch))))
+    pick("train.epochs", epochs, f"at most about {epochs * per_epoch:,} steps; early stopping ends sooner")
     pick("train.patience", max(5, epochs // 5), "epochs without a better validation loss before stopping")
     pick("train.lr", 0.002 if windows < 20_000 else 0.001, "Adam's step size for this many windows")
-    return out
 
 
 def _split(facts: DataFacts, horizon: int, pick, given: dict) -> dict:
@@ -77,10 +93,9 @@ def _split(facts: DataFacts, horizon: int, pick, given: dict) -> dict:
     whatever its length), fractions for one. Returns {"val": (fraction, steps), "test": (...)}."""
     if facts.n_series > 1:  # many series ending together: the same last stretches of each, whatever its length
         steps = _steps(facts, horizon)
-        val_steps = pick("data.val_steps", steps, f"the last {steps} steps before the test ones validate in every series: "
-                                                   f"{(steps - horizon + 1) * facts.n_series} windows in all")
-        test_steps = pick("data.test_steps", steps, f"the last {steps} steps of every series test: "
-                                                     f"{(steps - horizon + 1) * facts.n_series} windows in all")
+        stretch, windows = ("step" if steps == 1 else f"{steps} steps"), f"{(steps - horizon + 1) * facts.n_series:,} windows in all"
+        val_steps = pick("data.val_steps", steps, f"the last {stretch} before the test ones validate in every series: {windows}")
+        test_steps = pick("data.test_steps", steps, f"the last {stretch} of every series test: {windows}")
         val, test = given.get("data.val_fraction", 0.1), given.get("data.test_fraction", 0.1)
         parts = {"val": (val, val_steps), "test": (test, test_steps)}
     else:

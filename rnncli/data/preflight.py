@@ -15,6 +15,7 @@ import torch
 
 from rnncli.data import timegrid
 from rnncli.config import Config
+from rnncli.data.grouping import grouped
 from rnncli.data.prepared import Prepared, from_config
 
 SHORT_PART = 20  # fewer windows than this in a validation or test part make its scores noisy
@@ -37,6 +38,7 @@ class Preflight:
     prepared: Prepared
     series: list[SeriesSummary]
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, nothing to fix
 
 
 def check(cfg: Config, series: list | None = None) -> Preflight:
@@ -47,7 +49,8 @@ def check(cfg: Config, series: list | None = None) -> Preflight:
 def review(prepared: Prepared) -> Preflight:
     """Summarise each series of the prepared data and collect the warnings."""
     summaries = [_summary(prepared, k) for k in range(len(prepared.series))]
-    return Preflight(prepared, summaries, [*prepared.warnings, *_short_parts(prepared, summaries), *_columns(prepared)])
+    short, noisy = _short_parts(prepared, summaries)
+    return Preflight(prepared, summaries, [*prepared.warnings, *short, *_columns(prepared)], noisy)
 
 
 def _summary(prepared: Prepared, k: int) -> SeriesSummary:
@@ -73,29 +76,35 @@ def _when(t, daily: bool) -> str:
     return str(t.date()) if daily else str(t)
 
 
-def _short_parts(prepared: Prepared, summaries: list[SeriesSummary]) -> list[str]:
-    out = []
-    for s in summaries:
-        for part, key in (("val", "data.val_fraction"), ("test", "data.test_fraction")):
-            if s.windows[part] < SHORT_PART:
-                label = "the data" if s.id is None else f"series '{s.id}'"
-                out.append(f"{label} has only {s.windows[part]} {part} windows: its {part} scores will be noisy "
-                           f"(raise {key} or add data)")
-    return out
+def _short_parts(prepared: Prepared, summaries: list[SeriesSummary]) -> tuple[list[str], list[str]]:
+    """(warnings, notes) about validation and test parts too short for steady scores: a warning
+    where the split as a whole is short; a note where only each series' own scores are noisy, the
+    mean over many series resting on enough windows."""
+    found, noted = [], []
+    for part in ("val", "test"):
+        key = f"data.{part}_steps" if getattr(prepared.spec, f"{part}_steps") else f"data.{part}_fraction"
+        short = [s for s in summaries if s.windows[part] < SHORT_PART]
+        total = sum(s.windows[part] for s in summaries)
+        windows = lambda s: timegrid.count(s.windows[part], f"{part} window")  # noqa: E731
+        if len(summaries) > 1 and total >= SHORT_PART:
+            noted += [(s.id, f"only {windows(s)}: its own {part} scores are noisy; the mean over series rests on {total:,}")
+                      for s in short]
+        else:
+            found += [(s.id, f"only {windows(s)}: its {part} scores will be noisy (raise {key} or add data)") for s in short]
+    return grouped(found), grouped(noted)
 
 
 def _columns(prepared: Prepared, rows: int = 1 << 20) -> list[str]:
     """Constant columns in a training part, and target values beyond OUTLIER_SD standard
     deviations; computed a block of rows at a time, so a long series is never copied whole."""
-    out = []
-    n_columns = len(prepared.columns) - prepared.windows.n_calendar
+    found = []
+    n_columns = prepared.n_values  # the availability column of padded data is no column of the user's
     values, nt = prepared.windows.values, prepared.n_targets
     for k, s in enumerate(prepared.series):
         lo, hi, n_train = prepared.layout.offsets[k], prepared.layout.offsets[k + 1], prepared.layout.parts[k][0]
-        label = "" if s.id is None else f"series '{s.id}': "
         train = values[lo : lo + n_train, :n_columns]
         for j in torch.nonzero(train.amax(0) == train.amin(0)).flatten().tolist():
-            out.append(f"{label}column '{prepared.columns[j]}' is constant in the training part; it tells the model nothing")
+            found.append((s.id, f"column '{prepared.columns[j]}' is constant in the training part; it tells the model nothing"))
         blocks = [(a, min(a + rows, hi)) for a in range(lo, hi, rows)]
         mean = sum(values[a:b, :nt].double().sum(0) for a, b in blocks) / (hi - lo)
         sd = torch.sqrt(sum(((values[a:b, :nt].double() - mean) ** 2).sum(0) for a, b in blocks) / (hi - lo))
@@ -109,6 +118,6 @@ def _columns(prepared: Prepared, rows: int = 1 << 20) -> list[str]:
                 count += len(hits)
             if count:
                 first = values[row, j].double() * prepared.scaler.scale[k, j].double() + prepared.scaler.loc[k, j].double()
-                out.append(f"{label}{timegrid.count(count, 'value')} of target '{prepared.columns[j]}' lie beyond "
-                           f"{OUTLIER_SD} standard deviations (the first {first.item():g} at {s.times[row - lo]}); check for data errors")
-    return out
+                found.append((s.id, f"{timegrid.count(count, 'value')} of target '{prepared.columns[j]}' lie beyond "
+                           f"{OUTLIER_SD} standard deviations (the first {first.item():g} at {s.times[row - lo]}); check for data errors"))
+    return grouped(found)

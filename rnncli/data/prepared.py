@@ -19,6 +19,7 @@ import torch
 
 from rnncli.config import Config
 from rnncli.data import calendar, padding, timegrid, timeseries
+from rnncli.data.grouping import grouped
 from rnncli.data.scaling import Scaler
 from rnncli.data.splits import Borders
 from rnncli.data.windows import Index, Layout, Windows
@@ -193,8 +194,8 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
     frequency = kept[0].frequency
     columns = [*schema.columns, *([AVAILABLE] if masked else []), *calendar.columns(spec.calendar)]
     return Prepared(windows, Layout(offsets, parts), scaler, fitted, spec, kept, columns, len(schema.targets), frequency,
-                    season or timegrid.season_of(frequency), [note for s in kept for note in s.notes],
-                    [*warned, *(warning for s in kept for warning in s.warnings)], masked=masked, left_out=left_out)
+                    season or timegrid.season_of(frequency), grouped([(s.id, note) for s in kept for note in s.notes]),
+                    [*warned, *grouped([(s.id, warning) for s in kept for warning in s.warnings])], masked=masked, left_out=left_out)
 
 
 AVAILABLE = "_available"  # the availability column's name: 1 for a row of data, 0 for padding

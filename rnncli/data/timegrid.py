@@ -71,11 +71,11 @@ def fixed_step(freq: str, tz=None) -> pd.Timedelta | None:
     return None
 
 
-def sort(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, label: str):
+def sort(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray):
     if times.is_monotonic_increasing:
         return times, values, lines, []
     order = np.argsort(times.values, kind="stable")  # stable: repeated local hours keep their file order
-    return times[order], values[order], lines[order], [f"{prefix(label)}rows were not in time order; sorted them"]
+    return times[order], values[order], lines[order], ["rows were not in time order; sorted them"]
 
 
 def localize(times: pd.DatetimeIndex, timezone: str | None, label: str) -> tuple[pd.DatetimeIndex, list[str]]:
@@ -94,13 +94,13 @@ def localize(times: pd.DatetimeIndex, timezone: str | None, label: str) -> tuple
             if "nonexistent" in str(exc):
                 raise RnnCliError(f"{label}: {str(exc).split(' Try')[0]} in {timezone}; fix that timestamp") from exc
             local = times.tz_localize(timezone, ambiguous=False, nonexistent="raise")
-            notes.append(f"{prefix(label)}an ambiguous local time (clocks going back) was read as standard time")
+            notes.append(f"an ambiguous local time (clocks going back) was read as standard time")
     else:
         local = times.tz_convert(timezone)
     offsets = pd.Series(local).map(lambda t: t.utcoffset())
     changes = int((offsets != offsets.shift()).sum()) - 1
     if changes:
-        notes.append(f"{prefix(label)}times read in {timezone}, across {changes} daylight-saving change{'s' if changes > 1 else ''}")
+        notes.append(f"times read in {timezone}, across {changes} daylight-saving change{'s' if changes > 1 else ''}")
     return local, notes
 
 
@@ -123,7 +123,7 @@ def merge_duplicates(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndar
         merged = pd.DataFrame(values, index=times).groupby(level=0, sort=True).mean()  # NaN-aware, per column
         lines = pd.Series(lines, index=times).groupby(level=0, sort=True).first().to_numpy()
         times, values = pd.DatetimeIndex(merged.index), merged.to_numpy()
-    return times, values, lines, [f"{prefix(label)}merged {count} repeated timestamp{'s' if count != 1 else ''} by {how}"]
+    return times, values, lines, [f"merged {count} repeated timestamp{'s' if count != 1 else ''} by {how}"]
 
 
 def infer_frequency(times: pd.DatetimeIndex, label: str) -> str:
@@ -248,11 +248,6 @@ def fill(values: np.ndarray, holes: np.ndarray, how: str) -> None:
             last = np.maximum.accumulate(np.where(known, steps, -1))
             first = int(np.argmax(known))
             values[:, j] = values[np.where(last < 0, first, last), j]
-
-
-def prefix(label: str) -> str:
-    """Notes about a named series start with its name; a file's only series needs none."""
-    return "" if label == "the series" else f"{label}: "
 
 
 def count(n: int, thing: str) -> str:

@@ -165,7 +165,7 @@ def _groups(ids: np.ndarray | None, n: int) -> list[tuple[str | None, np.ndarray
 
 def _regular(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, schema: Schema, key: str | None) -> Series:
     label = label_of(key)
-    times, values, lines, notes = timegrid.sort(times, values, lines, label)
+    times, values, lines, notes = timegrid.sort(times, values, lines)
     times, more = timegrid.localize(times, schema.timezone, label)
     notes += more
     times, values, lines, more = timegrid.merge_duplicates(times, values, lines, schema.duplicates, label)
@@ -189,7 +189,7 @@ def _complete(axis: TimeAxis, values: np.ndarray, added: int, schema: Schema, ke
         _check_holes(holes, axis, schema, label, count, added)
         timegrid.fill(values, holes, schema.missing)
         share = holes.sum(axis=0).max() / len(values)
-        warnings.append(f"{timegrid.prefix(label)}filled {timegrid.count(count, 'missing value')} "
+        warnings.append(f"filled {timegrid.count(count, 'missing value')} "
                         f"({timegrid.count(added, 'missing timestamp')}) by {schema.missing} ({share:.1%} of the series)")
     return Series(axis, values, schema.columns, key, count, added, notes, warnings)
 

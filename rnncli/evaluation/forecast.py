@@ -17,6 +17,7 @@ import torch
 from rnncli.artifacts.trained import Trained, open_trained
 from rnncli.artifacts.files import refuse_overwriting
 from rnncli.data import calendar, timeseries
+from rnncli.data.grouping import grouped
 from rnncli.data.prepared import Prepared
 from rnncli.errors import RnnCliError
 from rnncli.evaluation import intervals, recursive, scoring, verdict
@@ -30,6 +31,7 @@ class Forecast:
     coverage: float | None
     notes: list[str]
     warnings: list[str] = field(default_factory=list)  # about the data read: values filled in
+    id_column: str | None = None  # the column that tells the series apart, in long-format data
 
 
 def predict(run: str | Path, data_path: str | Path | None = None, horizon: int | None = None, which: str = "best",
@@ -58,7 +60,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     series = timeseries.load(schema)
     _check_size(len(series), len(schema.columns) + 2 * len(spec.calendar), spec.lookback, horizon, len(schema.targets), spec.horizon)
     half, notes = _half_width(trained, coverage, horizon)
-    warnings = [w for s in series for w in s.warnings]
+    warnings = grouped([(s.id, w) for s in series for w in s.warnings])
     tail = max(3 * spec.lookback, 10 * horizon, 60)
     past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []  # before preparing scales the values
     prepared = trained.prepare(series, whole=True)
@@ -72,7 +74,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     frame = pd.concat(frames, ignore_index=True)
     if schema.id_column:
         frame.insert(0, schema.id_column, [s.id for s in [*prepared.series, *prepared.left_out] for _ in range(horizon)])
-    return Forecast(frame, past, coverage if half is not None else None, notes, warnings)
+    return Forecast(frame, past, coverage if half is not None else None, notes, warnings, schema.id_column)
 
 
 def _fallback(trained: Trained, series: list, horizon: int, season: int, columns: list[str]) -> list[pd.DataFrame]:

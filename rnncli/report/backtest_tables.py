@@ -7,7 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 from rnncli.evaluation.scores import LABELS
-from rnncli.report.tables import COLUMNS, _fmt
+from rnncli.report.cells import fmt
+from rnncli.report.tables import COLUMNS
 
 
 def show(console: Console, scores: dict, backtest_dir) -> None:
@@ -40,11 +41,11 @@ def folds(scores: dict) -> Table:
     midnight = " 00:00:00"
     short = (lambda stamp: stamp.removesuffix(midnight)) if all(s.endswith(midnight) for s in stamps) else str  # daily data: dates
     for f in scores["folds"]:
-        table.add_row(str(f["fold"]), short(f["origin"]), short(f["test"][1]), str(f["n_windows"]), _fmt(f["model"]["mae"]),
-                      *(_fmt(f["baselines"][n]["mae"]) for n in names[1:]))
+        table.add_row(str(f["fold"]), short(f["origin"]), short(f["test"][1]), str(f["n_windows"]), fmt(f["model"]["mae"]),
+                      *(fmt(f["baselines"][n]["mae"]) for n in names[1:]))
     mean, std = scores["mean"], scores["std"]
     for label, stats in (("mean", mean), ("sd", std)):
-        table.add_row(label, "", "", "", _fmt(stats["model"]["mae"]), *(_fmt(stats["baselines"][n]["mae"]) for n in names[1:]),
+        table.add_row(label, "", "", "", fmt(stats["model"]["mae"]), *(fmt(stats["baselines"][n]["mae"]) for n in names[1:]),
                       style="bold" if label == "mean" else None)
     return table
 
@@ -58,7 +59,7 @@ def metrics(scores: dict) -> Table:
         table.add_column(label, justify="right", overflow="fold")
     rows = {"model": (mean["model"], std["model"]), **{n: (mean["baselines"][n], std["baselines"][n]) for n in mean["baselines"]}}
     for name, (m, s) in rows.items():
-        table.add_row(LABELS[name], *(f"{_fmt(m[k])} ± {_fmt(s[k])}" for k in COLUMNS))
+        table.add_row(LABELS[name], *(f"{fmt(m[k])} ± {fmt(s[k])}" for k in COLUMNS))
     return table
 
 
@@ -69,5 +70,5 @@ def per_horizon(scores: dict) -> Table:
     for name in steps:
         table.add_column(LABELS[name], justify="right", overflow="fold")
     for h in range(scores["horizon"]):
-        table.add_row(str(h + 1), *(_fmt(steps[name][h]) for name in steps))
+        table.add_row(str(h + 1), *(fmt(steps[name][h]) for name in steps))
     return table

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rnncli.artifacts.files import write_json, write_text
-from rnncli.report import backtest_tables, console, plots, tables
+from rnncli.report import backtest_tables, console, plots, series_tables, tables
 
 
 def forecast(result, output: Path | None, plot: Path | None) -> None:
@@ -16,7 +16,7 @@ def forecast(result, output: Path | None, plot: Path | None) -> None:
         plots.forecast(result, plot)
     console.warn(result.warnings)
     out = console.stdout()
-    out.print(tables.forecast(result.frame, result.coverage))
+    out.print(series_tables.forecast(result.frame, result.coverage, result.id_column, None if output is None else str(output)))
     for note in result.notes:
         out.print(f"note: {note}", highlight=False)
     console.wrote(out, output, plot)

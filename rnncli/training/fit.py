@@ -61,7 +61,7 @@ def fit(cfg: Config, progress: Progress, group: Group, run_dir: Path | None = No
     seed_everything(cfg.train.seed)
     device = group.device(cfg.train.device)
     prepared = from_config(cfg, series)
-    warnings = preflight.review(prepared).warnings  # the warnings `rnncli check` shows
+    review = preflight.review(prepared)  # the notes and warnings `rnncli check` shows
     try:
         model = build(model_args(cfg, prepared)).to(device)
     except (RuntimeError, MemoryError) as exc:
@@ -72,7 +72,7 @@ def fit(cfg: Config, progress: Progress, group: Group, run_dir: Path | None = No
     if group.main:
         write_text(run_dir / "config.yaml", to_yaml(cfg))
     session = _session(cfg, run_dir, device, prepared, model, TrainState(), group, group.from_main(checkpoint.new_run_id()))
-    for note in [*prepared.notes, *(f"warning: {w}" for w in warnings)]:
+    for note in [*prepared.notes, *review.notes, *(f"warning: {w}" for w in review.warnings)]:
         progress.note(note)
     progress.note(f"run folder {run_dir}; {len(prepared.index('train'))} training and {len(prepared.index('val'))} validation windows; "
                   f"{_model(cfg)} with {count_parameters(model):,} parameters on {device}{_processes(cfg.train.batch_size, group)}")

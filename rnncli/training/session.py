@@ -21,7 +21,7 @@ from rnncli.artifacts import checkpoint, runs
 from rnncli.data.prepared import Prepared
 from rnncli.errors import Interrupted, TrainingFailed
 from rnncli.model.forecaster import Forecaster
-from rnncli.training import losses, loop, optimizers
+from rnncli.training import losses, loop, optimizers, pace
 from rnncli.training.distributed import SINGLE, Group
 from rnncli.training.interrupt import StopRequest
 from rnncli.training.state import Partial, TrainState, capture_rng
@@ -130,6 +130,9 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
         runs.write_metrics(s.run_dir, state.history)
     _save(s, improved)
     progress.epoch({**row, "best": improved})
+    slow = pace.slowdown([r["seconds"] for r in state.history], s.device.type, torch.get_num_threads())
+    if slow is not None:
+        progress.note(f"warning: {slow}")
     return True
 
 

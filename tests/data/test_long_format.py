@@ -193,7 +193,7 @@ def test_long_format_through_the_cli(cli, tmp_path):
     cfg_path, _ = long_config(tmp_path)
     trained = cli("train", cfg_path, "-q")
     assert trained.code == 0, trained
-    assert "MAE per series" in trained.out and "mean over series" in trained.out
+    assert "MAE per series" in trained.out and "mean over 2 series" in trained.out
     run = next((tmp_path / "runs").glob("*/*"))
     out = tmp_path / "fc.csv"
     predicted = cli("predict", run, "-n", "2", "-o", out)

@@ -46,7 +46,7 @@ def test_check_warns_about_short_parts_constant_columns_and_outliers(tmp_path):
     frame.to_csv(tmp_path / "w.csv", index=False)
     cfg = config.load(write_config(tmp_path / "c.yaml", tmp_path / "w.csv", tmp_path / "runs", data={"features": ["flat"]}))
     warnings = preflight(cfg).warnings
-    assert any("has only 15 val windows" in w and "data.val_fraction" in w for w in warnings)
+    assert any("only 15 val windows: its val scores will be noisy" in w and "data.val_fraction" in w for w in warnings)
     assert any("column 'flat' is constant in the training part" in w for w in warnings)
     assert any("1 value of target 'y' lie beyond 10 standard deviations (the first 10000 at 2021-04-11" in w for w in warnings)
 
@@ -55,7 +55,7 @@ def test_train_shows_the_same_warnings(cli, tmp_path):
     csv = write_csv(tmp_path / "s.csv", n=100)
     cfg = write_config(tmp_path / "c.yaml", csv, tmp_path / "runs")
     result = cli("train", cfg, "train.epochs=1", "-q")
-    assert result.code == 0 and "warning: the data has only 10 test windows" in result.err
+    assert result.code == 0 and "warning: only 10 test windows: its test scores will be noisy" in result.err
 
 
 def test_check_fails_like_training_would(cli, tmp_path):

@@ -117,6 +117,16 @@ def test_a_config_that_sets_a_key_keeps_it_and_gets_the_rest_from_the_data():
     assert chosen["model.normalize"][0] == "last" and chosen["train.loss"][0] == "mae" and chosen["train.batch_size"][0] == 32
 
 
+def test_many_long_series_get_epochs_of_a_fixed_number_of_steps_and_a_small_set_every_window():
+    big = DataFacts("h", 24, 2000, 700, 2000, 4_000_000, True, 1.0, 100.0)  # 3.6 M windows (lookback 168): 14,125 batches of 256
+    chosen = choose(big, 24, {})
+    assert chosen["train.batch_size"][0] == 256 and chosen["train.steps_per_epoch"][0] == 2000
+    assert "not all 14,125" in chosen["train.steps_per_epoch"][1] and chosen["train.epochs"][0] == 20
+    small = choose(DataFacts("D", 7, 1, 1000, 1000, 1000, True, 1.0, 1000.0), 7, {})
+    assert small["train.steps_per_epoch"][0] is None and small["model.ensemble"][0] == 1 and small["train.refit"][0] is False
+    assert "K times the cost" in small["model.ensemble"][1] and "train.refit=true" in small["train.refit"][1]
+
+
 def test_train_fills_what_a_minimal_config_leaves_out_and_writes_it_down(tmp_path, cli):
     csv = write(tmp_path / "d.csv", pd.DataFrame({"t": pd.date_range("2020-01-01", periods=300).strftime("%Y-%m-%d"), "y": seasonal(300, 7)}))
     minimal = tmp_path / "min.yaml"
