@@ -38,8 +38,8 @@ def parts_of(series: list[timeseries.Series], spec, label_of) -> tuple[list, lis
         except RnnCliError:
             if len(series) == 1:
                 raise
-        n_train, n_val, n_test = rows_of(s.times, spec.sizes, spec.borders, label_of(s))
-        if n_train >= spec.horizon + 1 and n_val >= spec.horizon and n_test >= spec.horizon:
+        if trainable(s, spec, label_of(s)):
+            n_train, n_val, n_test = rows_of(s.times, spec.sizes, spec.borders, label_of(s))
             kept.append(s)
             pads.append(spec.lookback + spec.horizon - n_train)
             parts.append((n_train + pads[-1], n_val, n_test))
@@ -49,6 +49,13 @@ def parts_of(series: list[timeseries.Series], spec, label_of) -> tuple[list, lis
         raise RnnCliError(f"no series of the file holds a training, a validation and a test stretch of window.horizon={spec.horizon} "
                           f"(the longest has {max(len(s.times) for s in series)} rows); forecast fewer steps or add data")
     return kept, parts, pads, _warnings(series, pads, kept, left_out, spec)
+
+
+def trainable(s: timeseries.Series, spec, label: str) -> bool:
+    """Whether training can use the series, padded if need be: a horizon of targets after one real
+    input in its training part, and a horizon in each of its validation and test parts."""
+    n_train, n_val, n_test = rows_of(s.times, spec.sizes, spec.borders, label)
+    return n_train >= spec.horizon + 1 and n_val >= spec.horizon and n_test >= spec.horizon
 
 
 def _warnings(series, pads, kept, left_out, spec) -> list[str]:

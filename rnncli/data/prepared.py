@@ -177,7 +177,8 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
     model reads an availability column (a trained model knows; None: when any series is padded).
     """
     series = timeseries.load(schema) if series is None else series
-    kept, parts, pads, warned = _parts(series, spec, schema, whole, masked)
+    known = None if isinstance(scaler, str) or scaler.ids == [None] else set(scaler.ids)
+    kept, parts, pads, warned = _parts(series, spec, schema, whole, masked, known)
     masked = any(pads) if masked is None else masked
     fitted = scaler
     if isinstance(fitted, str) and season is not None:  # a season the config set, for a model about to be trained
@@ -201,11 +202,12 @@ def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, p
 AVAILABLE = "_available"  # the availability column's name: 1 for a row of data, 0 for padding
 
 
-def _parts(series: list, spec: WindowSpec, schema: timeseries.Schema, whole: bool, masked: bool | None):
-    """(series kept, their parts, their padding, warnings) for training, scoring or forecasting."""
+def _parts(series: list, spec: WindowSpec, schema: timeseries.Schema, whole: bool, masked: bool | None, known: set | None):
+    """(series kept, their parts, their padding, warnings) for training, scoring or forecasting.
+    `known`: the series a fitted per-series scaler can scale (None: any)."""
     if whole:  # forecasting from the end: a masked model reads short series padded; another cannot read them
         needs = [max(0, spec.lookback - len(s.times)) for s in series]
-        kept = [s for s, need in zip(series, needs) if masked or not need]
+        kept = [s for s, need in zip(series, needs) if (masked or not need) and not _too_short_to_have_trained(s, spec, known)]
         if not kept:
             shortest = min(series, key=lambda s: len(s.times))
             raise RnnCliError(f"{shortest.label} has {len(shortest.times)} rows after gap filling; the model reads the last "
@@ -220,6 +222,12 @@ def _parts(series: list, spec: WindowSpec, schema: timeseries.Schema, whole: boo
         if not kept:
             raise RnnCliError(f"every series is too short for this model's window (window.lookback={spec.lookback})")
     return kept, parts, pads, warned
+
+
+def _too_short_to_have_trained(s: timeseries.Series, spec: WindowSpec, known: set | None) -> bool:
+    """A series the model has no scaling for because training left it out for its length (it is
+    forecast by a baseline); an unknown series long enough to train on is a mistake to name."""
+    return known is not None and s.id not in known and not padding.trainable(s, spec, s.label)
 
 
 def _check_season(season: int, series: list[timeseries.Series], parts: list[tuple[int, int, int]]) -> None:

@@ -84,7 +84,7 @@ class Chunk:
 
     times: pd.DatetimeIndex
     values: np.ndarray  # (rows, columns) float32, finite or NaN
-    ids: np.ndarray | None  # the id of each row, as text
+    ids: pd.Categorical | None  # the id of each row: a code per row into the chunk's ids as text (not a string per row)
     lines: np.ndarray  # each row's line in the file (the header is line 1)
 
 
@@ -173,11 +173,12 @@ def _parse(frame: pd.DataFrame, schema: Schema, id_column: str | None, lines: np
         values[:, j] = numeric(frame[c], c, lines, schema.decimal, delimiter)
     ids = None
     if id_column:
-        ids = frame[id_column].str.strip().to_numpy(dtype=object)
-        empty = np.flatnonzero(pd.isna(ids) | (ids == ""))
+        text = frame[id_column].str.strip()
+        empty = np.flatnonzero((text.isna() | (text == "")).to_numpy())
         if empty.size:
             raise RnnCliError(f"id column '{clip(id_column)}' is empty at line {lines[empty[0]]} ({empty.size} such rows); "
                               "give every row its series id")
+        ids = pd.Categorical(text)
     return Chunk(times, values, ids, lines)
 
 

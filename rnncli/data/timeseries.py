@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from rnncli.data import reading, timegrid
 from rnncli.data.reading import Schema
@@ -149,15 +150,16 @@ def _read_whole(schema: Schema) -> list[Series]:
     if schema.wide:  # each column its own series, named by the column
         return [_regular(times, values[:, [j]], lines, dataclasses.replace(schema, targets=(name,)), name)
                 for j, name in enumerate(schema.wide)]
-    ids = np.concatenate([c.ids for c in chunks]) if schema.id_column else None
+    ids = union_categoricals([c.ids for c in chunks], sort_categories=True) if schema.id_column else None
     del chunks
     return [_regular(times[rows], values[rows], lines[rows], schema, key) for key, rows in _groups(ids, len(values))]
 
 
-def _groups(ids: np.ndarray | None, n: int) -> list[tuple[str | None, np.ndarray]]:
+def _groups(ids: pd.Categorical | None, n: int) -> list[tuple[str | None, np.ndarray]]:
+    """(id, its rows in file order) for each series, sorted by id."""
     if ids is None:
         return [(None, np.arange(n))]
-    codes, keys = pd.factorize(ids, sort=True)
+    codes, keys = np.asarray(ids.codes), ids.categories
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
     return [(str(key), order[bounds[k]:bounds[k + 1]]) for k, key in enumerate(keys)]

@@ -81,8 +81,10 @@ class LinearAR:
         if not self.xtx.any():
             self.weights = torch.zeros_like(self.xty)
             self.weights[:, -2, :] = 1.0  # the last lookback value, before the intercept's row
+            self.xtx = self.xty = None
             return self
         self.weights = torch.linalg.lstsq(self.xtx, self.xty, driver="gelsd").solution
+        self.xtx = self.xty = None  # the sums are spent: thousands of series keep only their weights
         return self
 
     def predict(self, history: torch.Tensor) -> torch.Tensor:

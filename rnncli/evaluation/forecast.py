@@ -68,8 +68,8 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     frames = [_frame(trained, prepared, k, scaled[k], half) for k in range(len(prepared.series))]
     if prepared.left_out:  # too short for the model to read: the Theta baseline forecasts them, and a note says so
         frames += _fallback(trained, prepared.left_out, horizon, prepared.season, list(frames[0].columns))
-        notes.append(f"{len(prepared.left_out)} series shorter than the model's window (window.lookback={spec.lookback}) are forecast by "
-                     f"Theta, without intervals: {', '.join(str(s.id) for s in prepared.left_out[:5])}"
+        notes.append(f"{len(prepared.left_out)} series too short for the model (its window.lookback={spec.lookback}, or to have been trained "
+                     f"on) are forecast by Theta, without intervals: {', '.join(str(s.id) for s in prepared.left_out[:5])}"
                      + (" and more" if len(prepared.left_out) > 5 else ""))
     frame = pd.concat(frames, ignore_index=True)
     if schema.id_column:

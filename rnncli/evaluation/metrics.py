@@ -14,11 +14,19 @@ import torch
 
 
 class Errors:
+    """The sums every metric needs, per forecast step and target, in one tensor (a file of thousands
+    of series keeps one of these per series and forecast: one tensor each, not seven)."""
+
+    FIELDS = ("abs", "sq", "mase_sum", "ape", "ape_n", "sape", "sape_n")
+
     def __init__(self, horizon: int, n_targets: int):
-        zeros = lambda: torch.zeros(horizon, n_targets, dtype=torch.float64)  # noqa: E731
         self.n = 0
-        self.abs, self.sq, self.mase_sum = zeros(), zeros(), zeros()
-        self.ape, self.ape_n, self.sape, self.sape_n = zeros(), zeros(), zeros(), zeros()
+        self.sums = torch.zeros(len(self.FIELDS), horizon, n_targets, dtype=torch.float64)
+
+    def __getattr__(self, name: str) -> torch.Tensor:
+        if name in Errors.FIELDS:
+            return self.sums[Errors.FIELDS.index(name)]
+        raise AttributeError(name)
 
     def add(self, actual: torch.Tensor, pred: torch.Tensor, mase_scale: torch.Tensor) -> None:
         actual, pred = actual.double().cpu(), pred.double().cpu()
@@ -26,19 +34,14 @@ class Errors:
         nonzero = actual != 0
         denom = actual.abs() + pred.abs()
         self.n += len(err)
-        self.abs += err.sum(0)
-        self.sq += err.pow(2).sum(0)
-        self.mase_sum += (err / mase_scale.double().cpu().unsqueeze(1)).sum(0)
-        self.ape += torch.where(nonzero, 100 * err / actual.abs().clamp_min(1e-300), 0.0).sum(0)
-        self.ape_n += nonzero.sum(0)
-        self.sape += torch.where(denom > 0, 200 * err / denom.clamp_min(1e-300), 0.0).sum(0)
-        self.sape_n += (denom > 0).sum(0)
+        self.sums += torch.stack([err.sum(0), err.pow(2).sum(0), (err / mase_scale.double().cpu().unsqueeze(1)).sum(0),
+                                  torch.where(nonzero, 100 * err / actual.abs().clamp_min(1e-300), 0.0).sum(0), nonzero.sum(0),
+                                  torch.where(denom > 0, 200 * err / denom.clamp_min(1e-300), 0.0).sum(0), (denom > 0).sum(0)])
 
     def merge(self, other: Errors) -> Errors:
         """Add another accumulator's sums to this one's (e.g. several series into one total)."""
         self.n += other.n
-        for name in ("abs", "sq", "mase_sum", "ape", "ape_n", "sape", "sape_n"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.sums = self.sums + other.sums
         return self
 
     def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
@@ -83,26 +86,27 @@ class Standardised:
 
     def __init__(self, n_targets: int):
         self.n = 0
-        self.abs = torch.zeros(n_targets, dtype=torch.float64)
-        self.sq = torch.zeros(n_targets, dtype=torch.float64)
-        self.count = torch.zeros(n_targets, dtype=torch.float64)
+        self.sums = torch.zeros(3, n_targets, dtype=torch.float64)  # |error|, error squared, count
+
+    @property
+    def abs(self) -> torch.Tensor:
+        return self.sums[0]
 
     def add(self, actual: torch.Tensor, pred: torch.Tensor, sd: torch.Tensor) -> None:
         """actual, pred (windows, horizon, targets) in real units; sd (targets,)."""
         err = (pred.double().cpu() - actual.double().cpu()) / sd.double().cpu()
         self.n += len(err)
-        self.abs += err.abs().sum((0, 1))
-        self.sq += err.pow(2).sum((0, 1))
-        self.count += err.shape[0] * err.shape[1]
+        self.sums += torch.stack([err.abs().sum((0, 1)), err.pow(2).sum((0, 1)),
+                                  torch.full((err.shape[2],), float(err.shape[0] * err.shape[1]), dtype=torch.float64)])
 
     def merge(self, other: Standardised) -> Standardised:
         self.n += other.n
-        self.abs, self.sq, self.count = self.abs + other.abs, self.sq + other.sq, self.count + other.count
+        self.sums = self.sums + other.sums
         return self
 
     def result(self) -> dict:
-        count = self.count.sum().clamp_min(1)
-        return {"mse": _plain(self.sq.sum() / count), "mae": _plain(self.abs.sum() / count)}
+        count = self.sums[2].sum().clamp_min(1)
+        return {"mse": _plain(self.sums[1].sum() / count), "mae": _plain(self.sums[0].sum() / count)}
 
 
 class Coverage:

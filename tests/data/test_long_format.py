@@ -15,7 +15,7 @@ from rnncli.evaluation import forecast
 from rnncli.experiments.run import train as train_run
 
 
-def long_csv(path, lengths={"b": 120, "a": 90}, starts={"b": "2021-01-01", "a": "2021-02-15"}):
+def long_csv(path, lengths={"b": 120, "a": 90}, starts={"b": "2021-01-01", "a": "2021-02-15", "c": "2021-03-01"}):
     """Two series of different lengths and spans, rows interleaved and shuffled as real files are."""
     rng = np.random.default_rng(0)
     frames = []
@@ -228,9 +228,10 @@ def _train_long(tmp_path, name, lengths):
 
 
 def test_a_model_trained_on_padding_reads_any_data_with_its_availability_column(tmp_path):
-    run = _train_long(tmp_path, "padded", {"b": 120, "a": 12})
+    run = _train_long(tmp_path, "padded", {"b": 120, "a": 12, "c": 4})  # 'c' too short to train on at all
     fc = forecast.predict(run, horizon=3)  # 'a' still shorter than the lookback: padded again
-    assert fc.frame.groupby("store").size().to_dict() == {"a": 3, "b": 3} and not any("Theta" in n for n in fc.notes)
+    assert fc.frame.groupby("store").size().to_dict() == {"a": 3, "b": 3, "c": 3}
+    assert any("1 series too short for the model" in n and "forecast by Theta" in n and ": c" in n for n in fc.notes), fc.notes
     longer = long_csv(tmp_path / "longer.csv", lengths={"b": 120, "a": 60})  # nothing to pad now: the column is all ones
     assert forecast.predict(run, data_path=longer, horizon=3).frame["sales"].notna().all()
     assert np.isfinite(forecast.evaluate(run, data_path=longer).metrics["model"]["mae"])
@@ -241,6 +242,6 @@ def test_a_model_without_padding_leaves_a_short_series_to_theta_and_says_so(tmp_
     short = long_csv(tmp_path / "short.csv", lengths={"b": 120, "a": 10})
     fc = forecast.predict(run, data_path=short, horizon=3)
     assert fc.frame.groupby("store").size().to_dict() == {"a": 3, "b": 3}
-    assert any("1 series shorter than the model's window (window.lookback=14) are forecast by Theta" in n and ": a" in n for n in fc.notes)
+    assert any("1 series too short for the model (its window.lookback=14" in n and ": a" in n for n in fc.notes)
     a = fc.frame.query("store == 'a'")
     assert a["sales"].notna().all() and a["sales_lower"].isna().all()  # no interval for a forecast the model did not make
