@@ -99,7 +99,8 @@ def write_summary(run_dir: Path, summary: dict) -> None:
     write_json(run_dir / "summary.json", summary)
 
 
-RUN_COLUMNS = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "status")
+RUN_COLUMNS = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "coverage",
+               "msis", "status")
 
 
 def collect(root: str | Path) -> list[dict]:
@@ -127,7 +128,9 @@ def _row(run_dir: Path) -> dict:
     test = (summary or {}).get("test", {})
     mae, persistence = test.get("model", {}).get("mae"), test.get("baselines", {}).get("persistence", {}).get("mae")
     window, model = cfg.get("window") or {}, cfg.get("model") or {}
+    iv = test.get("intervals") or {}
     return row | {
+        "coverage": None if iv.get("coverage") is None else f"{iv['coverage']:.1%} of {iv['coverage_target']:.0%}", "msis": iv.get("msis"),
         "name": cfg.get("name"), "mode": window.get("mode"), "cell": model.get("cell"), "hidden": model.get("hidden_size"),
         "lookback": window.get("lookback"), "epochs": len(history), "best_val_loss": min((r["val_loss"] for r in history), default=None),
         "test_mae": mae, "vs_persistence": mae / persistence if mae is not None and persistence else None,

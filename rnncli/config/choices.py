@@ -75,17 +75,21 @@ def choose(facts: DataFacts, horizon: int, given: dict) -> dict[str, tuple[objec
 def _budget(windows: int, pick) -> None:
     """Batch size, steps an epoch, epochs, patience and step size, from the training windows."""
     batch = 32 if windows < 2_000 else 64 if windows < 20_000 else 128 if windows < 200_000 else 256
-    batch = pick("train.batch_size", batch, f"{math.ceil(windows / batch):,} steps an epoch")
+    batch = pick("train.batch_size", batch, f"{_steps_of(math.ceil(windows / batch))} an epoch")
     full = math.ceil(windows / batch)  # the steps of an epoch of every window
     capped = full > MAX_EPOCH_STEPS
     steps = pick("train.steps_per_epoch", MAX_EPOCH_STEPS if capped else None,
                  f"an epoch of {MAX_EPOCH_STEPS:,} batches drawn at random, not all {full:,}: the cost follows the steps asked for, "
-                 "not the size of the data, and validation comes as often" if capped else f"every window once an epoch: {full:,} steps")
+                 "not the size of the data, and validation comes as often" if capped else f"every window once an epoch: {_steps_of(full)}")
     per_epoch = steps or full
     epochs = min(100, max(20, math.ceil(3000 / max(1, per_epoch))))
-    pick("train.epochs", epochs, f"at most about {epochs * per_epoch:,} steps; early stopping ends sooner")
+    pick("train.epochs", epochs, f"at most about {_steps_of(epochs * per_epoch)}; early stopping ends sooner")
     pick("train.patience", max(5, epochs // 5), "epochs without a better validation loss before stopping")
     pick("train.lr", 0.002 if windows < 20_000 else 0.001, "Adam's step size for this many windows")
+
+
+def _steps_of(n: int) -> str:
+    return f"{n:,} step{'s' * (n != 1)}"
 
 
 def _split(facts: DataFacts, horizon: int, pick, given: dict) -> dict:
@@ -141,15 +145,16 @@ def _lookback(facts: DataFacts, horizon: int, parts: dict) -> tuple[int, str]:
            if want == seasons * facts.season and facts.season > 1 else f"three horizons of {horizon}" if want == 3 * horizon
            else "a short window")
 
-    def room(n: int) -> int:  # the longest lookback that leaves a series of n rows two training windows
+    def room(n: int) -> int:  # the longest lookback that leaves a series of n rows as many training windows as it has steps
         held = sum(steps if steps is not None else round(n * fraction) for fraction, steps in parts.values())
-        return n - held - horizon - 1
+        return (n - held - horizon + 1) // 2
 
     n = facts.shortest if facts.n_series == 1 else facts.typical
     if room(n) >= want:
         padded = facts.n_series > 1 and room(facts.shortest) < want
         return want, why + (" (series shorter than that are padded and trained on what they have)" if padded else "")
-    return max(1, room(n)), f"as long as the {'series' if facts.n_series == 1 else 'typical series'} allows ({n} rows); {why} would be {want}"
+    return max(1, room(n)), (f"as long as the {'series' if facts.n_series == 1 else 'typical series'} allows ({n} rows: as many "
+                             f"training windows as steps in view); {why} would be {want}")
 
 
 def _segment(lookback: int, season: int, horizon: int) -> tuple[int | None, str]:

@@ -61,11 +61,12 @@ class ModelConfig:
     normalize: Literal["none", "window", "last"] = "none"  # last: each window shifted by its last value (many_to_one)
     segment: int | None = None
     ensemble: int = 1  # > 1: that many members from different starts, forecasting their median
+    quantiles: list[float] = field(default_factory=list)  # with train.loss pinball, e.g. [0.05, 0.5, 0.95]: the median is the forecast
 
 
 @dataclass
 class TrainConfig:
-    loss: Literal["mse", "mae", "huber"] = "mse"
+    loss: Literal["mse", "mae", "huber", "pinball"] = "mse"
     epochs: int = 50
     steps_per_epoch: int | None = None  # batches an epoch draws from the training windows, sampled at random; null: every window
     refit: bool = False  # after choosing the epochs on validation, train again on every row for the final checkpoint
@@ -84,6 +85,7 @@ class TrainConfig:
 @dataclass
 class PredictConfig:
     coverage: float = 0.9
+    intervals: Literal["adaptive", "fixed"] = "adaptive"  # adaptive: as wide as each window's own spread; fixed: one width per step
     clip_negative: bool = True  # forecasts of a target never negative in training are kept at or above zero
 
 

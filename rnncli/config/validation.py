@@ -81,6 +81,23 @@ def _check_model(cfg: Config) -> None:
     for key, value, top in (("model.hidden_size", m.hidden_size, 8192), ("model.num_layers", m.num_layers, 64), ("model.ensemble", m.ensemble, 64)):
         if value > top:
             _bad(key, value, f"an integer up to {top}")
+    _check_quantiles(cfg)
+
+
+def _check_quantiles(cfg: Config) -> None:
+    q, pinball = cfg.model.quantiles, cfg.train.loss == "pinball"
+    if pinball and not q:
+        _bad("model.quantiles", q, "the probabilities to forecast with train.loss pinball, e.g. [0.05, 0.5, 0.95]")
+    if q and not pinball:
+        _bad("train.loss", cfg.train.loss, "pinball, the loss that trains model.quantiles (or leave model.quantiles out)")
+    if not q:
+        return
+    if not all(isinstance(v, (int, float)) and 0 < v < 1 for v in q) or list(q) != sorted(set(q)) or len(q) % 2 == 0 \
+            or q[len(q) // 2] != 0.5 or len(q) > 99:
+        _bad("model.quantiles", q, "increasing probabilities between 0 and 1, an odd number of them with 0.5 in the middle "
+                                   "(the median is the forecast), e.g. [0.05, 0.5, 0.95]")
+    if cfg.window.mode == "many_to_many":
+        _bad("model.quantiles", q, "[] with window.mode many_to_many (quantile forecasts are many-to-one)")
 
 
 def _check_train(cfg: Config) -> None:

@@ -6,7 +6,9 @@ baseline (the lowest mean MAE over folds): the MAE difference per fold, the mean
 all test windows with a 90% interval from a paired block bootstrap, and one line that says whether
 the model is better, worse, or not distinguishable. The bootstrap resamples blocks of consecutive
 windows within each fold (neighbouring windows share most of their data, so single windows would
-understate the noise), the model and the baseline on the same windows.
+understate the noise), the model and the baseline on the same windows; a block is at most a third
+of a fold's windows, and folds too short for MIN_BLOCKS blocks in all give no verdict but "not
+distinguishable", with what it would take.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rnncli.evaluation.scores import label, of
 METRICS = ("mae", "rmse", "mse", "mape", "smape", "mase")
 RESAMPLES = 2000
 LEVEL = 0.90
+MIN_BLOCKS = 20  # independent blocks a verdict stronger than "not distinguishable" rests on at least
 
 
 def aggregate(folds: list[dict]) -> tuple[dict, dict]:
@@ -50,27 +53,42 @@ def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], blo
     per_fold = [r["model"]["mae"] - r["baselines"][best]["mae"] for r in folds]
     differences = [e["model"].double() - e[best].double() for e in window_errors]  # per window, same windows
     mean = float(torch.cat(differences).mean())
-    low, high = bootstrap(differences, block, seed)
+    sizes = [fold_block(len(d), block) for d in differences]
+    low, high = bootstrap(differences, sizes, seed)
     better = sum(d < 0 for d in per_fold)
     name = label(best)
     digits = max(0, min(6, 2 - math.floor(math.log10(max(abs(low), abs(high), abs(mean), 1e-12)))))
     spread = f"mean MAE difference {mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
-    if high < 0:
+    blocks = sum(math.ceil(len(d) / b) for d, b in zip(differences, sizes))
+    if blocks < MIN_BLOCKS:
+        windows = sum(len(d) for d in differences)
+        verdict = (f"not distinguishable from {name}: too few test windows to tell ({windows:,} in {len(per_fold)} folds make {blocks} "
+                   f"independent blocks; a verdict needs {MIN_BLOCKS}, about {MIN_BLOCKS * block:,} windows at blocks of {block}: "
+                   f"more --folds or longer test stretches); {spread}; better in {better} of {len(per_fold)} folds")
+    elif high < 0:
         verdict = f"better than {name} in {better} of {len(per_fold)} folds; {spread}"
     elif low > 0:
         verdict = f"worse than {name} in {len(per_fold) - better} of {len(per_fold)} folds; {spread}"
     else:
         verdict = f"not distinguishable from {name}: {spread}; better in {better} of {len(per_fold)} folds"
     return {"baseline": best, "per_fold": per_fold, "better_folds": better, "mean_difference": mean, "interval": [low, high],
-            "level": LEVEL, "method": f"paired block bootstrap over the folds' test windows (blocks of {block} consecutive windows "
-                                      f"within each fold, {RESAMPLES} resamples)", "verdict": verdict}
+            "level": LEVEL, "blocks": blocks, "method": f"paired block bootstrap over the folds' test windows (blocks of "
+                                                        f"{'/'.join(map(str, sorted(set(sizes))))} consecutive windows within each fold, "
+                                                        f"{RESAMPLES} resamples)", "verdict": verdict}
 
 
-def bootstrap(differences: list[torch.Tensor], block: int, seed: int = 0, resamples: int = RESAMPLES) -> tuple[float, float]:
-    """The LEVEL interval of the mean over all windows, resampling blocks within each fold."""
+def fold_block(windows: int, block: int) -> int:
+    """A fold's bootstrap block: `block` consecutive windows, but never more than a third of the
+    fold's windows (one block per fold would resample nothing and give a spread of zero)."""
+    return max(1, min(block, windows // 3))
+
+
+def bootstrap(differences: list[torch.Tensor], blocks: list[int], seed: int = 0, resamples: int = RESAMPLES) -> tuple[float, float]:
+    """The LEVEL interval of the mean over all windows, resampling blocks (of each fold's own
+    length) within each fold."""
     g = torch.Generator().manual_seed(seed)
     total, count = torch.zeros(resamples, dtype=torch.float64), torch.zeros(resamples, dtype=torch.float64)
-    for d in differences:
+    for d, block in zip(differences, blocks):
         n = len(d)
         blocks = math.ceil(n / block)
         sums = torch.stack([d[i * block : (i + 1) * block].sum() for i in range(blocks)])

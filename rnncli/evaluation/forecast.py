@@ -59,13 +59,16 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     coverage = trained.coverage(coverage)
     series = timeseries.load(schema)
     _check_size(len(series), len(schema.columns) + 2 * len(spec.calendar), spec.lookback, horizon, len(schema.targets), spec.horizon)
-    half, notes = _half_width(trained, coverage, horizon)
     warnings = grouped([(s.id, w) for s in series for w in s.warnings])
     tail = max(3 * spec.lookback, 10 * horizon, 60)
     past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []  # before preparing scales the values
     prepared = trained.prepare(series, whole=True)
-    scaled = _roll_all(trained, prepared, horizon)  # every series at once: the model is called once per step, not per series
-    frames = [_frame(trained, prepared, k, scaled[k], half) for k in range(len(prepared.series))]
+    rows = _rows(trained, prepared, horizon)
+    quantiles = _quantiles(trained, rows)
+    scaled = _roll_all(trained, rows, horizon)  # every series at once: the model is called once per step, not per series
+    reach, notes = _offsets(trained, prepared, coverage, scaled, quantiles)
+    frames = [_frame(trained, prepared, k, scaled[k], None if reach is None else (reach[0][k], reach[1][k]),
+                     None if quantiles is None else quantiles[k]) for k in range(len(prepared.series))]
     if prepared.left_out:  # too short for the model to read: the Theta baseline forecasts them, and a note says so
         frames += _fallback(trained, prepared.left_out, horizon, prepared.season, list(frames[0].columns))
         notes.append(f"{len(prepared.left_out)} series too short for the model (its window.lookback={spec.lookback}, or to have been trained "
@@ -74,7 +77,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     frame = pd.concat(frames, ignore_index=True)
     if schema.id_column:
         frame.insert(0, schema.id_column, [s.id for s in [*prepared.series, *prepared.left_out] for _ in range(horizon)])
-    return Forecast(frame, past, coverage if half is not None else None, notes, warnings, schema.id_column)
+    return Forecast(frame, past, coverage if reach is not None else None, notes, warnings, schema.id_column)
 
 
 def _fallback(trained: Trained, series: list, horizon: int, season: int, columns: list[str]) -> list[pd.DataFrame]:
@@ -109,61 +112,94 @@ def _check_size(n_series: int, columns: int, lookback: int, horizon: int, n_targ
                           "longer window.horizon")
 
 
-def _half_width(trained: Trained, coverage: float, horizon: int) -> tuple[torch.Tensor | None, list[str]]:
-    """Scaled half-widths per step (NaN past the calibrated steps), and notes on what is missing."""
-    if not coverage:
-        return None, []
-    calibration = trained.calibration
-    if calibration is None:
-        return None, ["no prediction intervals: they are calibrated when training ends, and this run has not ended"]
-    half = intervals.half_width(calibration, coverage)
+def _offsets(trained: Trained, prepared: Prepared, coverage: float, scaled: torch.Tensor,
+             quantiles: torch.Tensor | None) -> tuple[tuple[torch.Tensor, torch.Tensor] | None, list[str]]:
+    """How far each series' interval reaches below and above its scaled forecast, (series, horizon,
+    targets) each (NaN past the calibrated steps), and notes on what is missing; None when there
+    is no honest interval at this coverage (the note says why): never an infinite bound."""
+    reason = intervals.missing(trained.calibration, coverage)
+    if reason is not None or not coverage:
+        return None, [reason] if reason else []
+    widths = intervals.widths(trained.calibration, coverage)
+    steps = min(widths.steps, scaled.shape[1])
+    inputs = torch.stack([prepared.last_window(k) for k in range(len(prepared.series))])
+    mask = prepared.n_values if prepared.masked else None
+    below, above = widths.offsets(scaled[:, :steps], inputs, prepared.n_targets, mask, None if quantiles is None else quantiles[:, :steps])
     notes = []
-    if horizon > calibration["steps"]:
-        half = torch.cat([half, torch.full((horizon - calibration["steps"], half.shape[1]), float("nan"))])
-        notes.append(f"intervals cover the first {calibration['steps']} steps, where they were calibrated on validation data; "
-                     "later steps have none")
-    if torch.isinf(half).any():
-        notes.append(f"the validation part has too few windows ({calibration['n']}) for {coverage:.0%} intervals; they are unbounded")
-    return half[:horizon], notes
+    if scaled.shape[1] > steps:
+        gap = torch.full((len(scaled), scaled.shape[1] - steps, scaled.shape[2]), float("nan"), dtype=scaled.dtype)
+        below, above = torch.cat([below, gap], dim=1), torch.cat([above, gap], dim=1)
+        first = "first step" if steps == 1 else f"first {steps} steps"
+        notes.append(f"intervals cover the {first}, where they were calibrated on validation data; later steps have none")
+    return (below, above), notes
 
 
-def _roll_all(trained: Trained, prepared: Prepared, horizon: int) -> torch.Tensor:
-    """Scaled forecasts (series, horizon, targets) from the end of each series, rolled together."""
-    spec, n_t, n_cal = trained.spec, prepared.n_targets, prepared.windows.n_calendar
+def _rows(trained: Trained, prepared: Prepared, horizon: int) -> torch.Tensor:
+    """Each series' last window and the rows after it (their calendar known, their targets to be
+    forecast), scaled: (series, lookback + steps, columns)."""
+    spec, n_cal = trained.spec, prepared.windows.n_calendar
     steps = recursive.padded(horizon, trained.model.args.horizon) if n_cal else horizon  # the calendar of whole model horizons
+    steps = max(steps, trained.model.args.horizon) if trained.model.args.quantiles else steps  # a quantile forecast's whole horizon
     rows = []
     for k, s in enumerate(prepared.series):
         known = prepared.last_window(k).numpy()
         future = np.zeros((steps, known.shape[1]), dtype=np.float32)
         future[:, known.shape[1] - n_cal:] = calendar.encode(_future_times(s, steps), spec.calendar)
         rows.append(np.concatenate([known, future]))
-    rows = torch.from_numpy(np.stack(rows))
-    rolled = [recursive.roll(trained.model, chunk, spec.lookback, n_t, n_cal) for chunk in rows.split(recursive.CHUNK)]
+    return torch.from_numpy(np.stack(rows))
+
+
+def _roll_all(trained: Trained, rows: torch.Tensor, horizon: int) -> torch.Tensor:
+    """Scaled forecasts (series, horizon, targets) from the end of each series, rolled together."""
+    n_t, n_cal = len(trained.schema.targets), 2 * len(trained.spec.calendar)
+    rows = rows.clone()
+    rolled = [recursive.roll(trained.model, chunk, trained.spec.lookback, n_t, n_cal) for chunk in rows.split(recursive.CHUNK)]
     return torch.cat(rolled)[:, :horizon].double()
+
+
+def _quantiles(trained: Trained, rows: torch.Tensor) -> torch.Tensor | None:
+    """A quantile model's scaled quantile forecasts from the end of each series over its own
+    horizon, (series, model horizon, targets, quantiles); None for another model."""
+    model, lookback, n_cal = trained.model, trained.spec.lookback, 2 * len(trained.spec.calendar)
+    if not model.args.quantiles:
+        return None
+    h = model.args.horizon
+    with torch.inference_mode():
+        out = [model.forecast_quantiles(chunk[:, :lookback], chunk[:, lookback : lookback + h, chunk.shape[2] - n_cal :].flatten(1)
+                                        if n_cal else None) for chunk in rows.split(recursive.CHUNK)]
+    return torch.cat(out).double()
 
 
 def _future_times(s: timeseries.Series, horizon: int) -> pd.DatetimeIndex:
     return pd.date_range(s.times[-1], periods=horizon + 1, freq=s.frequency)[1:]
 
 
-def _frame(trained: Trained, prepared: Prepared, k: int, scaled: torch.Tensor, half: torch.Tensor | None) -> pd.DataFrame:
-    """One series' forecast in real units, with its interval columns, after its time column; kept
-    at or above zero for a target never negative in training (unless predict.clip_negative is off)."""
+def _frame(trained: Trained, prepared: Prepared, k: int, scaled: torch.Tensor, reach: tuple[torch.Tensor, torch.Tensor] | None,
+           quantiles: torch.Tensor | None) -> pd.DataFrame:
+    """One series' forecast in real units, with its interval columns and a quantile model's
+    quantiles (<target>_p5, _p50, ...), after its time column; kept at or above zero for a target
+    never negative in training (unless predict.clip_negative is off)."""
     targets, scaler = list(trained.schema.targets), prepared.scaler
     loc, scale = scaler.loc[k, : len(targets)].double(), scaler.scale[k, : len(targets)].double()
     floor = prepared.floor(torch.tensor([prepared.layout.offsets[k]]), torch.device("cpu"))
     floors = None if floor is None else floor[0, 0]  # (targets,)
     frame = pd.DataFrame(_at_least(scaler.real(scaled, loc, scale), floors).numpy(), columns=targets)
-    if half is not None:
-        for j, target in enumerate(targets):
-            if scaler.log_columns:  # symmetric in log units
-                lower = scaler.real(scaled[:, j] - half[:, j].double(), loc[j], scale[j])
-                upper = scaler.real(scaled[:, j] + half[:, j].double(), loc[j], scale[j])
+    for j, target in enumerate(targets):
+        least = None if floors is None else floors[j]
+        if reach is not None:
+            below, above = reach[0][:, j].double(), reach[1][:, j].double()
+            if scaler.log_columns or quantiles is not None:  # not symmetric in real units: each bound mapped back
+                lower, upper = scaler.real(scaled[:, j] - below, loc[j], scale[j]), scaler.real(scaled[:, j] + above, loc[j], scale[j])
             else:
-                lower = torch.tensor(frame[target].to_numpy()) - half[:, j].double() * scale[j]
-                upper = torch.tensor(frame[target].to_numpy()) + half[:, j].double() * scale[j]
-            frame[f"{target}_lower"] = _at_least(lower, None if floors is None else floors[j]).numpy()
-            frame[f"{target}_upper"] = _at_least(upper, None if floors is None else floors[j]).numpy()
+                point = torch.tensor(frame[target].to_numpy())
+                lower, upper = point - below * scale[j], point + above * scale[j]
+            frame[f"{target}_lower"] = _at_least(lower, least).numpy()
+            frame[f"{target}_upper"] = _at_least(upper, least).numpy()
+        for i, p in enumerate(() if quantiles is None else trained.model.args.quantiles):
+            values = torch.full((len(scaled),), float("nan"), dtype=torch.float64)
+            reached = min(len(scaled), quantiles.shape[0])
+            values[:reached] = scaler.real(quantiles[:reached, j, i], loc[j], scale[j])
+            frame[f"{target}_p{p * 100:g}"] = _at_least(values, least).numpy()
     frame.insert(0, trained.schema.time_column, _future_times(prepared.series[k], len(scaled)))
     return frame
 
@@ -185,11 +221,10 @@ def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = 
     trained = open_trained(run, which, data_path)
     refuse_overwriting(outputs, trained.inputs())
     prepared = trained.prepare()
-    interval = intervals.for_scoring(trained.calibration, trained.coverage(coverage))
-    scores = scoring.score(trained.model, prepared, split, interval, keep_forecasts)
+    scores = scoring.score_with(trained.model, prepared, split, trained.calibration, trained.coverage(coverage), keep_forecasts)
     for one in scores.forecasts or []:
         one["time_column"] = trained.schema.time_column
     scores.metrics.update(checkpoint=str(trained.path), data=trained.schema.path)
-    scores.warnings = prepared.warnings
+    scores.warnings = [*prepared.warnings, *scores.warnings]
     scores.verdict = verdict.lines(scores.metrics, f"{split} split", trained.payload["config"], trained.season)
     return scores

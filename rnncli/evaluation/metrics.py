@@ -110,25 +110,33 @@ class Standardised:
 
 
 class Coverage:
-    """How often actual values fall inside their intervals, and how wide the intervals are."""
+    """How often actual values fall inside their intervals, how wide the intervals are, and their
+    interval score: the M4 competition's MSIS, width plus 2 / alpha times each miss, over the
+    MASE scale (for a 95% interval alpha is 0.05: a miss costs 40 times its distance)."""
 
-    def __init__(self, horizon: int, n_targets: int):
-        self.n = 0
-        self.inside = torch.zeros(horizon, n_targets, dtype=torch.float64)
-        self.width = torch.zeros(horizon, n_targets, dtype=torch.float64)
+    def __init__(self, horizon: int, n_targets: int, alpha: float):
+        self.n, self.alpha = 0, alpha
+        self.sums = torch.zeros(3, horizon, n_targets, dtype=torch.float64)  # inside, width, scaled interval score
 
-    def add(self, actual: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor) -> None:
+    @property
+    def inside(self) -> torch.Tensor:
+        return self.sums[0]
+
+    def add(self, actual: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor, mase_scale: torch.Tensor) -> None:
+        """actual, lower, upper (windows, horizon, targets); mase_scale (windows, targets)."""
         actual, lower, upper = actual.double().cpu(), lower.double().cpu(), upper.double().cpu()
+        width = upper - lower
+        score = width + 2 / self.alpha * ((lower - actual).clamp_min(0) + (actual - upper).clamp_min(0))
         self.n += len(actual)
-        self.inside += ((actual >= lower) & (actual <= upper)).double().sum(0)
-        self.width += (upper - lower).sum(0)
+        self.sums += torch.stack([((actual >= lower) & (actual <= upper)).double().sum(0), width.sum(0),
+                                  (score / mase_scale.double().cpu().unsqueeze(1)).sum(0)])
 
     def merge(self, other: Coverage) -> Coverage:
         self.n += other.n
-        self.inside += other.inside
-        self.width += other.width
+        self.sums = self.sums + other.sums
         return self
 
     def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
         count = self.n * _size(self.inside, dims)
-        return {"coverage": _plain(self.inside.sum(dims) / count), "mean_width": _plain(self.width.sum(dims) / count)}
+        mean = self.sums.sum(tuple(d + 1 for d in dims)) / count
+        return {"coverage": _plain(mean[0]), "mean_width": _plain(mean[1]), "msis": _plain(mean[2])}

@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 
 import torch
 
+from rnncli.data.grouping import grouped
 from rnncli.data.prepared import Prepared
+from rnncli.evaluation.intervals import Widths
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 
 BASELINES = ("persistence", "seasonal_naive", "linear_ar", "theta")
 NAMES = ("model", *BASELINES)
 LABELS = {"model": "model", "persistence": "persistence", "seasonal_naive": "seasonal naive", "linear_ar": "linear AR", "theta": "Theta"}
+SHORTFALL = 0.05  # coverage this far below the nominal is warned of
 STANDARDISED_BY = "each series' training part: its mean and standard deviation per target"
 
 
@@ -102,9 +105,31 @@ def one_step(kept: dict[int, list[dict]], prepared: Prepared) -> list[dict]:
     return out
 
 
-def add_intervals(metrics: dict, coverage: float, covered: list[Coverage], prepared: Prepared) -> None:
-    total = _total(covered, Coverage(*covered[0].inside.shape))
-    metrics["intervals"] = {"coverage_target": coverage, **total.result(), "per_horizon": total.result(dims=(1,))}
+def add_intervals(metrics: dict, interval: Widths, covered: list[Coverage], prepared: Prepared) -> list[str]:
+    """The intervals' coverage, width and MSIS in the metrics (in all, per step, per series);
+    warnings for the whole and for each series covering more than SHORTFALL below the nominal
+    (and more than chance explains)."""
+    total = _total(covered, Coverage(*covered[0].inside.shape, covered[0].alpha))
+    overall = total.result()
+    metrics["intervals"] = {"coverage_target": interval.coverage, **overall, "per_horizon": total.result(dims=(1,)),
+                            "widths": interval.kind, "calibration_windows": interval.n}
+    short = []
     for k, s in enumerate(prepared.series):
         if "per_series" in metrics and str(s.id) in metrics["per_series"]:
-            metrics["per_series"][str(s.id)]["intervals"] = covered[k].result()
+            mine = metrics["per_series"][str(s.id)]["intervals"] = covered[k].result()
+            if _short(mine["coverage"], interval.coverage, covered[k].n * covered[k].inside.numel()):
+                short.append((s.id, f"its {interval.coverage:.0%} intervals covered {mine['coverage']:.1%} of its {metrics['split']} values"))
+    found = grouped(short)
+    if _short(overall["coverage"], interval.coverage, total.n * total.inside.numel()):
+        found.insert(0, f"the {interval.coverage:.0%} intervals covered {overall['coverage']:.1%} of the {metrics['split']} values, "
+                        f"more than {SHORTFALL * 100:.0f} points short: the {metrics['split']} stretch is unlike the validation one they "
+                        "were calibrated on (a change of season or regime); rnncli backtest shows whether it holds elsewhere")
+    return found
+
+
+def _short(coverage: float | None, nominal: float, values: int) -> bool:
+    """Coverage more than SHORTFALL below the nominal, and by more than chance explains (two
+    standard errors of a share of `values`): a series of a few test values misses by luck."""
+    if coverage is None or not values:
+        return False
+    return nominal - coverage > max(SHORTFALL, 2 * (nominal * (1 - nominal) / values) ** 0.5)

@@ -12,8 +12,9 @@ import torch
 
 from rnncli.data.prepared import Prepared
 from rnncli.errors import RnnCliError
-from rnncli.evaluation import scores
+from rnncli.evaluation import intervals, scores
 from rnncli.evaluation.baselines import BaselineFit, ThetaLevels, persistence, seasonal_naive
+from rnncli.evaluation.intervals import Widths
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 from rnncli.evaluation.scores import NAMES, Scores
 from rnncli.model.forecaster import Forecaster
@@ -24,11 +25,11 @@ CHUNK = 2048  # windows scored at a time: activations of lookback x hidden per w
 class _Tally:
     """What scoring accumulates per series while the windows stream past."""
 
-    def __init__(self, prepared: Prepared, keep_forecasts: bool, keep_errors: bool):
+    def __init__(self, prepared: Prepared, keep_forecasts: bool, keep_errors: bool, coverage: float | None):
         nt, horizon, n = prepared.n_targets, prepared.spec.horizon, len(prepared.series)
         self.errors = {name: [Errors(horizon, nt) for _ in range(n)] for name in NAMES}
         self.standardised = {name: [Standardised(nt) for _ in range(n)] for name in NAMES}
-        self.covered = [Coverage(horizon, nt) for _ in range(n)]
+        self.covered = [Coverage(horizon, nt, 1 - coverage) for _ in range(n)] if coverage else None
         self.kept: dict[int, list[dict]] | None = {k: [] for k in range(n)} if keep_forecasts else None
         self.window_errors: dict[str, list[torch.Tensor]] | None = {name: [] for name in NAMES} if keep_errors else None
 
@@ -44,18 +45,18 @@ class _Tally:
                 self.errors[name][k].add(actual[mine], forecast[mine], fitted.mase_scales[k].expand(int(mine.sum()), nt))
                 self.standardised[name][k].add(actual[mine], forecast[mine], fitted.sds[k])
             if bounds is not None:
-                self.covered[k].add(actual[mine], bounds[0][mine], bounds[1][mine])
+                self.covered[k].add(actual[mine], bounds[0][mine], bounds[1][mine], fitted.mase_scales[k].expand(int(mine.sum()), nt))
             if self.kept is not None:
                 self.kept[k].append({"row": (starts[mine] + prepared.spec.lookback).cpu(), "actual": actual[mine, 0].double().cpu(),
                                      **{name: f[mine, 0].double().cpu() for name, f in forecasts.items()}})
 
 
-def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[float, torch.Tensor] | None = None,
+def score(model: Forecaster, prepared: Prepared, split: str, interval: Widths | None = None,
           keep_forecasts: bool = False, keep_errors: bool = False, fitted: BaselineFit | None = None) -> Scores:
     """Metrics of the model and of each baseline on `split`, with per-horizon, per-target and per-series detail.
 
-    `interval` = (coverage, half-widths (steps, targets) in scaled units) adds the empirical coverage
-    and mean width of the model's prediction intervals. `keep_forecasts` keeps the one-step-ahead
+    `interval` (the calibrated half-widths at a coverage) adds the empirical coverage, mean width
+    and interval score (MSIS) of the model's prediction intervals. `keep_forecasts` keeps the one-step-ahead
     forecasts of the model and each baseline per series, for plotting; `keep_errors` each window's
     mean absolute error per forecast, in order.
     """
@@ -64,11 +65,11 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[flo
         raise RnnCliError(f"the {split} split has no complete window (lookback + horizon rows); choose another --split or more data")
     fitted = fitted or BaselineFit.on(prepared)
     thetas = ThetaLevels(prepared, fitted, index)
-    tally = _Tally(prepared, keep_forecasts, keep_errors)
+    tally = _Tally(prepared, keep_forecasts, keep_errors, None if interval is None else interval.coverage)
     model.eval()
     for starts in index.chunks(prepared.windows.values.device, CHUNK):
-        actual, forecasts, series, raw = _forecasts(model, prepared, starts, fitted, thetas)
-        bounds = None if interval is None else _bounds(prepared, starts, raw, forecasts["model"], interval[1])
+        actual, forecasts, series, raw, inputs, quantiles = _forecasts(model, prepared, starts, fitted, thetas)
+        bounds = None if interval is None else _bounds(prepared, starts, raw, forecasts["model"], interval, inputs, quantiles)
         tally.add(prepared, fitted, starts, actual, forecasts, series, bounds)
     result = Scores(scores.build(split, len(index), prepared, tally.errors, tally.standardised))
     if keep_forecasts:
@@ -76,30 +77,45 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: tuple[flo
     if keep_errors:
         result.window_errors = {name: torch.cat(parts) for name, parts in tally.window_errors.items()}
     if interval is not None:
-        scores.add_intervals(result.metrics, interval[0], tally.covered, prepared)
+        result.warnings += scores.add_intervals(result.metrics, interval, tally.covered, prepared)
     return result
 
 
-def _bounds(prepared: Prepared, starts: torch.Tensor, raw: torch.Tensor, pred: torch.Tensor, half: torch.Tensor):
-    """The model's interval (lower, upper) per window in real units, from its scaled forecast and
-    the scaled half-widths; kept at or above zero where the forecast is."""
-    steps = half[: prepared.spec.horizon].to(pred.device).expand(len(starts), -1, -1)
-    if prepared.scaler.log_columns:  # symmetric in log units, not in real ones
-        lower, upper = prepared.unscale(raw - steps, starts), prepared.unscale(raw + steps, starts)
+def score_with(model: Forecaster, prepared: Prepared, split: str, calibration: dict | None, coverage: float, keep_forecasts: bool = False,
+               keep_errors: bool = False, fitted: BaselineFit | None = None) -> Scores:
+    """`score` with the intervals a calibration gives at `coverage`; where it gives none (too few
+    calibration windows, or none yet), the metrics say why instead."""
+    interval = intervals.widths(calibration, coverage)
+    result = score(model, prepared, split, interval, keep_forecasts, keep_errors, fitted)
+    reason = intervals.missing(calibration, coverage)
+    if interval is None and reason:
+        result.metrics["intervals"] = {"coverage_target": coverage, "missing": reason}
+    return result
+
+
+def _bounds(prepared: Prepared, starts: torch.Tensor, raw: torch.Tensor, pred: torch.Tensor, interval: Widths, inputs: torch.Tensor,
+            quantiles: torch.Tensor | None):
+    """The model's interval (lower, upper) per window in real units, from its scaled forecast (and
+    quantiles) and the half-widths for its inputs; kept at or above zero where the forecast is."""
+    mask = prepared.n_values if prepared.masked else None
+    below, above = interval.offsets(raw, inputs, prepared.n_targets, mask, quantiles)
+    if prepared.scaler.log_columns or interval.cqr:  # not symmetric in real units: each bound mapped back
+        lower, upper = prepared.unscale(raw - below, starts), prepared.unscale(raw + above, starts)
     else:
-        width = prepared.unscale(steps, starts, shift=False)
-        lower, upper = pred - width, pred + width
+        lower, upper = pred - prepared.unscale(below, starts, shift=False), pred + prepared.unscale(above, starts, shift=False)
     floor = prepared.floor(starts, pred.device)
     return (lower, upper) if floor is None else (torch.maximum(lower, floor.to(lower.dtype)), torch.maximum(upper, floor.to(upper.dtype)))
 
 
 def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitted: BaselineFit, thetas: ThetaLevels):
-    """(actual values, {forecast name: values}, series of each window, the model's scaled forecast)
-    for the windows at `starts`, each (windows, horizon, targets) in real units."""
+    """(actual values, {forecast name: values}, series of each window, the model's scaled forecast,
+    the scaled inputs, a quantile model's scaled quantiles) for the windows at `starts`, the first
+    four (windows, horizon, targets), in real units but the model's own and the inputs."""
     lookback, horizon, nt, season = prepared.spec.lookback, prepared.spec.horizon, prepared.n_targets, prepared.season
     w = prepared.windows.gather(starts)
     with torch.inference_mode():
-        raw = model.forecast(w[:, :lookback], prepared.windows.future(w))
+        quantiles = model.forecast_quantiles(w[:, :lookback], prepared.windows.future(w)) if model.args.quantiles else None
+        raw = model.forecast(w[:, :lookback], prepared.windows.future(w)) if quantiles is None else quantiles[..., quantiles.shape[-1] // 2]
     pred = prepared.unscale(raw, starts)
     floor = prepared.floor(starts, pred.device)
     if floor is not None:
@@ -116,4 +132,4 @@ def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitt
         linear[mine] = fitted.ars[k].predict(history[series == k])
         smoothed[mine] = thetas.forecast(prepared, fitted, k, starts[series == k])
     return actual, {"model": pred, "persistence": persistence(history, horizon), "seasonal_naive": lagged,
-                    "linear_ar": linear.to(actual.device), "theta": smoothed.to(actual.device)}, series, raw
+                    "linear_ar": linear.to(actual.device), "theta": smoothed.to(actual.device)}, series, raw, w[:, :lookback], quantiles

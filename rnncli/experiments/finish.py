@@ -12,9 +12,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from rnncli.artifacts import checkpoint, runs
 from rnncli.evaluation import intervals, scoring, verdict
 from rnncli.evaluation.scores import Scores
+from rnncli.experiments import origins
 from rnncli.model.forecaster import count_parameters
 from rnncli.report import plots
 from rnncli.training.fit import FitResult
@@ -41,8 +44,7 @@ def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
     forecasts (a backtest compares and plots them)."""
     seconds = time.perf_counter() - fitted.started  # the command's time until training ended
     calibration = _calibrate(fitted, progress)  # the model holds the best epoch's weights after this
-    interval = intervals.for_scoring(calibration, fitted.cfg.predict.coverage)
-    scores = scoring.score(fitted.model, fitted.prepared, "test", interval, keep_forecasts=keep, keep_errors=keep)
+    scores = scoring.score_with(fitted.model, fitted.prepared, "test", calibration, fitted.cfg.predict.coverage, keep, keep)
     judged, val = _verdict(fitted)
     summary = _summary(fitted, scores, seconds)
     summary["val"]["baselines"] = {name: m["mae"] for name, m in val["baselines"].items()}  # the comparison the verdict makes
@@ -83,25 +85,50 @@ def _calibrate(fitted: FitResult, progress) -> dict | None:
     """Calibrate the intervals of the last epoch, then of the best (whose weights the model keeps),
     and store each in its checkpoint; once for both when the last epoch was the best. Returns best's."""
     steps, budget = intervals.reach(fitted.prepared)
-    state, horizon = fitted.state, fitted.prepared.spec.horizon
+    state = fitted.state
     same = state.best_epoch == state.epoch  # then best.pt and last.pt hold the same weights
     calibration = None
     for name in ("best",) if same else ("last", "best"):
         payload = fitted.saved[name]
         fitted.model.load_state_dict(payload["model_state"])
-        which = "" if same else f" of the {name} epoch"
-        calibration = _calibrate_one(fitted, steps, budget, progress, which) or _calibrate_one(fitted, horizon, budget, progress, which)
+        calibration = _calibrate_one(fitted, _reach(fitted, steps, budget), budget, progress, "" if same else f" of the {name} epoch",
+                                     name == "best")
         for target in ("best", "last") if same else (name,):
             checkpoint.save(checkpoint.path(fitted.run_dir, target), {**payload, "conformal": calibration})
     return calibration
 
 
-def _calibrate_one(fitted: FitResult, steps: int, budget: int, progress, which: str) -> dict | None:
+def _reach(fitted: FitResult, steps: int, budget: int) -> int:
+    """How far ahead to calibrate: `steps` (as far as predict forecasts) when the validation part
+    holds enough windows that far ahead for predict.coverage, else the model's own horizon (more
+    windows fit; later steps then get no interval, and predict says so)."""
+    horizon = fitted.prepared.spec.horizon
+    enough = intervals.window_count(fitted.prepared, steps, horizon, budget) >= intervals.needed(fitted.cfg.predict.coverage)
+    return steps if enough and not fitted.model.args.quantiles else horizon  # a quantile model's quantiles reach its horizon
+
+
+def _calibrate_one(fitted: FitResult, steps: int, budget: int, progress, which: str, earlier: bool) -> dict | None:
+    """The calibration on the validation windows `steps` ahead; with too few for predict.coverage
+    (and `earlier`), on windows of earlier stretches too (`origins.py`). None without any window."""
     n = intervals.window_count(fitted.prepared, steps, fitted.prepared.spec.horizon, budget)
-    if not n:
+    found = []
+    if n:
+        with progress.stage(f"calibrating prediction intervals{which} on {n:,} validation window{'s' * (n != 1)}, "
+                            f"{steps} step{'s' * (steps != 1)} ahead", n) as advance:
+            found.append(intervals.scores(fitted.model, fitted.prepared, steps, budget, "val", advance))
+    need = intervals.needed(fitted.cfg.predict.coverage)
+    if earlier and n < need:
+        found += origins.scores(fitted, steps, budget, need, n, progress)
+        fitted.model.load_state_dict(fitted.saved["best"]["model_state"])
+    if not found:
         return None
-    with progress.stage(f"calibrating prediction intervals{which} on {n:,} validation windows, {steps} steps ahead", n) as advance:
-        return intervals.calibrate(fitted.model, fitted.prepared, steps, budget, advance)
+    errors, spreads = (np.concatenate([f[k] for f in found]) for k in (0, 1))
+    calibration = intervals.summarise(errors, spreads, fitted.cfg.predict.intervals == "adaptive", bool(fitted.model.args.quantiles))
+    calibration["sources"] = {"validation": n, "earlier": len(errors) - n}
+    if len(errors) > n:
+        progress.note(f"the intervals rest on {len(errors):,} windows: {n:,} of the validation part and {len(errors) - n:,} "
+                      "forecast by the same config trained at earlier origins (kept in calibration/)")
+    return calibration
 
 
 def adopt_refit(result: RunResult, refitted: FitResult) -> None:

@@ -16,6 +16,7 @@ with metric names as in `evaluate`'s JSON.
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from rnncli.artifacts.trained import Trained, open_trained
 from rnncli.data.prepared import Prepared
 from rnncli.evaluation import comparison, intervals, scoring
 from rnncli.evaluation.baselines import BaselineFit
-from rnncli.evaluation.scores import Scores
+from rnncli.evaluation.scores import SHORTFALL, Scores
 from rnncli.experiments.folds import Fold
 
 
@@ -53,8 +54,7 @@ def without_refit(trained: Trained, fitted: BaselineFit, fold: Fold, series: lis
 
 
 def _score(trained: Trained, prepared: Prepared, fitted: BaselineFit | None = None) -> Scores:
-    interval = intervals.for_scoring(trained.calibration, trained.coverage())
-    return scoring.score(trained.model, prepared, "test", interval, keep_forecasts=True, keep_errors=True, fitted=fitted)
+    return scoring.score_with(trained.model, prepared, "test", trained.calibration, trained.coverage(), True, True, fitted)
 
 
 def combine(results: list[FoldResult], refit: bool) -> dict:
@@ -70,7 +70,22 @@ def combine(results: list[FoldResult], refit: bool) -> dict:
         "mean": mean,
         "std": std,
         "comparison": comparison.compare(metrics, [r.scores.window_errors for r in results], block),
+        "intervals": _intervals([_fold(r)["intervals"] for r in results]),
     }
+
+
+def _intervals(folds: list[dict | None]) -> dict | None:
+    """Coverage and MSIS over folds (mean and sd), and the folds more than SHORTFALL below the
+    nominal coverage; None without intervals."""
+    scored = [f for f in folds if f and f.get("coverage") is not None]
+    if not scored:
+        return None
+    cover, msis = [f["coverage"] for f in scored], [f["msis"] for f in scored if f.get("msis") is not None]
+    nominal = scored[0]["coverage_target"]
+    return {"coverage_target": nominal, "coverage": {"mean": statistics.fmean(cover), "sd": statistics.pstdev(cover)},
+            "msis": {"mean": statistics.fmean(msis), "sd": statistics.pstdev(msis)} if msis else None,
+            "short_folds": [k + 1 for k, f in enumerate(folds) if f and f.get("coverage") is not None
+                            and f["coverage"] < nominal - SHORTFALL]}
 
 
 def _fold(result: FoldResult) -> dict:
@@ -79,6 +94,6 @@ def _fold(result: FoldResult) -> dict:
     return {"fold": fold.k, "origin": fold.spans["test"][0], "train": fold.spans["train"], "val": fold.spans["val"],
             "test": fold.spans["test"], "n_windows": m["n_windows"], "model": m["model"], "baselines": m["baselines"],
             "standardised": m["standardised"], "per_horizon": m["per_horizon"],
-            "intervals": None if iv is None else {"coverage_target": iv["coverage_target"], "coverage": iv["coverage"],
-                                                   "mean_width": iv["mean_width"]},
+            "intervals": None if iv is None else {key: iv[key] for key in ("coverage_target", "coverage", "mean_width", "msis", "missing")
+                                                   if key in iv},
             "run_dir": None if result.run_dir is None else str(result.run_dir)}

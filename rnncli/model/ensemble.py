@@ -28,6 +28,10 @@ class Ensemble(nn.Module):
     def forecast(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         return median(torch.stack([member.forecast(x, future) for member in self.members]))
 
+    def forecast_quantiles(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
+        """Each quantile's median over the members (a quantile model's ensemble)."""
+        return median(torch.stack([member.forecast_quantiles(x, future) for member in self.members]))
+
 
 def median(outs: torch.Tensor) -> torch.Tensor:
     """The median over the first dimension, by sorting (which every exporter knows)."""

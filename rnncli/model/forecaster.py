@@ -49,6 +49,10 @@ class ModelArgs:
     segment: int = 0  # > 0: the recurrence runs over segments of this many steps (segments.py)
     masked: bool = False  # the input column after the normalised ones says which rows are data (1) and which padding (0)
     ensemble: int = 1  # > 1: that many members, forecasting their median (ensemble.py)
+    quantiles: tuple[float, ...] = ()  # the probabilities forecast (pinball loss); the middle one, 0.5, is the point forecast
+
+    def __post_init__(self):
+        object.__setattr__(self, "quantiles", tuple(self.quantiles))  # a list, as a checkpoint keeps it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,28 +78,44 @@ class Forecaster(nn.Module):
             batch_first=True,
             **extra,
         )
-        self.head = nn.Linear(args.hidden_size + args.future_size, args.horizon * args.n_targets)
+        self.head = nn.Linear(args.hidden_size + args.future_size, args.horizon * args.n_targets * max(1, len(args.quantiles)))
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """x: (batch, time, inputs); future: (batch, [time,] future_size) or None.
-        Returns (batch, horizon, targets), or (batch, time, horizon, targets) for many-to-many."""
+        Returns (batch, horizon, targets), or (batch, time, horizon, targets) for many-to-many,
+        or (batch, horizon, targets, quantiles) for a quantile model (what its loss needs)."""
         if self.args.many_to_many:  # per step, each normalised by the steps up to it (segments are many-to-one only)
             steps, stats = self.sequence(x)
             out, _ = self.rnn(steps)
             y = self._head(out, future)
             return y if stats is None else self.norm.restore(y, stats, self.args.n_targets)
-        return self.forecast(x, future)
+        return self.forecast_quantiles(x, future) if self.args.quantiles else self.forecast(x, future)
 
     def forecast(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """The forecast from the end of each input window, in either mode: (batch, horizon, targets).
-        `future` is the last step's: (batch, future_size)."""
+        `future` is the last step's: (batch, future_size). A quantile model's is its median."""
+        if self.args.quantiles:
+            return self.forecast_quantiles(x, future)[..., len(self.args.quantiles) // 2]
+        y, last = self._last(x, future)
+        return y if last is None else WindowNorm.restore(y, last, self.args.n_targets)
+
+    def forecast_quantiles(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
+        """A quantile model's forecast of each of its quantiles: (batch, horizon, targets, quantiles)."""
+        y, last = self._last(x, future)
+        y = y.unflatten(-1, (self.args.n_targets, len(self.args.quantiles)))
+        if last is None:
+            return y
+        return torch.stack([WindowNorm.restore(y[..., k], last, self.args.n_targets) for k in range(y.shape[-1])], dim=-1)
+
+    def _last(self, x: torch.Tensor, future: torch.Tensor | None) -> tuple[torch.Tensor, tuple | None]:
+        """The head's output at the end of each window, (batch, horizon, targets [x quantiles]),
+        normalised, and the statistics that restore it (None without normalisation; running
+        statistics end as the whole window's)."""
         steps, stats = self.sequence(x)
         out, _ = self.rnn(steps)
-        y = self._head(out[:, -1], future)
-        if stats is None:
-            return y
-        last = tuple(stat[:, -1:] for stat in stats)  # running statistics end as the whole window's
-        return WindowNorm.restore(y, last, self.args.n_targets)
+        hidden = out[:, -1] if not self.args.future_size else torch.cat([out[:, -1], future], dim=-1)
+        y = self.head(hidden).unflatten(-1, (self.args.horizon, -1))
+        return y, None if stats is None else tuple(stat[:, -1:] for stat in stats)
 
     def sequence(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
         """What the recurrent layer reads: the window normalised and cut into embedded segments, as

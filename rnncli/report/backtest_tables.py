@@ -16,11 +16,8 @@ def show(console: Console, scores: dict, backtest_dir) -> None:
     console.print(metrics(scores))
     if scores["horizon"] > 1 and "per_horizon" in scores["mean"]:
         console.print(per_horizon(scores))
-    coverage = [f["intervals"] for f in scores["folds"] if f["intervals"]]
-    if coverage:
-        target = coverage[0]["coverage_target"]
-        cells = ", ".join(f"{c['coverage']:.1%}" for c in coverage)
-        console.print(f"{target:.0%} prediction intervals, share of actual values inside, per fold: {cells}", highlight=False)
+    for line in interval_lines(scores):
+        console.print(line, highlight=False)
     console.print(f"verdict: {scores['comparison']['verdict']}", highlight=False)
     if "advice" in scores["comparison"]:
         console.print(f"try: {scores['comparison']['advice']}", highlight=False)
@@ -72,3 +69,22 @@ def per_horizon(scores: dict) -> Table:
     for h in range(scores["horizon"]):
         table.add_row(str(h + 1), *(fmt(steps[name][h]) for name in steps))
     return table
+
+
+def interval_lines(scores: dict) -> list[str]:
+    """The intervals per fold (coverage and MSIS), their mean, and a warning for each fold more
+    than 5 points short of the nominal; or why a fold has none."""
+    folds = [f["intervals"] for f in scores["folds"]]
+    summary = scores.get("intervals")
+    out = [f"fold {k + 1}: {f['missing']}" for k, f in enumerate(folds) if f and "missing" in f]
+    if summary is None:
+        return out
+    cells = ", ".join("-" if not f or f.get("coverage") is None else f"{f['coverage']:.1%} (MSIS {fmt(f.get('msis'))})" for f in folds)
+    mean = summary["coverage"]
+    msis = "" if summary["msis"] is None else f"; MSIS {fmt(summary['msis']['mean'])} ± {fmt(summary['msis']['sd'])}"
+    out.append(f"{summary['coverage_target']:.0%} prediction intervals, share of actual values inside, per fold: {cells}; "
+               f"mean {mean['mean']:.1%} ± {mean['sd']:.1%}{msis}")
+    if summary["short_folds"]:
+        out.append(f"warning: fold{'s' if len(summary['short_folds']) > 1 else ''} {', '.join(map(str, summary['short_folds']))} covered more "
+                   f"than 5 points less than {summary['coverage_target']:.0%}: the intervals do not hold in every stretch of the data")
+    return out

@@ -87,11 +87,21 @@ def per_series(metrics: dict) -> RenderableType:
     table.add_column("windows", justify="right", overflow="fold")
     for name in LABELS:
         table.add_column(LABELS[name], justify="right", overflow="fold")
+    covered = "intervals" in metrics and "coverage" in metrics["intervals"]
+    if covered:
+        table.add_column(f"{metrics['intervals']['coverage_target']:.0%} coverage", justify="right", overflow="fold")
     for key, res in (items[k] for k in picked):
-        table.add_row(key, str(res["n_windows"]), fmt(res["model"]["mae"]), *(fmt(res["baselines"][b]["mae"]) for b in list(LABELS)[1:]))
+        cover = [] if not covered else [_share(res.get("intervals", {}).get("coverage"))]
+        table.add_row(key, str(res["n_windows"]), fmt(res["model"]["mae"]), *(fmt(res["baselines"][b]["mae"]) for b in list(LABELS)[1:]),
+                      *cover)
     mean = metrics["mean_over_series"]
-    table.add_row(f"mean over {len(items):,} series", "", *(fmt(mean[name]["mae"]) for name in LABELS), style="bold")
+    table.add_row(f"mean over {len(items):,} series", "", *(fmt(mean[name]["mae"]) for name in LABELS),
+                  *([_share(metrics["intervals"]["coverage"])] if covered else []), style="bold")
     return with_line(table, caption)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
 
 
 def _against_persistence(res: dict) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from rnncli.artifacts.runs import RUN_COLUMNS
 from rnncli.evaluation.scores import LABELS
 from rnncli.report.cells import fmt, num
 from rnncli.report.series_tables import per_series
@@ -49,14 +50,22 @@ def show_evaluation(console: Console, metrics: dict, title: str) -> None:
     if "standardised" in metrics:
         console.print(standardised(metrics), highlight=False)
     if "intervals" in metrics:
-        iv = metrics["intervals"]
-        width = "unbounded (too few validation windows)" if iv["mean_width"] is None else f"{iv['mean_width']:.4g}"
-        console.print(f"{iv['coverage_target']:.0%} prediction intervals: {iv['coverage']:.1%} of actual values inside, "
-                      f"mean width {width}", highlight=False)
+        console.print(interval_line(metrics["intervals"]), highlight=False)
     if metrics["horizon"] > 1:
         console.print(per_horizon(metrics))
     if "per_series" in metrics:
         console.print(per_series(metrics))
+
+
+def interval_line(iv: dict) -> str:
+    """The intervals of a scored split in one line: coverage, width, MSIS and what they rest on;
+    or why there are none."""
+    if "missing" in iv:
+        return iv["missing"]
+    rests = f"{iv['widths']} widths calibrated on {iv['calibration_windows']:,} windows" if "widths" in iv else "calibrated on validation"
+    return (f"{iv['coverage_target']:.0%} prediction intervals: {iv['coverage']:.1%} of actual values inside, mean width "
+            f"{iv['mean_width']:.4g}, MSIS {fmt(iv.get('msis'))} (width plus {2 / (1 - iv['coverage_target']):.0f} x each miss, "
+            f"over the MASE scale); {rests}")
 
 
 def standardised(metrics: dict) -> str:
@@ -88,10 +97,12 @@ def _caption(metrics: dict) -> str:
 
 def runs(rows: list[dict], folder) -> Table:
     table = Table(title=f"{len(rows)} run{'' if len(rows) == 1 else 's'} under {folder}", title_justify="left",
-                  caption="vs_persistence: test MAE / persistence's test MAE (below 1 beats it)", caption_justify="left")
-    names = ("name", "time", "mode", "cell", "hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "status")
+                  caption="vs_persistence: test MAE / persistence's test MAE (below 1 beats it); coverage: test values inside the "
+                          "intervals, of the nominal; msis: their interval score (lower is better)", caption_justify="left")
+    names = RUN_COLUMNS
     for name in names:
-        table.add_column(name, justify="right" if name in ("hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence") else "left", overflow="fold")
+        right = name in ("hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "coverage", "msis")
+        table.add_column(name, justify="right" if right else "left", overflow="fold")
     for r in rows:
         table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in names))
     return table

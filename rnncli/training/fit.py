@@ -194,7 +194,8 @@ def _session(cfg: Config, run_dir: Path, device: torch.device, prepared: Prepare
     optimizer = optimizers.make_optimizer(model, cfg.train)
     generator = torch.Generator(device=device).manual_seed(cfg.train.seed)
     t = cfg.train
-    budget = Budget(t.epochs, t.patience, t.batch_size, t.clip_grad_norm, t.clip_grad_value, t.lr, t.loss, t.steps_per_epoch)
+    budget = Budget(t.epochs, t.patience, t.batch_size, t.clip_grad_norm, t.clip_grad_value, t.lr, t.loss, t.steps_per_epoch,
+                    tuple(cfg.model.quantiles))
     header = checkpoint.Header.of_run(model.args, prepared, schema_of(cfg), cfg.to_dict(), fingerprint(prepared.windows.values), run_id)
     return Session(budget, run_dir, device, prepared, model, optimizer, optimizers.make_scheduler(optimizer, cfg.train), generator, state,
                    header, group.wrap(model, device), group)
@@ -223,4 +224,4 @@ def model_args(cfg: Config, prepared: Prepared) -> ModelArgs:
                      hidden_size=m.hidden_size, num_layers=m.num_layers, nonlinearity=m.nonlinearity, dropout=m.dropout,
                      many_to_many=cfg.window.mode == "many_to_many", future_size=cfg.window.horizon * prepared.windows.n_calendar,
                      normalize=m.normalize, normalized_columns=prepared.n_values, segment=m.segment or 0, masked=prepared.masked,
-                     ensemble=m.ensemble)
+                     ensemble=m.ensemble, quantiles=tuple(m.quantiles))

@@ -67,7 +67,7 @@ def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: tor
             starts, weight, count = _share(starts_all, lo, min(step, n - lo), rank, world)
         x, y, future = windows.batch(starts)
         pred = model(x, future)
-        loss = loss_fn(pred, y.expand_as(pred))  # an ensemble's members each against the same targets
+        loss = loss_fn(pred, y)  # an ensemble's members each against the same targets
         optimizer.zero_grad(set_to_none=True)
         (loss if weight is None else loss * weight).backward()
         norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
@@ -142,6 +142,8 @@ def validate(
             out = model(x, future)
             totals[0] += loss_fn(out, y, reduction="sum").double()
             totals[1] += y.numel()
+            if out.dim() > y.dim():  # a quantile model's forecasts: the middle quantile, its median, is the point forecast
+                out = out[..., out.shape[-1] // 2]
             if windows.many_to_many:
                 out, y = out[:, -1], y[:, -1]
             totals[2] += (unscale(out, starts) - unscale(y, starts)).abs().sum().double()

@@ -2,8 +2,12 @@
 
 mse is the mean squared error; mae the mean absolute error, which rewards the median forecast
 that MAE, sMAPE and MASE score best; huber is squared within one (scaled) unit and absolute
-beyond it, robust to the rare large miss. Validation reports the same loss, so early stopping
-follows what training minimises.
+beyond it, robust to the rare large miss; pinball (a quantile model's, model.quantiles) is the
+quantile loss of each forecast quantile q, q (y - f) above the forecast and (1 - q) (f - y)
+below, averaged over the quantiles: it is minimised by the true quantiles. Every loss takes the
+forecast and the actual values, and broadcasts the actual ones over an ensemble's members (and
+a quantile model's quantiles). Validation reports the same loss, so early stopping follows what
+training minimises.
 """
 
 from __future__ import annotations
@@ -16,8 +20,23 @@ import torch.nn.functional as F
 
 Loss = Callable[..., torch.Tensor]  # (forecast, actual, reduction="mean") -> loss
 
-LOSSES: dict[str, Loss] = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": partial(F.huber_loss, delta=1.0)}
+
+def _broadcast(loss) -> Loss:
+    return lambda pred, y, reduction="mean": loss(pred, y.expand_as(pred), reduction=reduction)
 
 
-def get(name: str) -> Loss:
-    return LOSSES[name]
+LOSSES: dict[str, Loss] = {"mse": _broadcast(F.mse_loss), "mae": _broadcast(F.l1_loss),
+                           "huber": _broadcast(partial(F.huber_loss, delta=1.0))}
+
+
+def pinball(pred: torch.Tensor, y: torch.Tensor, quantiles: tuple[float, ...], reduction: str = "mean") -> torch.Tensor:
+    """pred (..., quantiles), y (...) broadcast to pred's leading shape: the mean over quantiles of
+    each one's pinball loss, then the mean (or, "sum", the sum) over the values."""
+    q = torch.tensor(quantiles, dtype=pred.dtype, device=pred.device)
+    miss = y.unsqueeze(-1) - pred
+    per_value = torch.maximum(q * miss, (q - 1) * miss).mean(-1)
+    return per_value.sum() if reduction == "sum" else per_value.mean()
+
+
+def get(name: str, quantiles: tuple[float, ...] = ()) -> Loss:
+    return partial(pinball, quantiles=quantiles) if name == "pinball" else LOSSES[name]

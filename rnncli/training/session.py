@@ -49,6 +49,7 @@ class Budget:
     lr: float  # the starting learning rate, named in the advice when training diverges
     loss: str = "mse"  # train.loss (losses.py)
     steps_per_epoch: int | None = None  # train.steps_per_epoch: an epoch of this many batches, sampled (None: every window)
+    quantiles: tuple[float, ...] = ()  # model.quantiles, which the pinball loss weighs
 
     def windows(self, n: int, world: int = 1) -> int:
         """The training windows one epoch draws: all n, or steps_per_epoch batches of them."""
@@ -113,7 +114,7 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
         done = loop.train_epoch(s.trainer, s.prepared.windows, index, s.optimizer, s.budget.batch_size, order, sums,
                                 s.budget.clip_grad_norm, s.budget.clip_grad_value, None if s.group.several else stop, progress.batch,
                                 check_every=1 if s.device.type == "cpu" else 50, rank=s.group.rank, world=s.group.world,
-                                loss_fn=losses.get(s.budget.loss))
+                                loss_fn=losses.get(s.budget.loss, s.budget.quantiles))
     except loop.NonFinite as bad:
         raise _diverged(s, epoch, f"batch {bad.batch}") from None
     trained = time.perf_counter()
@@ -157,7 +158,7 @@ def _validated(s: Session, epoch: int, sums: loop.EpochSums, n_train: int) -> tu
         val_loss, val_mae = math.nan, math.nan
     else:
         val_loss, val_mae = loop.validate(s.model, s.prepared.windows, val.to(s.device), s.prepared.unscale, s.group.rank,
-                                          s.group.world, s.group.sum, losses.get(s.budget.loss))
+                                          s.group.world, s.group.sum, losses.get(s.budget.loss, s.budget.quantiles))
         if not math.isfinite(val_loss):
             raise _diverged(s, epoch, "validation")
     lr = s.optimizer.param_groups[0]["lr"]

@@ -29,14 +29,16 @@ def test_half_width_is_the_conformal_quantile():
     ranks = torch.linspace(0, 1, intervals.LEVELS, dtype=torch.float64) * 98
     calibration = {"n": 99, "steps": 1, "quantiles": errors.sort(0).values[ranks.round().long()].float()}
     # ceil((99 + 1) * 0.9) = 90: the 90th smallest error
-    assert intervals.half_width(calibration, 0.9).item() == pytest.approx(90, abs=0.05)
-    assert intervals.half_width(calibration, 0.5).item() == pytest.approx(50, abs=0.05)
-    assert math.isinf(intervals.half_width(calibration, 0.995).item())  # rank 100 > n: no finite bound
+    assert intervals.widths(calibration, 0.9).half.item() == pytest.approx(90, abs=0.05)
+    assert intervals.widths(calibration, 0.5).half.item() == pytest.approx(50, abs=0.05)
+    assert intervals.widths(calibration, 0.995) is None  # rank 100 > n: no finite bound, and no interval
+    assert "rests on 99 calibration windows and needs at least 199" in intervals.missing(calibration, 0.995)
+    assert intervals.needed(0.9) == 9 and intervals.needed(0.95) == 19 and intervals.widths({**calibration, "n": 8}, 0.9) is None
 
 
 def test_roll_feeds_forecasts_back(tmp_path):
     class Echo(torch.nn.Module):  # forecasts the last input value + 1, two steps at a time
-        args = type("Args", (), {"horizon": 2, "future_size": 0})
+        args = type("Args", (), {"horizon": 2, "future_size": 0, "quantiles": ()})
 
         def forecast(self, x, future=None):
             return (x[:, -1:, :1] + torch.tensor([[[1.0], [2.0]]]))
@@ -79,7 +81,9 @@ def test_predicted_intervals_follow_the_calibration(noisy_run):
     assert calibration["steps"] == 7 and calibration["n"] == 200 - 7 + 1  # season 7 > horizon 2; val has 200 rows
     result = forecast.predict(noisy_run, horizon=9, coverage=0.8)
     frame = result.frame
-    half = intervals.half_width(calibration, 0.8)[:, 0].double() * payload["scaler"]["scale"][0, 0].double()
+    last = forecast.open_trained(noisy_run).prepare(whole=True).last_window(0)[None]
+    half = intervals.widths(calibration, 0.8).of(last, 1)[0, :, 0] * payload["scaler"]["scale"][0, 0].double()
+    assert calibration["scaled_by"] == "window"  # as wide as the spread of the window forecast from
     np.testing.assert_allclose((frame["y_upper"] - frame["y"]).to_numpy()[:7], half.numpy(), rtol=1e-5)
     np.testing.assert_allclose((frame["y"] - frame["y_lower"]).to_numpy()[:7], half.numpy(), rtol=1e-5)
     assert frame["y_lower"].iloc[7:].isna().all()  # beyond the calibrated steps: no interval, and a note says so
@@ -154,7 +158,7 @@ def test_calibration_windows_are_bounded_by_a_budget_of_forecasts(tmp_path):
     assert intervals.window_count(prepared, 48, 1, budget=10**9) == available
 
     class Counting(torch.nn.Module):  # counts the windows it forecasts: the cost calibration must bound
-        args = type("Args", (), {"horizon": 1, "future_size": 0})
+        args = type("Args", (), {"horizon": 1, "future_size": 0, "quantiles": ()})
         calls = windows = 0
 
         def forecast(self, x, future=None):
@@ -162,7 +166,7 @@ def test_calibration_windows_are_bounded_by_a_budget_of_forecasts(tmp_path):
             Counting.windows += len(x)
             return x[:, -1:, :1]
 
-    calibration = intervals.calibrate(Counting(), prepared, 48, budget=24_000)
+    calibration = intervals.calibrate(Counting(), prepared, 48, budget=24_000, adaptive=False)
     assert calibration["n"] == 500 and Counting.windows == 500 * 48
     assert calibration["quantiles"].dtype == torch.float32 and calibration["quantiles"].shape == (intervals.LEVELS, 48, 1)
     # a persistence forecast's errors: the quantiles are those of |y[t+h] - y[t]| over the windows used
@@ -183,3 +187,60 @@ def test_training_calibrates_once_when_the_last_epoch_is_the_best_and_says_so(ti
     assert "calibrating prediction intervals on 18 validation windows, 7 steps ahead" in err and err.count("calibrating") == 1
     best, last = (checkpoint.load(run / "checkpoints" / f"{w}.pt")["conformal"] for w in ("best", "last"))
     assert best["n"] == last["n"] == 18 and torch.equal(best["quantiles"], last["quantiles"])
+
+
+class Persistence(torch.nn.Module):  # forecasts the last input value: its errors are the one-step changes
+    args = type("Args", (), {"horizon": 1, "future_size": 0, "quantiles": ()})
+
+    def forecast(self, x, future=None):
+        return x[:, -1:, :1]
+
+
+def test_adaptive_widths_follow_the_spread_of_each_window_by_hand(tmp_path):
+    """Noise of sd 1, then sd 2 from the middle of the validation part: the scores are the errors
+    over each window's mean absolute change, the width the conformal quantile of them times it."""
+    from rnncli.data import timeseries
+    from rnncli.data.prepared import WindowSpec, prepare
+
+    rng = np.random.default_rng(0)
+    n, lookback = 4004, 24  # validation rows 2002 .. 3002: 1001 windows one step ahead, the stored grid exact
+    y = np.concatenate([rng.normal(0, 1, 2502), rng.normal(0, 2, n - 2502)])
+    pd.DataFrame({"date": pd.date_range("2020-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M"), "y": y}).to_csv(tmp_path / "v.csv",
+                                                                                                                   index=False)
+    prepared = prepare(timeseries.Schema(str(tmp_path / "v.csv"), "date", ("y",)), WindowSpec(lookback, 1, False, 0.25, 0.25), "none")
+    calibration = intervals.calibrate(Persistence(), prepared, 1, budget=10**6)
+    values = prepared.windows.values[:, 0].double().numpy()
+    targets = np.arange(2002, 3003)  # each validation window's forecast row
+    spread = np.array([np.abs(np.diff(values[t - lookback : t])).mean() for t in targets])
+    scores = np.sort(np.abs(values[targets] - values[targets - 1]) / spread)
+    assert calibration["n"] == 1001 and calibration["scaled_by"] == "window"
+    widths = intervals.widths(calibration, 0.9)
+    assert widths.half.item() == pytest.approx(scores[math.ceil(1002 * 0.9) - 1], rel=1e-5)  # the 902nd smallest score
+    inputs = torch.stack([prepared.windows.values[t - lookback : t] for t in targets])
+    half = widths.of(inputs, 1)[:, 0, 0].numpy()
+    np.testing.assert_allclose(half, widths.half.item() * spread, rtol=1e-5)  # each window's width: the quantile times its spread
+    calm, wild = half[targets < 2502 - 30].mean(), half[targets >= 2502 + 30].mean()
+    assert 1.7 < wild / calm < 2.3  # twice the noise, about twice the width
+    fixed = intervals.widths(intervals.calibrate(Persistence(), prepared, 1, budget=10**6, adaptive=False), 0.9)
+    assert fixed.of(inputs, 1)[:, 0, 0].unique().numel() == 1  # one width for every window
+    # held out (the test part, all at sd 2): adaptive widths cover as asked, fixed ones fall short
+    test_targets = np.arange(3003, n)
+    test_inputs = torch.stack([prepared.windows.values[t - lookback : t] for t in test_targets])
+    miss = np.abs(values[test_targets] - values[test_targets - 1])
+    assert (miss <= widths.of(test_inputs, 1)[:, 0, 0].numpy()).mean() == pytest.approx(0.9, abs=0.03)
+    assert (miss <= fixed.of(test_inputs, 1)[:, 0, 0].numpy()).mean() < 0.85
+
+
+def test_msis_is_width_plus_the_misses_over_the_mase_scale_by_hand():
+    from rnncli.evaluation.metrics import Coverage
+
+    actual = torch.tensor([[[10.0], [12.0]], [[8.0], [30.0]]], dtype=torch.float64)  # 2 windows, 2 steps
+    lower = torch.tensor([[[9.0], [9.0]], [[9.0], [9.0]]], dtype=torch.float64)
+    upper = torch.tensor([[[11.0], [13.0]], [[11.0], [13.0]]], dtype=torch.float64)
+    scale = torch.tensor([[2.0], [4.0]], dtype=torch.float64)  # each window's series' in-sample MAE
+    covered = Coverage(2, 1, alpha=0.05)
+    covered.add(actual, lower, upper, scale)
+    # window 1: widths 2 and 4, inside: (2 + 4) / 2 / 2 = 1.5; window 2: 2 + 40 * 1 (8 below 9) and 4 + 40 * 17 (30 above 13), over 4
+    expected = ((2 + 4) / 2 / 2 + ((2 + 40 * 1) + (4 + 40 * 17)) / 2 / 4) / 2
+    result = covered.result()
+    assert result["msis"] == pytest.approx(expected) and result["coverage"] == 0.5 and result["mean_width"] == 3.0

@@ -142,6 +142,19 @@ def test_the_verdict_on_errors_whose_answer_is_known(errors, verdict):
     assert result["mean_difference"] == pytest.approx(model_level - baseline_level, abs=0.06)
 
 
+def test_folds_of_four_windows_give_no_verdict_but_say_why():
+    """4 test windows a fold and blocks of 12 resampled one block a fold: the interval collapsed to a point."""
+    window_errors = [{"model": torch.tensor([1.0, 1.2, 0.9, 1.1], dtype=torch.float64) + k,
+                      "persistence": torch.tensor([47.0, 47.2, 46.9, 47.1], dtype=torch.float64) + k} for k in range(4)]
+    reports = [{"model": {"mae": float(e["model"].mean())}, "baselines": {"persistence": {"mae": float(e["persistence"].mean())}}}
+               for e in window_errors]
+    result = comparison.compare(reports, window_errors, block=12)
+    assert result["verdict"].startswith("not distinguishable from persistence: too few test windows to tell (16 in 4 folds make 16 "
+                                        "independent blocks; a verdict needs 20"), result["verdict"]
+    assert "blocks of 1 consecutive windows" in result["method"] and result["blocks"] == 16
+    assert comparison.fold_block(4, 12) == 1 and comparison.fold_block(40, 12) == 12 and comparison.fold_block(30, 12) == 10
+
+
 def test_a_stopped_backtest_keeps_its_finished_folds_and_resumes(tmp_path, monkeypatch, cli):
     from rnncli.training import fit as fitting
 

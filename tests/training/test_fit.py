@@ -170,7 +170,6 @@ def test_running_out_of_memory_is_a_failed_job_with_advice(tiny, monkeypatch):
 
 def test_the_loss_named_is_the_loss_trained_and_validated(tiny):
     import pandas as pd
-    import torch.nn.functional as F
 
     from rnncli.training import losses
 
@@ -180,7 +179,8 @@ def test_the_loss_named_is_the_loss_trained_and_validated(tiny):
     assert losses.get("huber")(out, y).item() == pytest.approx((0 + 1.5 + 3.5) / 3)  # 0.5 d^2 within 1, |d| - 0.5 beyond
     runs = {name: train_run(config.load(tiny[0], [f"train.loss={name}", "train.epochs=1"])).run_dir for name in ("mse", "mae")}
     val = {name: pd.read_csv(run / "metrics.csv")["val_loss"].iloc[0] for name, run in runs.items()}
-    assert val["mae"] != val["mse"] and F.l1_loss is losses.get("mae")
+    assert val["mae"] != val["mse"] and losses.get("mae")(out, y, reduction="sum").item() == pytest.approx(6.0)
+    assert losses.get("pinball", (0.5,))(out[..., None], y).item() == pytest.approx(0.5 * (0 + 2 + 4) / 3)  # half the MAE at the median
 
 
 def test_an_ensemble_is_one_run_one_checkpoint_and_every_command_uses_it(tiny, cli, tmp_path):
