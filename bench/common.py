@@ -67,9 +67,9 @@ def synthetic_config(csv: Path, name: str, **sections) -> Path:
     return path
 
 
-def run_timed(cmd: list[str], env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
+def run_timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd)
     return time.perf_counter() - start, done
 
 
