@@ -93,6 +93,7 @@ def _summary(layout: profile.Layout, prepared, cfg: Config, output: Path) -> lis
                                                  + ")" if len(prepared.series) > 1 else "")
              + f"; targets: {', '.join(layout.targets)}" + (f"; left out: {', '.join(layout.left_out)}" if layout.left_out else ""),
              f"window: lookback {cfg.window.lookback}, horizon {cfg.window.horizon}; model: {cfg.model.cell} {cfg.model.hidden_size}"
-             f", normalize {cfg.model.normalize}, segment {cfg.model.segment}; transform {cfg.data.transform}",
+             f", normalize {cfg.model.normalize}" + (f", segments of {cfg.model.segment}" if cfg.model.segment else "")
+             + f"; transform {cfg.data.transform}",
              f"wrote {output}; next: rnncli train {output}"]
     return lines
