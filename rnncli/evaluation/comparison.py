@@ -6,8 +6,9 @@ baseline (the lowest mean MAE over folds): the MAE difference per fold, the mean
 all test windows with a 90% interval from a paired block bootstrap, and one line that says whether
 the model is better, worse, or not distinguishable. The bootstrap resamples blocks of consecutive
 windows within each fold (neighbouring windows share most of their data, so single windows would
-understate the noise), the model and the baseline on the same windows; a block is at most a third
-of a fold's windows, and folds too short for MIN_BLOCKS blocks in all give no verdict but "not
+understate the noise), the model and the baseline on the same windows; a block holds windows of
+one series only (different series share no data) and at most a third of that series' windows in
+the fold, and folds too short for MIN_BLOCKS blocks in all give no verdict but "not
 distinguishable", with what it would take.
 """
 
@@ -46,20 +47,23 @@ def aggregate(folds: list[dict]) -> tuple[dict, dict]:
     return mean, std
 
 
-def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], block: int, seed: int = 0) -> dict:
-    """The model against the best baseline: per fold and over all windows, with the verdict."""
+def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], block: int, seed: int = 0,
+            window_series: list[torch.Tensor | None] | None = None) -> dict:
+    """The model against the best baseline: per fold and over all windows, with the verdict.
+    `window_series` gives each fold's windows' series (None: one series), so blocks never cross
+    from one series into another."""
     baselines = list(folds[0]["baselines"])
     best = min(baselines, key=lambda b: _mean([r["baselines"][b]["mae"] for r in folds]))
     per_fold = [r["model"]["mae"] - r["baselines"][best]["mae"] for r in folds]
     differences = [e["model"].double() - e[best].double() for e in window_errors]  # per window, same windows
     mean = float(torch.cat(differences).mean())
-    sizes = [fold_block(len(d), block) for d in differences]
-    low, high = bootstrap(differences, sizes, seed)
+    pools = [blocks_of(d, block, None if window_series is None else window_series[k]) for k, d in enumerate(differences)]
+    low, high = bootstrap(pools, seed)
     better = sum(d < 0 for d in per_fold)
     name = label(best)
     digits = max(0, min(6, 2 - math.floor(math.log10(max(abs(low), abs(high), abs(mean), 1e-12)))))
     spread = f"mean MAE difference {mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
-    blocks = sum(math.ceil(len(d) / b) for d, b in zip(differences, sizes))
+    blocks = sum(len(sums) for sums, _ in pools)
     if blocks < MIN_BLOCKS:
         windows = sum(len(d) for d in differences)
         verdict = (f"not distinguishable from {name}: too few test windows to tell ({windows:,} in {len(per_fold)} folds make {blocks} "
@@ -71,29 +75,44 @@ def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], blo
         verdict = f"worse than {name} in {len(per_fold) - better} of {len(per_fold)} folds; {spread}"
     else:
         verdict = f"not distinguishable from {name}: {spread}; better in {better} of {len(per_fold)} folds"
+    lengths = sorted({int(n) for _, sizes in pools for n in sizes.tolist()})
     return {"baseline": best, "per_fold": per_fold, "better_folds": better, "mean_difference": mean, "interval": [low, high],
-            "level": LEVEL, "blocks": blocks, "method": f"paired block bootstrap over the folds' test windows (blocks of "
-                                                        f"{'/'.join(map(str, sorted(set(sizes))))} consecutive windows within each fold, "
+            "level": LEVEL, "blocks": blocks, "method": f"paired block bootstrap over the folds' test windows (blocks of up to "
+                                                        f"{max(lengths)} consecutive windows of one series, resampled within each fold, "
                                                         f"{RESAMPLES} resamples)", "verdict": verdict}
 
 
 def fold_block(windows: int, block: int) -> int:
-    """A fold's bootstrap block: `block` consecutive windows, but never more than a third of the
-    fold's windows (one block per fold would resample nothing and give a spread of zero)."""
+    """A block within one series of a fold: `block` consecutive windows, but never more than a
+    third of its windows (one block would resample nothing and give a spread of zero)."""
     return max(1, min(block, windows // 3))
 
 
-def bootstrap(differences: list[torch.Tensor], blocks: list[int], seed: int = 0, resamples: int = RESAMPLES) -> tuple[float, float]:
-    """The LEVEL interval of the mean over all windows, resampling blocks (of each fold's own
-    length) within each fold."""
+def blocks_of(differences: torch.Tensor, block: int, series: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sum, size) of each block of one fold's windows: each series' consecutive run of windows
+    cut into blocks of `fold_block` of its length, so windows of different series (which share no
+    data) are never tied into one block."""
+    if series is None or len(series) == 0:
+        runs = [differences]
+    else:
+        change = torch.nonzero(series[1:] != series[:-1]).flatten() + 1
+        runs = list(torch.tensor_split(differences, change))
+    sums, sizes = [], []
+    for run in runs:
+        size = fold_block(len(run), block)
+        pieces = run.split(size)
+        sums += [p.sum() for p in pieces]
+        sizes += [len(p) for p in pieces]
+    return torch.stack(sums), torch.tensor(sizes, dtype=torch.float64)
+
+
+def bootstrap(pools: list[tuple[torch.Tensor, torch.Tensor]], seed: int = 0, resamples: int = RESAMPLES) -> tuple[float, float]:
+    """The LEVEL interval of the mean over all windows, resampling each fold's blocks (`blocks_of`)
+    within that fold."""
     g = torch.Generator().manual_seed(seed)
     total, count = torch.zeros(resamples, dtype=torch.float64), torch.zeros(resamples, dtype=torch.float64)
-    for d, block in zip(differences, blocks):
-        n = len(d)
-        blocks = math.ceil(n / block)
-        sums = torch.stack([d[i * block : (i + 1) * block].sum() for i in range(blocks)])
-        sizes = torch.tensor([min(block, n - i * block) for i in range(blocks)], dtype=torch.float64)
-        picks = torch.randint(blocks, (resamples, blocks), generator=g)
+    for sums, sizes in pools:
+        picks = torch.randint(len(sums), (resamples, len(sums)), generator=g)
         total += sums[picks].sum(1)
         count += sizes[picks].sum(1)
     means = (total / count).sort().values

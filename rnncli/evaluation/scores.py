@@ -28,6 +28,7 @@ class Scores:
 
     metrics: dict
     window_errors: dict[str, torch.Tensor] | None = None  # per forecast name: each window's mean absolute error, in order
+    window_series: torch.Tensor | None = None  # with window_errors: each window's series (its index in the data)
     forecasts: list[dict] | None = None  # per series: the one-step-ahead forecasts, for plotting
     warnings: list[str] = field(default_factory=list)  # about the data scored: values filled in
     verdict: list[str] = field(default_factory=list)  # the model against the baselines, in words

@@ -32,6 +32,7 @@ class _Tally:
         self.covered = [Coverage(horizon, nt, 1 - coverage) for _ in range(n)] if coverage else None
         self.kept: dict[int, list[dict]] | None = {k: [] for k in range(n)} if keep_forecasts else None
         self.window_errors: dict[str, list[torch.Tensor]] | None = {name: [] for name in NAMES} if keep_errors else None
+        self.window_series: list[torch.Tensor] = []
 
     def add(self, prepared: Prepared, fitted: BaselineFit, starts: torch.Tensor, actual: torch.Tensor, forecasts: dict,
             series: torch.Tensor, bounds: tuple[torch.Tensor, torch.Tensor] | None) -> None:
@@ -39,6 +40,7 @@ class _Tally:
         if self.window_errors is not None:
             for name, forecast in forecasts.items():
                 self.window_errors[name].append((forecast.double().cpu() - actual.double().cpu()).abs().mean((1, 2)))
+            self.window_series.append(series.cpu())
         for k in series.unique().tolist():
             mine = series == k
             for name, forecast in forecasts.items():
@@ -76,6 +78,7 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: Widths | 
         result.forecasts = scores.one_step(tally.kept, prepared)
     if keep_errors:
         result.window_errors = {name: torch.cat(parts) for name, parts in tally.window_errors.items()}
+        result.window_series = torch.cat(tally.window_series)
     if interval is not None:
         result.warnings += scores.add_intervals(result.metrics, interval, tally.covered, prepared)
     return result

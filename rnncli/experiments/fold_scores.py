@@ -69,7 +69,8 @@ def combine(results: list[FoldResult], refit: bool) -> dict:
         "folds": [_fold(r) for r in results],
         "mean": mean,
         "std": std,
-        "comparison": comparison.compare(metrics, [r.scores.window_errors for r in results], block),
+        "comparison": comparison.compare(metrics, [r.scores.window_errors for r in results], block,
+                                         window_series=[r.scores.window_series for r in results]),
         "intervals": _intervals([_fold(r)["intervals"] for r in results]),
     }
 

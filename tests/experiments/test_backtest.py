@@ -151,8 +151,34 @@ def test_folds_of_four_windows_give_no_verdict_but_say_why():
     result = comparison.compare(reports, window_errors, block=12)
     assert result["verdict"].startswith("not distinguishable from persistence: too few test windows to tell (16 in 4 folds make 16 "
                                         "independent blocks; a verdict needs 20"), result["verdict"]
-    assert "blocks of 1 consecutive windows" in result["method"] and result["blocks"] == 16
+    assert "blocks of up to 1 consecutive windows of one series" in result["method"] and result["blocks"] == 16
     assert comparison.fold_block(4, 12) == 1 and comparison.fold_block(40, 12) == 12 and comparison.fold_block(30, 12) == 10
+
+
+def test_blocks_hold_windows_of_one_series_only():
+    """Series 0 has 9 windows in the fold, series 1 has 3: blocks of 3 and of 1, none across the two."""
+    d = torch.arange(12, dtype=torch.float64)
+    sums, sizes = comparison.blocks_of(d, 12, torch.tensor([0] * 9 + [1] * 3))
+    assert sizes.tolist() == [3, 3, 3, 1, 1, 1]
+    assert sums.tolist() == [0 + 1 + 2, 3 + 4 + 5, 6 + 7 + 8, 9, 10, 11]
+    assert comparison.blocks_of(d, 12)[1].tolist() == [4, 4, 4]  # one series: a third of the fold
+
+
+def test_many_series_of_one_window_a_fold_give_a_verdict():
+    """50 series with one test window each per fold (M4's last 13 weeks): 200 independent windows,
+    not 16 blocks cutting across series; a model clearly better is called better."""
+    g = torch.Generator().manual_seed(1)
+    window_errors, series, reports = [], [], []
+    for _ in range(4):
+        e = {"model": 1.0 + torch.rand(50, generator=g, dtype=torch.float64),
+             "persistence": 1.5 + torch.rand(50, generator=g, dtype=torch.float64)}
+        window_errors.append(e)
+        series.append(torch.arange(50))
+        reports.append({"model": {"mae": float(e["model"].mean())}, "baselines": {"persistence": {"mae": float(e["persistence"].mean())}}})
+    result = comparison.compare(reports, window_errors, block=52, window_series=series)
+    assert result["blocks"] == 200 and result["verdict"].startswith("better than persistence in 4 of 4 folds"), result["verdict"]
+    across = comparison.compare(reports, window_errors, block=52)  # taken as one series a fold: 4 blocks of up to 16
+    assert across["blocks"] == 4 * 4 and "too few test windows" in across["verdict"]
 
 
 def test_a_stopped_backtest_keeps_its_finished_folds_and_resumes(tmp_path, monkeypatch, cli):
