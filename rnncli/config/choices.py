@@ -45,15 +45,22 @@ def choose(facts: DataFacts, horizon: int, given: dict) -> dict[str, tuple[objec
 
     parts = _split(facts, horizon, pick, given)
     lookback, why = _lookback(facts, horizon, parts)
+    size = given.get("model.segment")
+    if size and lookback % size:  # a given segment length must divide the lookback
+        lookback, why = -(-lookback // size) * size, f"{why}, rounded up to whole segments of {size} (model.segment)"
     lookback = pick("window.lookback", lookback, why)
-    segment, why = _segment(lookback, facts.season, horizon)
-    pick("model.segment", segment, why)
     many = given.get("window.mode") == "many_to_many"
+    segment, why = (None, "many-to-many: every step forecasts, so the recurrence reads every step") if many else \
+        _segment(lookback, facts.season, horizon)
+    pick("model.segment", segment, why)
     pick("model.normalize", "window" if many else "last",
          "each window on its own running scale: levels that drift look alike to the network" if many else
          "each window shifted by its last value and divided by its spread: levels that drift and series of different sizes "
          "look alike, and a forecast of zero change is persistence")
-    pick("train.loss", "mae", "the median forecast, which MAE, MASE and sMAPE score best; measured better on validation than mse")
+    if given.get("model.quantiles"):
+        pick("train.loss", "pinball", "the loss that trains model.quantiles: each quantile forecast as its own probability")
+    else:
+        pick("train.loss", "mae", "the median forecast, which MAE, MASE and sMAPE score best; measured better on validation than mse")
     pick("model.cell", "gru", "a GRU trains faster and steadier than the plain RNN on every data set measured")
     windows = max(1, facts.total_rows - facts.n_series * (lookback + horizon))
     hidden = 32 if windows < 5_000 else 64

@@ -33,6 +33,8 @@ def advice(config: dict, season: int) -> str:
         tries.append("model.normalize=window (each window on its own scale, for data that drifts)")
     if model.get("cell") == "rnn":
         tries.append("model.cell=gru")
+    if model.get("ensemble", 1) == 1:
+        tries.append("model.ensemble=5 (the median of five networks: steadier, at five times the cost)")
     tries.append("rnncli init to let the data choose the settings, and rnncli backtest to see if a change helps beyond one split")
     return "; ".join(tries)
 

@@ -12,6 +12,9 @@ def test_a_model_worse_than_a_baseline_is_told_so_with_both_scores_and_what_to_t
                             {"window": {"lookback": 7, "mode": "many_to_one"}, "model": {"cell": "rnn", "normalize": "none"}}, 7)
     assert line.startswith("the model is worse than linear AR on the validation part: MAE 2.5 against 2")
     assert "window.lookback=14" in line and "model.normalize=window" in line and "model.cell=gru" in line and "rnncli init" in line
+    assert "model.ensemble=5" in line
+    (tried,) = verdict.lines(metrics(2.5, linear_ar=2.0), "validation part", {"model": {"ensemble": 5, "normalize": "window"}}, 1)
+    assert "model.ensemble" not in tried and "model.normalize" not in tried
 
 
 def test_a_model_that_beats_every_baseline_says_so():

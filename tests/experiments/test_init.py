@@ -136,3 +136,30 @@ def test_train_fills_what_a_minimal_config_leaves_out_and_writes_it_down(tmp_pat
     assert shown.code == 0 and yaml.safe_load(shown.out)["window"]["lookback"] == 14 and yaml.safe_load(shown.out)["train"]["epochs"] == 1
     checked = cli("check", minimal)
     assert "chosen from the data: window.lookback=14 (two seasons of 7)" in checked.out
+
+
+def test_a_many_to_many_config_with_a_long_lookback_gets_no_segments_and_trains(tmp_path, cli):
+    """The README's hourly example (lookback 48, many_to_many, model.segment left out): segments
+    have no output per step, so the defaults must not choose them there."""
+    hours = pd.date_range("2023-01-01", periods=24 * 40, freq="h")
+    csv = write(tmp_path / "h.csv", pd.DataFrame({"reading": seasonal(len(hours), 24), "stamp": hours.strftime("%Y-%m-%d %H:%M")}))
+    config = tmp_path / "h.yaml"
+    config.write_text(yaml.safe_dump({"name": "h", "data": {"path": str(csv), "time_column": "stamp", "target": "reading"},
+                                      "window": {"lookback": 48, "horizon": 6, "mode": "many_to_many"},
+                                      "model": {"cell": "lstm", "hidden_size": 16}, "train": {"epochs": 1},
+                                      "output": {"dir": str(tmp_path / "runs")}}))
+    chosen = choose(DataFacts("h", 24, 1, 960, 960, 960, True, 1.0, 40.0), 6, {"window.lookback": 48, "window.mode": "many_to_many"})
+    assert chosen["model.segment"][0] is None and "many-to-many" in chosen["model.segment"][1]
+    assert chosen["model.normalize"][0] == "window"
+    trained = cli("train", config, "-q")
+    assert trained.code == 0, trained.out + trained.err
+    assert yaml.safe_load(next((tmp_path / "runs" / "h").glob("*/config.yaml")).read_text())["model"]["segment"] is None
+
+
+def test_the_defaults_fit_what_the_config_gives():
+    """A given segment length gets a lookback of whole segments; given quantiles get the pinball loss."""
+    facts = DataFacts("D", 7, 1, 1000, 1000, 1000, True, 1.0, 1000.0)
+    chosen = choose(facts, 7, {"model.segment": 5})  # three horizons of 7 would be 21
+    assert chosen["window.lookback"][0] == 25 and "whole segments of 5" in chosen["window.lookback"][1]
+    quantile = choose(facts, 7, {"model.quantiles": [0.05, 0.5, 0.95]})
+    assert quantile["train.loss"][0] == "pinball" and choose(facts, 7, {})["train.loss"][0] == "mae"
