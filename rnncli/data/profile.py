@@ -143,7 +143,9 @@ def _targets(out: Layout, numeric: dict, given: list[str] | None, others: list[s
             else:
                 out.targets.append(column)
         if not out.targets:
-            raise RnnCliError("no numeric column to forecast" + (f" (left out: {', '.join(out.left_out)})" if out.left_out else ""))
+            left = "; ".join(f"{clip(c, 30)}: {why}" for c, why in out.left_out.items())
+            raise RnnCliError("no numeric column to forecast" + (f" (left out: {left}; name it with --target to forecast it anyway)"
+                                                                  if left else ""))
     for column in others:
         if column not in numeric and column != out.id_column:
             out.left_out[column] = "text, not numbers"

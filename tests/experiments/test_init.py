@@ -163,3 +163,10 @@ def test_the_defaults_fit_what_the_config_gives():
     assert chosen["window.lookback"][0] == 25 and "whole segments of 5" in chosen["window.lookback"][1]
     quantile = choose(facts, 7, {"model.quantiles": [0.05, 0.5, 0.95]})
     assert quantile["train.loss"][0] == "pinball" and choose(facts, 7, {})["train.loss"][0] == "mae"
+
+
+def test_a_file_whose_only_numbers_were_left_out_says_why_and_how_to_take_them(tmp_path, cli):
+    csv = write(tmp_path / "c.csv", pd.DataFrame({"when": pd.date_range("2020-01-01", periods=60).strftime("%Y-%m-%d"),
+                                                   "x": [5.0] * 60}))
+    refused = cli("init", csv, "--horizon", "3", "--output", tmp_path / "c.yaml")
+    assert refused.code == 2 and "no numeric column to forecast (left out: x: constant; name it with --target" in refused.err
