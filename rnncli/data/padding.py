@@ -63,10 +63,10 @@ def _warnings(series, pads, kept, left_out, spec) -> list[str]:
     padded = [s for s, pad in zip(kept, pads) if pad]
     if padded:
         out.append(f"{_count(padded)} shorter than window.lookback + horizon ({spec.lookback + spec.horizon} training rows) "
-                   f"{'was' if len(padded) == 1 else 'were'} padded at the start and trained on what they have: {_names(padded)}")
+                   f"{'was' if len(padded) == 1 else 'were'} padded at the start and trained on what they have: {names(padded)}")
     if left_out:
         out.append(f"{_count(left_out)} of {len(series)} too short for a horizon of {spec.horizon} in each part {'was' if len(left_out) == 1 else 'were'} "
-                   f"left out of training and scoring ({_names(left_out)}); predict forecasts them with Theta")
+                   f"left out of training and scoring ({names(left_out)}); predict forecasts them with Theta")
     return out
 
 
@@ -74,7 +74,8 @@ def _count(series: list) -> str:
     return f"{len(series)} series"
 
 
-def _names(series: list) -> str:
+def names(series: list) -> str:
+    """The first SHOWN series' names, and how many more."""
     names = ", ".join(clip(str(s.id), 30) for s in series[:SHOWN])
     return names + (f" and {len(series) - SHOWN} more" if len(series) > SHOWN else "")
 

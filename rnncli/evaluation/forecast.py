@@ -16,7 +16,7 @@ import torch
 
 from rnncli.artifacts.trained import Trained, open_trained
 from rnncli.artifacts.files import refuse_overwriting
-from rnncli.data import calendar, timeseries
+from rnncli.data import calendar, padding, timeseries
 from rnncli.data.grouping import grouped
 from rnncli.data.prepared import Prepared
 from rnncli.errors import RnnCliError
@@ -72,8 +72,7 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     if prepared.left_out:  # too short for the model to read: the Theta baseline forecasts them, and a note says so
         frames += _fallback(trained, prepared.left_out, horizon, prepared.season, list(frames[0].columns))
         notes.append(f"{len(prepared.left_out)} series too short for the model (its window.lookback={spec.lookback}, or to have been trained "
-                     f"on) are forecast by Theta, without intervals: {', '.join(str(s.id) for s in prepared.left_out[:5])}"
-                     + (" and more" if len(prepared.left_out) > 5 else ""))
+                     f"on) are forecast by Theta, without intervals: {padding.names(prepared.left_out)}")
     frame = pd.concat(frames, ignore_index=True)
     if schema.id_column:
         frame.insert(0, schema.id_column, [s.id for s in [*prepared.series, *prepared.left_out] for _ in range(horizon)])

@@ -29,14 +29,25 @@ LOSSES: dict[str, Loss] = {"mse": _broadcast(F.mse_loss), "mae": _broadcast(F.l1
                            "huber": _broadcast(partial(F.huber_loss, delta=1.0))}
 
 
-def pinball(pred: torch.Tensor, y: torch.Tensor, quantiles: tuple[float, ...], reduction: str = "mean") -> torch.Tensor:
+def pinball(pred: torch.Tensor, y: torch.Tensor, quantiles: tuple[float, ...] | torch.Tensor, reduction: str = "mean") -> torch.Tensor:
     """pred (..., quantiles), y (...) broadcast to pred's leading shape: the mean over quantiles of
     each one's pinball loss, then the mean (or, "sum", the sum) over the values."""
-    q = torch.tensor(quantiles, dtype=pred.dtype, device=pred.device)
+    q = quantiles if isinstance(quantiles, torch.Tensor) else torch.tensor(quantiles, dtype=pred.dtype, device=pred.device)
     miss = y.unsqueeze(-1) - pred
     per_value = torch.maximum(q * miss, (q - 1) * miss).mean(-1)
     return per_value.sum() if reduction == "sum" else per_value.mean()
 
 
 def get(name: str, quantiles: tuple[float, ...] = ()) -> Loss:
-    return partial(pinball, quantiles=quantiles) if name == "pinball" else LOSSES[name]
+    """The loss `name`; the pinball loss keeps its quantiles as a tensor on the forecasts' device,
+    made once rather than copied there at every batch (on a GPU, a copy from the host per step)."""
+    if name != "pinball":
+        return LOSSES[name]
+    levels: dict = {}
+
+    def loss(pred: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+        key = (pred.device, pred.dtype)
+        if key not in levels:
+            levels[key] = torch.tensor(quantiles, dtype=pred.dtype, device=pred.device)
+        return pinball(pred, y, levels[key], reduction)
+    return loss

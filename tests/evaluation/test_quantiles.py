@@ -23,6 +23,9 @@ def test_pinball_loss_by_hand():
     assert losses.pinball(pred.repeat(4, 1), y.repeat(4), (0.1, 0.5, 0.9), reduction="sum").item() == pytest.approx(4 * 0.15)
     members = pred.expand(3, 1, 3)  # an ensemble's members against the same actual values
     assert losses.pinball(members, y, (0.1, 0.5, 0.9)).item() == pytest.approx(0.15)
+    trained_with = losses.get("pinball", (0.1, 0.5, 0.9))  # what training calls, batch after batch
+    assert trained_with(pred, y).item() == pytest.approx(0.15) and trained_with(pred, y).item() == pytest.approx(0.15)
+    assert trained_with(pred.double().repeat(4, 1), y.double().repeat(4), reduction="sum").item() == pytest.approx(0.6)
 
 
 def test_a_quantile_models_forecast_is_its_median_quantile():
