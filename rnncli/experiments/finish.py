@@ -16,6 +16,7 @@ import numpy as np
 
 from rnncli.artifacts import checkpoint, runs
 from rnncli.evaluation import intervals, scoring, verdict
+from rnncli.evaluation.baselines import BaselineFit
 from rnncli.evaluation.scores import Scores
 from rnncli.experiments import origins
 from rnncli.model.forecaster import count_parameters
@@ -44,8 +45,9 @@ def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
     forecasts (a backtest compares and plots them)."""
     seconds = time.perf_counter() - fitted.started  # the command's time until training ended
     calibration = _calibrate(fitted, progress)  # the model holds the best epoch's weights after this
-    scores = scoring.score_with(fitted.model, fitted.prepared, "test", calibration, fitted.cfg.predict.coverage, keep, keep)
-    judged, val = _verdict(fitted)
+    baselines = BaselineFit.on(fitted.prepared)  # fitted on the training part once, for the test scores and the verdict
+    scores = scoring.score_with(fitted.model, fitted.prepared, "test", calibration, fitted.cfg.predict.coverage, keep, keep, baselines)
+    judged, val = _verdict(fitted, baselines)
     summary = _summary(fitted, scores, seconds)
     summary["val"]["baselines"] = {name: m["mae"] for name, m in val["baselines"].items()}  # the comparison the verdict makes
     runs.write_summary(fitted.run_dir, {**summary, "verdict": judged})
@@ -56,12 +58,12 @@ def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
                      str(fitted.device), judged)
 
 
-def _verdict(fitted: FitResult) -> tuple[list[str], dict]:
+def _verdict(fitted: FitResult, baselines: BaselineFit) -> tuple[list[str], dict]:
     """How the best epoch compares with the baselines on the validation part (the test part is for
     reporting, not for deciding), and a note when training stopped while still improving; and the
     validation metrics it compared."""
     state = fitted.state
-    val = scoring.score(fitted.model, fitted.prepared, "val").metrics
+    val = scoring.score(fitted.model, fitted.prepared, "val", fitted=baselines).metrics
     judged = verdict.lines(val, "validation part", fitted.cfg.to_dict(), fitted.prepared.season)
     more = verdict.more_epochs(state.best_epoch, state.epoch, state.stopped_early)
     return judged + ([more] if more else []), val

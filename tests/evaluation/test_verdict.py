@@ -39,3 +39,28 @@ def test_training_prints_the_verdict_and_writes_it_in_the_summary(tiny, cli):
     summary = json.loads((newest_run(tiny[2]) / "summary.json").read_text())
     assert [f"verdict: {v}" for v in summary["verdict"]] == lines and len(lines) >= 1
     assert "on the validation part" in lines[0]
+
+
+def test_a_run_fits_its_baselines_once_for_the_test_scores_and_the_verdict(tiny, cli, monkeypatch):
+    import json
+
+    from helpers import newest_run
+
+    from rnncli.evaluation import scoring
+    from rnncli.evaluation.baselines import BaselineFit
+
+    fits, original = [], BaselineFit.on.__func__
+    monkeypatch.setattr(BaselineFit, "on", classmethod(lambda cls, prepared: fits.append(1) or original(cls, prepared)))
+    result = cli("train", tiny[0], "train.epochs=2", "-q")
+    assert result.code == 0 and len(fits) == 1
+    run = newest_run(tiny[2])
+    summary = json.loads((run / "summary.json").read_text())
+    fitted_again = scoring.score(*_opened(run), "val").metrics  # the verdict's figures, with baselines fitted anew
+    assert summary["val"]["baselines"] == {name: m["mae"] for name, m in fitted_again["baselines"].items()}
+
+
+def _opened(run):
+    from rnncli.artifacts.trained import open_trained
+
+    trained = open_trained(run)
+    return trained.model, trained.prepare()
