@@ -10,7 +10,10 @@ mean absolute change, multiplied back by it) and the other half scores them (eac
 and second half in time; halves of the series where each holds one window, as M4's last 13 weeks): the share of values
 inside and the interval score (width plus 2 / alpha times each miss, in the data's scaled units,
 lower is better), averaged over both directions. The test part is not touched: this is what chose
-adaptive widths as the default (predict.intervals).
+adaptive widths as the default (predict.intervals). Beside them, adaptive widths updated online
+(predict.online_step: each scored window's level follows the misses of the windows before it
+whose values are known, rnncli's own tracker) at a few steps, with the share of runs of 50
+windows of a series that cover more than 5 points away from the nominal.
 """
 
 from __future__ import annotations
@@ -51,8 +54,12 @@ def trained(data: Path, name: str, work: Path) -> Path:
     return Path(next(line.split("run folder: ", 1)[1].strip() for line in done.stdout.splitlines() if line.startswith("run folder: ")))
 
 
+ONLINE_STEPS = (0.005, 0.01, 0.02, 0.05)  # predict.online_step values measured beside the calibrated widths
+BLOCK = 50  # windows of a series in a row whose coverage is compared with the nominal one
+
+
 def halves(run: Path, coverage: float) -> dict:
-    """Coverage and interval score of both kinds, each half calibrating the other, in time order."""
+    """Coverage and interval score of each kind, each half calibrating the other, in time order."""
     from rnncli.artifacts.trained import open_trained
     from rnncli.evaluation import intervals
 
@@ -64,14 +71,16 @@ def halves(run: Path, coverage: float) -> dict:
     order = np.arange(len(errors))  # windows come series by series, each in time order
     counts = _per_series(prepared, steps, len(errors))
     if max(counts) < 2:  # a window a series (M4's last 13 weeks): halves of the series instead
-        rank = order / len(order)
+        rank, series = order / len(order), order
     else:
         rank = np.concatenate([np.arange(n) / n for n in counts])
+        series = np.repeat(np.arange(len(counts)), counts)
     first, second = order[rank < 0.5], order[rank >= 0.5]
     out = {"windows": len(errors), "steps": steps}
-    for kind in ("fixed", "adaptive"):
-        figures = [_scored(errors, spreads, a, b, coverage, kind == "adaptive") for a, b in ((first, second), (second, first))]
-        out[kind] = {key: float(np.mean([f[key] for f in figures])) for key in figures[0]}
+    kinds = [("fixed", False, 0.0), ("adaptive", True, 0.0)] + [(f"online {g:g}", True, g) for g in ONLINE_STEPS]
+    for kind, adaptive, step in kinds:
+        figures = [_scored(errors, spreads, series, a, b, coverage, adaptive, step) for a, b in ((first, second), (second, first))]
+        out[kind] = {key: float(np.mean([f[key] for f in figures])) for key in figures[0]}  # NaN: a half too short
     return out
 
 
@@ -82,19 +91,30 @@ def _per_series(prepared, steps: int, total: int) -> list[int]:
     return [c for c in counts if c]
 
 
-def _scored(errors: np.ndarray, spreads: np.ndarray, calibrate: np.ndarray, score: np.ndarray, coverage: float, adaptive: bool) -> dict:
-    from rnncli.evaluation import intervals
+def _scored(errors: np.ndarray, spreads: np.ndarray, series: np.ndarray, calibrate: np.ndarray, score: np.ndarray, coverage: float,
+            adaptive: bool, step: float) -> dict:
+    """One half calibrating, the other scored: coverage, interval score, width, and the share of
+    runs of BLOCK windows of a series covering more than 5 points away from `coverage`. With
+    `step` the scored windows' levels are updated online (rnncli's own tracker), window after window."""
+    from rnncli.evaluation import intervals, online
 
     calibration = intervals.summarise(errors[calibrate].copy(), spreads[calibrate], adaptive)
-    widths = intervals.widths(calibration, coverage)
-    half = widths.half.numpy()[None]  # (1, steps, targets)
+    widths = intervals.widths(calibration, coverage, step)
+    if widths is None:  # too few windows in a half for this coverage
+        return dict.fromkeys(("coverage", "interval_score", "width", "blocks_off"), float("nan"))
+    scale = np.ones_like(spreads[score])
     if adaptive:
         scale = np.where(np.isnan(spreads[score]), widths.typical.numpy(), np.maximum(spreads[score], widths.floor.numpy()))
-        half = half * scale[:, None, :]
-    miss = np.maximum(errors[score] - half, 0)
+    scores = errors[score] / scale[:, None, :]
+    tracker = online.tracker(widths)
+    reached = widths.half.numpy()[None] if tracker is None else tracker.thresholds(series[score], score, scores)
+    half = reached * scale[:, None, :]
+    inside = errors[score] <= half
     alpha = 1 - coverage
-    return {"coverage": float((errors[score] <= half).mean()), "interval_score": float((2 * half + 2 / alpha * miss).mean()),
-            "width": float((2 * half).mean())}
+    blocks = [inside[ids[i : i + BLOCK]].mean() for k in np.unique(series[score]) for ids in [np.flatnonzero(series[score] == k)]
+              for i in range(0, len(ids) - BLOCK + 1, BLOCK)]
+    return {"coverage": float(inside.mean()), "interval_score": float((2 * half + 2 / alpha * np.maximum(errors[score] - half, 0)).mean()),
+            "width": float((2 * half).mean()), "blocks_off": float(np.mean(np.abs(np.array(blocks) - coverage) > 0.05)) if blocks else float("nan")}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -111,7 +131,14 @@ def main(argv: list[str] | None = None) -> dict:
           ["data set", "windows", "steps", "fixed coverage", "adaptive coverage", "fixed score", "adaptive score", "adaptive / fixed"],
           [[name, r["windows"], r["steps"], r["fixed"]["coverage"], r["adaptive"]["coverage"], r["fixed"]["interval_score"],
             r["adaptive"]["interval_score"], r["adaptive"]["interval_score"] / r["fixed"]["interval_score"]] for name, r in results.items()])
-    save("interval_widths", {"coverage": args.coverage, "sets": results})
+    online = [f"online {g:g}" for g in ONLINE_STEPS]
+    table(f"adaptive widths updated online (predict.online_step): interval score over the calibrated adaptive one; coverage; share of "
+          f"{BLOCK}-window runs more than 5 points from {args.coverage:.0%}",
+          ["data set", "adaptive runs off", *[f"{k} score / adaptive" for k in online], *[f"{k} coverage" for k in online],
+           *[f"{k} runs off" for k in online]],
+          [[name, r["adaptive"]["blocks_off"], *[r[k]["interval_score"] / r["adaptive"]["interval_score"] for k in online],
+            *[r[k]["coverage"] for k in online], *[r[k]["blocks_off"] for k in online]] for name, r in results.items()])
+    save("interval_widths" + ("" if args.coverage == 0.9 else f"_{args.coverage:g}"), {"coverage": args.coverage, "sets": results})
     return results
 
 

@@ -37,6 +37,11 @@ class Trained:
         return bool(self.payload["config"].get("predict", {}).get("clip_negative", True))
 
     @property
+    def online_step(self) -> float:
+        """predict.online_step of the run: how far each miss moves its intervals' level (0: off, and for older runs)."""
+        return float(self.payload["config"].get("predict", {}).get("online_step", 0.0))
+
+    @property
     def calibration(self) -> dict | None:
         """The interval calibration made when training ended (None: the run has not ended)."""
         return checkpoint.calibration(self.payload)

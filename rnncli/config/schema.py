@@ -86,6 +86,7 @@ class TrainConfig:
 class PredictConfig:
     coverage: float = 0.9
     intervals: Literal["adaptive", "fixed"] = "adaptive"  # adaptive: as wide as each window's own spread; fixed: one width per step
+    online_step: float = 0.0  # > 0: each series' interval level follows its own misses as actual values become known (e.g. 0.02)
     clip_negative: bool = True  # forecasts of a target never negative in training are kept at or above zero
 
 

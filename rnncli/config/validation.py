@@ -24,6 +24,9 @@ def validate(cfg: Config) -> None:
     _check_train(cfg)
     if not 0 < cfg.predict.coverage < 1:
         _bad("predict.coverage", cfg.predict.coverage, "the share of future values intervals should cover, between 0 and 1 (e.g. 0.9)")
+    if not 0 <= cfg.predict.online_step < 1:
+        _bad("predict.online_step", cfg.predict.online_step, "how far each miss moves an interval's level as actual values become "
+             "known: 0 (off) or a small step below 1, e.g. 0.02")
     if not cfg.output.dir:
         _bad("output.dir", cfg.output.dir, "the folder that receives run folders, e.g. runs")
 

@@ -119,18 +119,33 @@ def _offsets(trained: Trained, prepared: Prepared, coverage: float, scaled: torc
     reason = intervals.missing(trained.calibration, coverage)
     if reason is not None or not coverage:
         return None, [reason] if reason else []
-    widths = intervals.widths(trained.calibration, coverage)
+    widths = intervals.widths(trained.calibration, coverage, trained.online_step)
     steps = min(widths.steps, scaled.shape[1])
     inputs = torch.stack([prepared.last_window(k) for k in range(len(prepared.series))])
     mask = prepared.n_values if prepared.masked else None
-    below, above = widths.offsets(scaled[:, :steps], inputs, prepared.n_targets, mask, None if quantiles is None else quantiles[:, :steps])
-    notes = []
+    reached, notes = _online(trained, prepared, widths)
+    below, above = widths.offsets(scaled[:, :steps], inputs, prepared.n_targets, mask, None if quantiles is None else quantiles[:, :steps],
+                                  None if reached is None else reached[:, :steps])
     if scaled.shape[1] > steps:
         gap = torch.full((len(scaled), scaled.shape[1] - steps, scaled.shape[2]), float("nan"), dtype=scaled.dtype)
         below, above = torch.cat([below, gap], dim=1), torch.cat([above, gap], dim=1)
         first = "first step" if steps == 1 else f"first {steps} steps"
         notes.append(f"intervals cover the {first}, where they were calibrated on validation data; later steps have none")
     return (below, above), notes
+
+
+def _online(trained: Trained, prepared: Prepared, widths: intervals.Widths) -> tuple[torch.Tensor | None, list[str]]:
+    """(series, steps, targets): the score each series' online interval reaches at the end of the
+    data, replayed through the test part of the data forecast from, as evaluate scores it; None
+    (and a note why) where it cannot be, or when the run's intervals are not updated online."""
+    if not widths.online:
+        return None, []
+    if trained.payload.get("refit"):  # its misses on rows it was trained on would narrow them
+        return None, ["the intervals are the calibrated ones, not updated online: the refit model has trained on the rows a replay would score"]
+    split = trained.prepare(timeseries.load(trained.schema))
+    if [s.id for s in split.series] != [s.id for s in prepared.series] or not len(split.index("test")):
+        return None, ["the intervals are the calibrated ones, not updated online: the data hold no test part to replay for every series"]
+    return torch.from_numpy(scoring.reached(trained.model, split, "test", widths)), []
 
 
 def _rows(trained: Trained, prepared: Prepared, horizon: int) -> torch.Tensor:
@@ -220,7 +235,8 @@ def evaluate(run: str | Path, data_path: str | Path | None = None, split: str = 
     trained = open_trained(run, which, data_path)
     refuse_overwriting(outputs, trained.inputs())
     prepared = trained.prepare()
-    scores = scoring.score_with(trained.model, prepared, split, trained.calibration, trained.coverage(coverage), keep_forecasts)
+    scores = scoring.score_with(trained.model, prepared, split, trained.calibration, trained.coverage(coverage), keep_forecasts,
+                                online_step=trained.online_step)
     for one in scores.forecasts or []:
         one["time_column"] = trained.schema.time_column
     scores.metrics.update(checkpoint=str(trained.path), data=trained.schema.path)

@@ -66,6 +66,9 @@ class Widths:
     typical: torch.Tensor | None = None  # (targets,) the spread of a window with no real change to measure
     n: int = 0  # the calibration windows the quantile rests on
     cqr: bool = False  # conformalised quantile regression: the model's outer quantiles, widened (or narrowed) by `half`
+    grid: torch.Tensor | None = None  # (LEVELS, steps, targets): the scores' quantiles, which `half` is drawn from at `level`
+    level: float = 0.0
+    online: float = 0.0  # predict.online_step: how far each miss moves the level (online.py); 0 keeps it
 
     @property
     def steps(self) -> int:
@@ -76,27 +79,52 @@ class Widths:
         return "conformalised quantiles" if self.cqr else "adaptive" if self.adaptive else "fixed"
 
     def offsets(self, point: torch.Tensor, inputs: torch.Tensor, n_targets: int, mask_column: int | None = None,
-                quantiles: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                quantiles: torch.Tensor | None = None, thresholds: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """(below, above): how far the interval reaches under and over the point forecasts
         (windows, steps, targets), in scaled units; a quantile model's from its outer quantiles
-        (windows, steps, targets, quantiles), the others' symmetric."""
+        (windows, steps, targets, quantiles), the others' symmetric. `thresholds` (windows,
+        steps, targets), the score each window's interval reaches, replaces `half` (online.py)."""
+        steps = point.shape[1]
         if self.cqr:
-            half = self.half.to(point.device, point.dtype)[: point.shape[1]]
+            half = (self.half if thresholds is None else thresholds).to(point.device, point.dtype)[..., :steps, :]
             return point - (quantiles[..., 0] - half), (quantiles[..., -1] + half) - point
-        half = self.of(inputs, n_targets, mask_column)[:, : point.shape[1]].to(point.dtype)
+        half = self.of(inputs, n_targets, mask_column, thresholds)[:, :steps].to(point.dtype)
         return half, half
 
-    def of(self, inputs: torch.Tensor, n_targets: int, mask_column: int | None = None) -> torch.Tensor:
+    def of(self, inputs: torch.Tensor, n_targets: int, mask_column: int | None = None,
+           thresholds: torch.Tensor | None = None) -> torch.Tensor:
         """(windows, steps, targets) half-widths for the windows whose inputs these are."""
-        if not self.adaptive:
-            return self.half[None].expand(inputs.shape[0], -1, -1).to(inputs.device, torch.float64)
+        half = self.half.double()[None] if thresholds is None else thresholds.double().cpu()
+        scale = self.spread(inputs, n_targets, mask_column)
+        if scale is None:
+            return half.expand(inputs.shape[0], -1, -1).to(inputs.device, torch.float64)
+        return (half * scale[:, None, :]).to(inputs.device)
+
+    def spread(self, inputs: torch.Tensor, n_targets: int, mask_column: int | None = None) -> torch.Tensor | None:
+        """(windows, targets) on the CPU: the spread each window's scores are measured in (its
+        mean absolute change, floored); None where scores are not scaled (fixed widths, CQR)."""
+        if not self.adaptive or self.cqr:
+            return None
         scale = local_scale(inputs, n_targets, mask_column).cpu()
-        scale = torch.where(torch.isnan(scale), self.typical, torch.maximum(scale, self.floor))
-        return (self.half.double()[None] * scale[:, None, :]).to(inputs.device)
+        return torch.where(torch.isnan(scale), self.typical, torch.maximum(scale, self.floor))
+
+    def scores(self, actual: torch.Tensor, point: torch.Tensor, inputs: torch.Tensor, n_targets: int, mask_column: int | None = None,
+               quantiles: torch.Tensor | None = None) -> np.ndarray:
+        """(windows, steps, targets): each window's score as calibration measured it (scaled
+        units): the absolute error, over the window's spread when adaptive; a quantile model's
+        distance outside its outer quantiles."""
+        actual = actual.double().cpu()
+        if self.cqr:
+            q = quantiles.double().cpu()[:, : actual.shape[1]]
+            return torch.maximum(q[..., 0] - actual, actual - q[..., -1]).numpy()
+        error = (point.double().cpu()[:, : actual.shape[1]] - actual).abs()
+        scale = self.spread(inputs, n_targets, mask_column)
+        return (error if scale is None else error / scale[:, None, :]).numpy()
 
 
-def widths(calibration: dict | None, coverage: float) -> Widths | None:
-    """The half-widths at `coverage`; None without a calibration, a coverage, or enough windows."""
+def widths(calibration: dict | None, coverage: float, online: float = 0.0) -> Widths | None:
+    """The half-widths at `coverage` (updated online by `online` per miss, online.py); None
+    without a calibration, a coverage, or enough windows."""
     if not coverage or calibration is None or calibration["n"] < needed(coverage):
         return None
     n = calibration["n"]
@@ -107,7 +135,7 @@ def widths(calibration: dict | None, coverage: float) -> Widths | None:
     half = q[lo] + (q[hi] - q[lo]) * (position - lo)
     adaptive = calibration.get("scaled_by") == "window"  # runs calibrated before adaptive widths have fixed ones
     floor, typical = (calibration["floor"].double(), calibration["typical"].double()) if adaptive else (None, None)
-    return Widths(coverage, half, adaptive, floor, typical, n, calibration.get("kind") == "cqr")
+    return Widths(coverage, half, adaptive, floor, typical, n, calibration.get("kind") == "cqr", q, level, online)
 
 
 def missing(calibration: dict | None, coverage: float) -> str | None:

@@ -113,7 +113,7 @@ def add_intervals(metrics: dict, interval: Widths, covered: list[Coverage], prep
     total = _total(covered, Coverage(*covered[0].inside.shape, covered[0].alpha))
     overall = total.result()
     metrics["intervals"] = {"coverage_target": interval.coverage, **overall, "per_horizon": total.result(dims=(1,)),
-                            "widths": interval.kind, "calibration_windows": interval.n}
+                            "widths": interval.kind, "calibration_windows": interval.n, "online_step": interval.online}
     short = []
     for k, s in enumerate(prepared.series):
         if "per_series" in metrics and str(s.id) in metrics["per_series"]:
@@ -124,7 +124,8 @@ def add_intervals(metrics: dict, interval: Widths, covered: list[Coverage], prep
     if _short(overall["coverage"], interval.coverage, total.n * total.inside.numel()):
         found.insert(0, f"the {interval.coverage:.0%} intervals covered {overall['coverage']:.1%} of the {metrics['split']} values, "
                         f"more than {SHORTFALL * 100:.0f} points short: the {metrics['split']} stretch is unlike the validation one they "
-                        "were calibrated on (a change of season or regime); rnncli backtest shows whether it holds elsewhere")
+                        "were calibrated on (a change of season or regime); rnncli backtest shows whether it holds elsewhere"
+                        + ("" if interval.online else ", and predict.online_step=0.02 lets the intervals follow their own misses"))
     return found
 
 

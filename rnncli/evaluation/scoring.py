@@ -8,11 +8,12 @@ seasonal-naive error, and the scores give each series, the mean over series, and
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from rnncli.data.prepared import Prepared
 from rnncli.errors import RnnCliError
-from rnncli.evaluation import intervals, scores
+from rnncli.evaluation import intervals, online, scores
 from rnncli.evaluation.baselines import BaselineFit, ThetaLevels, persistence, seasonal_naive
 from rnncli.evaluation.intervals import Widths
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
@@ -68,10 +69,12 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: Widths | 
     fitted = fitted or BaselineFit.on(prepared)
     thetas = ThetaLevels(prepared, fitted, index)
     tally = _Tally(prepared, keep_forecasts, keep_errors, None if interval is None else interval.coverage)
+    tracker = online.tracker(interval)
     model.eval()
     for starts in index.chunks(prepared.windows.values.device, CHUNK):
-        actual, forecasts, series, raw, inputs, quantiles = _forecasts(model, prepared, starts, fitted, thetas)
-        bounds = None if interval is None else _bounds(prepared, starts, raw, forecasts["model"], interval, inputs, quantiles)
+        actual, forecasts, series, raw, w, quantiles = _forecasts(model, prepared, starts, fitted, thetas)
+        reached = None if tracker is None else _thresholds(tracker, prepared, starts, series, raw, w, interval, quantiles)
+        bounds = None if interval is None else _bounds(prepared, starts, raw, forecasts["model"], interval, w, quantiles, reached)
         tally.add(prepared, fitted, starts, actual, forecasts, series, bounds)
     result = Scores(scores.build(split, len(index), prepared, tally.errors, tally.standardised))
     if keep_forecasts:
@@ -85,10 +88,11 @@ def score(model: Forecaster, prepared: Prepared, split: str, interval: Widths | 
 
 
 def score_with(model: Forecaster, prepared: Prepared, split: str, calibration: dict | None, coverage: float, keep_forecasts: bool = False,
-               keep_errors: bool = False, fitted: BaselineFit | None = None) -> Scores:
-    """`score` with the intervals a calibration gives at `coverage`; where it gives none (too few
-    calibration windows, or none yet), the metrics say why instead."""
-    interval = intervals.widths(calibration, coverage)
+               keep_errors: bool = False, fitted: BaselineFit | None = None, online_step: float = 0.0) -> Scores:
+    """`score` with the intervals a calibration gives at `coverage` (updated online by
+    `online_step`); where it gives none (too few calibration windows, or none yet), the metrics say
+    why instead."""
+    interval = intervals.widths(calibration, coverage, online_step)
     result = score(model, prepared, split, interval, keep_forecasts, keep_errors, fitted)
     reason = intervals.missing(calibration, coverage)
     if interval is None and reason:
@@ -96,12 +100,35 @@ def score_with(model: Forecaster, prepared: Prepared, split: str, calibration: d
     return result
 
 
-def _bounds(prepared: Prepared, starts: torch.Tensor, raw: torch.Tensor, pred: torch.Tensor, interval: Widths, inputs: torch.Tensor,
-            quantiles: torch.Tensor | None):
-    """The model's interval (lower, upper) per window in real units, from its scaled forecast (and
-    quantiles) and the half-widths for its inputs; kept at or above zero where the forecast is."""
+def reached(model: Forecaster, prepared: Prepared, split: str, interval: Widths) -> np.ndarray:
+    """(series, steps, targets): the score each series' online interval (online.py) reaches at the
+    end of `split`, replayed through its windows in time order."""
+    tracker = online.tracker(interval)
+    model.eval()
+    for starts in prepared.index(split).chunks(prepared.windows.values.device, CHUNK):
+        w = prepared.windows.gather(starts)
+        raw, quantiles = _model_forecast(model, prepared, w)
+        _thresholds(tracker, prepared, starts, prepared.layout.series_of(starts), raw, w, interval, quantiles)
+    return tracker.reached(len(prepared.series))
+
+
+def _thresholds(tracker: online.Tracker, prepared: Prepared, starts: torch.Tensor, series: torch.Tensor, raw: torch.Tensor,
+                w: torch.Tensor, interval: Widths, quantiles: torch.Tensor | None) -> torch.Tensor:
+    """The score each window's online interval reaches (windows, horizon, targets), the windows'
+    own scores recorded for the windows after them."""
+    lookback, nt = prepared.spec.lookback, prepared.n_targets
     mask = prepared.n_values if prepared.masked else None
-    below, above = interval.offsets(raw, inputs, prepared.n_targets, mask, quantiles)
+    found = interval.scores(w[:, lookback:, :nt], raw, w[:, :lookback], nt, mask, quantiles)
+    return torch.from_numpy(tracker.thresholds(series.cpu().numpy(), starts.cpu().numpy(), found))
+
+
+def _bounds(prepared: Prepared, starts: torch.Tensor, raw: torch.Tensor, pred: torch.Tensor, interval: Widths, w: torch.Tensor,
+            quantiles: torch.Tensor | None, thresholds: torch.Tensor | None = None):
+    """The model's interval (lower, upper) per window in real units, from its scaled forecast (and
+    quantiles) and the half-widths for its inputs (or the online `thresholds`); kept at or above
+    zero where the forecast is."""
+    mask = prepared.n_values if prepared.masked else None
+    below, above = interval.offsets(raw, w[:, : prepared.spec.lookback], prepared.n_targets, mask, quantiles, thresholds)
     if prepared.scaler.log_columns or interval.cqr:  # not symmetric in real units: each bound mapped back
         lower, upper = prepared.unscale(raw - below, starts), prepared.unscale(raw + above, starts)
     else:
@@ -112,13 +139,11 @@ def _bounds(prepared: Prepared, starts: torch.Tensor, raw: torch.Tensor, pred: t
 
 def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitted: BaselineFit, thetas: ThetaLevels):
     """(actual values, {forecast name: values}, series of each window, the model's scaled forecast,
-    the scaled inputs, a quantile model's scaled quantiles) for the windows at `starts`, the first
-    four (windows, horizon, targets), in real units but the model's own and the inputs."""
+    the scaled windows, a quantile model's scaled quantiles) for the windows at `starts`, the first
+    four (windows, horizon, targets), in real units but the model's own and the windows."""
     lookback, horizon, nt, season = prepared.spec.lookback, prepared.spec.horizon, prepared.n_targets, prepared.season
     w = prepared.windows.gather(starts)
-    with torch.inference_mode():
-        quantiles = model.forecast_quantiles(w[:, :lookback], prepared.windows.future(w)) if model.args.quantiles else None
-        raw = model.forecast(w[:, :lookback], prepared.windows.future(w)) if quantiles is None else quantiles[..., quantiles.shape[-1] // 2]
+    raw, quantiles = _model_forecast(model, prepared, w)
     pred = prepared.unscale(raw, starts)
     floor = prepared.floor(starts, pred.device)
     if floor is not None:
@@ -135,4 +160,13 @@ def _forecasts(model: Forecaster, prepared: Prepared, starts: torch.Tensor, fitt
         linear[mine] = fitted.ars[k].predict(history[series == k])
         smoothed[mine] = thetas.forecast(prepared, fitted, k, starts[series == k])
     return actual, {"model": pred, "persistence": persistence(history, horizon), "seasonal_naive": lagged,
-                    "linear_ar": linear.to(actual.device), "theta": smoothed.to(actual.device)}, series, raw, w[:, :lookback], quantiles
+                    "linear_ar": linear.to(actual.device), "theta": smoothed.to(actual.device)}, series, raw, w, quantiles
+
+
+def _model_forecast(model: Forecaster, prepared: Prepared, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(the model's scaled forecast, a quantile model's scaled quantiles or None) for the windows `w`."""
+    lookback = prepared.spec.lookback
+    with torch.inference_mode():
+        quantiles = model.forecast_quantiles(w[:, :lookback], prepared.windows.future(w)) if model.args.quantiles else None
+        raw = model.forecast(w[:, :lookback], prepared.windows.future(w)) if quantiles is None else quantiles[..., quantiles.shape[-1] // 2]
+    return raw, quantiles

@@ -46,7 +46,8 @@ def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
     seconds = time.perf_counter() - fitted.started  # the command's time until training ended
     calibration = _calibrate(fitted, progress)  # the model holds the best epoch's weights after this
     baselines = BaselineFit.on(fitted.prepared)  # fitted on the training part once, for the test scores and the verdict
-    scores = scoring.score_with(fitted.model, fitted.prepared, "test", calibration, fitted.cfg.predict.coverage, keep, keep, baselines)
+    scores = scoring.score_with(fitted.model, fitted.prepared, "test", calibration, fitted.cfg.predict.coverage, keep, keep, baselines,
+                                fitted.cfg.predict.online_step)
     judged, val = _verdict(fitted, baselines)
     summary = _summary(fitted, scores, seconds)
     summary["val"]["baselines"] = {name: m["mae"] for name, m in val["baselines"].items()}  # the comparison the verdict makes

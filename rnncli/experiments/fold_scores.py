@@ -54,7 +54,8 @@ def without_refit(trained: Trained, fitted: BaselineFit, fold: Fold, series: lis
 
 
 def _score(trained: Trained, prepared: Prepared, fitted: BaselineFit | None = None) -> Scores:
-    return scoring.score_with(trained.model, prepared, "test", trained.calibration, trained.coverage(), True, True, fitted)
+    return scoring.score_with(trained.model, prepared, "test", trained.calibration, trained.coverage(), True, True, fitted,
+                              trained.online_step)
 
 
 def combine(results: list[FoldResult], refit: bool) -> dict:
@@ -95,6 +96,6 @@ def _fold(result: FoldResult) -> dict:
     return {"fold": fold.k, "origin": fold.spans["test"][0], "train": fold.spans["train"], "val": fold.spans["val"],
             "test": fold.spans["test"], "n_windows": m["n_windows"], "model": m["model"], "baselines": m["baselines"],
             "standardised": m["standardised"], "per_horizon": m["per_horizon"],
-            "intervals": None if iv is None else {key: iv[key] for key in ("coverage_target", "coverage", "mean_width", "msis", "missing")
+            "intervals": None if iv is None else {key: iv[key] for key in ("coverage_target", "coverage", "mean_width", "msis", "missing", "online_step")
                                                    if key in iv},
             "run_dir": None if result.run_dir is None else str(result.run_dir)}

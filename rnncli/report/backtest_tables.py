@@ -71,6 +71,9 @@ def per_horizon(scores: dict) -> Table:
     return table
 
 
+ONLINE_HINT = "predict.online_step=0.02 lets each series' intervals follow their own misses as values become known (README: Intervals)"
+
+
 def interval_lines(scores: dict) -> list[str]:
     """The intervals per fold (coverage and MSIS), their mean, and a warning for each fold more
     than 5 points short of the nominal; or why a fold has none."""
@@ -82,9 +85,12 @@ def interval_lines(scores: dict) -> list[str]:
     cells = ", ".join("-" if not f or f.get("coverage") is None else f"{f['coverage']:.1%} (MSIS {fmt(f.get('msis'))})" for f in folds)
     mean = summary["coverage"]
     msis = "" if summary["msis"] is None else f"; MSIS {fmt(summary['msis']['mean'])} ± {fmt(summary['msis']['sd'])}"
+    step = next((f["online_step"] for f in folds if f and f.get("online_step")), 0)
+    online = f"; updated online (predict.online_step {step:g})" if step else ""
     out.append(f"{summary['coverage_target']:.0%} prediction intervals, share of actual values inside, per fold: {cells}; "
-               f"mean {mean['mean']:.1%} ± {mean['sd']:.1%}{msis}")
+               f"mean {mean['mean']:.1%} ± {mean['sd']:.1%}{msis}{online}")
     if summary["short_folds"]:
         out.append(f"warning: fold{'s' if len(summary['short_folds']) > 1 else ''} {', '.join(map(str, summary['short_folds']))} covered more "
-                   f"than 5 points less than {summary['coverage_target']:.0%}: the intervals do not hold in every stretch of the data")
+                   f"than 5 points less than {summary['coverage_target']:.0%}: the intervals do not hold in every stretch of the data"
+                   + ("" if any(f and f.get("online_step") for f in folds) else f"; {ONLINE_HINT}"))
     return out

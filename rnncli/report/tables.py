@@ -63,6 +63,8 @@ def interval_line(iv: dict) -> str:
     if "missing" in iv:
         return iv["missing"]
     rests = f"{iv['widths']} widths calibrated on {iv['calibration_windows']:,} windows" if "widths" in iv else "calibrated on validation"
+    if iv.get("online_step"):
+        rests += f", their level updated online as each value became known (step {iv['online_step']:g})"
     return (f"{iv['coverage_target']:.0%} prediction intervals: {iv['coverage']:.1%} of actual values inside, mean width "
             f"{iv['mean_width']:.4g}, MSIS {fmt(iv.get('msis'))} (width plus {2 / (1 - iv['coverage_target']):.0f} x each miss, "
             f"over the MASE scale); {rests}")
