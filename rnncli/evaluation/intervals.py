@@ -16,6 +16,8 @@ conformal quantile (the ceil((n + 1) c)-th smallest of the n scores) times the w
 it covers a new point with probability at least c when windows are exchangeable, and is narrow
 where the series is calm and wide where it is not. With fewer than `needed(c)` windows no finite
 quantile exists; `widths` then gives None and the caller says so (never an infinite bound).
+With predict.online_step, `online.py` moves the level each series' intervals are drawn at (a
+probability on the stored grid) as the actual values become known.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class Widths:
     n: int = 0  # the calibration windows the quantile rests on
     cqr: bool = False  # conformalised quantile regression: the model's outer quantiles, widened (or narrowed) by `half`
     grid: torch.Tensor | None = None  # (LEVELS, steps, targets): the scores' quantiles, which `half` is drawn from at `level`
-    level: float = 0.0
+    level: float = 0.0  # the probability on the grid (0..1) that `half` is drawn at
     online: float = 0.0  # predict.online_step: how far each miss moves the level (online.py); 0 keeps it
 
     @property
