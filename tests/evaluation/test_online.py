@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from helpers import write_config
 
 from rnncli import config
@@ -112,3 +114,17 @@ def test_a_refit_model_keeps_the_calibrated_intervals_and_says_so(tmp_path):
     result = forecast.predict(run)
     assert any("not updated online: the refit model has trained on the rows" in note for note in result.notes)
     assert result.frame["y_upper"].notna().all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(scores=st.lists(st.floats(0.01, 10.0), min_size=1, max_size=300), step=st.floats(0.005, 0.5),
+       level=st.floats(0.5, 0.99), coverage=st.floats(0.5, 0.99))
+def test_the_long_run_miss_rate_is_within_the_bound_of_adaptive_conformal_inference(scores, step, level, coverage):
+    """Any sequence of scores within the calibration's range, one step ahead: after T windows the
+    share missed is within (max(a1, 1 - a1) + step) / (step T) of 1 - coverage (Gibbs and Candes,
+    2021, proposition 4.1), a1 = 1 - the calibrated level."""
+    tracker = online.Tracker(_linear_grid(), level, coverage, step)
+    found = np.array(scores)[:, None, None]
+    missed = found > tracker.thresholds(np.zeros(len(found), dtype=int), np.arange(len(found)), found)
+    a1 = 1 - level
+    assert abs(missed.mean() - (1 - coverage)) <= (max(a1, 1 - a1) + step) / (step * len(found)) + 1e-9
