@@ -26,6 +26,15 @@ def write_csv(path: Path, n: int = 240, freq: str = "D", start: str = "2021-01-0
     return path
 
 
+def write_values(path: Path, y, freq: str = "D", start: str = "2015-01-01") -> Path:
+    """A CSV of one series, columns date and y, from the values given."""
+    import pandas as pd
+
+    times = pd.date_range(start, periods=len(y), freq=freq)
+    pd.DataFrame({"date": times.strftime("%Y-%m-%d" if freq == "D" else "%Y-%m-%d %H:%M"), "y": y}).to_csv(path, index=False)
+    return path
+
+
 # Every key the data could otherwise choose (config.choices.CHOSEN), set: tests see the settings they write.
 FIXED = {"data": {"val_fraction": 0.1, "test_fraction": 0.1, "val_steps": None, "test_steps": None, "calendar": [], "transform": "none"},
          "model": {"normalize": "none", "segment": None, "ensemble": 1},

@@ -3,11 +3,10 @@
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from helpers import write_config
+from helpers import write_config, write_values
 
 from rnncli import config
 from rnncli.evaluation import forecast, intervals, online, scoring
@@ -68,13 +67,10 @@ def test_online_coverage_holds_where_the_noise_doubles():
 def shifted_run(tmp_path_factory):
     """A daily sine whose noise grows by 60% where the test part begins, trained with online intervals."""
     tmp = tmp_path_factory.mktemp("shifted")
-    rng = np.random.default_rng(5)
-    n = 3000
-    t = np.arange(n)
-    noise = np.where(t < 2700, rng.normal(0, 1, n), rng.normal(0, 1.6, n))  # the last 10%: the test part
-    frame = pd.DataFrame({"date": pd.date_range("2015-01-01", periods=n).strftime("%Y-%m-%d"), "y": 10 + 5 * np.sin(2 * np.pi * t / 7) + noise})
-    frame.to_csv(tmp / "shifted.csv", index=False)
-    cfg = config.load(write_config(tmp / "c.yaml", tmp / "shifted.csv", tmp / "runs", predict={"online_step": 0.05, "intervals": "fixed"}),
+    rng, t = np.random.default_rng(5), np.arange(3000)
+    noise = np.where(t < 2700, rng.normal(0, 1, len(t)), rng.normal(0, 1.6, len(t)))  # the last 10%: the test part
+    csv = write_values(tmp / "shifted.csv", 10 + 5 * np.sin(2 * np.pi * t / 7) + noise)
+    cfg = config.load(write_config(tmp / "c.yaml", csv, tmp / "runs", predict={"online_step": 0.05, "intervals": "fixed"}),
                       ["train.epochs=4", "model.hidden_size=16", "train.batch_size=64"])
     return train_run(cfg).run_dir
 

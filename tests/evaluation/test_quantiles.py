@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from helpers import write_config
+from helpers import write_config, write_values
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
@@ -46,8 +46,7 @@ def heteroscedastic(tmp_path_factory):
     t = np.arange(n)
     phase = np.sin(2 * np.pi * t / 24)
     y = 5 * phase + rng.normal(0, 1, n) * (1.5 + phase)
-    pd.DataFrame({"date": pd.date_range("2020-01-01", periods=n, freq="h").strftime("%Y-%m-%d %H:%M"), "y": np.round(y, 4)}).to_csv(
-        tmp / "h.csv", index=False)
+    write_values(tmp / "h.csv", np.round(y, 4), freq="h", start="2020-01-01")
     cfg = write_config(tmp / "h.yaml", tmp / "h.csv", tmp / "runs", window={"lookback": 24, "horizon": 1},
                        model={"cell": "gru", "hidden_size": 16, "quantiles": [0.05, 0.5, 0.95]},
                        data={"val_fraction": 0.35, "test_fraction": 0.35},
