@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import torch
 from common import ROOT, m4_long, rnncli, run_timed, save, table
 
 sys.path.insert(0, str(ROOT))
@@ -102,9 +103,7 @@ def _scored(errors: np.ndarray, spreads: np.ndarray, series: np.ndarray, calibra
     widths = intervals.widths(calibration, coverage, step)
     if widths is None:  # too few windows in a half for this coverage
         return dict.fromkeys(("coverage", "interval_score", "width", "blocks_off"), float("nan"))
-    scale = np.ones_like(spreads[score])
-    if adaptive:
-        scale = np.where(np.isnan(spreads[score]), widths.typical.numpy(), np.maximum(spreads[score], widths.floor.numpy()))
+    scale = widths.floored(torch.from_numpy(spreads[score])).numpy() if adaptive else np.ones_like(spreads[score])
     scores = errors[score] / scale[:, None, :]
     tracker = online.tracker(widths)
     reached = widths.half.numpy()[None] if tracker is None else tracker.thresholds(series[score], score, scores)

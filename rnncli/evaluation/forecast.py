@@ -7,7 +7,7 @@ can be forecast from or scored on, on any machine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -62,11 +62,13 @@ def predict(run: str | Path, data_path: str | Path | None = None, horizon: int |
     warnings = grouped([(s.id, w) for s in series for w in s.warnings])
     tail = max(3 * spec.lookback, 10 * horizon, 60)
     past = [(s.id, _tail(s, schema, tail)) for s in series] if history else []  # before preparing scales the values
+    replay = ([replace(s, values=s.values.copy(), notes=list(s.notes), warnings=list(s.warnings)) for s in series]
+              if coverage and trained.online_step else None)  # preparing scales the values in place: a copy to replay (_online)
     prepared = trained.prepare(series, whole=True)
     rows = _rows(trained, prepared, horizon)
     quantiles = _quantiles(trained, rows)
     scaled = _roll_all(trained, rows, horizon)  # every series at once: the model is called once per step, not per series
-    reach, notes = _offsets(trained, prepared, coverage, scaled, quantiles)
+    reach, notes = _offsets(trained, prepared, coverage, scaled, quantiles, replay)
     frames = [_frame(trained, prepared, k, scaled[k], None if reach is None else (reach[0][k], reach[1][k]),
                      None if quantiles is None else quantiles[k]) for k in range(len(prepared.series))]
     if prepared.left_out:  # too short for the model to read: the Theta baseline forecasts them, and a note says so
@@ -111,8 +113,8 @@ def _check_size(n_series: int, columns: int, lookback: int, horizon: int, n_targ
                           "longer window.horizon")
 
 
-def _offsets(trained: Trained, prepared: Prepared, coverage: float, scaled: torch.Tensor,
-             quantiles: torch.Tensor | None) -> tuple[tuple[torch.Tensor, torch.Tensor] | None, list[str]]:
+def _offsets(trained: Trained, prepared: Prepared, coverage: float, scaled: torch.Tensor, quantiles: torch.Tensor | None,
+             replay: list | None = None) -> tuple[tuple[torch.Tensor, torch.Tensor] | None, list[str]]:
     """How far each series' interval reaches below and above its scaled forecast, (series, horizon,
     targets) each (NaN past the calibrated steps), and notes on what is missing; None when there
     is no honest interval at this coverage (the note says why): never an infinite bound."""
@@ -123,7 +125,7 @@ def _offsets(trained: Trained, prepared: Prepared, coverage: float, scaled: torc
     steps = min(widths.steps, scaled.shape[1])
     inputs = torch.stack([prepared.last_window(k) for k in range(len(prepared.series))])
     mask = prepared.n_values if prepared.masked else None
-    reached, notes = _online(trained, prepared, widths)
+    reached, notes = _online(trained, prepared, widths, replay)
     below, above = widths.offsets(scaled[:, :steps], inputs, prepared.n_targets, mask, None if quantiles is None else quantiles[:, :steps],
                                   None if reached is None else reached[:, :steps])
     if scaled.shape[1] > steps:
@@ -134,15 +136,16 @@ def _offsets(trained: Trained, prepared: Prepared, coverage: float, scaled: torc
     return (below, above), notes
 
 
-def _online(trained: Trained, prepared: Prepared, widths: intervals.Widths) -> tuple[torch.Tensor | None, list[str]]:
+def _online(trained: Trained, prepared: Prepared, widths: intervals.Widths, replay: list | None) -> tuple[torch.Tensor | None, list[str]]:
     """(series, steps, targets): the score each series' online interval reaches at the end of the
-    data, replayed through the test part of the data forecast from, as evaluate scores it; None
-    (and a note why) where it cannot be, or when the run's intervals are not updated online."""
-    if not widths.online:
+    data, replayed through the test part of `replay` (the series forecast from, split as evaluate
+    splits them); None (and a note why) where it cannot be, or when the run's intervals are not
+    updated online."""
+    if not widths.online or replay is None:
         return None, []
     if trained.payload.get("refit"):  # its misses on rows it was trained on would narrow them
         return None, ["the intervals are the calibrated ones, not updated online: the refit model has trained on the rows a replay would score"]
-    split = trained.prepare(timeseries.load(trained.schema))
+    split = trained.prepare(replay)
     if [s.id for s in split.series] != [s.id for s in prepared.series] or not len(split.index("test")):
         return None, ["the intervals are the calibrated ones, not updated online: the data hold no test part to replay for every series"]
     return torch.from_numpy(scoring.reached(trained.model, split, "test", widths)), []

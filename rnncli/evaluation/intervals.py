@@ -107,7 +107,11 @@ class Widths:
         mean absolute change, floored); None where scores are not scaled (fixed widths, CQR)."""
         if not self.adaptive or self.cqr:
             return None
-        scale = local_scale(inputs, n_targets, mask_column).cpu()
+        return self.floored(local_scale(inputs, n_targets, mask_column).cpu())
+
+    def floored(self, scale: torch.Tensor) -> torch.Tensor:
+        """(windows, targets) spreads as the scores are divided by them: at least `floor`, and
+        `typical` for a window with no real change to measure (NaN)."""
         return torch.where(torch.isnan(scale), self.typical, torch.maximum(scale, self.floor))
 
     def scores(self, actual: torch.Tensor, point: torch.Tensor, inputs: torch.Tensor, n_targets: int, mask_column: int | None = None,
@@ -117,8 +121,7 @@ class Widths:
         distance outside its outer quantiles."""
         actual = actual.double().cpu()
         if self.cqr:
-            q = quantiles.double().cpu()[:, : actual.shape[1]]
-            return torch.maximum(q[..., 0] - actual, actual - q[..., -1]).numpy()
+            return outside(quantiles.double().cpu()[:, : actual.shape[1]], actual).numpy()
         error = (point.double().cpu()[:, : actual.shape[1]] - actual).abs()
         scale = self.spread(inputs, n_targets, mask_column)
         return (error if scale is None else error / scale[:, None, :]).numpy()
@@ -222,7 +225,13 @@ def _errors(model: Forecaster, rows: torch.Tensor, actual: torch.Tensor, lookbac
     future = rows[:, lookback : lookback + model.args.horizon, rows.shape[2] - n_cal :].flatten(1) if n_cal else None
     with torch.inference_mode():
         q = model.forecast_quantiles(rows[:, :lookback], future)[:, : actual.shape[1]]
-    return torch.maximum(q[..., 0] - actual, actual - q[..., -1])
+    return outside(q, actual)
+
+
+def outside(quantiles: torch.Tensor, actual: torch.Tensor) -> torch.Tensor:
+    """The conformalised quantile regression score: how far each actual value (windows, steps,
+    targets) lies outside the outer quantiles (..., quantiles) (negative inside)."""
+    return torch.maximum(quantiles[..., 0] - actual, actual - quantiles[..., -1])
 
 
 def summarise(errors: np.ndarray, spreads: np.ndarray, adaptive: bool = True, cqr: bool = False) -> dict:

@@ -43,6 +43,7 @@ class Tracker:
         (each series' in time order, chunk after chunk) whose scores these are; it also records
         which of them missed."""
         out = np.empty(scores.shape, dtype=np.float64)
+        self.tracked = max(self.tracked, scores.shape[1])
         for i in range(len(scores)):
             k, start = int(series[i]), int(starts[i])
             known = self._reveal(k, start)
@@ -56,7 +57,6 @@ class Tracker:
         kept = []
         for first, missed, counted in self.pending.get(k, []):
             steps = len(missed)
-            self.tracked = max(self.tracked, steps)
             ready = (first + np.arange(steps) + 1 <= start)[:, None] & ~counted  # step j's value lies before the window at `start`
             total[:steps] += np.where(ready, self.alpha - missed, 0.0)
             counted |= ready

@@ -39,6 +39,13 @@ def test_a_forecast_counts_only_once_its_value_is_known():
     np.testing.assert_allclose(reached[2], [9.8, 9.9])
 
 
+def test_steps_beyond_those_scored_end_where_the_last_scored_one_does():
+    """Calibrated 3 steps ahead, scored 1 step ahead (a one-step model that predict rolls further)."""
+    tracker = online.Tracker(_linear_grid(steps=3), level=0.9, coverage=0.9, step=0.1)
+    tracker.thresholds(np.zeros(2, dtype=int), np.arange(2), np.array([10.0, 0.0])[:, None, None])
+    np.testing.assert_allclose(tracker.final(1)[0, :, 0], [0.98] * 3)  # a miss (up 0.09) and a hit (down 0.01), on every step
+
+
 def test_series_are_tracked_apart_and_levels_stay_finite():
     tracker = online.Tracker(_linear_grid(), level=0.9, coverage=0.9, step=0.5)
     series = np.array([0, 0, 0, 1])
