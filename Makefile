@@ -2,7 +2,9 @@
 #   make train                         train the default config on the bundled data
 #   make train CONFIG=configs/x.yaml ARGS="train.epochs=5"
 #   make predict / make evaluate       use the newest run (or RUN=runs/<name>/<stamp>)
-#   make test                          run the test suite
+#   make test                          run the test suite (it also checks formatting, lint and the docs)
+#   make lint                          ruff format --check and ruff check
+#   make docs                          write docs/config.md from the schema, build the site into site/
 #   make bench                         run the benchmarks, figures in bench/results.json
 # torch is installed first, from one pinned requirement a user can override:
 #   make train TORCH="torch==2.5.1"   (a plain `torch` pulls the CUDA build, several GB)
@@ -15,8 +17,9 @@ ARGS   ?=
 RUN    ?= $(shell ls -1dt runs/*/*/ 2>/dev/null | head -1)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 
-.PHONY: help train check predict evaluate test bench clean
+.PHONY: help train check predict evaluate test lint docs bench clean
 
 help:
 	@echo "make train      set up .venv and train $(CONFIG) (CONFIG=..., ARGS='key=value ...')"
@@ -24,12 +27,20 @@ help:
 	@echo "make predict    forecast after the end of the data with the newest run (RUN=...)"
 	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...)"
 	@echo "make test       set up .venv and run the test suite"
+	@echo "make lint       check formatting and lint (ruff)"
+	@echo "make docs       write docs/config.md from the schema and build the documentation site into site/"
 	@echo "make bench      run the benchmarks (about 15 min) and print each figure beside its target"
 	@echo "make clean      remove .venv, caches and runs/"
 
+# what the main job needs, nothing more: a new user's `make train` installs no test or docs tools
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+# the dev extras: the tests, ruff, mkdocs and the export check (onnx, onnxruntime)
+$(DEV): $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
@@ -47,12 +58,20 @@ evaluate: $(STAMP)
 	@test -n "$(RUN)" || { echo "no run folder under runs/: run 'make train' first"; exit 2; }
 	$(BIN)/rnncli evaluate $(RUN) --output $(RUN)evaluation.json
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+lint: $(DEV)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+docs: $(DEV)
+	$(BIN)/python -c "from rnncli.config import reference; open('docs/config.md', 'w').write(reference.markdown())"
+	$(BIN)/mkdocs build --strict
+
+bench: $(DEV)
 	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis runs
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache runs site
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

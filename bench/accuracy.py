@@ -42,20 +42,34 @@ def config_for(horizon: int) -> str:
 def train(config: str, *overrides: str) -> dict:
     """One run: its summary.json."""
     out = CACHE / "runs-accuracy"
-    seconds, done = run_timed(rnncli("train", config, *overrides, f"output.dir={out}", "-q"))
+    _seconds, done = run_timed(rnncli("train", config, *overrides, f"output.dir={out}", "-q"))
     if done.returncode != 0:
         raise SystemExit(f"rnncli train {config} {' '.join(overrides)} failed:\n{done.stderr[-2000:]}")
-    run = next(line.split("run folder: ", 1)[1].strip() for line in done.stdout.splitlines() if line.startswith("run folder: "))
-    return json.loads((Path(run) / "summary.json").read_text())  # output.dir is absolute, so is the run folder
+    run = next(
+        line.split("run folder: ", 1)[1].strip()
+        for line in done.stdout.splitlines()
+        if line.startswith("run folder: ")
+    )
+    return json.loads(
+        (Path(run) / "summary.json").read_text()
+    )  # output.dir is absolute, so is the run folder
 
 
 def ett(horizons: list[int], seeds: int) -> list[dict]:
     rows = []
     for horizon in horizons:
-        runs = [train(config_for(horizon), f"window.horizon={horizon}", f"train.seed={seed}") for seed in range(seeds)]
+        runs = [
+            train(config_for(horizon), f"window.horizon={horizon}", f"train.seed={seed}")
+            for seed in range(seeds)
+        ]
         scaled = [r["test"]["standardised"] for r in runs]
-        row = {"horizon": horizon, "config": config_for(horizon).rsplit("/", 1)[-1], "seeds": seeds,
-               "windows": runs[0]["test"]["n_windows"], "train_s": statistics.mean(r["train_seconds"] for r in runs)}
+        row = {
+            "horizon": horizon,
+            "config": config_for(horizon).rsplit("/", 1)[-1],
+            "seeds": seeds,
+            "windows": runs[0]["test"]["n_windows"],
+            "train_s": statistics.mean(r["train_seconds"] for r in runs),
+        }
         for metric in ("mse", "mae"):
             values = [s["model"][metric] for s in scaled]
             row[f"model_{metric}"] = statistics.mean(values)
@@ -65,12 +79,24 @@ def ett(horizons: list[int], seeds: int) -> list[dict]:
         for name, figures in PUBLISHED.items():
             row[f"{name}_mse"], row[f"{name}_mae"] = figures[horizon]
         rows.append(row)
-    table("ETTh2, OT alone, lookback 336, standardised MSE / MAE on the test months (model: mean ± sd over seeds)",
-          ["H", "rnncli MSE", "MAE", "persistence", "linear AR", "DLinear", "PatchTST/64", "train s"],
-          [[r["horizon"], f"{r['model_mse']:.3f} ± {r['model_mse_sd']:.3f}", f"{r['model_mae']:.3f} ± {r['model_mae_sd']:.3f}",
-            f"{r['persistence_mse']:.3f} / {r['persistence_mae']:.3f}", f"{r['linear_ar_mse']:.3f} / {r['linear_ar_mae']:.3f}",
-            f"{r['DLinear_mse']:.3f} / {r['DLinear_mae']:.3f}", f"{r['PatchTST/64_mse']:.3f} / {r['PatchTST/64_mae']:.3f}",
-            r["train_s"]] for r in rows])
+    table(
+        "ETTh2, OT alone, lookback 336, standardised MSE / MAE on the test months (model: mean ± sd over "
+        "seeds)",
+        ["H", "rnncli MSE", "MAE", "persistence", "linear AR", "DLinear", "PatchTST/64", "train s"],
+        [
+            [
+                r["horizon"],
+                f"{r['model_mse']:.3f} ± {r['model_mse_sd']:.3f}",
+                f"{r['model_mae']:.3f} ± {r['model_mae_sd']:.3f}",
+                f"{r['persistence_mse']:.3f} / {r['persistence_mae']:.3f}",
+                f"{r['linear_ar_mse']:.3f} / {r['linear_ar_mae']:.3f}",
+                f"{r['DLinear_mse']:.3f} / {r['DLinear_mae']:.3f}",
+                f"{r['PatchTST/64_mse']:.3f} / {r['PatchTST/64_mae']:.3f}",
+                r["train_s"],
+            ]
+            for r in rows
+        ],
+    )
     return rows
 
 
@@ -82,12 +108,29 @@ def seattle(seeds: int) -> list[dict]:
         maes = [t["model"]["mae"] for t in tests]
         baselines = {b: tests[0]["baselines"][b]["mae"] for b in tests[0]["baselines"]}
         best = min(baselines, key=baselines.get)
-        rows.append({"config": name, "model_mae": maes, "best_baseline": best, "best_baseline_mae": baselines[best],
-                     "beats_every_baseline": all(m < baselines[best] for m in maes)})
-    table("bundled Seattle configs: test MAE (°C) per seed, beside the best baseline",
-          ["config", "model MAE per seed", "best baseline", "its MAE", "beats it every seed"],
-          [[r["config"], ", ".join(f"{m:.3f}" for m in r["model_mae"]), r["best_baseline"], r["best_baseline_mae"],
-            "yes" if r["beats_every_baseline"] else "NO"] for r in rows])
+        rows.append(
+            {
+                "config": name,
+                "model_mae": maes,
+                "best_baseline": best,
+                "best_baseline_mae": baselines[best],
+                "beats_every_baseline": all(m < baselines[best] for m in maes),
+            }
+        )
+    table(
+        "bundled Seattle configs: test MAE (°C) per seed, beside the best baseline",
+        ["config", "model MAE per seed", "best baseline", "its MAE", "beats it every seed"],
+        [
+            [
+                r["config"],
+                ", ".join(f"{m:.3f}" for m in r["model_mae"]),
+                r["best_baseline"],
+                r["best_baseline_mae"],
+                "yes" if r["beats_every_baseline"] else "NO",
+            ]
+            for r in rows
+        ],
+    )
     return rows
 
 

@@ -33,18 +33,43 @@ def main(argv: list[str] | None = None) -> dict:
     out = CACHE / "runs-backtest"
     common = [f"train.epochs={args.epochs}", "train.patience=null", f"output.dir={out}"]
     backtest_s = timed(rnncli("backtest", args.config, *common, "--folds", str(args.folds), "-q"))
-    summary = json.loads(max(out.glob("*/backtest-*/backtest.json"), key=lambda p: p.stat().st_mtime).read_text())
+    summary = json.loads(
+        max(out.glob("*/backtest-*/backtest.json"), key=lambda p: p.stat().st_mtime).read_text()
+    )
     separate = []
     for fold in summary["folds"]:
-        borders = [f"data.train_end={fold['train'][1]}", f"data.val_end={fold['val'][1]}", f"data.test_end={fold['test'][1]}"]
+        borders = [
+            f"data.train_end={fold['train'][1]}",
+            f"data.val_end={fold['val'][1]}",
+            f"data.test_end={fold['test'][1]}",
+        ]
         separate.append(timed(rnncli("train", args.config, *common, *borders, "-q")))
-    no_refit_s = timed(rnncli("backtest", args.config, *common, "--folds", str(args.folds), "--no-refit", "-q"))
-    result = {"config": args.config.rsplit("/", 1)[-1], "folds": args.folds, "epochs": args.epochs, "backtest_s": backtest_s,
-              "separate_s": sum(separate), "ratio": backtest_s / sum(separate), "no_refit_s": no_refit_s, "one_train_s": separate[0],
-              "no_refit_ratio": no_refit_s / separate[0]}
-    table(f"backtest of {args.folds} folds, {args.epochs} epochs each ({result['config']}), wall seconds",
-          ["backtest", f"{args.folds} x rnncli train", "ratio (<= 0.9)", "--no-refit", "one train (fold 1)", "ratio"],
-          [[backtest_s, sum(separate), result["ratio"], no_refit_s, separate[0], result["no_refit_ratio"]]])
+    no_refit_s = timed(
+        rnncli("backtest", args.config, *common, "--folds", str(args.folds), "--no-refit", "-q")
+    )
+    result = {
+        "config": args.config.rsplit("/", 1)[-1],
+        "folds": args.folds,
+        "epochs": args.epochs,
+        "backtest_s": backtest_s,
+        "separate_s": sum(separate),
+        "ratio": backtest_s / sum(separate),
+        "no_refit_s": no_refit_s,
+        "one_train_s": separate[0],
+        "no_refit_ratio": no_refit_s / separate[0],
+    }
+    table(
+        f"backtest of {args.folds} folds, {args.epochs} epochs each ({result['config']}), wall seconds",
+        [
+            "backtest",
+            f"{args.folds} x rnncli train",
+            "ratio (<= 0.9)",
+            "--no-refit",
+            "one train (fold 1)",
+            "ratio",
+        ],
+        [[backtest_s, sum(separate), result["ratio"], no_refit_s, separate[0], result["no_refit_ratio"]]],
+    )
     save("backtest", result)
     return result
 

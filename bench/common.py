@@ -27,12 +27,17 @@ def synthetic_series(rows: int, seed: int = 0):
 
     g = torch.Generator().manual_seed(seed)
     t = torch.arange(rows, dtype=torch.float64)
-    y = torch.sin(2 * math.pi * t / 24) + 0.3 * torch.sin(2 * math.pi * t / (24 * 7)) + 0.1 * torch.randn(rows, generator=g, dtype=torch.float64)
+    y = (
+        torch.sin(2 * math.pi * t / 24)
+        + 0.3 * torch.sin(2 * math.pi * t / (24 * 7))
+        + 0.1 * torch.randn(rows, generator=g, dtype=torch.float64)
+    )
     return y.float()[:, None]
 
 
 def synthetic_csv(rows: int, freq: str = "h") -> Path:
-    """A CSV of `rows` readings (time,value) at `freq` (hourly by default), made once and kept in bench/.cache."""
+    """A CSV of `rows` readings (time,value) at `freq` (hourly by default), made once and kept in
+    bench/.cache."""
     CACHE.mkdir(exist_ok=True)
     path = CACHE / (f"series-{rows}.csv" if freq == "h" else f"series-{rows}-{freq}.csv")
     if path.is_file():
@@ -47,7 +52,12 @@ def synthetic_csv(rows: int, freq: str = "h") -> Path:
         fh.write("time,value\n")
         chunk = 1_000_000
         for lo in range(0, rows, chunk):
-            block = pd.DataFrame({"time": times[lo:lo + chunk].strftime("%Y-%m-%d %H:%M:%S"), "value": np.round(values[lo:lo + chunk], 5)})
+            block = pd.DataFrame(
+                {
+                    "time": times[lo : lo + chunk].strftime("%Y-%m-%d %H:%M:%S"),
+                    "value": np.round(values[lo : lo + chunk], 5),
+                }
+            )
             block.to_csv(fh, header=False, index=False)
     tmp.replace(path)
     return path
@@ -55,18 +65,32 @@ def synthetic_csv(rows: int, freq: str = "h") -> Path:
 
 # Every key the data would otherwise choose (config.choices.CHOSEN), set to the value the figures in
 # bench/README.md were measured with, so a benchmark measures the same work from one version to the next.
-FIXED = {"data": {"val_fraction": 0.1, "test_fraction": 0.1, "val_steps": None, "test_steps": None, "calendar": [], "transform": "none"},
-         "model": {"cell": "rnn", "normalize": "none", "segment": None, "ensemble": 1},
-         "train": {"loss": "mse", "lr": 0.001, "patience": 10, "steps_per_epoch": None, "refit": False}}
+FIXED = {
+    "data": {
+        "val_fraction": 0.1,
+        "test_fraction": 0.1,
+        "val_steps": None,
+        "test_steps": None,
+        "calendar": [],
+        "transform": "none",
+    },
+    "model": {"cell": "rnn", "normalize": "none", "segment": None, "ensemble": 1},
+    "train": {"loss": "mse", "lr": 0.001, "patience": 10, "steps_per_epoch": None, "refit": False},
+}
 
 
 def synthetic_config(csv: Path, name: str, **sections) -> Path:
     """A config over a synthetic CSV, written beside it; every key the data would choose is set."""
     import yaml
 
-    cfg = {"name": name, "data": {"path": str(csv), "time_column": "time", "target": "value", **FIXED["data"]},
-           "window": {"lookback": 168}, "model": {"hidden_size": 32, **FIXED["model"]},
-           "train": {"epochs": 1, "batch_size": 1024, "device": "cpu", **FIXED["train"]}, "output": {"dir": str(CACHE / "runs")}}
+    cfg = {
+        "name": name,
+        "data": {"path": str(csv), "time_column": "time", "target": "value", **FIXED["data"]},
+        "window": {"lookback": 168},
+        "model": {"hidden_size": 32, **FIXED["model"]},
+        "train": {"epochs": 1, "batch_size": 1024, "device": "cpu", **FIXED["train"]},
+        "output": {"dir": str(CACHE / "runs")},
+    }
     for section, values in sections.items():
         cfg.setdefault(section, {}).update(values)
     path = CACHE / f"{name}.yaml"
@@ -74,7 +98,9 @@ def synthetic_config(csv: Path, name: str, **sections) -> Path:
     return path
 
 
-def run_timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, subprocess.CompletedProcess]:
+def run_timed(
+    cmd: list[str], env: dict | None = None, cwd: Path | None = None
+) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd)
     return time.perf_counter() - start, done
@@ -83,13 +109,15 @@ def run_timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) 
 def measured(cmd: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one command, read by a fresh wrapper process whose only
     child it is (RUSAGE_CHILDREN keeps the largest peak of any child a process ever had)."""
-    wrapper = ("import resource, subprocess, sys, time\n"
-               "tick = time.perf_counter()\n"
-               "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-               "seconds = time.perf_counter() - tick\n"
-               "sys.stderr.write(done.stderr[-2000:])\n"
-               "print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-               "sys.exit(done.returncode)")
+    wrapper = (
+        "import resource, subprocess, sys, time\n"
+        "tick = time.perf_counter()\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "seconds = time.perf_counter() - tick\n"
+        "sys.stderr.write(done.stderr[-2000:])\n"
+        "print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.exit(done.returncode)"
+    )
     done = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")

@@ -7,7 +7,8 @@ config for Seattle); then its validation windows are forecast as far ahead as it
 reach, and split in time into halves. Each half calibrates both kinds of interval (fixed: the
 conformal quantile of the absolute errors per step; adaptive: of the errors over each window's
 mean absolute change, multiplied back by it) and the other half scores them (each series' first
-and second half in time; halves of the series where each holds one window, as M4's last 13 weeks): the share of values
+and second half in time; halves of the series where each holds one window, as M4's last 13 weeks): the
+share of values
 inside and the interval score (width plus 2 / alpha times each miss, in the data's scaled units,
 lower is better), averaged over both directions. The test part is not touched: this is what chose
 adaptive widths as the default (predict.intervals). Beside them, adaptive widths updated online
@@ -46,13 +47,29 @@ def trained(data: Path, name: str, work: Path) -> Path:
     else:
         csv = m4_long(data / file, work / "m4.csv") if name.startswith("m4") else data / file
         config = work / f"{name}.yaml"
-        _, done = run_timed(rnncli("init", str(csv), "--horizon", str(horizon), "--output", str(config), *(["--target", target] if target else [])))
+        _, done = run_timed(
+            rnncli(
+                "init",
+                str(csv),
+                "--horizon",
+                str(horizon),
+                "--output",
+                str(config),
+                *(["--target", target] if target else []),
+            )
+        )
         if done.returncode:
             raise SystemExit(f"{name}: init failed: {done.stderr[-500:]}")
     _, done = run_timed(rnncli("train", str(config), f"output.dir={work / 'runs'}", "-q"), cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"{name}: train failed: {done.stderr[-1000:]}")
-    return Path(next(line.split("run folder: ", 1)[1].strip() for line in done.stdout.splitlines() if line.startswith("run folder: ")))
+    return Path(
+        next(
+            line.split("run folder: ", 1)[1].strip()
+            for line in done.stdout.splitlines()
+            if line.startswith("run folder: ")
+        )
+    )
 
 
 ONLINE_STEPS = (0.005, 0.01, 0.02, 0.05)  # predict.online_step values measured beside the calibrated widths
@@ -62,13 +79,13 @@ BLOCK = 50  # windows of a series in a row whose coverage is compared with the n
 def halves(run: Path, coverage: float) -> dict:
     """Coverage and interval score of each kind, each half calibrating the other, in time order."""
     from rnncli.artifacts.trained import open_trained
-    from rnncli.evaluation import intervals
+    from rnncli.evaluation import conformal
 
     model = open_trained(run)
     prepared = model.prepare()
-    steps, budget = intervals.reach(prepared)
+    steps, budget = conformal.reach(prepared)
     steps = model.calibration["steps"]  # as far ahead as the run's own intervals
-    errors, spreads = intervals.scores(model.model, prepared, steps, budget)
+    errors, spreads = conformal.scores(model.model, prepared, steps, budget)
     order = np.arange(len(errors))  # windows come series by series, each in time order
     counts = _per_series(prepared, steps, len(errors))
     if max(counts) < 2:  # a window a series (M4's last 13 weeks): halves of the series instead
@@ -78,10 +95,17 @@ def halves(run: Path, coverage: float) -> dict:
         series = np.repeat(np.arange(len(counts)), counts)
     first, second = order[rank < 0.5], order[rank >= 0.5]
     out = {"windows": len(errors), "steps": steps}
-    kinds = [("fixed", False, 0.0), ("adaptive", True, 0.0)] + [(f"online {g:g}", True, g) for g in ONLINE_STEPS]
+    kinds = [("fixed", False, 0.0), ("adaptive", True, 0.0)] + [
+        (f"online {g:g}", True, g) for g in ONLINE_STEPS
+    ]
     for kind, adaptive, step in kinds:
-        figures = [_scored(errors, spreads, series, a, b, coverage, adaptive, step) for a, b in ((first, second), (second, first))]
-        out[kind] = {key: float(np.mean([f[key] for f in figures])) for key in figures[0]}  # NaN: a half too short
+        figures = [
+            _scored(errors, spreads, series, a, b, coverage, adaptive, step)
+            for a, b in ((first, second), (second, first))
+        ]
+        out[kind] = {
+            key: float(np.mean([f[key] for f in figures])) for key in figures[0]
+        }  # NaN: a half too short
     return out
 
 
@@ -92,28 +116,48 @@ def _per_series(prepared, steps: int, total: int) -> list[int]:
     return [c for c in counts if c]
 
 
-def _scored(errors: np.ndarray, spreads: np.ndarray, series: np.ndarray, calibrate: np.ndarray, score: np.ndarray, coverage: float,
-            adaptive: bool, step: float) -> dict:
+def _scored(
+    errors: np.ndarray,
+    spreads: np.ndarray,
+    series: np.ndarray,
+    calibrate: np.ndarray,
+    score: np.ndarray,
+    coverage: float,
+    adaptive: bool,
+    step: float,
+) -> dict:
     """One half calibrating, the other scored: coverage, interval score, width, and the share of
     runs of BLOCK windows of a series covering more than 5 points away from `coverage`. With
     `step` the scored windows' levels are updated online (rnncli's own tracker), window after window."""
-    from rnncli.evaluation import intervals, online
+    from rnncli.evaluation import conformal, intervals, online
 
-    calibration = intervals.summarise(errors[calibrate].copy(), spreads[calibrate], adaptive)
+    calibration = conformal.summarise(errors[calibrate].copy(), spreads[calibrate], adaptive)
     widths = intervals.widths(calibration, coverage, step)
     if widths is None:  # too few windows in a half for this coverage
         return dict.fromkeys(("coverage", "interval_score", "width", "blocks_off"), float("nan"))
-    scale = widths.floored(torch.from_numpy(spreads[score])).numpy() if adaptive else np.ones_like(spreads[score])
+    scale = (
+        widths.floored(torch.from_numpy(spreads[score])).numpy() if adaptive else np.ones_like(spreads[score])
+    )
     scores = errors[score] / scale[:, None, :]
     tracker = online.tracker(widths)
-    reached = widths.half.numpy()[None] if tracker is None else tracker.thresholds(series[score], score, scores)
+    reached = (
+        widths.half.numpy()[None] if tracker is None else tracker.thresholds(series[score], score, scores)
+    )
     half = reached * scale[:, None, :]
     inside = errors[score] <= half
     alpha = 1 - coverage
-    blocks = [inside[ids[i : i + BLOCK]].mean() for k in np.unique(series[score]) for ids in [np.flatnonzero(series[score] == k)]
-              for i in range(0, len(ids) - BLOCK + 1, BLOCK)]
-    return {"coverage": float(inside.mean()), "interval_score": float((2 * half + 2 / alpha * np.maximum(errors[score] - half, 0)).mean()),
-            "width": float((2 * half).mean()), "blocks_off": float(np.mean(np.abs(np.array(blocks) - coverage) > 0.05)) if blocks else float("nan")}
+    blocks = [
+        inside[ids[i : i + BLOCK]].mean()
+        for k in np.unique(series[score])
+        for ids in [np.flatnonzero(series[score] == k)]
+        for i in range(0, len(ids) - BLOCK + 1, BLOCK)
+    ]
+    return {
+        "coverage": float(inside.mean()),
+        "interval_score": float((2 * half + 2 / alpha * np.maximum(errors[score] - half, 0)).mean()),
+        "width": float((2 * half).mean()),
+        "blocks_off": float(np.mean(np.abs(np.array(blocks) - coverage) > 0.05)) if blocks else float("nan"),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -126,18 +170,60 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.sets:
             results[name] = halves(trained(args.data, name, Path(tmp)), args.coverage)
-    table(f"{args.coverage:.0%} intervals on validation halves (each calibrates the other): coverage / interval score (scaled units)",
-          ["data set", "windows", "steps", "fixed coverage", "adaptive coverage", "fixed score", "adaptive score", "adaptive / fixed"],
-          [[name, r["windows"], r["steps"], r["fixed"]["coverage"], r["adaptive"]["coverage"], r["fixed"]["interval_score"],
-            r["adaptive"]["interval_score"], r["adaptive"]["interval_score"] / r["fixed"]["interval_score"]] for name, r in results.items()])
+    table(
+        f"{args.coverage:.0%} intervals on validation halves (each calibrates the other): coverage / "
+        "interval score (scaled units)",
+        [
+            "data set",
+            "windows",
+            "steps",
+            "fixed coverage",
+            "adaptive coverage",
+            "fixed score",
+            "adaptive score",
+            "adaptive / fixed",
+        ],
+        [
+            [
+                name,
+                r["windows"],
+                r["steps"],
+                r["fixed"]["coverage"],
+                r["adaptive"]["coverage"],
+                r["fixed"]["interval_score"],
+                r["adaptive"]["interval_score"],
+                r["adaptive"]["interval_score"] / r["fixed"]["interval_score"],
+            ]
+            for name, r in results.items()
+        ],
+    )
     online = [f"online {g:g}" for g in ONLINE_STEPS]
-    table(f"adaptive widths updated online (predict.online_step): interval score over the calibrated adaptive one; coverage; share of "
-          f"{BLOCK}-window runs more than 5 points from {args.coverage:.0%}",
-          ["data set", "adaptive runs off", *[f"{k} score / adaptive" for k in online], *[f"{k} coverage" for k in online],
-           *[f"{k} runs off" for k in online]],
-          [[name, r["adaptive"]["blocks_off"], *[r[k]["interval_score"] / r["adaptive"]["interval_score"] for k in online],
-            *[r[k]["coverage"] for k in online], *[r[k]["blocks_off"] for k in online]] for name, r in results.items()])
-    save("interval_widths" + ("" if args.coverage == 0.9 else f"_{args.coverage:g}"), {"coverage": args.coverage, "sets": results})
+    table(
+        "adaptive widths updated online (predict.online_step): interval score over the calibrated "
+        "adaptive one; coverage; share of "
+        f"{BLOCK}-window runs more than 5 points from {args.coverage:.0%}",
+        [
+            "data set",
+            "adaptive runs off",
+            *[f"{k} score / adaptive" for k in online],
+            *[f"{k} coverage" for k in online],
+            *[f"{k} runs off" for k in online],
+        ],
+        [
+            [
+                name,
+                r["adaptive"]["blocks_off"],
+                *[r[k]["interval_score"] / r["adaptive"]["interval_score"] for k in online],
+                *[r[k]["coverage"] for k in online],
+                *[r[k]["blocks_off"] for k in online],
+            ]
+            for name, r in results.items()
+        ],
+    )
+    save(
+        "interval_widths" + ("" if args.coverage == 0.9 else f"_{args.coverage:g}"),
+        {"coverage": args.coverage, "sets": results},
+    )
     return results
 
 

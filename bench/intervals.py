@@ -34,8 +34,15 @@ def series_csv(folder: Path, rows: int = 20_000) -> Path:
 
     rng = np.random.default_rng(0)
     t = np.arange(rows)
-    frame = pd.DataFrame({"time": pd.date_range("2020-01-01", periods=rows, freq="h").strftime("%Y-%m-%d %H:%M"),
-                          "value": 10 + 4 * np.sin(2 * np.pi * t / 24) + 2 * np.sin(2 * np.pi * t / 168) + rng.normal(0, 1, rows)})
+    frame = pd.DataFrame(
+        {
+            "time": pd.date_range("2020-01-01", periods=rows, freq="h").strftime("%Y-%m-%d %H:%M"),
+            "value": 10
+            + 4 * np.sin(2 * np.pi * t / 24)
+            + 2 * np.sin(2 * np.pi * t / 168)
+            + rng.normal(0, 1, rows),
+        }
+    )
     path = folder / "noisy.csv"
     frame.to_csv(path, index=False)
     return path
@@ -49,8 +56,10 @@ def rolled_errors(model, prepared, split: str):
 
     lookback = prepared.spec.lookback
     n_train, n_val, n_test = prepared.layout.parts[0]
-    first, last = {"val": (n_train - lookback, n_train + n_val - STEPS - lookback),
-                   "test": (n_train + n_val - lookback, n_train + n_val + n_test - STEPS - lookback)}[split]
+    first, last = {
+        "val": (n_train - lookback, n_train + n_val - STEPS - lookback),
+        "test": (n_train + n_val - lookback, n_train + n_val + n_test - STEPS - lookback),
+    }[split]
     values, out = prepared.windows.values, []
     for chunk in torch.arange(first, last + 1).split(1024):
         rows = values[chunk[:, None] + torch.arange(lookback + STEPS)]
@@ -63,8 +72,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     import torch
 
     from rnncli import config
-    from rnncli.data.prepared import from_config
-    from rnncli.experiments.run import train
+    from rnncli.pipeline.inputs import prepared_of
+    from rnncli.pipeline.run import train_run as train
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -74,25 +83,51 @@ def main(argv: list[str] | None = None) -> list[dict]:
         from rnncli.artifacts.trained import open_trained
 
         trained = open_trained(run_dir)
-        prepared = from_config(cfg)
-        val, test = rolled_errors(trained.model, prepared, "val"), rolled_errors(trained.model, prepared, "test")
+        prepared = prepared_of(cfg)
+        val, test = (
+            rolled_errors(trained.model, prepared, "val"),
+            rolled_errors(trained.model, prepared, "test"),
+        )
     g = torch.Generator().manual_seed(0)
     results = []
     for n in (len(val), 2000, 1000, 500, 200):
         coverages, widths = [], []
-        for k in range(1 if n == len(val) else SUBSETS):
+        for _k in range(1 if n == len(val) else SUBSETS):
             subset = val if n == len(val) else val[torch.randperm(len(val), generator=g)[:n]]
             rank = math.ceil((n + 1) * COVERAGE)
             half = subset.sort(0).values[rank - 1]  # (STEPS,)
             coverages.append((test <= half).double().mean().item())
             widths.append(2 * half.mean().item())
-        results.append({"windows": n, "subsets": len(coverages), "coverage_mean": sum(coverages) / len(coverages),
-                        "coverage_min": min(coverages), "coverage_max": max(coverages), "width_mean": sum(widths) / len(widths),
-                        "width_min": min(widths), "width_max": max(widths)})
-    table(f"90% intervals 1-{STEPS} steps ahead, noise sd 1 ({len(test)} test windows); subsets of the validation windows",
-          ["windows", "subsets", "coverage mean", "min", "max", "width mean", "min", "max"],
-          [[r["windows"], r["subsets"], r["coverage_mean"], r["coverage_min"], r["coverage_max"], r["width_mean"], r["width_min"],
-            r["width_max"]] for r in results])
+        results.append(
+            {
+                "windows": n,
+                "subsets": len(coverages),
+                "coverage_mean": sum(coverages) / len(coverages),
+                "coverage_min": min(coverages),
+                "coverage_max": max(coverages),
+                "width_mean": sum(widths) / len(widths),
+                "width_min": min(widths),
+                "width_max": max(widths),
+            }
+        )
+    table(
+        f"90% intervals 1-{STEPS} steps ahead, noise sd 1 ({len(test)} test windows); subsets of the "
+        "validation windows",
+        ["windows", "subsets", "coverage mean", "min", "max", "width mean", "min", "max"],
+        [
+            [
+                r["windows"],
+                r["subsets"],
+                r["coverage_mean"],
+                r["coverage_min"],
+                r["coverage_max"],
+                r["width_mean"],
+                r["width_min"],
+                r["width_max"],
+            ]
+            for r in results
+        ],
+    )
     save("intervals", results)
     return results
 
@@ -101,10 +136,24 @@ def _config(folder: Path, csv: Path) -> Path:
     import yaml
 
     path = folder / "noisy.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "noisy", "data": {"path": str(csv), "time_column": "time", "target": "value", "val_fraction": 0.25, "test_fraction": 0.15},
-        "window": {"lookback": 48}, "model": {"cell": "gru", "hidden_size": 16},
-        "train": {"epochs": 4, "batch_size": 128, "lr": 0.005, "device": "cpu"}, "output": {"dir": str(folder / "runs")}}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "noisy",
+                "data": {
+                    "path": str(csv),
+                    "time_column": "time",
+                    "target": "value",
+                    "val_fraction": 0.25,
+                    "test_fraction": 0.15,
+                },
+                "window": {"lookback": 48},
+                "model": {"cell": "gru", "hidden_size": 16},
+                "train": {"epochs": 4, "batch_size": 128, "lr": 0.005, "device": "cpu"},
+                "output": {"dir": str(folder / "runs")},
+            }
+        )
+    )
     return path
 
 

@@ -44,10 +44,18 @@ def main(argv: list[str] | None = None) -> dict:
         rnncli_s.append(time.perf_counter() - start)
         assert len(series[0].times) == args.rows
         del series
-    result = {"rows": args.rows, "engine": engine, "pandas_read_csv_s": median(pandas_s), "rnncli_load_s": median(rnncli_s)}
+    result = {
+        "rows": args.rows,
+        "engine": engine,
+        "pandas_read_csv_s": median(pandas_s),
+        "rnncli_load_s": median(rnncli_s),
+    }
     result["ratio"] = result["rnncli_load_s"] / result["pandas_read_csv_s"]
-    table(f"reading {args.rows:,} rows (median of 3, s; engine {engine})", ["pandas.read_csv", "rnncli timeseries.load", "ratio", "target"],
-          [[result["pandas_read_csv_s"], result["rnncli_load_s"], result["ratio"], "<= 2"]])
+    table(
+        f"reading {args.rows:,} rows (median of 3, s; engine {engine})",
+        ["pandas.read_csv", "rnncli timeseries.load", "ratio", "target"],
+        [[result["pandas_read_csv_s"], result["rnncli_load_s"], result["ratio"], "<= 2"]],
+    )
     save("loading", result)
     return result
 

@@ -39,9 +39,13 @@ def many_csv(count: int, seed: int = 0) -> tuple[str, int]:
             for k, n in enumerate(lengths):
                 t = np.arange(n)
                 level = rng.uniform(5, 500)
-                y = level * (1 + 0.2 * np.sin(2 * np.pi * t / 7 + rng.uniform(0, 6))) + rng.normal(0, 0.05 * level, n)
+                y = level * (1 + 0.2 * np.sin(2 * np.pi * t / 7 + rng.uniform(0, 6))) + rng.normal(
+                    0, 0.05 * level, n
+                )
                 days = pd.date_range(end=end, periods=n, freq="D").strftime("%Y-%m-%d")
-                pd.DataFrame({"store": f"S{k:04d}", "day": days, "sales": np.round(y, 3)}).to_csv(fh, header=False, index=False)
+                pd.DataFrame({"store": f"S{k:04d}", "day": days, "sales": np.round(y, 3)}).to_csv(
+                    fh, header=False, index=False
+                )
         path.with_suffix(".tmp").replace(path)
     return str(path), int(lengths.sum())
 
@@ -49,13 +53,32 @@ def many_csv(count: int, seed: int = 0) -> tuple[str, int]:
 def config(path: str, steps: int) -> str:
     import yaml
 
-    cfg = {"name": f"many-{steps}", "data": {"path": path, "time_column": "day", "id_column": "store", "target": "sales",
-                                             "val_steps": 14, "test_steps": 14, "calendar": [], "transform": "none"},
-           "window": {"lookback": 56, "horizon": 7},
-           "model": {"cell": "gru", "hidden_size": 64, "normalize": "last", "segment": 7, "ensemble": 1},
-           "train": {"epochs": 2, "steps_per_epoch": steps, "batch_size": 256, "lr": 0.001, "patience": 5, "loss": "mae",
-                     "refit": False, "device": "cpu"},
-           "output": {"dir": str(CACHE / "runs")}}
+    cfg = {
+        "name": f"many-{steps}",
+        "data": {
+            "path": path,
+            "time_column": "day",
+            "id_column": "store",
+            "target": "sales",
+            "val_steps": 14,
+            "test_steps": 14,
+            "calendar": [],
+            "transform": "none",
+        },
+        "window": {"lookback": 56, "horizon": 7},
+        "model": {"cell": "gru", "hidden_size": 64, "normalize": "last", "segment": 7, "ensemble": 1},
+        "train": {
+            "epochs": 2,
+            "steps_per_epoch": steps,
+            "batch_size": 256,
+            "lr": 0.001,
+            "patience": 5,
+            "loss": "mae",
+            "refit": False,
+            "device": "cpu",
+        },
+        "output": {"dir": str(CACHE / "runs")},
+    }
     out = CACHE / f"many-{steps}.yaml"
     out.write_text(yaml.safe_dump(cfg))
     return str(out)
@@ -82,16 +105,41 @@ def main(argv: list[str] | None = None) -> dict:
     for steps in args.steps:
         wall, peak = measured(rnncli("train", config(path, steps), "-q"))
         seconds, windows = epoch_seconds(newest_run(f"many-{steps}"))
-        runs.append({"steps": steps, "epoch_s": seconds, "ms_per_step": 1000 * seconds / steps, "wall_s": wall, "peak_mb": peak,
-                     "vs_reference": peak / reference, "windows": windows})
+        runs.append(
+            {
+                "steps": steps,
+                "epoch_s": seconds,
+                "ms_per_step": 1000 * seconds / steps,
+                "wall_s": wall,
+                "peak_mb": peak,
+                "vs_reference": peak / reference,
+                "windows": windows,
+            }
+        )
     full = runs[0]["windows"] / 256 if runs[0]["windows"] else None
-    table(f"{args.series:,} series, {rows:,} rows: an epoch of train.steps_per_epoch batches", ["steps", "epoch s", "ms / step",
-          "run wall s", "peak MB", "vs reference"],
-          [[r["steps"], r["epoch_s"], r["ms_per_step"], r["wall_s"], r["peak_mb"], r["vs_reference"]] for r in runs])
-    print(f"reference (interpreter + torch + the data as float32): {reference:.0f} MB; an epoch of every window would be "
-          f"{full:,.0f} steps" if full else f"reference: {reference:.0f} MB")
-    result = {"series": args.series, "rows": rows, "reference_mb": reference, "runs": runs, "full_epoch_steps": full,
-              "time_ratio": runs[-1]["epoch_s"] / runs[0]["epoch_s"], "steps_ratio": runs[-1]["steps"] / runs[0]["steps"]}
+    table(
+        f"{args.series:,} series, {rows:,} rows: an epoch of train.steps_per_epoch batches",
+        ["steps", "epoch s", "ms / step", "run wall s", "peak MB", "vs reference"],
+        [
+            [r["steps"], r["epoch_s"], r["ms_per_step"], r["wall_s"], r["peak_mb"], r["vs_reference"]]
+            for r in runs
+        ],
+    )
+    print(
+        f"reference (interpreter + torch + the data as float32): {reference:.0f} MB; an epoch of every "
+        f"window would be {full:,.0f} steps"
+        if full
+        else f"reference: {reference:.0f} MB"
+    )
+    result = {
+        "series": args.series,
+        "rows": rows,
+        "reference_mb": reference,
+        "runs": runs,
+        "full_epoch_steps": full,
+        "time_ratio": runs[-1]["epoch_s"] / runs[0]["epoch_s"],
+        "steps_ratio": runs[-1]["steps"] / runs[0]["steps"],
+    }
     save("many_series", result)
     return result
 

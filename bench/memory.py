@@ -63,29 +63,81 @@ def main(argv: list[str] | None = None) -> list[dict]:
     results = []
     for rows in sorted(args.rows):
         csv = synthetic_csv(rows)
-        cfg = synthetic_config(csv, f"memory-{rows}", model={"hidden_size": 8}, train={"batch_size": 2048},
-                               data={"val_fraction": 0.05, "test_fraction": 0.05})
+        cfg = synthetic_config(
+            csv,
+            f"memory-{rows}",
+            model={"hidden_size": 8},
+            train={"batch_size": 2048},
+            data={"val_fraction": 0.05, "test_fraction": 0.05},
+        )
         reference = peak_mb([sys.executable, "-c", REFERENCE.format(rows=rows)])
         minimal = peak_mb([sys.executable, "-c", MINIMAL.format(rows=rows)])
         train = peak_mb(rnncli("train", str(cfg), "-q"))
         run = newest_run(f"memory-{rows}")
         evaluate = peak_mb(rnncli("evaluate", str(run)))
-        results.append({"rows": rows, "epoch_s": epoch_seconds(run), "reference_mb": reference, "series_mb": rows * 4 / 2**20, "train_mb": train,
-                        "minimal_loop_mb": minimal, "minimal_loop_vs_reference": minimal / reference, "train_vs_minimal_loop": train / minimal,
-                        "evaluate_mb": evaluate, "train_vs_reference": train / reference, "evaluate_vs_reference": evaluate / reference,
-                        "windows_materialised_mb": rows * 169 * 4 / 2**20})
-    table("peak RSS (MB), lookback 168; ratios to the reference", ["rows", "interpreter + torch + series", "minimal training loop", "ratio",
-                                                                   "train 1 epoch", "ratio", "train / minimal loop", "evaluate", "ratio",
-                                                                   "windows if materialised"],
-          [[r["rows"], r["reference_mb"], r["minimal_loop_mb"], r["minimal_loop_vs_reference"], r["train_mb"], r["train_vs_reference"],
-            r["train_vs_minimal_loop"], r["evaluate_mb"], r["evaluate_vs_reference"], r["windows_materialised_mb"]] for r in results])
+        results.append(
+            {
+                "rows": rows,
+                "epoch_s": epoch_seconds(run),
+                "reference_mb": reference,
+                "series_mb": rows * 4 / 2**20,
+                "train_mb": train,
+                "minimal_loop_mb": minimal,
+                "minimal_loop_vs_reference": minimal / reference,
+                "train_vs_minimal_loop": train / minimal,
+                "evaluate_mb": evaluate,
+                "train_vs_reference": train / reference,
+                "evaluate_vs_reference": evaluate / reference,
+                "windows_materialised_mb": rows * 169 * 4 / 2**20,
+            }
+        )
+    table(
+        "peak RSS (MB), lookback 168; ratios to the reference",
+        [
+            "rows",
+            "interpreter + torch + series",
+            "minimal training loop",
+            "ratio",
+            "train 1 epoch",
+            "ratio",
+            "train / minimal loop",
+            "evaluate",
+            "ratio",
+            "windows if materialised",
+        ],
+        [
+            [
+                r["rows"],
+                r["reference_mb"],
+                r["minimal_loop_mb"],
+                r["minimal_loop_vs_reference"],
+                r["train_mb"],
+                r["train_vs_reference"],
+                r["train_vs_minimal_loop"],
+                r["evaluate_mb"],
+                r["evaluate_vs_reference"],
+                r["windows_materialised_mb"],
+            ]
+            for r in results
+        ],
+    )
     save("memory", results)
     if len(results) > 1:  # the same runs show how an epoch's time grows with the rows
         small, large = results[0], results[-1]
-        scaling = {"rows": [small["rows"], large["rows"]], "epoch_s": [small["epoch_s"], large["epoch_s"]],
-                   "ratio": large["epoch_s"] / small["epoch_s"], "rows_ratio": large["rows"] / small["rows"]}
-        table("scaling: one epoch of rnncli train (s)", ["rows", "epoch s", "ratio", "rows ratio"],
-              [[small["rows"], small["epoch_s"], "", ""], [large["rows"], large["epoch_s"], scaling["ratio"], scaling["rows_ratio"]]])
+        scaling = {
+            "rows": [small["rows"], large["rows"]],
+            "epoch_s": [small["epoch_s"], large["epoch_s"]],
+            "ratio": large["epoch_s"] / small["epoch_s"],
+            "rows_ratio": large["rows"] / small["rows"],
+        }
+        table(
+            "scaling: one epoch of rnncli train (s)",
+            ["rows", "epoch s", "ratio", "rows ratio"],
+            [
+                [small["rows"], small["epoch_s"], "", ""],
+                [large["rows"], large["epoch_s"], scaling["ratio"], scaling["rows_ratio"]],
+            ],
+        )
         save("scaling", scaling)
     return results
 

@@ -25,15 +25,40 @@ def main(argv: list[str] | None = None) -> list[dict]:
     results = []
     for freq, label in FREQUENCIES.items():
         name = f"overhead-{freq}-{args.rows}"
-        cfg = synthetic_config(synthetic_csv(args.rows, freq), name, model={"hidden_size": 8}, train={"batch_size": 8192})
+        cfg = synthetic_config(
+            synthetic_csv(args.rows, freq), name, model={"hidden_size": 8}, train={"batch_size": 8192}
+        )
         wall, peak = measured(rnncli("train", str(cfg), "-q"))
         summary = json.loads((newest_run(name) / "summary.json").read_text())
         epochs = summary["train_seconds"]
-        results.append({"data": label, "rows": args.rows, "season": summary["test"]["season"], "wall_s": wall, "epoch_s": epochs,
-                        "wall_vs_epochs": wall / epochs, "limit_s": 3 * epochs + 30, "peak_mb": peak})
-    table(f"rnncli train, {args.rows:,} rows, lookback 168, hidden 8, batch 8192, one epoch",
-          ["data", "season", "epoch s", "wall s", "wall / epoch", "limit 3x + 30 s", "peak RSS MB"],
-          [[r["data"], r["season"], r["epoch_s"], r["wall_s"], r["wall_vs_epochs"], r["limit_s"], r["peak_mb"]] for r in results])
+        results.append(
+            {
+                "data": label,
+                "rows": args.rows,
+                "season": summary["test"]["season"],
+                "wall_s": wall,
+                "epoch_s": epochs,
+                "wall_vs_epochs": wall / epochs,
+                "limit_s": 3 * epochs + 30,
+                "peak_mb": peak,
+            }
+        )
+    table(
+        f"rnncli train, {args.rows:,} rows, lookback 168, hidden 8, batch 8192, one epoch",
+        ["data", "season", "epoch s", "wall s", "wall / epoch", "limit 3x + 30 s", "peak RSS MB"],
+        [
+            [
+                r["data"],
+                r["season"],
+                r["epoch_s"],
+                r["wall_s"],
+                r["wall_vs_epochs"],
+                r["limit_s"],
+                r["peak_mb"],
+            ]
+            for r in results
+        ],
+    )
     save("overhead", results)
     return results
 

@@ -69,25 +69,39 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--command", choices=("train", "evaluate"), default="train")
     args = parser.parse_args(argv)
     name = f"stages-{args.freq}-{args.rows}-{args.batch}"
-    cfg = synthetic_config(synthetic_csv(args.rows, args.freq), name, model={"hidden_size": 8}, train={"batch_size": args.batch},
-                           data={"val_fraction": 0.05, "test_fraction": 0.05})
+    cfg = synthetic_config(
+        synthetic_csv(args.rows, args.freq),
+        name,
+        model={"hidden_size": 8},
+        train={"batch_size": args.batch},
+        data={"val_fraction": 0.05, "test_fraction": 0.05},
+    )
     recorder = Recorder()
     recorder.thread.start()
     recorder.enter("imports")
     import torch  # noqa: F401
 
     from rnncli import entry
+    from rnncli.artifacts import trained
+    from rnncli.commands import evaluate
     from rnncli.data import prepared, timeseries
-    from rnncli.evaluation import forecast, intervals, scoring
-    from rnncli.experiments import finish
+    from rnncli.evaluation import intervals, scoring
+    from rnncli.pipeline import finish
     from rnncli.report import plots
     from rnncli.training import fit
 
     recorder.enter("command")
-    for module, attribute, stage in ((timeseries, "load", "read CSV"), (prepared, "prepare", "prepare windows"),
-                                     (forecast, "prepare", "prepare windows"), (fit, "train_epochs", "epochs"),
-                                     (intervals, "calibrate", "calibrate"), (scoring, "score", "score"), (plots, "loss", "loss plot"),
-                                     (finish, "finish", "finish"), (forecast, "open_trained", "open checkpoint")):
+    for module, attribute, stage in (
+        (timeseries, "load", "read CSV"),
+        (prepared, "prepare", "prepare windows"),
+        (trained, "prepare", "prepare windows"),
+        (fit, "train_epochs", "epochs"),
+        (intervals, "calibrate", "calibrate"),
+        (scoring, "score", "score"),
+        (plots, "loss", "loss plot"),
+        (finish, "finish", "finish"),
+        (evaluate, "open_trained", "open checkpoint"),
+    ):
         recorder.wrap(module, attribute, stage)
     target = [str(cfg), "-q"] if args.command == "train" else [str(newest_run(name))]
     try:
@@ -98,8 +112,12 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         recorder.running = False
         recorder.thread.join()
-    table(f"peak RSS per stage of rnncli {args.command}, {args.rows:,} rows ({args.freq}), batch {args.batch} (MB)",
-          ["stage", "peak RSS MB"], [[stage, recorder.peaks[stage]] for stage in recorder.order])
+    table(
+        f"peak RSS per stage of rnncli {args.command}, {args.rows:,} rows ({args.freq}), batch "
+        f"{args.batch} (MB)",
+        ["stage", "peak RSS MB"],
+        [[stage, recorder.peaks[stage]] for stage in recorder.order],
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ def trained_run() -> str:
     runs = CACHE / "runs" / "seattle-temp-max"
     found = sorted(runs.glob("*/checkpoints/best.pt")) if runs.is_dir() else []
     if not found:
-        seconds, done = run_timed(rnncli("train", CONFIG, "train.epochs=2", f"output.dir={CACHE / 'runs'}", "-q"))
+        _seconds, done = run_timed(
+            rnncli("train", CONFIG, "train.epochs=2", f"output.dir={CACHE / 'runs'}", "-q")
+        )
         if done.returncode != 0:
             raise SystemExit(done.stderr)
         found = sorted(runs.glob("*/checkpoints/best.pt"))
@@ -47,13 +49,17 @@ def main() -> dict:
         "import_torch_pandas_s": timed([sys.executable, "-c", "import torch, pandas"], 5),
     }
     results["predict_vs_imports"] = results["predict_s"] / results["import_torch_pandas_s"]
-    table("start-up (median wall time, s)", ["command", "seconds", "target"], [
-        ["rnncli --help", results["help_s"], "< 0.3"],
-        ["rnncli train CONFIG --print-config", results["print_config_s"], "< 0.3"],
-        ["rnncli predict RUN --horizon 7", results["predict_s"], ""],
-        ['python -c "import torch, pandas"', results["import_torch_pandas_s"], ""],
-        ["predict / imports", results["predict_vs_imports"], "<= 1.5"],
-    ])
+    table(
+        "start-up (median wall time, s)",
+        ["command", "seconds", "target"],
+        [
+            ["rnncli --help", results["help_s"], "< 0.3"],
+            ["rnncli train CONFIG --print-config", results["print_config_s"], "< 0.3"],
+            ["rnncli predict RUN --horizon 7", results["predict_s"], ""],
+            ['python -c "import torch, pandas"', results["import_torch_pandas_s"], ""],
+            ["predict / imports", results["predict_vs_imports"], "<= 1.5"],
+        ],
+    )
     save("startup", results)
     return results
 

@@ -1,7 +1,8 @@
 """Training throughput: rnncli's training loop against a minimal hand-written loop (the limit of
 this hardware) and a per-sample Dataset / DataLoader loop, on the same series and the same model.
 
-    python bench/throughput.py                      # the CPU grid: lookback 30/168, hidden 64/256, batch 64/1024
+    python bench/throughput.py                      # the CPU grid: lookback 30/168, hidden 64/256, batch
+    64/1024
     python bench/throughput.py --device cuda --grid 168:256:4096
 
 The three loops take turns for 7 rounds of one epoch each, so that a noisy machine slows them
@@ -74,7 +75,9 @@ def dataloader_epoch(model, opt, loader, device) -> None:
         opt.step()
 
 
-def measure(lookback: int, hidden: int, batch: int, device: torch.device, seconds: float, rounds: int = 7) -> dict:
+def measure(
+    lookback: int, hidden: int, batch: int, device: torch.device, seconds: float, rounds: int = 7
+) -> dict:
     torch.manual_seed(0)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     # size the epoch: time a few minimal batches first
@@ -93,7 +96,10 @@ def measure(lookback: int, hidden: int, batch: int, device: torch.device, second
     minimal = MinimalRNN(hidden).to(device)
     ours = Forecaster(ModelArgs(input_size=1, n_targets=1, horizon=1, hidden_size=hidden)).to(device)
     per_sample = MinimalRNN(hidden).to(device)
-    opts = {name: torch.optim.Adam(m.parameters(), lr=1e-3) for name, m in (("minimal", minimal), ("rnncli", ours), ("dataloader", per_sample))}
+    opts = {
+        name: torch.optim.Adam(m.parameters(), lr=1e-3)
+        for name, m in (("minimal", minimal), ("rnncli", ours), ("dataloader", per_sample))
+    }
     windows, index = Windows(series, lookback, 1, 1, False), Index([0], [n]).to(device)
     generator = torch.Generator(device=device).manual_seed(0)
     cpu_series = series.cpu()
@@ -105,7 +111,17 @@ def measure(lookback: int, hidden: int, batch: int, device: torch.device, second
             minimal_epoch(minimal, opts[name], series, lookback, batch, n, device)
         elif name == "rnncli":
             order = torch.randperm(n, generator=generator, device=device)
-            loop.train_epoch(ours, windows, index, opts[name], batch, order, loop.EpochSums.zero(device), 1.0, check_every=check_every)
+            loop.train_epoch(
+                ours,
+                windows,
+                index,
+                opts[name],
+                batch,
+                order,
+                loop.EpochSums.zero(device),
+                1.0,
+                check_every=check_every,
+            )
         else:
             dataloader_epoch(per_sample, opts[name], loader, device)
 
@@ -122,25 +138,67 @@ def measure(lookback: int, hidden: int, batch: int, device: torch.device, second
             times[name].append(time.perf_counter() - start)
     rates = {name: n / median(t) for name, t in times.items()}
     # the ratio of each round's pair, then the median: steadier than a ratio of two medians
-    paired = {name: median([a / b for a, b in zip(times["minimal"], times[name])]) for name in ("rnncli", "dataloader")}
-    return {"lookback": lookback, "hidden": hidden, "batch": batch, "windows": n, "rounds": rounds, "device": str(device),
-            **{f"{k}_windows_per_s": v for k, v in rates.items()},
-            "rnncli_vs_minimal": paired["rnncli"], "dataloader_vs_minimal": paired["dataloader"]}
+    paired = {
+        name: median([a / b for a, b in zip(times["minimal"], times[name])])
+        for name in ("rnncli", "dataloader")
+    }
+    return {
+        "lookback": lookback,
+        "hidden": hidden,
+        "batch": batch,
+        "windows": n,
+        "rounds": rounds,
+        "device": str(device),
+        **{f"{k}_windows_per_s": v for k, v in rates.items()},
+        "rnncli_vs_minimal": paired["rnncli"],
+        "dataloader_vs_minimal": paired["dataloader"],
+    }
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--grid", nargs="*", help="lookback:hidden:batch triples (default: the full CPU grid)")
-    parser.add_argument("--seconds", type=float, default=0.5, help="target length of one epoch of the minimal loop")
+    parser.add_argument(
+        "--grid", nargs="*", help="lookback:hidden:batch triples (default: the full CPU grid)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=0.5, help="target length of one epoch of the minimal loop"
+    )
     args = parser.parse_args(argv)
     device = torch.device(args.device)
-    grid = [tuple(int(v) for v in g.split(":")) for g in args.grid] if args.grid else list(itertools.product((30, 168), (64, 256), (64, 1024)))
+    grid = (
+        [tuple(int(v) for v in g.split(":")) for g in args.grid]
+        if args.grid
+        else list(itertools.product((30, 168), (64, 256), (64, 1024)))
+    )
     results = [measure(lookback, hidden, batch, device, args.seconds) for lookback, hidden, batch in grid]
-    table(f"training throughput on {device} (windows/s, median of 7 epochs; ratios: median of the rounds' ratios)",
-          ["lookback", "hidden", "batch", "minimal loop", "rnncli", "rnncli / minimal", "DataLoader", "DataLoader / minimal"],
-          [[r["lookback"], r["hidden"], r["batch"], r["minimal_windows_per_s"], r["rnncli_windows_per_s"], r["rnncli_vs_minimal"],
-            r["dataloader_windows_per_s"], r["dataloader_vs_minimal"]] for r in results])
+    table(
+        f"training throughput on {device} (windows/s, median of 7 epochs; ratios: median of the rounds' "
+        "ratios)",
+        [
+            "lookback",
+            "hidden",
+            "batch",
+            "minimal loop",
+            "rnncli",
+            "rnncli / minimal",
+            "DataLoader",
+            "DataLoader / minimal",
+        ],
+        [
+            [
+                r["lookback"],
+                r["hidden"],
+                r["batch"],
+                r["minimal_windows_per_s"],
+                r["rnncli_windows_per_s"],
+                r["rnncli_vs_minimal"],
+                r["dataloader_windows_per_s"],
+                r["dataloader_vs_minimal"],
+            ]
+            for r in results
+        ],
+    )
     save(f"throughput_{device.type}", results)
     return results
 

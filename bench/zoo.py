@@ -33,10 +33,14 @@ SETS = {  # name: (file under --data (or the project's data/), horizon, --target
     "stocks": ("stocks.csv", 6, None),
     "m4-weekly-50": ("m4/Weekly-train.csv", 13, None),
 }
-MINIMAL = {  # with --minimal: the config a user writes by hand, keys a new user knows (time column, target, id column)
+# with --minimal: the config a user writes by hand, keys a new user knows (time column, target, id column)
+MINIMAL = {
     "seattle": {"time_column": "date", "target": "temp_max"},
     "etth2": {"time_column": "date", "target": "OT"},
-    "us-employment": {"time_column": "month", "target": "*"},  # every other column: one series, several targets
+    "us-employment": {
+        "time_column": "month",
+        "target": "*",
+    },  # every other column: one series, several targets
     "stocks": {"time_column": "date", "target": "price", "id_column": "symbol"},
     "m4-weekly-50": {"time_column": "date", "target": "value", "id_column": "id"},
 }
@@ -63,56 +67,106 @@ def minimal(name: str, csv_path: Path, horizon: int, config: Path) -> None:
 
 
 def one(data: Path, name: str, folds: int, overrides: list[str], work: Path, by_hand: bool = False) -> dict:
-    file, horizon, target = SETS[name]
+    _file, horizon, target = SETS[name]
     started = time.perf_counter()
     csv_path = source(data, name, work)
     config = work / f"{name}.yaml"
     if by_hand:
         minimal(name, csv_path, horizon, config)
     else:
-        init = rnncli("init", str(csv_path), "--horizon", str(horizon), "--output", str(config), *(["--target", target] if target else []))
-        seconds, done = run_timed(init)
+        init = rnncli(
+            "init",
+            str(csv_path),
+            "--horizon",
+            str(horizon),
+            "--output",
+            str(config),
+            *(["--target", target] if target else []),
+        )
+        _, done = run_timed(init)
         if done.returncode != 0:
             return _failed(name, horizon, "init", done, started)
     out = work / f"{name}.json"
-    seconds, done = run_timed(rnncli("backtest", str(config), "--folds", str(folds), "-q", "-o", str(out), f"output.dir={work / 'runs'}",
-                                     *overrides))
+    _seconds, done = run_timed(
+        rnncli(
+            "backtest",
+            str(config),
+            "--folds",
+            str(folds),
+            "-q",
+            "-o",
+            str(out),
+            f"output.dir={work / 'runs'}",
+            *overrides,
+        )
+    )
     if done.returncode != 0:
         return _failed(name, horizon, "backtest", done, started)
     scores = json.loads(out.read_text())
-    val = [json.loads((Path(f["run_dir"]) / "summary.json").read_text()) for f in scores["folds"] if f["run_dir"]]
+    val = [
+        json.loads((Path(f["run_dir"]) / "summary.json").read_text()) for f in scores["folds"] if f["run_dir"]
+    ]
     mean = scores["mean"]
-    return {"set": name, "horizon": horizon, "model_mae": mean["model"]["mae"], "theta_mae": None,
-            **{f"{b}_mae": m["mae"] for b, m in mean["baselines"].items()}, "verdict": scores["comparison"]["verdict"],
-            "val_model_mae": sum(v["val"]["mae"] for v in val) / max(len(val), 1),
-            "val_best_baseline_mae": sum(min(v["val"].get("baselines", {"-": v["val"]["mae"]}).values()) for v in val) / max(len(val), 1),
-            "wall_s": round(time.perf_counter() - started, 1),
-            "config": {k: v for k, v in _config(config).items()}}
+    return {
+        "set": name,
+        "horizon": horizon,
+        "model_mae": mean["model"]["mae"],
+        "theta_mae": None,
+        **{f"{b}_mae": m["mae"] for b, m in mean["baselines"].items()},
+        "verdict": scores["comparison"]["verdict"],
+        "val_model_mae": sum(v["val"]["mae"] for v in val) / max(len(val), 1),
+        "val_best_baseline_mae": sum(
+            min(v["val"].get("baselines", {"-": v["val"]["mae"]}).values()) for v in val
+        )
+        / max(len(val), 1),
+        "wall_s": round(time.perf_counter() - started, 1),
+        "config": {k: v for k, v in _config(config).items()},
+    }
 
 
 def _failed(name: str, horizon: int, step: str, done, started: float) -> dict:
     """A row for a data set the command refused or failed on: its last line says why."""
     line = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
-    return {"set": name, "horizon": horizon, "model_mae": None, "verdict": f"{step} refused: {line[:160]}", "val_model_mae": None,
-            "val_best_baseline_mae": None,
-            "wall_s": round(time.perf_counter() - started, 1), "config": {}}
+    return {
+        "set": name,
+        "horizon": horizon,
+        "model_mae": None,
+        "verdict": f"{step} refused: {line[:160]}",
+        "val_model_mae": None,
+        "val_best_baseline_mae": None,
+        "wall_s": round(time.perf_counter() - started, 1),
+        "config": {},
+    }
 
 
 def _config(path: Path) -> dict:
     import yaml
 
     cfg = yaml.safe_load(path.read_text())
-    keys = (("window", "lookback"), ("model", "cell"), ("model", "hidden_size"), ("model", "normalize"), ("model", "segment"),
-            ("data", "transform"))
+    keys = (
+        ("window", "lookback"),
+        ("model", "cell"),
+        ("model", "hidden_size"),
+        ("model", "normalize"),
+        ("model", "segment"),
+        ("data", "transform"),
+    )
     return {key: cfg.get(section, {}).get(key) for section, key in keys}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="folder of the data sets (../shared/data)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=ROOT.parent / "shared" / "data",
+        help="folder of the data sets (../shared/data)",
+    )
     parser.add_argument("--sets", nargs="*", default=list(SETS), choices=list(SETS))
     parser.add_argument("--folds", type=int, default=4)
-    parser.add_argument("--minimal", action="store_true", help="a hand-written minimal config instead of rnncli init's")
+    parser.add_argument(
+        "--minimal", action="store_true", help="a hand-written minimal config instead of rnncli init's"
+    )
     parser.add_argument("overrides", nargs="*", help="KEY=VALUE passed to every backtest (after --)")
     args = parser.parse_args(argv)
     rows = []
@@ -121,10 +175,23 @@ def main(argv: list[str] | None = None) -> list[dict]:
             rows.append(one(args.data, name, args.folds, args.overrides, Path(tmp), args.minimal))
             print(f"{name}: {rows[-1]['verdict']} ({rows[-1]['wall_s']} s)", flush=True)
     names = ["model", "persistence", "seasonal_naive", "linear_ar", "theta"]
-    table(f"rnncli init + backtest --folds {args.folds}: mean test MAE over folds" + (f" ({' '.join(args.overrides)})" if args.overrides else ""),
-          ["data set", "H", *names, "verdict", "val MAE", "val best baseline", "wall s"],
-          [[r["set"], r["horizon"], *(r.get(f"{n}_mae") for n in names), r["verdict"].split(";")[0], r["val_model_mae"],
-            r.get("val_best_baseline_mae"), r["wall_s"]] for r in rows])
+    table(
+        f"rnncli init + backtest --folds {args.folds}: mean test MAE over folds"
+        + (f" ({' '.join(args.overrides)})" if args.overrides else ""),
+        ["data set", "H", *names, "verdict", "val MAE", "val best baseline", "wall s"],
+        [
+            [
+                r["set"],
+                r["horizon"],
+                *(r.get(f"{n}_mae") for n in names),
+                r["verdict"].split(";")[0],
+                r["val_model_mae"],
+                r.get("val_best_baseline_mae"),
+                r["wall_s"],
+            ]
+            for r in rows
+        ],
+    )
     save(" ".join(["zoo", *(["minimal"] if args.minimal else []), *args.overrides]), rows)
     return rows
 

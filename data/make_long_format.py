@@ -12,8 +12,12 @@ import pandas as pd
 here = Path(__file__).parent
 wide = pd.read_csv(here / "seattle-weather.csv")
 long = pd.concat(
-    [wide[["date"]].assign(series=name, temperature=wide[name], precipitation=wide["precipitation"], wind=wide["wind"])
-     for name in ("temp_max", "temp_min")],
+    [
+        wide[["date"]].assign(
+            series=name, temperature=wide[name], precipitation=wide["precipitation"], wind=wide["wind"]
+        )
+        for name in ("temp_max", "temp_min")
+    ],
     ignore_index=True,
 )
 long.to_csv(here / "seattle-temps-long.csv", index=False)

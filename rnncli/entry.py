@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     _watch_interrupts()
     try:
         code = _run(args, debug)
-        if code == 130 and _state["interrupted"] and not _state["said"]:  # typer turns Ctrl-C into a silent exit code
+        if (
+            code == 130 and _state["interrupted"] and not _state["said"]
+        ):  # typer turns Ctrl-C into a silent exit code
             code = _fail("interrupted", 130)
     except BaseException:
         if not _one_of_several():
@@ -53,7 +55,10 @@ _state = {"interrupted": False, "said": False}
 def _watch_interrupts() -> None:
     """Note a Ctrl-C before raising KeyboardInterrupt as Python would (training installs its own
     handler while it runs)."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
         return
 
     def interrupted(signum, frame):
@@ -111,6 +116,8 @@ def _subcommand(args: list[str]) -> str:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"error: {clip(message, 2000)}", file=sys.stderr)  # a last guard: a message is a line, never megabytes
+    print(
+        f"error: {clip(message, 2000)}", file=sys.stderr
+    )  # a last guard: a message is a line, never megabytes
     _state["said"] = True
     return code

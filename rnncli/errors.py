@@ -42,6 +42,15 @@ class Interrupted(RnnCliError):
         self.reason = reason or message.splitlines()[0]
 
 
+def nearest(word: str, choices: list[str]) -> str | None:
+    """The closest of `choices` to a misspelt `word` (for "did you mean ...?"), or None when nothing
+    is close."""
+    import difflib
+
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
 QUOTE_LIMIT = 80  # characters of a user's value that a message quotes at most
 
 

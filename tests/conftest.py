@@ -8,7 +8,7 @@ import pytest
 from helpers import write_config, write_csv
 
 from rnncli import config
-from rnncli.experiments.run import train as train_run
+from rnncli.pipeline.run import train_run
 
 
 @pytest.fixture
@@ -53,9 +53,17 @@ def runs_folder(tmp_path_factory):
     """Three finished runs (rnn, gru, lstm) and one interrupted one, in one output folder."""
     tmp = tmp_path_factory.mktemp("tools")
     csv_path = write_csv(tmp / "s.csv", features=("x",))
-    cfg_path = write_config(tmp / "c.yaml", csv_path, tmp / "runs", data={"features": ["x"], "calendar": ["dayofweek"]},
-                            model={"num_layers": 2})
-    made = {cell: train_run(config.load(cfg_path, [f"model.cell={cell}", "train.epochs=2"])).run_dir for cell in ("rnn", "gru", "lstm")}
+    cfg_path = write_config(
+        tmp / "c.yaml",
+        csv_path,
+        tmp / "runs",
+        data={"features": ["x"], "calendar": ["dayofweek"]},
+        model={"num_layers": 2},
+    )
+    made = {
+        cell: train_run(config.load(cfg_path, [f"model.cell={cell}", "train.epochs=2"])).run_dir
+        for cell in ("rnn", "gru", "lstm")
+    }
     unfinished = train_run(config.load(cfg_path, ["train.epochs=1", "name=partial"])).run_dir
     (unfinished / "summary.json").unlink()
     return tmp, made, unfinished

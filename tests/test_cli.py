@@ -28,10 +28,13 @@ def test_help_lists_the_commands(cli):
 
 
 def test_help_and_print_config_do_not_import_torch_or_pandas(tiny):
-    code = ("import sys; from rnncli.entry import main\n"
-            "try: main(sys.argv[1:])\n"
-            "except SystemExit: pass\n"
-            "print('heavy:', sorted(m for m in ('torch', 'pandas', 'numpy') if m in sys.modules), file=sys.stderr)")
+    code = (
+        "import sys; from rnncli.entry import main\n"
+        "try: main(sys.argv[1:])\n"
+        "except SystemExit: pass\n"
+        "print('heavy:', sorted(m for m in ('torch', 'pandas', 'numpy') if m in sys.modules), "
+        "file=sys.stderr)"
+    )
     for args in (["--help"], ["train", str(tiny[0]), "--print-config"]):
         out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
         assert "heavy: []" in out.stderr, out.stderr
@@ -54,7 +57,15 @@ def test_print_config_shows_the_resolved_config(cli, tiny):
 @pytest.mark.parametrize("mode", ["many_to_one", "many_to_many"])
 def test_train_predict_evaluate_end_to_end(cli, tiny, tmp_path, cell, mode):
     cfg, _, runs = tiny
-    trained = cli("train", cfg, f"model.cell={cell}", f"window.mode={mode}", "window.horizon=2", "train.epochs=1", "--quiet")
+    trained = cli(
+        "train",
+        cfg,
+        f"model.cell={cell}",
+        f"window.mode={mode}",
+        "window.horizon=2",
+        "train.epochs=1",
+        "--quiet",
+    )
     assert trained.code == 0, trained
     run = newest_run(runs)
     assert f"run folder: {run}" in trained.out and "persistence" in trained.out and "linear AR" in trained.out
@@ -63,7 +74,11 @@ def test_train_predict_evaluate_end_to_end(cli, tiny, tmp_path, cell, mode):
     predicted = cli("predict", run, "--horizon", "5", "--output", out_csv)
     assert predicted.code == 0, predicted
     frame = pd.read_csv(out_csv)
-    assert list(frame.columns) == ["date", "y", "y_lower", "y_upper"] and len(frame) == 5 and frame["y"].notna().all()
+    assert (
+        list(frame.columns) == ["date", "y", "y_lower", "y_upper"]
+        and len(frame) == 5
+        and frame["y"].notna().all()
+    )
     assert (frame["y_lower"] < frame["y"]).all() and (frame["y"] < frame["y_upper"]).all()
     out_json = tmp_path / f"m-{cell}-{mode}.json"
     evaluated = cli("evaluate", run, "--output", out_json, "--checkpoint", "last")
@@ -74,20 +89,23 @@ def test_train_predict_evaluate_end_to_end(cli, tiny, tmp_path, cell, mode):
     assert "MAE per horizon step" in evaluated.out
 
 
-@pytest.mark.parametrize("args, words", [
-    (["train", "missing.yaml"], ["config 'missing.yaml' cannot be read"]),
-    (["train", "{cfg}", "model.hiden_size=3"], ["did you mean model.hidden_size"]),
-    (["train", "{cfg}", "data.target=nope"], ["column 'nope' is not in"]),
-    (["train", "{cfg}", "train.lr=abc"], ["train.lr", "'abc'"]),
-    (["train", "{cfg}", "window.lookback=500"], ["too few for window.lookback=500", "need at least"]),
-    (["predict", "{tmp}/nowhere"], ["does not exist"]),
-    (["predict", "{tmp}"], ["has no checkpoints/best.pt"]),
-    (["evaluate", "{tmp}/nowhere"], ["does not exist"]),
-    (["train"], ["give a config file", "--resume RUN"]),
-    (["predict"], ["Missing argument", "rnncli predict --help"]),
-    (["train", "{cfg}", "--bogus"], ["No such option", "--bogus"]),
-    (["frobnicate"], ["No such command"]),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["train", "missing.yaml"], ["config 'missing.yaml' cannot be read"]),
+        (["train", "{cfg}", "model.hiden_size=3"], ["did you mean model.hidden_size"]),
+        (["train", "{cfg}", "data.target=nope"], ["column 'nope' is not in"]),
+        (["train", "{cfg}", "train.lr=abc"], ["train.lr", "'abc'"]),
+        (["train", "{cfg}", "window.lookback=500"], ["too few for window.lookback=500", "need at least"]),
+        (["predict", "{tmp}/nowhere"], ["does not exist"]),
+        (["predict", "{tmp}"], ["has no checkpoints/best.pt"]),
+        (["evaluate", "{tmp}/nowhere"], ["does not exist"]),
+        (["train"], ["give a config file", "--resume RUN"]),
+        (["predict"], ["Missing argument", "rnncli predict --help"]),
+        (["train", "{cfg}", "--bogus"], ["No such option", "--bogus"]),
+        (["frobnicate"], ["No such command"]),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(cli, tiny, tmp_path, args, words):
     args = [a.format(cfg=tiny[0], tmp=tmp_path) for a in args]
     line = one_clean_line(cli(*args))
@@ -100,8 +118,12 @@ def test_bad_options_of_a_trained_run(cli, tiny, tmp_path):
     assert cli("train", cfg, "train.epochs=1", "-q").code == 0
     run = newest_run(runs)
     assert "--split must be one of" in one_clean_line(cli("evaluate", run, "--split", "bogus"))
-    assert "--checkpoint must be best or last" in one_clean_line(cli("predict", run, "--checkpoint", "middle"))
-    assert "does not exist" in one_clean_line(cli("predict", run, "--output", tmp_path / "no" / "such" / "f.csv"))
+    assert "--checkpoint must be best or last" in one_clean_line(
+        cli("predict", run, "--checkpoint", "middle")
+    )
+    assert "does not exist" in one_clean_line(
+        cli("predict", run, "--output", tmp_path / "no" / "such" / "f.csv")
+    )
     assert "--horizon must be at least 1" in one_clean_line(cli("predict", run, "--horizon", "0"))
     (run / "checkpoints" / "best.pt").write_bytes(b"")
     assert "is empty" in one_clean_line(cli("predict", run))
@@ -124,11 +146,21 @@ def test_the_console_script_exits_2_without_traceback(tmp_path):
 
 
 def test_a_foreign_hourly_csv_trains_from_the_cli(cli, tmp_path):
-    csv_path = write_csv(tmp_path / "f.csv", n=300, freq="h", time_column="stamp", target="reading", drop=(100,))
+    csv_path = write_csv(
+        tmp_path / "f.csv", n=300, freq="h", time_column="stamp", target="reading", drop=(100,)
+    )
     cfg = tmp_path / "f.yaml"
-    cfg.write_text(yaml.safe_dump({"name": "foreign", "data": {"path": str(csv_path), "time_column": "stamp", "target": "reading"},
-                                   "window": {"lookback": 24, "horizon": 3}, "train": {"epochs": 1},
-                                   "output": {"dir": str(tmp_path / "runs")}}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "name": "foreign",
+                "data": {"path": str(csv_path), "time_column": "stamp", "target": "reading"},
+                "window": {"lookback": 24, "horizon": 3},
+                "train": {"epochs": 1},
+                "output": {"dir": str(tmp_path / "runs")},
+            }
+        )
+    )
     result = cli("train", cfg, "-q")
     assert result.code == 0, result
     assert "filled 1 missing value (1 missing timestamp) by interpolate" in result.err

@@ -21,19 +21,24 @@ from helpers import FIXED, newest_run, write_config, write_csv
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
+from rnncli.commands import predict
 from rnncli.data import timeseries
-from rnncli.data.prepared import schema_of
-from rnncli.evaluation import forecast
-from rnncli.experiments.run import train as train_run
+from rnncli.pipeline.inputs import schema_of
+from rnncli.pipeline.run import train_run
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "v1"
 
 
 def config_for(tmp_path: Path, text: str, **data) -> Path:
     (tmp_path / "d.csv").write_text(text)
-    cfg = {"name": "case", "data": {"path": str(tmp_path / "d.csv"), "time_column": "t", "target": "y", **FIXED["data"], **data},
-           "window": {"lookback": 5}, "model": {"hidden_size": 4, "cell": "rnn", **FIXED["model"]},
-           "train": {"epochs": 1, "device": "cpu", "batch_size": 64, "lr": 0.001, **FIXED["train"]}, "output": {"dir": str(tmp_path / "runs")}}
+    cfg = {
+        "name": "case",
+        "data": {"path": str(tmp_path / "d.csv"), "time_column": "t", "target": "y", **FIXED["data"], **data},
+        "window": {"lookback": 5},
+        "model": {"hidden_size": 4, "cell": "rnn", **FIXED["model"]},
+        "train": {"epochs": 1, "device": "cpu", "batch_size": 64, "lr": 0.001, **FIXED["train"]},
+        "output": {"dir": str(tmp_path / "runs")},
+    }
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
@@ -51,12 +56,16 @@ def rows_of(times: pd.DatetimeIndex, fmt: str, sep: str = ",") -> str:
 def test_numeric_dates_are_read_day_first_or_month_first_as_written(tmp_path, fmt):
     times = pd.date_range("2023-01-01", periods=100, freq="D")
     (s,) = loaded(config_for(tmp_path, rows_of(times, fmt)))
-    assert list(s.times.index()) == list(times)  # before: days 1-12 read month-first, the rest day-first, then "sorted"
+    assert list(s.times.index()) == list(
+        times
+    )  # before: days 1-12 read month-first, the rest day-first, then "sorted"
     assert s.values[:, 0].tolist() == list(range(100)) and s.filled == 0 and not s.notes
 
 
 def test_dates_that_read_both_ways_are_read_the_way_that_is_regular(tmp_path):
-    months = pd.date_range("2015-01-01", periods=48, freq="MS")  # 01/02/2015 is 1 February: day-first gives months, month-first no grid
+    months = pd.date_range(
+        "2015-01-01", periods=48, freq="MS"
+    )  # 01/02/2015 is 1 February: day-first gives months, month-first no grid
     (s,) = loaded(config_for(tmp_path, rows_of(months, "%d/%m/%Y")))
     assert s.frequency == "MS" and list(s.times.index()) == list(months)
 
@@ -81,7 +90,9 @@ def test_header_names_match_without_their_spaces(tmp_path):
 
 def test_timestamps_split_over_columns_are_assembled_and_written_as_one(tmp_path, cli):
     hours = pd.date_range("2021-01-30 20:00", periods=400, freq="h")
-    text = "year,month,day,hour,y\n" + "".join(f"{t.year},{t.month},{t.day},{t.hour},{(i % 24) / 2}\n" for i, t in enumerate(hours))
+    text = "year,month,day,hour,y\n" + "".join(
+        f"{t.year},{t.month},{t.day},{t.hour},{(i % 24) / 2}\n" for i, t in enumerate(hours)
+    )
     cfg = config_for(tmp_path, text, time_column=["year", "month", "day", "hour"])
     (s,) = loaded(cfg)
     assert list(s.times.index()) == list(hours) and s.frequency == "h"
@@ -97,7 +108,10 @@ def test_a_small_fill_is_a_warning_with_its_count(tmp_path, cli):
     times = pd.date_range("2023-01-01", periods=100, freq="D").delete([10, 11, 50])
     result = cli("check", config_for(tmp_path, rows_of(times, "%Y-%m-%d")))
     assert result.code == 0
-    assert "warning: filled 3 missing values (3 missing timestamps) by interpolate (3.0% of the series)" in result.out
+    assert (
+        "warning: filled 3 missing values (3 missing timestamps) by interpolate (3.0% of the series)"
+        in result.out
+    )
 
 
 def test_a_large_fill_is_refused_before_a_grid_is_made(tmp_path):
@@ -107,12 +121,16 @@ def test_a_large_fill_is_refused_before_a_grid_is_made(tmp_path):
 
     text = rows_of(pd.date_range("2023-01-01", periods=60, freq="D"), "%Y-%m-%d")
     started = time.perf_counter()
-    with pytest.raises(RnnCliError, match="leave 5,097,599,999,999,941 of the 5,097,600,000,000,001 steps of its '1ns' grid empty"):
+    with pytest.raises(
+        RnnCliError,
+        match="leave 5,097,599,999,999,941 of the 5,097,600,000,000,001 steps of its '1ns' grid empty",
+    ):
         loaded(config_for(tmp_path, text, frequency="1ns"))  # a grid of 5e15 rows would be 20 PB
     assert time.perf_counter() - started < 10
 
 
 # Outputs never replace an input: each refused, and the file untouched byte for byte.
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
@@ -121,14 +139,17 @@ def trained(tmp_path_factory):
     return train_run(config.load(cfg, ["train.epochs=2"])).run_dir, tmp / "s.csv", cfg
 
 
-@pytest.mark.parametrize("args, victim", [
-    (["predict", "{run}", "-o", "{csv}"], "{csv}"),
-    (["predict", "{run}", "--plot", "{run}/config.yaml"], "{run}/config.yaml"),
-    (["evaluate", "{run}", "-o", "{run}/checkpoints/best.pt"], "{run}/checkpoints/best.pt"),
-    (["evaluate", "{run}", "--plot", "{run}/loss.png"], "{run}/loss.png"),
-    (["export", "{run}", "--format", "torchscript", "-o", "{run}/summary.json"], "{run}/summary.json"),
-    (["backtest", "{cfg}", "--folds", "2", "-o", "{cfg}"], "{cfg}"),
-])
+@pytest.mark.parametrize(
+    "args, victim",
+    [
+        (["predict", "{run}", "-o", "{csv}"], "{csv}"),
+        (["predict", "{run}", "--plot", "{run}/config.yaml"], "{run}/config.yaml"),
+        (["evaluate", "{run}", "-o", "{run}/checkpoints/best.pt"], "{run}/checkpoints/best.pt"),
+        (["evaluate", "{run}", "--plot", "{run}/loss.png"], "{run}/loss.png"),
+        (["export", "{run}", "--format", "torchscript", "-o", "{run}/summary.json"], "{run}/summary.json"),
+        (["backtest", "{cfg}", "--folds", "2", "-o", "{cfg}"], "{cfg}"),
+    ],
+)
 def test_an_output_that_is_an_input_is_refused_and_the_input_untouched(trained, cli, args, victim):
     run, csv, cfg = trained
     fill = lambda text: text.format(run=run, csv=csv, cfg=cfg)  # noqa: E731
@@ -145,15 +166,22 @@ def test_a_checkpoint_copied_from_another_run_is_refused(trained, tmp_path, cli)
     shutil.copytree(run, mine)
     shutil.copy(other / "checkpoints" / "best.pt", mine / "checkpoints" / "best.pt")
     before = {p.name: p.read_bytes() for p in mine.rglob("*") if p.is_file()}
-    ids = json.loads((run / "summary.json").read_text())["run_id"], json.loads((other / "summary.json").read_text())["run_id"]
+    ids = (
+        json.loads((run / "summary.json").read_text())["run_id"],
+        json.loads((other / "summary.json").read_text())["run_id"],
+    )
     assert ids[0] != ids[1] and checkpoint.load(other / "checkpoints" / "best.pt")["run_id"] == ids[1]
     result = cli("predict", mine)
-    assert result.code == 2 and f"belongs to run {ids[1]}" in result.err and f"is run {ids[0]}" in result.err, result
+    assert (
+        result.code == 2 and f"belongs to run {ids[1]}" in result.err and f"is run {ids[0]}" in result.err
+    ), result
     shutil.copy(other / "checkpoints" / "last.pt", mine / "checkpoints" / "last.pt")
     (mine / "checkpoints" / "best.pt").write_bytes(before["best.pt"])
     resumed = cli("train", "--resume", mine, "train.epochs=3")
     assert resumed.code == 2 and "copied in from another run" in resumed.err
-    assert (mine / "config.yaml").read_bytes() == before["config.yaml"] and (mine / "metrics.csv").read_bytes() == before["metrics.csv"]
+    assert (mine / "config.yaml").read_bytes() == before["config.yaml"] and (
+        mine / "metrics.csv"
+    ).read_bytes() == before["metrics.csv"]
 
 
 def test_a_temporary_file_left_by_a_killed_write_is_removed_on_resume(tiny, cli):
@@ -161,32 +189,42 @@ def test_a_temporary_file_left_by_a_killed_write_is_removed_on_resume(tiny, cli)
     dead = 2**22 + 12345  # above any pid this machine hands out
     stale = run / "checkpoints" / f".last.pt.{dead}.tmp"
     stale.write_bytes(b"half a checkpoint")
-    alive = run / "checkpoints" / f".last.pt.{os.getppid()}.tmp"  # the process that started the tests is still there
+    # the process that started the tests is still there
+    alive = run / "checkpoints" / f".last.pt.{os.getppid()}.tmp"
     alive.write_bytes(b"someone is writing this")
     result = cli("train", "--resume", run, "train.epochs=2", "-q")
     assert result.code == 0, result
     assert not stale.exists() and alive.exists() and f"removed {stale.name}" in result.err
 
 
-@pytest.mark.parametrize("code, words, exit_code", [(errno.ENOSPC, "the disk is full", 1), (errno.EFBIG, "larger than this file system", 1)])
-def test_a_full_disk_during_training_is_one_line_and_keeps_the_last_good_checkpoint(tiny, cli, monkeypatch, code, words, exit_code):
-    import rnncli.artifacts.files as files
-
+@pytest.mark.parametrize(
+    "code, words, exit_code",
+    [(errno.ENOSPC, "the disk is full", 1), (errno.EFBIG, "larger than this file system", 1)],
+)
+def test_a_full_disk_during_training_is_one_line_and_keeps_the_last_good_checkpoint(
+    tiny, cli, monkeypatch, code, words, exit_code
+):
     import stat
+
+    import rnncli.artifacts.files as files
 
     real, calls = files.os.fsync, []
 
     def fsync(fd):
         if stat.S_ISREG(os.fstat(fd).st_mode):
             calls.append(fd)
-            if len(calls) > 4:  # config.yaml, metrics.csv, best.pt, last.pt of epoch 1 go through; epoch 2's do not
+            if (
+                len(calls) > 4
+            ):  # config.yaml, metrics.csv, best.pt, last.pt of epoch 1 go through; epoch 2's do not
                 raise OSError(code, os.strerror(code))
         return real(fd)
 
     monkeypatch.setattr(files.os, "fsync", fsync)
     result = cli("train", tiny[0], "train.epochs=3", "-q")
     lines = [line for line in result.err.splitlines() if line.startswith("error")]
-    assert result.code == exit_code and len(lines) == 1 and words in lines[0] and "Traceback" not in result.err, result
+    assert (
+        result.code == exit_code and len(lines) == 1 and words in lines[0] and "Traceback" not in result.err
+    ), result
     run = newest_run(tiny[2])
     assert checkpoint.load(run / "checkpoints" / "last.pt")["epoch"] == 1
     assert not list((run / "checkpoints").glob(".*.tmp"))
@@ -194,9 +232,9 @@ def test_a_full_disk_during_training_is_one_line_and_keeps_the_last_good_checkpo
 
 def test_a_checkpoints_folder_removed_mid_run_is_one_line(tiny, capsys):
     from rnncli.entry import main
-    from rnncli.report.progress import Progress
+    from rnncli.report.progress import PlainProgress
 
-    class Remover(Progress):
+    class Remover(PlainProgress):
         def epoch(self, row):
             shutil.rmtree(newest_run(tiny[2]) / "checkpoints")
 
@@ -220,8 +258,11 @@ def test_a_read_only_export_folder_is_one_line(trained, cli, monkeypatch):
 
 def test_runs_lists_the_others_and_marks_a_damaged_folder(trained, tmp_path, cli):
     run = trained[0]
-    for name, damage in (("bad-yaml", ("config.yaml", "data: [unclosed")), ("bad-metrics", ("metrics.csv", "epoch,val_loss\none,two\n")),
-                         ("bad-summary", ("summary.json", '{"test": {"model"'))):
+    for name, damage in (
+        ("bad-yaml", ("config.yaml", "data: [unclosed")),
+        ("bad-metrics", ("metrics.csv", "epoch,val_loss\none,two\n")),
+        ("bad-summary", ("summary.json", '{"test": {"model"')),
+    ):
         copy = tmp_path / "runs" / name / "20260101-000000"
         shutil.copytree(run, copy)
         (copy / damage[0]).write_text(damage[1])
@@ -237,8 +278,12 @@ def test_runs_lists_the_others_and_marks_a_damaged_folder(trained, tmp_path, cli
 
 def test_ctrl_c_in_predict_says_so(trained):
     run = trained[0]
-    proc = subprocess.Popen([sys.executable, "-m", "rnncli", "predict", str(run), "--horizon", "90000"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rnncli", "predict", str(run), "--horizon", "90000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     import time
 
     time.sleep(1.5)  # in the middle of imports or of the forecast: both must say it
@@ -255,6 +300,6 @@ def test_output_dir_with_a_tilde_is_the_home_folder(tiny, monkeypatch, tmp_path)
 
 def test_a_forecast_shorter_than_the_model_horizon_is_the_start_of_the_full_one():
     # long.pt: horizon 3 and day-of-week calendar features, which the head reads for all 3 steps
-    short = forecast.predict(FIXTURES / "long.pt", FIXTURES / "long.csv", 2).frame
-    full = forecast.predict(FIXTURES / "long.pt", FIXTURES / "long.csv", 3).frame
+    short = predict.predict(FIXTURES / "long.pt", FIXTURES / "long.csv", 2).frame
+    full = predict.predict(FIXTURES / "long.pt", FIXTURES / "long.csv", 3).frame
     np.testing.assert_array_equal(short["y"].to_numpy(), full.groupby("store").head(2)["y"].to_numpy())

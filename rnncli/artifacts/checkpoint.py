@@ -29,9 +29,10 @@ from typing import Any
 import torch
 
 from rnncli.artifacts.files import atomic_write
-from rnncli.data.prepared import Prepared, WindowSpec
+from rnncli.data.prepared import Prepared
 from rnncli.data.scaling import Scaler
-from rnncli.data.timeseries import Schema
+from rnncli.data.series import Schema
+from rnncli.data.windows import WindowSpec
 from rnncli.errors import RnnCliError
 from rnncli.model.ensemble import build
 from rnncli.model.forecaster import Forecaster, ModelArgs
@@ -63,39 +64,92 @@ class Header:
     run_id: str | None = None  # None in checkpoints older than run ids
 
     @classmethod
-    def of_run(cls, model_args: ModelArgs, prepared: Prepared, schema: Schema, config: dict, data_digest: str,
-               run_id: str | None) -> Header:
+    def of_run(
+        cls,
+        model_args: ModelArgs,
+        prepared: Prepared,
+        schema: Schema,
+        config: dict,
+        data_digest: str,
+        run_id: str | None,
+    ) -> Header:
         first, last = min(t[0] for t in prepared.times), max(t[-1] for t in prepared.times)
-        return cls(model_args, replace(schema, frequency=prepared.frequency), prepared.spec, prepared.fitted, prepared.season,
-                   [str(i) for i in prepared.ids if i is not None], (first.isoformat(), last.isoformat()),
-                   sum(len(t) for t in prepared.times), config, data_digest, run_id)
+        return cls(
+            model_args,
+            replace(schema, frequency=prepared.frequency),
+            prepared.spec,
+            prepared.fitted_scaler,
+            prepared.season,
+            [str(i) for i in prepared.ids if i is not None],
+            (first.isoformat(), last.isoformat()),
+            sum(len(t) for t in prepared.times),
+            config,
+            data_digest,
+            run_id,
+        )
 
     def to_dict(self) -> dict:
         s = self.schema.to_dict()
-        return {"model_args": self.model_args.to_dict(), "data_digest": self.data_digest, "scaler": self.scaler.to_dict(),
-                "schema": {**s, "season": self.season, "ids": self.ids, "first_timestamp": self.span[0],
-                           "last_timestamp": self.span[1], "rows": self.rows},
-                "window": self.spec.to_dict(), "config": self.config, **({"run_id": self.run_id} if self.run_id else {})}
+        return {
+            "model_args": self.model_args.to_dict(),
+            "data_digest": self.data_digest,
+            "scaler": self.scaler.to_dict(),
+            "schema": {
+                **s,
+                "season": self.season,
+                "ids": self.ids,
+                "first_timestamp": self.span[0],
+                "last_timestamp": self.span[1],
+                "rows": self.rows,
+            },
+            "window": self.spec.to_dict(),
+            "config": self.config,
+            **({"run_id": self.run_id} if self.run_id else {}),
+        }
 
     @classmethod
     def from_dict(cls, payload: dict, data_path: str) -> Header:
         s = payload["schema"]
-        return cls(ModelArgs(**payload["model_args"]), Schema.from_dict(s, data_path), WindowSpec.from_dict(payload["window"]),
-                   Scaler.from_dict(payload["scaler"]), int(s["season"]), list(s.get("ids", [])),
-                   (s.get("first_timestamp"), s.get("last_timestamp")), s.get("rows"), payload["config"], payload.get("data_digest"),
-                   payload.get("run_id"))
+        return cls(
+            ModelArgs(**payload["model_args"]),
+            Schema.from_dict(s, data_path),
+            WindowSpec.from_dict(payload["window"]),
+            Scaler.from_dict(payload["scaler"]),
+            int(s["season"]),
+            list(s.get("ids", [])),
+            (s.get("first_timestamp"), s.get("last_timestamp")),
+            s.get("rows"),
+            payload["config"],
+            payload.get("data_digest"),
+            payload.get("run_id"),
+        )
 
 
-def payload(header: Header, model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler, epoch: int, train_state: dict,
-            rng: dict) -> dict[str, Any]:
+def payload(
+    header: Header,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    epoch: int,
+    train_state: dict,
+    rng: dict,
+) -> dict[str, Any]:
     """A checkpoint's dictionary at the end of an epoch; its tensors are the live ones (`snapshot` copies)."""
-    return {**header.to_dict(), "model_state": model.state_dict(), "optimizer_state": optimizer.state_dict(),
-            "scheduler_state": scheduler.state_dict() if scheduler is not None else None, "epoch": epoch, "train_state": train_state,
-            "rng": rng, "versions": versions()}
+    return {
+        **header.to_dict(),
+        "model_state": model.state_dict(),
+        "optimizer_state": optimizer.state_dict(),
+        "scheduler_state": scheduler.state_dict() if scheduler is not None else None,
+        "epoch": epoch,
+        "train_state": train_state,
+        "rng": rng,
+        "versions": versions(),
+    }
 
 
 def snapshot(value: Any) -> Any:
-    """A copy of a payload whose every tensor is copied to the CPU: it stays as it is while training goes on."""
+    """A copy of a payload whose every tensor is copied to the CPU: it stays as it is while training goes
+    on."""
     if isinstance(value, torch.Tensor):
         return value.detach().to("cpu", copy=True)
     if isinstance(value, dict):
@@ -128,25 +182,37 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
     if not path.is_file():
         raise RnnCliError(f"checkpoint '{path}' not found; give a run folder or a .pt file it holds")
     if path.stat().st_size == 0:
-        raise RnnCliError(f"checkpoint '{path}' is empty (an interrupted copy?); use another checkpoint, e.g. --checkpoint last")
+        raise RnnCliError(
+            f"checkpoint '{path}' is empty (an interrupted copy?); use another checkpoint, e.g. "
+            "--checkpoint last"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns about pickle protocols of foreign files
             loaded = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         if "Unsupported global" in str(exc) or _pickled_code(path):
-            raise RnnCliError(f"checkpoint '{path}' was refused: it holds Python objects other than tensors and plain values, "
-                              "which could run code when loaded; only rnncli checkpoints are accepted") from exc
-        raise RnnCliError(f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_last_line(exc)})") from exc
-    except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere inside torch's reader
-        raise RnnCliError(f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_first_line(exc)})") from exc
+            raise RnnCliError(
+                f"checkpoint '{path}' was refused: it holds Python objects other than tensors and plain "
+                "values, which could run code when loaded; only rnncli checkpoints are accepted"
+            ) from exc
+        raise RnnCliError(
+            f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_last_line(exc)})"
+        ) from exc
+    except Exception as exc:
+        raise RnnCliError(
+            f"checkpoint '{path}' cannot be read: it is truncated or not a checkpoint ({_first_line(exc)})"
+        ) from exc
     if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
         raise RnnCliError(f"'{path}' is a torch file but not an rnncli checkpoint")
     version = loaded.get("format_version")
     if version != FORMAT_VERSION:
         newer = isinstance(version, int) and version > FORMAT_VERSION
-        raise RnnCliError(f"checkpoint '{path}' has format version {version!r}, this rnncli reads version {FORMAT_VERSION}; "
-                          + ("upgrade rnncli to read it" if newer else "retrain the model with this rnncli"))
+        raise RnnCliError(
+            f"checkpoint '{path}' has format version {version!r}, this rnncli reads version "
+            f"{FORMAT_VERSION}; "
+            + ("upgrade rnncli to read it" if newer else "retrain the model with this rnncli")
+        )
     return loaded
 
 
@@ -158,9 +224,11 @@ def _pickled_code(path: Path, limit: int = 1 << 20) -> bool:
     try:
         with open(path, "rb") as fh:
             head = fh.read(limit)
-        return head[:1] == b"\x80" and any(op.name in ("GLOBAL", "STACK_GLOBAL", "REDUCE", "INST", "OBJ")
-                                            for op, _, _ in pickletools.genops(head))
-    except Exception:  # noqa: BLE001 - truncated or not a pickle: then it says nothing
+        return head[:1] == b"\x80" and any(
+            op.name in ("GLOBAL", "STACK_GLOBAL", "REDUCE", "INST", "OBJ")
+            for op, _, _ in pickletools.genops(head)
+        )
+    except Exception:
         return False
 
 
@@ -184,7 +252,9 @@ def build_model(loaded: dict[str, Any]) -> Forecaster:
         model = build(ModelArgs(**loaded["model_args"]))
         model.load_state_dict(loaded["model_state"])
     except (KeyError, TypeError, RuntimeError) as exc:
-        raise RnnCliError(f"checkpoint does not describe a model this rnncli can rebuild ({_first_line(exc)})") from exc
+        raise RnnCliError(
+            f"checkpoint does not describe a model this rnncli can rebuild ({_first_line(exc)})"
+        ) from exc
     return model.eval()
 
 
@@ -192,37 +262,6 @@ def new_run_id() -> str:
     import uuid
 
     return uuid.uuid4().hex[:16]
-
-
-def check_belongs(found: Path, loaded: dict) -> None:
-    """Refuse a checkpoint whose run id differs from its run folder's (summary.json, the other
-    checkpoint): it was copied in from another run, and would forecast or resume that run."""
-    mine = loaded.get("run_id")
-    run_dir = found.parent.parent if found.parent.name == "checkpoints" else None
-    if mine is None or run_dir is None:
-        return
-    for other, where in ((run_dir / "summary.json", "its summary.json"), *((path(run_dir, w), f"its {w}.pt") for w in WHICH)):
-        theirs = _run_id_of(other) if other.resolve() != found.resolve() else mine
-        if theirs is not None and theirs != mine:
-            raise RnnCliError(f"checkpoint '{found}' belongs to run {mine}, but the run folder '{run_dir}' is run {theirs} ({where}): "
-                              "it was copied in from another run; use the run folder it came from, or give the .pt file itself "
-                              "from outside a run folder")
-
-
-def _run_id_of(file: Path) -> str | None:
-    """The run id a summary.json or a checkpoint records; None when absent or unreadable."""
-    if not file.is_file():
-        return None
-    try:
-        if file.suffix == ".json":
-            import json
-
-            return json.loads(file.read_text()).get("run_id")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return torch.load(file, map_location="cpu", weights_only=True, mmap=True).get("run_id")
-    except Exception:  # noqa: BLE001 - a damaged neighbour says nothing about this checkpoint
-        return None
 
 
 def _last_line(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ file. Outputs are checked before any work: never a folder, never an input of the
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -32,10 +33,8 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise write_error(path, exc) from exc
         raise
@@ -46,14 +45,24 @@ def write_error(path: Path, exc: OSError) -> RnnCliError:
     """One line for a file that could not be written, and what to do."""
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return WriteFailed(f"cannot write '{path}': the disk is full ({exc.strerror}); free some space or write elsewhere (output.dir, --output)")
+        return WriteFailed(
+            f"cannot write '{path}': the disk is full ({exc.strerror}); free some space or write elsewhere "
+            "(output.dir, --output)"
+        )
     if code == errno.EFBIG:
-        return WriteFailed(f"cannot write '{path}': the file would be larger than this file system allows; write elsewhere")
+        return WriteFailed(
+            f"cannot write '{path}': the file would be larger than this file system allows; write elsewhere"
+        )
     if code == errno.ENOENT:
-        return RnnCliError(f"cannot write '{path}': its folder '{path.parent}' no longer exists (moved or removed while rnncli ran); "
-                           "put it back, or start again")
+        return RnnCliError(
+            f"cannot write '{path}': its folder '{path.parent}' no longer exists (moved or removed while "
+            "rnncli ran); put it back, or start again"
+        )
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return RnnCliError(f"cannot write '{path}': its folder is not writable ({exc.strerror}); choose a folder you can write")
+        return RnnCliError(
+            f"cannot write '{path}': its folder is not writable ({exc.strerror}); choose a folder you can "
+            "write"
+        )
     return WriteFailed(f"cannot write '{path}' ({exc.strerror or exc}); check the disk, or write elsewhere")
 
 
@@ -76,13 +85,18 @@ def check_outputs(*outputs: Path | None) -> None:
             raise RnnCliError(f"--output '{output}': folder '{output.parent}' is not writable")
 
 
-def refuse_overwriting(outputs: tuple[Path | None, ...] | list[Path | None], protected: dict[Path, str]) -> None:
+def refuse_overwriting(
+    outputs: tuple[Path | None, ...] | list[Path | None], protected: dict[Path, str]
+) -> None:
     """Refuse an output that is one of the files `protected` maps to what it is (the run's data,
     its checkpoint, a file of its run folder): writing it would destroy an input."""
     for output in filter(None, outputs):
         for path, what in protected.items():
             if _same_file(Path(output), Path(path)):
-                raise RnnCliError(f"'{output}' is {what}; writing the output there would replace it: choose another file name")
+                raise RnnCliError(
+                    f"'{output}' is {what}; writing the output there would replace it: choose another file "
+                    "name"
+                )
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnncli.artifacts import checkpoint, runs
-from rnncli.data.prepared import Prepared, WindowSpec, prepare
+from rnncli.artifacts import checkpoint, integrity, run_folder
+from rnncli.data.prepared import Prepared, prepare
 from rnncli.data.scaling import Scaler
-from rnncli.data.timeseries import Schema
+from rnncli.data.series import Schema
+from rnncli.data.windows import WindowSpec
 from rnncli.errors import RnnCliError
 from rnncli.model.forecaster import Forecaster
 
@@ -33,13 +34,20 @@ class Trained:
 
     @property
     def clip_negative(self) -> bool:
-        """predict.clip_negative of the run (on for runs older than the setting, whose scalers keep no floor)."""
+        """predict.clip_negative of the run (on for runs older than the setting, whose scalers keep no
+        floor)."""
         return bool(self.payload["config"].get("predict", {}).get("clip_negative", True))
 
     @property
     def online_step(self) -> float:
-        """predict.online_step of the run: how far each miss moves its intervals' level (0: off, and for older runs)."""
+        """predict.online_step of the run: how far each miss moves its intervals' level (0: off, and for
+        older runs)."""
         return float(self.payload["config"].get("predict", {}).get("online_step", 0.0))
+
+    @property
+    def refit(self) -> bool:
+        """Whether the model was trained again on every row (train.refit): it has seen its test part."""
+        return bool(self.payload.get("refit"))
 
     @property
     def calibration(self) -> dict | None:
@@ -51,18 +59,29 @@ class Trained:
         """The run folder the checkpoint lies in, if it lies in one."""
         return self.path.parent.parent if self.path.parent.name == "checkpoints" else None
 
-    def prepare(self, series: list | None = None, spec: WindowSpec | None = None, whole: bool = False) -> Prepared:
+    def prepare(
+        self, series: list | None = None, spec: WindowSpec | None = None, whole: bool = False
+    ) -> Prepared:
         """The data (`series`, else the schema's CSV) read as this model was trained to read it: its
         scaler, season and window (or `spec`), with the availability column exactly when the model
         reads one, so a short series is padded for a model trained on padding and left out otherwise."""
-        prepared = prepare(self.schema, spec or self.spec, self.scaler, season=self.season, series=series, whole=whole,
-                           masked=self.model.args.masked)
+        from rnncli.data import timeseries
+
+        prepared = prepare(
+            timeseries.load(self.schema) if series is None else series,
+            self.schema,
+            spec or self.spec,
+            self.scaler,
+            season=self.season,
+            whole=whole,
+            masked=self.model.args.masked,
+        )
         prepared.clip_negative = self.clip_negative
         return prepared
 
     def inputs(self) -> dict[Path, str]:
         """The files this model was made from or is kept in, which no output may replace."""
-        files = runs.protected(self.run_dir) if self.run_dir is not None else {}
+        files = run_folder.protected(self.run_dir) if self.run_dir is not None else {}
         files[Path(self.schema.path)] = "the CSV being read"
         files[Path(self.payload["config"]["data"]["path"])] = "the CSV the model was trained on"
         files[self.path] = "the checkpoint being used"
@@ -72,7 +91,9 @@ class Trained:
         """The interval coverage asked for, else the run's own predict.coverage; 0 means no intervals."""
         coverage = self.payload["config"].get("predict", {}).get("coverage", 0.9) if asked is None else asked
         if not 0 <= coverage < 1:
-            raise RnnCliError(f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}")
+            raise RnnCliError(
+                f"--coverage must be between 0 and 1 (e.g. 0.9), or 0 for no intervals; got {coverage}"
+            )
         return coverage
 
 
@@ -80,31 +101,41 @@ def locate(run: str | Path, which: str = "best") -> Path:
     """A run folder's checkpoints/<which>.pt, or the checkpoint file given itself."""
     given = Path(run)
     if given.is_dir():
-        found = checkpoint.path(given, which)
-        if not found.is_file():
+        checkpoint_path = checkpoint.path(given, which)
+        if not checkpoint_path.is_file():
             if which == "best" and checkpoint.path(given, "last").is_file():
-                raise RnnCliError(f"'{given}' has no checkpoints/best.pt (training stopped before its first epoch ended) but has "
-                                  "last.pt: use --checkpoint last, or finish the run with rnncli train --resume")
-            raise RnnCliError(f"'{given}' has no checkpoints/{which}.pt; give a run folder made by 'rnncli train' (runs/<name>/<stamp>) "
-                              "or a checkpoint file")
-        return found
+                raise RnnCliError(
+                    f"'{given}' has no checkpoints/best.pt (training stopped before its first epoch ended) "
+                    "but has last.pt: use --checkpoint last, or finish the run with rnncli train --resume"
+                )
+            raise RnnCliError(
+                f"'{given}' has no checkpoints/{which}.pt; give a run folder made by 'rnncli train' "
+                "(runs/<name>/<stamp>) or a checkpoint file"
+            )
+        return checkpoint_path
     if given.is_file():
         return given
-    raise RnnCliError(f"'{given}' does not exist; give a run folder (runs/<name>/<stamp>) or a checkpoint file (.pt)")
+    raise RnnCliError(
+        f"'{given}' does not exist; give a run folder (runs/<name>/<stamp>) or a checkpoint file (.pt)"
+    )
 
 
-def open_trained(run: str | Path, which: str = "best", data_path: str | Path | None = None, need_data: bool = True) -> Trained:
+def open_trained(
+    run: str | Path, which: str = "best", data_path: str | Path | None = None, need_data: bool = True
+) -> Trained:
     """The checkpoint of `run`, its model, and the schema to read data with (from `data_path`, or
     the run's own CSV, which must then exist unless `need_data` is False)."""
-    found = locate(run, which)
-    loaded = checkpoint.load(found)
-    checkpoint.check_belongs(found, loaded)
+    checkpoint_path = locate(run, which)
+    loaded = checkpoint.load(checkpoint_path)
+    integrity.check_belongs(checkpoint_path, loaded)
     model = checkpoint.build_model(loaded)
     csv = Path(data_path) if data_path is not None else Path(loaded["config"]["data"]["path"])
     header = checkpoint.Header.from_dict(loaded, str(csv))
     if need_data and data_path is None and not csv.is_file():
         s = header.schema
         columns = [s.time_column, *([s.id_column] if s.id_column else []), *s.targets, *s.features]
-        raise RnnCliError(f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has the columns "
-                          f"{', '.join(columns)}")
-    return Trained(found, loaded, model, header.schema, header.spec, header.scaler, header.season)
+        raise RnnCliError(
+            f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has "
+            f"the columns {', '.join(columns)}"
+        )
+    return Trained(checkpoint_path, loaded, model, header.schema, header.spec, header.scaler, header.season)

@@ -7,21 +7,14 @@ names the key and the value received.
 
 from __future__ import annotations
 
-import difflib
 import math
 import types
 import typing
 from typing import Any, Literal
 
-from rnncli.errors import RnnCliError, quote
+from rnncli.errors import RnnCliError, nearest, quote
 
 _NULLS = {"null", "none", "~", ""}
-
-
-def nearest(word: str, choices: list[str]) -> str | None:
-    """The closest of `choices` to a misspelt `word`, or None when nothing is close."""
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def coerce(key: str, value: Any, hint: Any) -> Any:
@@ -30,10 +23,14 @@ def coerce(key: str, value: Any, hint: Any) -> Any:
     args = typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
-        if len(inner) < len(args) and (value is None or (isinstance(value, str) and value.strip().lower() in _NULLS)):
+        if len(inner) < len(args) and (
+            value is None or (isinstance(value, str) and value.strip().lower() in _NULLS)
+        ):
             return None
         listed = [a for a in inner if typing.get_origin(a) is list]
-        if listed and isinstance(value, (list, tuple)) and len(inner) > 1:  # str | list[str]: a list when given one
+        if (
+            listed and isinstance(value, (list, tuple)) and len(inner) > 1
+        ):  # str | list[str]: a list when given one
             return coerce(key, value, listed[0])
         return coerce(key, value, next((a for a in inner if typing.get_origin(a) is not list), inner[0]))
     if origin is Literal:
@@ -49,8 +46,11 @@ def coerce(key: str, value: Any, hint: Any) -> Any:
         return _float(key, value)
     if hint is str:
         if isinstance(value, bool):
-            raise RnnCliError(f"config key {key}: got {value}, expected a text value; YAML reads an unquoted yes, no, on, off, "
-                              f"true or false as {str(value).lower()}: if it is a name, quote it (e.g. target: 'No')")
+            raise RnnCliError(
+                f"config key {key}: got {value}, expected a text value; YAML reads an unquoted yes, no, "
+                f"on, off, true or false as {str(value).lower()}: if it is a name, quote it (e.g. target: "
+                "'No')"
+            )
         if isinstance(value, (dict, list, tuple)) or value is None:
             _fail(key, value, "a text value")
         text = str(value).strip()

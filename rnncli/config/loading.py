@@ -12,10 +12,10 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from rnncli.config.coerce import coerce, nearest
+from rnncli.config.coerce import coerce
 from rnncli.config.schema import SECTIONS, Config, known_keys
 from rnncli.config.validation import validate
-from rnncli.errors import RnnCliError, clip
+from rnncli.errors import RnnCliError, clip, nearest
 
 
 def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
@@ -23,22 +23,32 @@ def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Confi
     path = Path(path)
     if not path.is_file():
         hint = "it is a folder" if path.is_dir() else "no such file"
-        raise RnnCliError(f"config '{path}' cannot be read ({hint}); give the path of a YAML file, e.g. configs/seattle_temp_max.yaml")
+        raise RnnCliError(
+            f"config '{path}' cannot be read ({hint}); give the path of a YAML file, e.g. "
+            "configs/seattle_temp_max.yaml"
+        )
     raw = read_yaml(path)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise RnnCliError(f"config '{path}' must be a mapping of sections (data:, window:, model:, ...), got a {type(raw).__name__}")
+        raise RnnCliError(
+            f"config '{path}' must be a mapping of sections (data:, window:, model:, ...), got a "
+            f"{type(raw).__name__}"
+        )
     keys = flatten(raw, source=str(path))
     keys.update(parse_overrides(overrides))
     keys.setdefault("name", path.stem.replace("_", "-"))
     cfg = from_flat(keys)
     cfg.data.path = _resolve_data_path(cfg.data.path, path.parent)
-    cfg.output.dir = str(Path(cfg.output.dir).expanduser())  # "~/runs" means the home folder's, not a folder named ~
+    cfg.output.dir = str(
+        Path(cfg.output.dir).expanduser()
+    )  # "~/runs" means the home folder's, not a folder named ~
     return cfg
 
 
-MAX_VALUES = 10_000  # values a config may hold once its YAML aliases are expanded: far more than any config needs
+MAX_VALUES = (
+    10_000  # values a config may hold once its YAML aliases are expanded: far more than any config needs
+)
 
 
 def read_yaml(path: Path) -> Any:
@@ -47,16 +57,20 @@ def read_yaml(path: Path) -> Any:
     import yaml
 
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader
+        raw = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_unique_key_loader())
     except yaml.YAMLError as exc:
         raise RnnCliError(f"config '{path}' is not valid YAML: {_yaml_problem(exc)}") from exc
     except UnicodeDecodeError as exc:
         raise RnnCliError(f"config '{path}' is not a UTF-8 text file") from exc
     except ValueError as exc:  # an integer of thousands of digits, beyond Python's limit for reading one
-        raise RnnCliError(f"config '{path}' holds a number too long to read ({str(exc).split(';')[0]}); write a smaller one") from exc
+        raise RnnCliError(
+            f"config '{path}' holds a number too long to read ({str(exc).split(';')[0]}); write a smaller one"
+        ) from exc
     if _count(raw, MAX_VALUES) > MAX_VALUES:
-        raise RnnCliError(f"config '{path}' holds more than {MAX_VALUES:,} values once its YAML aliases (*name) are expanded; "
-                          "a config needs a few dozen: write the values out instead")
+        raise RnnCliError(
+            f"config '{path}' holds more than {MAX_VALUES:,} values once its YAML aliases (*name) are "
+            "expanded; a config needs a few dozen: write the values out instead"
+        )
     return raw
 
 
@@ -88,8 +102,12 @@ def _unique_key_loader():
                     continue  # SafeLoader itself refuses keys it cannot use
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"key '{clip(str(key))}' appears twice (lines {seen[key] + 1} and {key_node.start_mark.line + 1}); "
-                        "keep one", key_node.start_mark)
+                        None,
+                        None,
+                        f"key '{clip(str(key))}' appears twice (lines {seen[key] + 1} and "
+                        f"{key_node.start_mark.line + 1}); keep one",
+                        key_node.start_mark,
+                    )
                 seen[key] = key_node.start_mark.line
             return super().construct_mapping(node, deep)
 
@@ -119,7 +137,9 @@ def to_yaml(cfg: Config) -> str:
     class Dumper(yaml.SafeDumper):
         pass
 
-    Dumper.add_representer(list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+    Dumper.add_representer(
+        list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+    )
     return yaml.dump(cfg.to_dict(), Dumper=Dumper, sort_keys=False, default_flow_style=False)
 
 
@@ -129,7 +149,13 @@ def to_commented_yaml(cfg: Config, keys: list[str], comments: dict[str, str], he
     import yaml
 
     def text(value: Any) -> str:
-        return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix("\n...").removesuffix("...").strip()
+        return (
+            yaml.safe_dump(value, default_flow_style=True, width=10**6)
+            .strip()
+            .removesuffix("\n...")
+            .removesuffix("...")
+            .strip()
+        )
 
     values = flat(cfg)
     lines = [f"# {line}".rstrip() for line in header]
@@ -156,7 +182,9 @@ def flatten(raw: dict[str, Any], source: str) -> dict[str, Any]:
             if value is None:
                 continue
             if not isinstance(value, dict):
-                raise RnnCliError(f"{source}: '{key}' must be a section of keys (e.g. {key}: {{...}}), got {value!r}")
+                raise RnnCliError(
+                    f"{source}: '{key}' must be a section of keys (e.g. {key}: {{...}}), got {value!r}"
+                )
             for sub, subvalue in value.items():
                 flat[_check_key(f"{key}.{sub}", source)] = subvalue
         else:
@@ -176,7 +204,10 @@ def parse_overrides(overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
             raise RnnCliError(f"override '{item}' must look like KEY=VALUE, e.g. train.lr=0.01")
         try:
             value = yaml.safe_load(text) if text.strip() else None
-        except (yaml.YAMLError, ValueError):  # not YAML, or a number too long for Python to read: the text as given
+        except (
+            yaml.YAMLError,
+            ValueError,
+        ):  # not YAML, or a number too long for Python to read: the text as given
             value = text
         parsed[_check_key(key, f"override '{item}'")] = value
     return parsed
@@ -216,7 +247,11 @@ def _check_key(key: str, source: str) -> str:
         section = nearest(key, list(SECTIONS))
         raise RnnCliError(f"{source}: unknown config key '{key}'; did you mean the section '{section}'?")
     leaves = {k.rsplit(".", 1)[-1]: k for k in keys}
-    guess = nearest(key, keys) or leaves.get(key.rsplit(".", 1)[-1]) or leaves.get(nearest(key.rsplit(".", 1)[-1], list(leaves)) or "")
+    guess = (
+        nearest(key, keys)
+        or leaves.get(key.rsplit(".", 1)[-1])
+        or leaves.get(nearest(key.rsplit(".", 1)[-1], list(leaves)) or "")
+    )
     hint = f"; did you mean {guess}?" if guess else f"; known keys: {', '.join(keys)}"
     raise RnnCliError(f"{source}: unknown config key '{key}'{hint}")
 

@@ -1,12 +1,13 @@
 """From checked series to what training and forecasting consume: scaled rows, splits, windows.
 
-`prepare` is the one path from a CSV (via `timeseries.load`) to a `Prepared` set, used alike by
-`train`, `check`, `evaluate`, `backtest`, and (with `whole=True`, no split) by `predict` and
-`inspect --trace`, so all see the same rows, scaling, calendar columns and season; `from_config`
-is that path for a run's config. Series are concatenated into one tensor (windows never cross
-from one into the next), scaled by a scaler fitted on the training rows (or taken from a
-checkpoint), and followed by their calendar columns. `Prepared.last_window` is the input a
-forecast from the end of a series reads.
+`prepare` is the one path from series (as `timeseries.load` reads them) to a `Prepared` set, used
+alike by `train`, `check`, `evaluate`, `backtest`, and (with `whole=True`, no split) by `predict`
+and `inspect --trace`, so all see the same rows, scaling, calendar columns and season. It takes
+plain values (a `Schema`, a `WindowSpec`, a scaler); `pipeline.inputs.prepared_of` is that path
+for a config. Series are concatenated into one tensor (windows never cross from one into the
+next), scaled by a scaler fitted on the training rows (or taken from a checkpoint), and followed
+by their calendar columns. `Prepared.last_window` is the input a forecast from the end of a
+series reads. Nothing here reads a file.
 """
 
 from __future__ import annotations
@@ -17,43 +18,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncli.config import Config
-from rnncli.data import calendar, padding, timegrid, timeseries
-from rnncli.data.grouping import grouped
+from rnncli.data import calendar, short_series, timegrid
+from rnncli.data.messages import grouped
 from rnncli.data.scaling import Scaler
-from rnncli.data.splits import Borders
-from rnncli.data.windows import Index, Layout, Windows
+from rnncli.data.series import Schema, Series
+from rnncli.data.windows import Index, Layout, Windows, WindowSpec
 from rnncli.errors import RnnCliError
-
-
-@dataclass(frozen=True)
-class WindowSpec:
-    lookback: int
-    horizon: int
-    many_to_many: bool
-    val_fraction: float
-    test_fraction: float
-    calendar: tuple[str, ...] = ()
-    borders: Borders = Borders()  # split by timestamps when given, else by steps when given, else by the fractions
-    val_steps: int | None = None
-    test_steps: int | None = None
-
-    @property
-    def sizes(self) -> tuple:
-        """How the validation and test parts are sized, as `splits.split` takes it."""
-        return self.val_fraction, self.test_fraction, self.val_steps, self.test_steps
-
-    def to_dict(self) -> dict:
-        """Plain values, as a checkpoint's "window" holds them."""
-        return {"lookback": self.lookback, "horizon": self.horizon, "mode": "many_to_many" if self.many_to_many else "many_to_one",
-                "val_fraction": self.val_fraction, "test_fraction": self.test_fraction, "calendar": list(self.calendar),
-                "borders": self.borders.as_list(), "val_steps": self.val_steps, "test_steps": self.test_steps}
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> WindowSpec:
-        return cls(raw["lookback"], raw["horizon"], raw["mode"] == "many_to_many", raw["val_fraction"], raw["test_fraction"],
-                   tuple(raw.get("calendar", ())), Borders(*raw.get("borders", (None, None, None))), raw.get("val_steps"),
-                   raw.get("test_steps"))
 
 
 @dataclass
@@ -61,18 +31,24 @@ class Prepared:
     windows: Windows
     layout: Layout
     scaler: Scaler  # aligned with the series: row k scales series k
-    fitted: Scaler  # as fitted (per series id, or one shared row): what a checkpoint keeps
+    fitted_scaler: Scaler  # as fitted (per series id, or one shared row): what a checkpoint keeps
     spec: WindowSpec
-    series: list[timeseries.Series]  # their times, ids and notes (values live in `windows`)
+    series: list[Series]  # their times, ids and notes (values live in `windows`)
     columns: list[str]  # targets, features, then calendar columns
     n_targets: int
     frequency: str
     season: int  # steps per season, for the seasonal baseline, MASE and interval calibration
     notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # about the data as read: values filled in, series padded or left out
-    clip_negative: bool = True  # keep forecasts of never-negative targets at or above zero (predict.clip_negative)
+    warnings: list[str] = field(
+        default_factory=list
+    )  # about the data as read: values filled in, series padded or left out
+    clip_negative: bool = (
+        True  # keep forecasts of never-negative targets at or above zero (predict.clip_negative)
+    )
     masked: bool = False  # an availability column (0 for padding) follows the targets and features
-    left_out: list = field(default_factory=list)  # series too short to prepare (padding.py), for predict to forecast otherwise
+    left_out: list = field(
+        default_factory=list
+    )  # series too short to prepare (padding.py), for predict to forecast otherwise
 
     @property
     def pads(self) -> list[int]:
@@ -109,8 +85,10 @@ class Prepared:
         lookback, end = self.spec.lookback, self.layout.offsets[k + 1]
         rows = end - self.layout.offsets[k]
         if rows < lookback:
-            raise RnnCliError(f"{self.series[k].label} has {rows} rows after gap filling; the model reads the last {lookback} "
-                              "(window.lookback)")
+            raise RnnCliError(
+                f"{self.series[k].label} has {rows} rows after gap filling; the model reads the last "
+                f"{lookback} (window.lookback)"
+            )
         return self.windows.values[end - lookback : end]
 
     def unscale(self, y: torch.Tensor, starts: torch.Tensor, shift: bool = True) -> torch.Tensor:
@@ -134,114 +112,140 @@ class Prepared:
         return self.scaler.floor[series, : self.n_targets].to(device).double()[:, None, :]
 
 
-WIDE_ID = "series"  # the id column a wide file's series are named under in every output
-
-
-def schema_of(cfg: Config) -> timeseries.Schema:
-    d = cfg.data
-    parts = (d.time_column,) if isinstance(d.time_column, str) else tuple(d.time_column)
-    time_column = parts[0] if len(parts) == 1 else "_".join(parts)  # several columns: one timestamp column in every output
-    wide = d.layout == "wide"  # one target, "value", of series named by their columns, under "series" in every output
-    return timeseries.Schema(d.path, time_column, ("value",) if wide else tuple(d.target), tuple(d.features), d.frequency, d.missing,
-                             WIDE_ID if wide else d.id_column, d.timezone, d.max_gap, d.duplicates, d.time_format, d.decimal, d.max_fill,
-                             parts if len(parts) > 1 else (), tuple(d.target) if wide else ())
-
-
-def spec_of(cfg: Config) -> WindowSpec:
-    w, d = cfg.window, cfg.data
-    return WindowSpec(w.lookback, w.horizon, w.mode == "many_to_many", d.val_fraction, d.test_fraction, tuple(d.calendar),
-                      Borders(d.train_end, d.val_end, d.test_end), d.val_steps, d.test_steps)
-
-
-def from_config(cfg: Config, series: list[timeseries.Series] | None = None) -> Prepared:
-    """The config's data, prepared as training uses it: scaler fitted on the training rows.
-    `series`: the config's CSV already loaded (a backtest reads it once and passes each fold a copy)."""
-    prepared = prepare(schema_of(cfg), spec_of(cfg), cfg.data.scaler, cfg.data.scale_per_series, cfg.data.season, series,
-                       transform=cfg.data.transform)
-    prepared.clip_negative = cfg.predict.clip_negative
-    return prepared
-
-
-def prepare(schema: timeseries.Schema, spec: WindowSpec, scaler: Scaler | str, per_series: bool = True,
-            season: int | None = None, series: list[timeseries.Series] | None = None, whole: bool = False,
-            transform: str = "none", masked: bool | None = None) -> Prepared:
-    """Load `schema.path`, split each series in time order, scale it, and index its windows.
+def prepare(
+    series: list[Series],
+    schema: Schema,
+    spec: WindowSpec,
+    scaler: Scaler | str,
+    per_series: bool = True,
+    season: int | None = None,
+    whole: bool = False,
+    transform: str = "none",
+    masked: bool | None = None,
+) -> Prepared:
+    """Split each series in time order, scale it, and index its windows.
 
     `scaler` is a kind to fit on the training rows ("standard", "minmax", "none"), per series or
     shared, or a fitted scaler (from a checkpoint) to apply as it is. `season` defaults to the
-    frequency's natural cycle (`timegrid.season_of`). `series`, when given, are used instead of
-    reading `schema.path`; they are consumed (scaled in place into the prepared rows). `whole`:
+    frequency's natural cycle (`timegrid.season_of`). `series` are consumed (scaled in place into
+    the prepared rows). `whole`:
     no split, every row in the first part, for forecasting from the end of the data. `transform`
     "log" takes log1p of the targets before a scaler is fitted (a fitted one knows its own).
-    Series too short for a window are padded or left out (`padding.py`); `masked` says whether the
+    Series too short for a window are padded or left out (`short_series.py`); `masked` says whether the
     model reads an availability column (a trained model knows; None: when any series is padded).
     """
-    series = timeseries.load(schema) if series is None else series
     known = None if isinstance(scaler, str) or scaler.ids == [None] else set(scaler.ids)
     kept, parts, pads, warned = _parts(series, spec, schema, whole, masked, known)
     masked = any(pads) if masked is None else masked
-    fitted = scaler
-    if isinstance(fitted, str) and season is not None:  # a season the config set, for a model about to be trained
+    fitted_scaler = scaler
+    if (
+        isinstance(scaler, str) and season is not None
+    ):  # a season the config set, for a model about to be trained
         _check_season(season, kept, [(p[0] - pad, *p[1:]) for p, pad in zip(parts, pads)])
-    if isinstance(fitted, str):
-        fitted = Scaler.fit(fitted, [s.values[: p[0] - pad] for s, p, pad in zip(kept, parts, pads)], [s.id for s in kept], per_series,
-                            len(schema.targets) if transform == "log" else 0)
-    scaler = fitted.align([s.id for s in kept])
+    if isinstance(scaler, str):
+        fitted_scaler = Scaler.fit(
+            scaler,
+            [s.values[: p[0] - pad] for s, p, pad in zip(kept, parts, pads)],
+            [s.id for s in kept],
+            per_series,
+            len(schema.targets) if transform == "log" else 0,
+        )
+    scaler = fitted_scaler.align([s.id for s in kept])
     left_out = [s for s in series if all(s is not k for k in kept)]
-    kept = [padding.padded(s, pad) for s, pad in zip(kept, pads)]
+    kept = [short_series.padded(s, pad) for s, pad in zip(kept, pads)]
     values = torch.from_numpy(_scaled_rows(kept, scaler, spec.calendar, masked))
     offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in kept])]).tolist()
-    windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, 2 * len(spec.calendar))
+    windows = Windows(
+        values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, 2 * len(spec.calendar)
+    )
     frequency = kept[0].frequency
     columns = [*schema.columns, *([AVAILABLE] if masked else []), *calendar.columns(spec.calendar)]
-    return Prepared(windows, Layout(offsets, parts), scaler, fitted, spec, kept, columns, len(schema.targets), frequency,
-                    season or timegrid.season_of(frequency), grouped([(s.id, note) for s in kept for note in s.notes]),
-                    [*warned, *grouped([(s.id, warning) for s in kept for warning in s.warnings])], masked=masked, left_out=left_out)
+    return Prepared(
+        windows,
+        Layout(offsets, parts),
+        scaler,
+        fitted_scaler,
+        spec,
+        kept,
+        columns,
+        len(schema.targets),
+        frequency,
+        season or timegrid.season_of(frequency),
+        grouped([(s.id, note) for s in kept for note in s.notes]),
+        [*warned, *grouped([(s.id, warning) for s in kept for warning in s.warnings])],
+        masked=masked,
+        left_out=left_out,
+    )
 
 
 AVAILABLE = "_available"  # the availability column's name: 1 for a row of data, 0 for padding
 
 
-def _parts(series: list, spec: WindowSpec, schema: timeseries.Schema, whole: bool, masked: bool | None, known: set | None):
+def _parts(
+    series: list,
+    spec: WindowSpec,
+    schema: Schema,
+    whole: bool,
+    masked: bool | None,
+    known: set | None,
+):
     """(series kept, their parts, their padding, warnings) for training, scoring or forecasting.
     `known`: the series a fitted per-series scaler can scale (None: any)."""
     if whole:  # forecasting from the end: a masked model reads short series padded; another cannot read them
         needs = [max(0, spec.lookback - len(s.times)) for s in series]
-        kept = [s for s, need in zip(series, needs) if (masked or not need) and not _too_short_to_have_trained(s, spec, known)]
+        kept = [
+            s
+            for s, need in zip(series, needs)
+            if (masked or not need) and not _too_short_to_have_trained(s, spec, known)
+        ]
         if not kept:
             shortest = min(series, key=lambda s: len(s.times))
-            raise RnnCliError(f"{shortest.label} has {len(shortest.times)} rows after gap filling; the model reads the last "
-                              f"{spec.lookback} (window.lookback)" + ("" if len(series) == 1 else ", and so does every other series"))
+            raise RnnCliError(
+                f"{shortest.label} has {len(shortest.times)} rows after gap filling; the model reads the "
+                f"last {spec.lookback} (window.lookback)"
+                + ("" if len(series) == 1 else ", and so does every other series")
+            )
         pads = [max(0, spec.lookback - len(s.times)) for s in kept]
         return kept, [(len(s.times) + pad, 0, 0) for s, pad in zip(kept, pads)], pads, []
-    kept, parts, pads, warned = padding.parts_of(series, spec, lambda s: schema.path if s.id is None else f"{s.label} of {schema.path}")
+    kept, parts, pads, warned = short_series.parts_of(
+        series, spec, lambda s: schema.path if s.id is None else f"{s.label} of {schema.path}"
+    )
     if masked is False and any(pads):  # a model without the availability column: padded series cannot be read
         keep = [k for k, pad in enumerate(pads) if not pad]
         warned = [*warned, f"{len(pads) - len(keep)} series too short for this model's window were left out"]
         kept, parts, pads = [kept[k] for k in keep], [parts[k] for k in keep], [0] * len(keep)
         if not kept:
-            raise RnnCliError(f"every series is too short for this model's window (window.lookback={spec.lookback})")
+            raise RnnCliError(
+                f"every series is too short for this model's window (window.lookback={spec.lookback})"
+            )
     return kept, parts, pads, warned
 
 
-def _too_short_to_have_trained(s: timeseries.Series, spec: WindowSpec, known: set | None) -> bool:
+def _too_short_to_have_trained(s: Series, spec: WindowSpec, known: set | None) -> bool:
     """A series the model has no scaling for because training left it out for its length (it is
     forecast by a baseline); an unknown series long enough to train on is a mistake to name."""
-    return known is not None and s.id not in known and not padding.trainable(s, spec, s.label)
+    return known is not None and s.id not in known and not short_series.trainable(s, spec, s.label)
 
 
-def _check_season(season: int, series: list[timeseries.Series], parts: list[tuple[int, int, int]]) -> None:
+def _check_season(season: int, series: list[Series], parts: list[tuple[int, int, int]]) -> None:
     """The seasonal baseline and MASE compare each value with the one a season before: a season as
     long as a training part would silently fall back to the step before."""
     k = min(range(len(series)), key=lambda k: parts[k][0])
     if season >= parts[k][0]:
-        raise RnnCliError(f"data.season={season} is at least as long as the training part of {series[k].label} ({parts[k][0]} rows): "
-                          "the seasonal baseline needs a season before every value it forecasts; lower data.season or leave it out "
-                          "(it then follows the frequency)")
+        raise RnnCliError(
+            f"data.season={season} is at least as long as the training part of {series[k].label} "
+            f"({parts[k][0]} rows): the seasonal baseline needs a season before every value it forecasts; "
+            "lower data.season or leave it out (it then follows the frequency)"
+        )
 
 
-def _scaled_rows(series: list[timeseries.Series], scaler: Scaler, names: tuple[str, ...], masked: bool = False,
-                 rows: int = 1 << 20) -> np.ndarray:
+def _scaled_rows(
+    series: list[Series],
+    scaler: Scaler,
+    names: tuple[str, ...],
+    masked: bool = False,
+    rows: int = 1 << 20,
+) -> np.ndarray:
     """All series, scaled in place, one after another, each followed by its availability column
     (when masked) and its calendar columns.
 
@@ -254,7 +258,7 @@ def _scaled_rows(series: list[timeseries.Series], scaler: Scaler, names: tuple[s
     columns, extra = series[0].values.shape[1], int(masked)
     out = np.empty((sum(len(s.times) for s in series), columns + extra + 2 * len(names)), dtype=np.float32)
     if masked:
-        out[:, columns] = padding.available([len(s.times) for s in series], [s.padded for s in series])
+        out[:, columns] = short_series.available([len(s.times) for s in series], [s.padded for s in series])
     start = 0
     for k, s in enumerate(series):
         block = out[start : start + len(s.times)]

@@ -28,12 +28,14 @@ from rnncli.data.timeparse import TimeParser
 from rnncli.errors import RnnCliError, clip
 
 SAMPLE = 50_000  # rows read to decide
-TIME_NAMES = re.compile(r"^(ds|date|dates|time|times|timestamp|datetime|day|week|month|period|stamp|when)$", re.IGNORECASE)
+TIME_NAMES = re.compile(
+    r"^(ds|date|dates|time|times|timestamp|datetime|day|week|month|period|stamp|when)$", re.IGNORECASE
+)
 PART_NAMES = ("year", "month", "day", "hour", "minute", "second")
 
 
 @dataclass
-class Layout:
+class FileLayout:
     """What the file holds, decided; `reasons` says why, key by key, for the config's comments."""
 
     time_column: str | list[str]
@@ -45,20 +47,36 @@ class Layout:
     reasons: dict[str, str] = field(default_factory=dict)  # config key: why
 
 
-def detect(path: str | Path, time_column: str | list[str] | None = None, targets: list[str] | None = None,
-           id_column: str | None = None) -> Layout:
+def detect(
+    path: str | Path,
+    time_column: str | list[str] | None = None,
+    targets: list[str] | None = None,
+    id_column: str | None = None,
+) -> FileLayout:
     """Decide the file's layout from its head; what is given is taken as it is."""
     path = Path(path)
     reading.check_file(path)
     header, delimiter = reading.sniff(path)
     try:
-        head = pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", dtype=str, nrows=SAMPLE, skipinitialspace=True,
-                           keep_default_na=False, na_values=reading.NA_STRINGS, header=0, names=reading.unique_names(header))
+        head = pd.read_csv(
+            path,
+            sep=delimiter,
+            encoding="utf-8-sig",
+            dtype=str,
+            nrows=SAMPLE,
+            skipinitialspace=True,
+            keep_default_na=False,
+            na_values=reading.NA_STRINGS,
+            header=0,
+            names=reading.unique_names(header),
+        )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise RnnCliError(f"cannot parse {path} as CSV with delimiter {delimiter!r}: {clip(str(exc).splitlines()[-1], 200)}") from exc
+        raise RnnCliError(
+            f"cannot parse {path} as CSV with delimiter {delimiter!r}: {clip(str(exc).splitlines()[-1], 200)}"
+        ) from exc
     if head.empty:
         raise RnnCliError(f"{path} has a header but no data rows")
-    out = Layout(time_column or "", [])
+    out = FileLayout(time_column or "", [])
     out.time_column = time_column or _time_column(head, out)
     times = [out.time_column] if isinstance(out.time_column, str) else out.time_column
     decimal = "," if delimiter == ";" and _decimal_comma(head, times) else "."
@@ -71,7 +89,7 @@ def detect(path: str | Path, time_column: str | list[str] | None = None, targets
     return out
 
 
-def _time_column(head: pd.DataFrame, out: Layout) -> str | list[str]:
+def _time_column(head: pd.DataFrame, out: FileLayout) -> str | list[str]:
     parts = [next((c for c in head.columns if c.strip().lower() == name), None) for name in PART_NAMES]
     if parts[0] and parts[1]:
         given = [c for c in parts[: next((k for k, c in enumerate(parts) if c is None), len(parts))]]
@@ -90,11 +108,14 @@ def _time_column(head: pd.DataFrame, out: Layout) -> str | list[str]:
             continue
         dated.append(column)
     if not dated:
-        raise RnnCliError(f"no column of {', '.join(clip(c, 30) for c in head.columns[:12])} holds dates or times in every row; "
-                          "give the time column with --time-column")
+        raise RnnCliError(
+            f"no column of {', '.join(clip(c, 30) for c in head.columns[:12])} holds dates or times in "
+            "every row; give the time column with --time-column"
+        )
     chosen = next((c for c in dated if TIME_NAMES.match(c.strip())), dated[0])
-    out.reasons["data.time_column"] = (f"its values are dates/times" + (f" (so are {', '.join(c for c in dated if c != chosen)})"
-                                                                       if len(dated) > 1 else ""))
+    out.reasons["data.time_column"] = "its values are dates/times" + (
+        f" (so are {', '.join(c for c in dated if c != chosen)})" if len(dated) > 1 else ""
+    )
     return chosen
 
 
@@ -112,7 +133,7 @@ def _numbers(values: pd.Series, decimal: str) -> np.ndarray | None:
     return numbers.to_numpy(dtype=float) if len(numbers) and numbers.notna().mean() >= 0.99 else None
 
 
-def _id_column(head: pd.DataFrame, times: list[str], numeric: dict, out: Layout) -> str | None:
+def _id_column(head: pd.DataFrame, times: list[str], numeric: dict, out: FileLayout) -> str | None:
     """A long file's id column: the time repeats, and a text column makes (id, time) unique."""
     stamp = head[times].astype(str).agg(" ".join, axis=1)
     if not stamp.duplicated().any():
@@ -121,18 +142,25 @@ def _id_column(head: pd.DataFrame, times: list[str], numeric: dict, out: Layout)
         if column in times or column in numeric:
             continue
         if not head[[column]].assign(_t=stamp).duplicated().any():
-            out.reasons["data.id_column"] = f"the time column repeats; the values of '{clip(column, 40)}' tell the series apart"
+            out.reasons["data.id_column"] = (
+                f"the time column repeats; the values of '{clip(column, 40)}' tell the series apart"
+            )
             return column
-    raise RnnCliError(f"timestamps repeat in the time column, but no text column tells the series apart; give --id-column "
-                      "(or set data.duplicates to merge repeats)")
+    raise RnnCliError(
+        "timestamps repeat in the time column, but no text column tells the series apart; give --id-column "
+        "(or set data.duplicates to merge repeats)"
+    )
 
 
-def _targets(out: Layout, numeric: dict, given: list[str] | None, others: list[str]) -> None:
+def _targets(out: FileLayout, numeric: dict, given: list[str] | None, others: list[str]) -> None:
     if given:
         missing = [c for c in given if c not in numeric]
         if missing:
-            raise RnnCliError(f"--target {clip(missing[0])}: " + ("not a numeric column" if missing[0] in others else "no such column")
-                              + f"; the numeric columns are: {', '.join(clip(c, 30) for c in numeric) or 'none'}")
+            raise RnnCliError(
+                f"--target {clip(missing[0])}: "
+                + ("not a numeric column" if missing[0] in others else "no such column")
+                + f"; the numeric columns are: {', '.join(clip(c, 30) for c in numeric) or 'none'}"
+            )
         out.targets, out.reasons["data.target"] = list(given), "as given"
     else:
         for column, values in numeric.items():
@@ -144,13 +172,17 @@ def _targets(out: Layout, numeric: dict, given: list[str] | None, others: list[s
                 out.targets.append(column)
         if not out.targets:
             left = "; ".join(f"{clip(c, 30)}: {why}" for c, why in out.left_out.items())
-            raise RnnCliError("no numeric column to forecast" + (f" (left out: {left}; name it with --target to forecast it anyway)"
-                                                                  if left else ""))
+            raise RnnCliError(
+                "no numeric column to forecast"
+                + (f" (left out: {left}; name it with --target to forecast it anyway)" if left else "")
+            )
     for column in others:
         if column not in numeric and column != out.id_column:
             out.left_out[column] = "text, not numbers"
     if out.id_column is None and len(out.targets) > 1 and not given:
         out.layout = "wide"
-        out.reasons["data.layout"] = f"{len(out.targets)} numeric columns beside one time column: each its own series of one model"
+        out.reasons["data.layout"] = (
+            f"{len(out.targets)} numeric columns beside one time column: each its own series of one model"
+        )
     elif not given:
         out.reasons["data.target"] = "the numeric column" + ("s" if len(out.targets) > 1 else "")

@@ -9,7 +9,6 @@ chunks, so a file of millions of rows is never held as text.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import stat
@@ -20,62 +19,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnncli.config.coerce import nearest
+from rnncli.data.series import Schema
 from rnncli.data.timeparse import TimeParser
-from rnncli.errors import RnnCliError, clip, quote
+from rnncli.errors import RnnCliError, clip, nearest, quote
 
 DELIMITERS = (",", ";", "\t", "|")
-NA_STRINGS = ["", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None", "#N/A", "<NA>", "NaT"]
+NA_STRINGS = [
+    "",
+    "NA",
+    "N/A",
+    "n/a",
+    "NaN",
+    "nan",
+    "-NaN",
+    "-nan",
+    "NULL",
+    "null",
+    "None",
+    "#N/A",
+    "<NA>",
+    "NaT",
+]
 CHUNK_ROWS = 100_000  # rows parsed at a time: a file's text never sits in memory whole
 DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
-
-
-@dataclass(frozen=True)
-class Schema:
-    """What to read from a CSV and how: plain values, from the config or from a checkpoint."""
-
-    path: str
-    time_column: str  # the timestamps' column; with `time_parts`, the name of the one assembled from them
-    targets: tuple[str, ...]
-    features: tuple[str, ...] = ()
-    frequency: str | None = None
-    missing: str = "interpolate"
-    id_column: str | None = None
-    timezone: str | None = None
-    max_gap: int | None = None
-    duplicates: str = "error"
-    time_format: str | None = None
-    decimal: str = "."
-    max_fill: float = 0.1
-    time_parts: tuple[str, ...] = ()  # the columns of year, month, day, ... in that order, when the time is split over several
-    wide: tuple[str, ...] = ()  # a wide file: these columns are each a series (id: the column's name) of the one target
-
-    @property
-    def columns(self) -> list[str]:
-        """The value columns of each series: targets, then features."""
-        return [*self.targets, *self.features]
-
-    @property
-    def read_columns(self) -> list[str]:
-        """The value columns of the file: the series' own, or (wide) one per series."""
-        return list(self.wide) or self.columns
-
-    @property
-    def time_columns(self) -> list[str]:
-        """The CSV columns the timestamps are read from."""
-        return list(self.time_parts) or [self.time_column]
-
-    def to_dict(self) -> dict:
-        """Plain values for a checkpoint, without the path: a model may be given another CSV later."""
-        return {f.name: list(v) if isinstance(v, tuple) else v for f in dataclasses.fields(self) if f.name != "path"
-                for v in [getattr(self, f.name)]}
-
-    @classmethod
-    def from_dict(cls, raw: dict, path: str) -> Schema:
-        """The schema a checkpoint recorded, reading `path`; keys it does not know are ignored."""
-        names = {f.name for f in dataclasses.fields(cls)} - {"path"}
-        return cls(path=path, **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in names})
 
 
 @dataclass
@@ -84,7 +51,9 @@ class Chunk:
 
     times: pd.DatetimeIndex
     values: np.ndarray  # (rows, columns) float32, finite or NaN
-    ids: pd.Categorical | None  # the id of each row: a code per row into the chunk's ids as text (not a string per row)
+    ids: (
+        pd.Categorical | None
+    )  # the id of each row: a code per row into the chunk's ids as text (not a string per row)
     lines: np.ndarray  # each row's line in the file (the header is line 1)
 
 
@@ -94,20 +63,35 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
     check_file(path)
     header, delimiter = sniff(path)
     if schema.decimal == "," and delimiter == ",":
-        raise RnnCliError(f"data.decimal is ',' but {path} separates its columns with commas too; a file with decimal commas "
-                          "separates columns with ';' (or tabs)")
+        raise RnnCliError(
+            f"data.decimal is ',' but {path} separates its columns with commas too; a file with decimal "
+            "commas separates columns with ';' (or tabs)"
+        )
     id_column = schema.id_column if with_ids and not schema.wide else None
     wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns]
     _check_columns(path, header, wanted)
     text = {c: str for c in [*schema.time_columns, *([id_column] if id_column else [])]}
     # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
-    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | ({id_column: [""]} if id_column else {})
+    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | (
+        {id_column: [""]} if id_column else {}
+    )
     parser = TimeParser(schema.time_column, schema.time_format)
     first_line, empty = 2, True
     try:
-        for frame in pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", header=0, names=unique_names(header), usecols=wanted, dtype=text,
-                                 skipinitialspace=True, keep_default_na=False, na_values=na, decimal=schema.decimal,
-                                 chunksize=chunk_rows or CHUNK_ROWS):
+        for frame in pd.read_csv(
+            path,
+            sep=delimiter,
+            encoding="utf-8-sig",
+            header=0,
+            names=unique_names(header),
+            usecols=wanted,
+            dtype=text,
+            skipinitialspace=True,
+            keep_default_na=False,
+            na_values=na,
+            decimal=schema.decimal,
+            chunksize=chunk_rows or CHUNK_ROWS,
+        ):
             if frame.empty:
                 continue
             lines = np.arange(first_line, first_line + len(frame))
@@ -126,14 +110,19 @@ def check_file(path: Path) -> None:
     try:
         kind = path.stat().st_mode
     except FileNotFoundError:
-        raise RnnCliError(f"data file '{path}' not found (data.path is read from the current folder, then from the config's folder); "
-                          "check the path or pass --data") from None
+        raise RnnCliError(
+            f"data file '{path}' not found (data.path is read from the current folder, then from the "
+            "config's folder); check the path or pass --data"
+        ) from None
     except OSError as exc:
         raise RnnCliError(f"data file '{path}' cannot be read ({exc.strerror})") from None
     if stat.S_ISDIR(kind):
         raise RnnCliError(f"data file '{path}' is a folder; give the CSV file inside it")
     if not stat.S_ISREG(kind):
-        raise RnnCliError(f"data file '{path}' is not a regular file (a pipe or a device); save the data to a CSV file and give that")
+        raise RnnCliError(
+            f"data file '{path}' is not a regular file (a pipe or a device); save the data to a CSV file "
+            "and give that"
+        )
     if not os.access(path, os.R_OK):
         raise RnnCliError(f"data file '{path}' cannot be read (permission denied)")
 
@@ -143,17 +132,23 @@ def _check_columns(path: Path, header: list[str], wanted: list[str]) -> None:
     if missing:
         guess = nearest(missing[0], header[:10000])
         shown = ", ".join(clip(name, 40) for name in header[:12]) + (", ..." if len(header) > 12 else "")
-        raise RnnCliError(f"column '{clip(missing[0])}' is not in {path}" + (f" (did you mean '{clip(guess)}'?)" if guess else "")
-                          + f"; its columns are: {shown}")
+        raise RnnCliError(
+            f"column '{clip(missing[0])}' is not in {path}"
+            + (f" (did you mean '{clip(guess)}'?)" if guess else "")
+            + f"; its columns are: {shown}"
+        )
     repeated = next((c for c in wanted if header.count(c) > 1), None)
     if repeated is not None:
         where = [i + 1 for i, name in enumerate(header) if name == repeated]
-        raise RnnCliError(f"column '{clip(repeated)}' appears {len(where)} times in the header of {path} (columns "
-                          f"{', '.join(map(str, where))}); rename all but one, so it is clear which to read")
+        raise RnnCliError(
+            f"column '{clip(repeated)}' appears {len(where)} times in the header of {path} (columns "
+            f"{', '.join(map(str, where))}); rename all but one, so it is clear which to read"
+        )
 
 
 def unique_names(header: list[str]) -> list[str]:
-    """The header's names for pandas, each once: a repeated name the config does not use gets a private suffix."""
+    """The header's names for pandas, each once: a repeated name the config does not use gets a private
+    suffix."""
     seen: dict[str, int] = {}
     out = []
     for name in header:
@@ -162,8 +157,14 @@ def unique_names(header: list[str]) -> list[str]:
     return out
 
 
-def _parse(frame: pd.DataFrame, schema: Schema, id_column: str | None, lines: np.ndarray, parser: TimeParser,
-           delimiter: str) -> Chunk:
+def _parse(
+    frame: pd.DataFrame,
+    schema: Schema,
+    id_column: str | None,
+    lines: np.ndarray,
+    parser: TimeParser,
+    delimiter: str,
+) -> Chunk:
     if schema.time_parts:
         times = assemble_times(frame, schema.time_parts, lines)
     else:
@@ -176,8 +177,10 @@ def _parse(frame: pd.DataFrame, schema: Schema, id_column: str | None, lines: np
         text = frame[id_column].str.strip()
         empty = np.flatnonzero((text.isna() | (text == "")).to_numpy())
         if empty.size:
-            raise RnnCliError(f"id column '{clip(id_column)}' is empty at line {lines[empty[0]]} ({empty.size} such rows); "
-                              "give every row its series id")
+            raise RnnCliError(
+                f"id column '{clip(id_column)}' is empty at line {lines[empty[0]]} ({empty.size} such rows); "
+                "give every row its series id"
+            )
         ids = pd.Categorical(text)
     return Chunk(times, values, ids, lines)
 
@@ -192,8 +195,10 @@ def assemble_times(frame: pd.DataFrame, parts: tuple[str, ...], lines: np.ndarra
         bad = np.flatnonzero((numbers.isna() | (numbers % 1 != 0)).fillna(True).to_numpy())
         if bad.size:
             i = bad[0]
-            raise RnnCliError(f"time column '{clip(column)}' (the {unit}) holds {quote(frame[column].iloc[i])} at line {lines[i]}, "
-                              f"not a whole number ({bad.size} such rows); fix those cells")
+            raise RnnCliError(
+                f"time column '{clip(column)}' (the {unit}) holds {quote(frame[column].iloc[i])} at line "
+                f"{lines[i]}, not a whole number ({bad.size} such rows); fix those cells"
+            )
         units[unit] = numbers.astype("int64")
     units.setdefault("day", pd.Series(1, index=frame.index))
     table = pd.DataFrame(units)
@@ -202,8 +207,10 @@ def assemble_times(frame: pd.DataFrame, parts: tuple[str, ...], lines: np.ndarra
     if bad.size:
         i = bad[0]
         written = ", ".join(f"{unit} {table[unit].iloc[i]}" for unit in table.columns)
-        raise RnnCliError(f"time columns {', '.join(clip(c, 40) for c in parts)} at line {lines[i]} ({written}) are not a date "
-                          f"({bad.size} such rows); fix those cells")
+        raise RnnCliError(
+            f"time columns {', '.join(clip(c, 40) for c in parts)} at line {lines[i]} ({written}) are not "
+            f"a date ({bad.size} such rows); fix those cells"
+        )
     return pd.DatetimeIndex(times)
 
 
@@ -221,13 +228,17 @@ def sniff(path: Path) -> tuple[list[str], str]:
     return header, delimiter
 
 
-def numeric(raw: pd.Series, name: str, lines: np.ndarray, decimal: str = ".", delimiter: str = ",") -> np.ndarray:
+def numeric(
+    raw: pd.Series, name: str, lines: np.ndarray, decimal: str = ".", delimiter: str = ","
+) -> np.ndarray:
     """The column as float64; text, infinite values and values beyond float32 are refused by line."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         text = raw.astype("string").str.strip()
-        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal == "," else text, errors="coerce")
+        numbers = pd.to_numeric(
+            text.str.replace(",", ".", regex=False) if decimal == "," else text, errors="coerce"
+        )
         bad = np.flatnonzero((numbers.isna() & text.notna() & (text != "")).to_numpy())
         if bad.size:
             raise RnnCliError(_not_numeric(raw, text, bad, name, lines, decimal, delimiter))
@@ -235,17 +246,32 @@ def numeric(raw: pd.Series, name: str, lines: np.ndarray, decimal: str = ".", de
     huge = np.flatnonzero(np.abs(values) > np.finfo(np.float32).max)
     if huge.size:
         i = huge[0]
-        raise RnnCliError(f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]}: infinite or too large (beyond ±3.4e38); "
-                          "fix or empty those cells")
+        raise RnnCliError(
+            f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]}: infinite or too large "
+            "(beyond ±3.4e38); fix or empty those cells"
+        )
     return values
 
 
-def _not_numeric(raw: pd.Series, text: pd.Series, bad: np.ndarray, name: str, lines: np.ndarray, decimal: str, delimiter: str) -> str:
+def _not_numeric(
+    raw: pd.Series,
+    text: pd.Series,
+    bad: np.ndarray,
+    name: str,
+    lines: np.ndarray,
+    decimal: str,
+    delimiter: str,
+) -> str:
     """Why a column is not numbers, naming the first bad cell; a decimal comma is recognised and named."""
     i = bad[0]
     cells = text.iloc[bad]
     if decimal == "." and delimiter == ";" and bool(cells.str.match(DECIMAL_COMMA).all()):
-        return (f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]} ({bad.size} such rows): numbers written with a "
-                "decimal comma, as in this ';'-separated file; set data.decimal: ',' to read them")
-    return (f"column '{clip(name)}' must be numeric, but line {lines[i]} holds {quote(raw.iloc[i])} ({bad.size} such rows); "
-            "fix those cells or leave the column out")
+        return (
+            f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]} ({bad.size} such rows): "
+            "numbers written with a decimal comma, as in this ';'-separated file; set data.decimal: ',' "
+            "to read them"
+        )
+    return (
+        f"column '{clip(name)}' must be numeric, but line {lines[i]} holds {quote(raw.iloc[i])} "
+        f"({bad.size} such rows); fix those cells or leave the column out"
+    )

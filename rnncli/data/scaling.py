@@ -28,20 +28,41 @@ class Scaler:
     scale: torch.Tensor
     ids: list[str | None]
     log_columns: int = 0  # the leading columns (the targets) taken log1p of before scaling
-    floor: torch.Tensor | None = None  # (rows, columns): 0 where the training rows were never negative, else -inf
+    floor: torch.Tensor | None = (
+        None  # (rows, columns): 0 where the training rows were never negative, else -inf
+    )
 
     @classmethod
-    def fit(cls, kind: str, train_parts: list[np.ndarray], ids: list[str | None] | None = None, per_series: bool = True,
-            log_columns: int = 0) -> Scaler:
+    def fit(
+        cls,
+        kind: str,
+        train_parts: list[np.ndarray],
+        ids: list[str | None] | None = None,
+        per_series: bool = True,
+        log_columns: int = 0,
+    ) -> Scaler:
         """Fit on the training rows of each series ((rows, columns) arrays), or of all together."""
-        floors = [np.where(np.nanmin(part, axis=0) >= 0, 0.0, -np.inf) if len(part) else np.zeros(part.shape[1]) for part in train_parts]
+        floors = [
+            np.where(np.nanmin(part, axis=0) >= 0, 0.0, -np.inf) if len(part) else np.zeros(part.shape[1])
+            for part in train_parts
+        ]
         if log_columns:
             train_parts = [_logged(part, log_columns) for part in train_parts]
         if not per_series:
-            train_parts, ids, floors = [np.concatenate(train_parts)], [None], [np.min(np.stack(floors), axis=0)]
+            train_parts, ids, floors = (
+                [np.concatenate(train_parts)],
+                [None],
+                [np.min(np.stack(floors), axis=0)],
+            )
         locs, scales = zip(*(_fit_one(kind, part) for part in train_parts))
-        return cls(kind, torch.tensor(np.stack(locs), dtype=torch.float32), torch.tensor(np.stack(scales), dtype=torch.float32),
-                   list(ids) if ids is not None else [None], log_columns, torch.tensor(np.stack(floors), dtype=torch.float32))
+        return cls(
+            kind,
+            torch.tensor(np.stack(locs), dtype=torch.float32),
+            torch.tensor(np.stack(scales), dtype=torch.float32),
+            list(ids) if ids is not None else [None],
+            log_columns,
+            torch.tensor(np.stack(floors), dtype=torch.float32),
+        )
 
     def align(self, ids: list[str | None]) -> Scaler:
         """The rows for these series, in this order (a shared scaler serves any series)."""
@@ -51,8 +72,11 @@ class Scaler:
             where = {key: r for r, key in enumerate(self.ids)}
             unknown = [key for key in ids if key not in where]
             if unknown:
-                raise RnnCliError(f"series '{unknown[0]}' was not in the training data, so its scaling is unknown; forecast the series "
-                                  "the model was trained on, or train with data.scale_per_series: false")
+                raise RnnCliError(
+                    f"series '{unknown[0]}' was not in the training data, so its scaling is unknown; "
+                    "forecast the series the model was trained on, or train with data.scale_per_series: "
+                    "false"
+                )
             rows = [where[key] for key in ids]
         floor = None if self.floor is None else self.floor[rows]
         return Scaler(self.kind, self.loc[rows], self.scale[rows], list(ids), self.log_columns, floor)
@@ -87,8 +111,14 @@ class Scaler:
     @classmethod
     def from_dict(cls, raw: dict) -> Scaler:
         floor = raw.get("floor")
-        return cls(raw["kind"], raw["loc"].float(), raw["scale"].float(), list(raw.get("ids", [None])), int(raw.get("log_columns", 0)),
-                   None if floor is None else floor.float())
+        return cls(
+            raw["kind"],
+            raw["loc"].float(),
+            raw["scale"].float(),
+            list(raw.get("ids", [None])),
+            int(raw.get("log_columns", 0)),
+            None if floor is None else floor.float(),
+        )
 
 
 def _logged(values: np.ndarray, columns: int) -> np.ndarray:
@@ -102,8 +132,10 @@ def _logged(values: np.ndarray, columns: int) -> np.ndarray:
 def _check_positive(head: np.ndarray) -> None:
     """Refuse a negative value, whose log the transform cannot take."""
     if (head < 0).any():
-        raise RnnCliError(f"data.transform=log needs target values that are never negative, but the data holds "
-                          f"{float(np.nanmin(head)):g}; use data.transform: none for data that can be negative")
+        raise RnnCliError(
+            f"data.transform=log needs target values that are never negative, but the data holds "
+            f"{float(np.nanmin(head)):g}; use data.transform: none for data that can be negative"
+        )
 
 
 def _fit_one(kind: str, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,5 +151,8 @@ def _fit_one(kind: str, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def mean_std(part: np.ndarray, rows: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
     """Column means and standard deviations in float64, a block of rows at a time (no full copy)."""
     mean = part.mean(axis=0, dtype=np.float64)
-    square = sum(((part[lo : lo + rows].astype(np.float64) - mean) ** 2).sum(axis=0) for lo in range(0, len(part), rows))
+    square = sum(
+        ((part[lo : lo + rows].astype(np.float64) - mean) ** 2).sum(axis=0)
+        for lo in range(0, len(part), rows)
+    )
     return mean, np.sqrt(square / max(len(part), 1))

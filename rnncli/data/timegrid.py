@@ -53,7 +53,9 @@ class TimeAxis:
 
     def _at(self, positions: np.ndarray) -> pd.DatetimeIndex:
         if self.step is not None:  # in microseconds where the step allows: nanoseconds overflow 292 years on
-            unit, per = ("us", self.step.value // 1000) if self.step.value % 1000 == 0 else ("ns", self.step.value)
+            unit, per = (
+                ("us", self.step.value // 1000) if self.step.value % 1000 == 0 else ("ns", self.step.value)
+            )
             return pd.DatetimeIndex(self.start + pd.to_timedelta(positions.astype(np.int64) * per, unit=unit))
         stop = int(positions.max()) + 1 if len(positions) else 0
         return pd.date_range(self.start, periods=stop, freq=self.freq)[positions]
@@ -92,15 +94,19 @@ def localize(times: pd.DatetimeIndex, timezone: str | None, label: str) -> tuple
             local = times.tz_localize(timezone, ambiguous="infer", nonexistent="raise")
         except ValueError as exc:
             if "nonexistent" in str(exc):
-                raise RnnCliError(f"{label}: {str(exc).split(' Try')[0]} in {timezone}; fix that timestamp") from exc
+                raise RnnCliError(
+                    f"{label}: {str(exc).split(' Try')[0]} in {timezone}; fix that timestamp"
+                ) from exc
             local = times.tz_localize(timezone, ambiguous=False, nonexistent="raise")
-            notes.append(f"an ambiguous local time (clocks going back) was read as standard time")
+            notes.append("an ambiguous local time (clocks going back) was read as standard time")
     else:
         local = times.tz_convert(timezone)
     offsets = pd.Series(local).map(lambda t: t.utcoffset())
     changes = int((offsets != offsets.shift()).sum()) - 1
     if changes:
-        notes.append(f"times read in {timezone}, across {changes} daylight-saving change{'s' if changes > 1 else ''}")
+        notes.append(
+            f"times read in {timezone}, across {changes} daylight-saving change{'s' if changes > 1 else ''}"
+        )
     return local, notes
 
 
@@ -111,10 +117,19 @@ def merge_duplicates(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndar
         return times, values, lines, []
     first = np.flatnonzero(times.duplicated())[0]
     if how == "error":
-        hint = (" (if these are local times around a daylight-saving change, set data.timezone, e.g. Europe/Paris)"
-                if times.tz is None and times[first].minute == 0 and (times[first] - times[first].normalize()) < pd.Timedelta(hours=4) else "")
-        raise RnnCliError(f"{label}: timestamp {times[first]} appears more than once (lines {lines[first - 1]} and {lines[first]}; "
-                          f"{int(times.duplicated().sum())} repeats in all){hint}; keep one row per timestamp or set data.duplicates to mean or last")
+        hint = (
+            " (if these are local times around a daylight-saving change, set data.timezone, e.g. "
+            "Europe/Paris)"
+            if times.tz is None
+            and times[first].minute == 0
+            and (times[first] - times[first].normalize()) < pd.Timedelta(hours=4)
+            else ""
+        )
+        raise RnnCliError(
+            f"{label}: timestamp {times[first]} appears more than once (lines {lines[first - 1]} and "
+            f"{lines[first]}; {int(times.duplicated().sum())} repeats in all){hint}; keep one row per "
+            "timestamp or set data.duplicates to mean or last"
+        )
     count = int(times.duplicated().sum())
     if how == "last":
         keep = ~times.duplicated(keep="last")
@@ -129,7 +144,9 @@ def merge_duplicates(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndar
 def infer_frequency(times: pd.DatetimeIndex, label: str) -> str:
     """The pandas offset alias of the series' step (D, h, 15min, W-SUN, MS, ...), gaps allowed."""
     if len(times) < 3:
-        raise RnnCliError(f"{label} has {len(times)} rows: too few to infer the frequency; add data or set data.frequency")
+        raise RnnCliError(
+            f"{label} has {len(times)} rows: too few to infer the frequency; add data or set data.frequency"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         found = pd.infer_freq(times)
@@ -165,7 +182,19 @@ def season_of(frequency: str) -> int:
     """Steps in one natural cycle: hourly 24, daily 7, weekly 52, monthly 12, quarterly 4."""
     offset = pd.tseries.frequencies.to_offset(frequency)
     name = offset.rule_code.split("-")[0]
-    cycles = {"W": 52, "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4, "YS": 1, "YE": 1, "Y": 1, "B": 5}
+    cycles = {
+        "W": 52,
+        "MS": 12,
+        "ME": 12,
+        "M": 12,
+        "QS": 4,
+        "QE": 4,
+        "Q": 4,
+        "YS": 1,
+        "YE": 1,
+        "Y": 1,
+        "B": 5,
+    }
     if name in cycles:
         return cycles[name] if offset.n == 1 else 1
     try:  # the step of one period; pandas versions differ on whether a Day offset converts to a Timedelta
@@ -187,12 +216,24 @@ def check_frequency(freq: str) -> None:
     try:
         offset = pd.tseries.frequencies.to_offset(freq)
     except (ValueError, TypeError) as exc:
-        raise RnnCliError(f"data.frequency: {quote(freq)} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)") from exc
+        raise RnnCliError(
+            f"data.frequency: {quote(freq)} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)"
+        ) from exc
     if offset.n <= 0 or (isinstance(offset, pd.offsets.Tick) and pd.Timedelta(offset) <= pd.Timedelta(0)):
-        raise RnnCliError(f"data.frequency: {quote(freq)} is not a step forward in time; give a positive step (e.g. D, 2h, 15min)")
+        raise RnnCliError(
+            f"data.frequency: {quote(freq)} is not a step forward in time; give a positive step (e.g. D, "
+            "2h, 15min)"
+        )
 
 
-def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq: str, label: str, max_fill: float = 1.0):
+def to_grid(
+    times: pd.DatetimeIndex,
+    values: np.ndarray,
+    lines: np.ndarray,
+    freq: str,
+    label: str,
+    max_fill: float = 1.0,
+):
     """Reindex onto the regular grid of `freq`; missing rows become NaN. Returns (grid, values, rows added).
     A grid that would invent more than `max_fill` of the series is refused before it is made."""
     check_frequency(freq)
@@ -201,17 +242,24 @@ def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq
         rows = int((times[-1] - times[0]) // step) + 1
         if rows - len(times) > max_fill * rows or rows > MAX_ROWS:
             k = int(np.argmax(np.diff(times.asi8))) if len(times) > 1 else 0
-            what = f"its {len(times):,} timestamps leave {rows - len(times):,} of the {rows:,} steps of its '{freq}' grid empty ({1 - len(times) / rows:.0%})"
+            what = (
+                f"its {len(times):,} timestamps leave {rows - len(times):,} of the {rows:,} steps of "
+                f"its '{freq}' grid empty ({1 - len(times) / rows:.0%})"
+            )
             raise overfilled(label, what, (times[k], times[min(k + 1, len(times) - 1)]), max_fill)
     try:
         grid = pd.date_range(times[0], times[-1], freq=freq)
     except ValueError as exc:
-        raise RnnCliError(f"data.frequency: {quote(freq)} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)") from exc
+        raise RnnCliError(
+            f"data.frequency: {quote(freq)} is not a pandas frequency (e.g. D, h, 15min, W-SUN, MS)"
+        ) from exc
     pos = grid.get_indexer(times)
     if (pos < 0).any():
         i = int(np.flatnonzero(pos < 0)[0])
-        raise RnnCliError(f"{label}: timestamp {times[i]} (line {lines[i]}) is not on the regular '{freq}' grid that starts at {times[0]}; "
-                          "set data.frequency to the data's real step")
+        raise RnnCliError(
+            f"{label}: timestamp {times[i]} (line {lines[i]}) is not on the regular '{freq}' grid that "
+            f"starts at {times[0]}; set data.frequency to the data's real step"
+        )
     full = np.full((len(grid), values.shape[1]), np.nan, dtype=np.float32)
     full[pos] = values
     return grid, full, len(grid) - len(times)
@@ -220,35 +268,8 @@ def to_grid(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, freq
 def overfilled(label: str, what: str, span: tuple, max_fill: float) -> RnnCliError:
     """The error for a series whose gaps would be filled beyond data.max_fill: `what` says how many."""
     first, last = (str(t).removesuffix(" 00:00:00") for t in span)
-    return RnnCliError(f"{label}: {what}, the longest gap from {first} to {last}: more than data.max_fill={max_fill:g} may be made up; "
-                       "check data.frequency and the timestamps (a misread date, a stray row), fill the gaps in the CSV, "
-                       "or raise data.max_fill")
-
-
-def longest_gap(holes: np.ndarray) -> tuple[int, int, int]:
-    """(length, first row, column) of the longest run of missing values in any column."""
-    best = (0, 0, 0)
-    for j in np.flatnonzero(holes.any(axis=0)):
-        edges = np.diff(np.concatenate([[0], holes[:, j].astype(np.int8), [0]]))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        k = int(np.argmax(ends - starts))
-        if ends[k] - starts[k] > best[0]:
-            best = (int(ends[k] - starts[k]), int(starts[k]), int(j))
-    return best
-
-
-def fill(values: np.ndarray, holes: np.ndarray, how: str) -> None:
-    """Fill NaNs in place, column by column: linear in time, or the last value seen."""
-    steps = np.arange(len(values))
-    for j in np.flatnonzero(holes.any(axis=0)):
-        known = ~holes[:, j]
-        if how == "interpolate":
-            values[:, j] = np.interp(steps, steps[known], values[known, j])
-        else:  # ffill; values before the first observation take the first one
-            last = np.maximum.accumulate(np.where(known, steps, -1))
-            first = int(np.argmax(known))
-            values[:, j] = values[np.where(last < 0, first, last), j]
-
-
-def count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'' if n == 1 else 's'}"
+    return RnnCliError(
+        f"{label}: {what}, the longest gap from {first} to {last}: more than data.max_fill={max_fill:g} "
+        "may be made up; check data.frequency and the timestamps (a misread date, a stray row), fill the "
+        "gaps in the CSV, or raise data.max_fill"
+    )

@@ -66,15 +66,21 @@ class TimeParser:
 
     def _formatted(self, raw: pd.Series, lines: np.ndarray) -> pd.Series:
         """Read with the decided format; rows it does not fit read one by one (unless the user gave it)."""
-        parsed = _to_datetime(raw, format=self.format) if self.format else _to_datetime(raw, dayfirst=bool(self.dayfirst))
+        parsed = (
+            _to_datetime(raw, format=self.format)
+            if self.format
+            else _to_datetime(raw, dayfirst=bool(self.dayfirst))
+        )
         retry = parsed.isna() & raw.notna()
         if not retry.any() or self.given:
             return parsed
         again = _to_datetime(raw[retry], format="mixed", dayfirst=bool(self.dayfirst))
         if (parsed.dt.tz is None) != (again.dt.tz is None) and again.notna().any() and parsed.notna().any():
             i = int(np.flatnonzero(retry.to_numpy())[0])
-            raise RnnCliError(f"time column '{clip(self.name)}' mixes times with and without a time zone (line {lines[i]}: "
-                              f"{quote(raw.iloc[i])}); write every timestamp the same way")
+            raise RnnCliError(
+                f"time column '{clip(self.name)}' mixes times with and without a time zone (line {lines[i]}: "
+                f"{quote(raw.iloc[i])}); write every timestamp the same way"
+            )
         if parsed.dt.tz is not None or again.dt.tz is not None:
             parsed, again = _utc(parsed), _utc(again)
         return pd.concat([parsed[~retry], again]).sort_index()
@@ -90,36 +96,55 @@ class TimeParser:
             elif self.given:
                 what = f"holds {quote(value)}, which does not match data.time_format {quote(self.format)},"
             else:
-                what, fix = f"holds {quote(value)}, which is not a date/time", f"{fix}, or set data.time_format if it is one (e.g. '%d/%m/%Y')"
-            raise RnnCliError(f"time column '{clip(self.name)}' {what} at line {lines[i]} ({bad.size} such rows); {fix}")
+                what, fix = (
+                    f"holds {quote(value)}, which is not a date/time",
+                    f"{fix}, or set data.time_format if it is one (e.g. '%d/%m/%Y')",
+                )
+            raise RnnCliError(
+                f"time column '{clip(self.name)}' {what} at line {lines[i]} ({bad.size} such rows); {fix}"
+            )
         if not self.given and len(parsed):
             early = np.flatnonzero((parsed.dt.year < EARLIEST_YEAR).to_numpy())
             if early.size:
                 i = early[0]
-                raise RnnCliError(f"time column '{clip(self.name)}' reads {quote(raw.iloc[i])} (line {lines[i]}) as {parsed.iloc[i].date()}, "
-                                  f"before the year {EARLIEST_YEAR}: a misread, not a date of this data; write full dates in the CSV "
-                                  "(e.g. 2001-01 for a year and month) or set data.time_format (e.g. '%Y-%m')")
+                raise RnnCliError(
+                    f"time column '{clip(self.name)}' reads {quote(raw.iloc[i])} (line {lines[i]}) as "
+                    f"{parsed.iloc[i].date()}, before the year {EARLIEST_YEAR}: a misread, not a date of "
+                    "this data; write full dates in the CSV (e.g. 2001-01 for a year and month) or set "
+                    "data.time_format (e.g. '%Y-%m')"
+                )
 
 
 def _day_first(fields: pd.DataFrame, present: pd.Series, lines: np.ndarray, name: str) -> bool:
     """Whether numeric dates put the day first: from the fields above 12, else from which reading
     is regular; refused when the column says both or neither."""
     first, second = pd.to_numeric(fields[0]), pd.to_numeric(fields[2])
-    over_first, over_second = np.flatnonzero((first > 12).to_numpy()), np.flatnonzero((second > 12).to_numpy())
+    over_first, over_second = (
+        np.flatnonzero((first > 12).to_numpy()),
+        np.flatnonzero((second > 12).to_numpy()),
+    )
     if over_first.size and over_second.size:
         i, j = over_first[0], over_second[0]
-        raise RnnCliError(f"time column '{name}' mixes day-first and month-first dates (line {lines[i]}: {quote(present.iloc[i])}, "
-                          f"line {lines[j]}: {quote(present.iloc[j])}); write every date the same way, or set data.time_format")
+        raise RnnCliError(
+            f"time column '{name}' mixes day-first and month-first dates (line {lines[i]}: "
+            f"{quote(present.iloc[i])}, "
+            f"line {lines[j]}: {quote(present.iloc[j])}); write every date the same way, or set "
+            "data.time_format"
+        )
     if over_first.size or over_second.size:
         return bool(over_first.size)
-    readings = {dayfirst: _to_datetime(present, dayfirst=dayfirst, format="mixed") for dayfirst in (True, False)}
+    readings = {
+        dayfirst: _to_datetime(present, dayfirst=dayfirst, format="mixed") for dayfirst in (True, False)
+    }
     regular = [dayfirst for dayfirst, times in readings.items() if _regular(times)]
     if len(regular) == 1:
         return regular[0]
     example = quote(present.iloc[0])
-    raise RnnCliError(f"time column '{name}': every date, such as {example}, reads both day-first and month-first "
-                      f"({'both readings are regular' if regular else 'neither reading is regular'}); say which with data.time_format, "
-                      "e.g. '%d/%m/%Y' or '%m/%d/%Y'")
+    raise RnnCliError(
+        f"time column '{name}': every date, such as {example}, reads both day-first and month-first "
+        f"({'both readings are regular' if regular else 'neither reading is regular'}); say which with "
+        "data.time_format, e.g. '%d/%m/%Y' or '%m/%d/%Y'"
+    )
 
 
 def _regular(times: pd.Series) -> bool:
@@ -136,7 +161,9 @@ def _iso(raw: pd.Series) -> pd.DatetimeIndex | None:
     """ISO timestamps without a zone, read by numpy; None when a value is anything else."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error")  # numpy would quietly convert a "+01:00" to UTC: leave zones to pandas
+            warnings.simplefilter(
+                "error"
+            )  # numpy would quietly convert a "+01:00" to UTC: leave zones to pandas
             return pd.DatetimeIndex(raw.to_numpy(dtype=object).astype("datetime64[us]"))
     except (ValueError, TypeError, Warning):
         return None  # a bad, empty or zoned value somewhere: pandas finds and names it

@@ -15,48 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from rnncli.data import reading, timegrid
-from rnncli.data.reading import Schema
+from rnncli.data import gaps, messages, reading, timegrid
+from rnncli.data.series import Schema, Series, label_of
 from rnncli.data.timegrid import TimeAxis
 from rnncli.errors import RnnCliError, clip
-
-
-@dataclass
-class Series:
-    """One regular series: `values[i]` holds every column (targets first) at `times[i]`."""
-
-    times: TimeAxis
-    values: np.ndarray  # (rows, columns) float32
-    columns: list[str]
-    id: str | None = None
-    filled: int = 0
-    added_rows: int = 0
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # what the user should weigh: values filled in
-    padded: int = 0  # rows before the first of the data, added for a series too short for a window (padding.py)
-
-    @property
-    def frequency(self) -> str:
-        return self.times.freq
-
-    def copy(self) -> Series:
-        """The same series with its own values (preparing scales them in place)."""
-        return dataclasses.replace(self, values=self.values.copy(), notes=list(self.notes), warnings=list(self.warnings))
-
-    @property
-    def label(self) -> str:
-        return label_of(self.id)
-
-
-def label_of(key: str | None) -> str:
-    """How messages name a series: "the series" for a file's only one, else by its id."""
-    return "the series" if key is None else f"series '{clip(key)}'"
 
 
 def load(schema: Schema) -> list[Series]:
@@ -71,8 +38,10 @@ def load(schema: Schema) -> list[Series]:
     frequencies = {s.frequency for s in series}
     if len(frequencies) > 1:
         a, b = series[0], next(s for s in series if s.frequency != series[0].frequency)
-        raise RnnCliError(f"{a.label} has frequency {a.frequency} but {b.label} has {b.frequency}; "
-                          "one model needs one frequency: set data.frequency")
+        raise RnnCliError(
+            f"{a.label} has frequency {a.frequency} but {b.label} has {b.frequency}; "
+            "one model needs one frequency: set data.frequency"
+        )
     return series
 
 
@@ -94,7 +63,9 @@ def _stream(schema: Schema) -> Series | None:
             if step is None:
                 return None
             grid = _Grid(_estimate_rows(schema.path), len(schema.columns))
-        unit = np.datetime_data(times.values.dtype)[0]  # ticks in the file's own unit: ns overflows after 2262
+        unit = np.datetime_data(times.values.dtype)[
+            0
+        ]  # ticks in the file's own unit: ns overflows after 2262
         step_ticks, inexact = divmod(step.value, TICK_NS[unit])
         if inexact or not step_ticks:
             return None
@@ -103,7 +74,8 @@ def _stream(schema: Schema) -> Series | None:
         if rest.any() or (len(pos) > 1 and (np.diff(pos) <= 0).any()) or pos[0] < grid.rows:
             return None
         if pos[-1] + 1 > (grid.capacity * 1.5 + 1024) / (1 - schema.max_fill):
-            return None  # more gaps than the file's rows could leave within data.max_fill: the whole read names them
+            # more gaps than the file's rows could leave within data.max_fill: the whole read names them
+            return None
         grid.place(pos, chunk.values)
         rows += len(times)
     values = grid.values()
@@ -121,7 +93,9 @@ class _Grid:
     def place(self, positions: np.ndarray, values: np.ndarray) -> None:
         end = int(positions[-1]) + 1
         if end > len(self.data):
-            grown = np.full((max(end, int(len(self.data) * 1.5)), self.data.shape[1]), np.nan, dtype=np.float32)
+            grown = np.full(
+                (max(end, int(len(self.data) * 1.5)), self.data.shape[1]), np.nan, dtype=np.float32
+            )
             grown[: self.rows] = self.data[: self.rows]
             self.data = grown
         self.data[positions] = values
@@ -143,16 +117,24 @@ def _read_whole(schema: Schema) -> list[Series]:
     chunks = list(reading.read(schema))
     zones = {str(c.times.tz) for c in chunks}
     if len(zones) > 1:
-        raise RnnCliError(f"time column '{clip(schema.time_column)}' mixes times with and without a time zone; write every timestamp the same way")
+        raise RnnCliError(
+            f"time column '{clip(schema.time_column)}' mixes times with and without a time zone; write "
+            "every timestamp the same way"
+        )
     times = chunks[0].times.append([c.times for c in chunks[1:]]) if len(chunks) > 1 else chunks[0].times
     values = np.concatenate([c.values for c in chunks])
     lines = np.concatenate([c.lines for c in chunks])
     if schema.wide:  # each column its own series, named by the column
-        return [_regular(times, values[:, [j]], lines, dataclasses.replace(schema, targets=(name,)), name)
-                for j, name in enumerate(schema.wide)]
+        return [
+            _regular(times, values[:, [j]], lines, dataclasses.replace(schema, targets=(name,)), name)
+            for j, name in enumerate(schema.wide)
+        ]
     ids = union_categoricals([c.ids for c in chunks], sort_categories=True) if schema.id_column else None
     del chunks
-    return [_regular(times[rows], values[rows], lines[rows], schema, key) for key, rows in _groups(ids, len(values))]
+    return [
+        _regular(times[rows], values[rows], lines[rows], schema, key)
+        for key, rows in _groups(ids, len(values))
+    ]
 
 
 def _groups(ids: pd.Categorical | None, n: int) -> list[tuple[str | None, np.ndarray]]:
@@ -162,10 +144,12 @@ def _groups(ids: pd.Categorical | None, n: int) -> list[tuple[str | None, np.nda
     codes, keys = np.asarray(ids.codes), ids.categories
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
-    return [(str(key), order[bounds[k]:bounds[k + 1]]) for k, key in enumerate(keys)]
+    return [(str(key), order[bounds[k] : bounds[k + 1]]) for k, key in enumerate(keys)]
 
 
-def _regular(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, schema: Schema, key: str | None) -> Series:
+def _regular(
+    times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, schema: Schema, key: str | None
+) -> Series:
     label = label_of(key)
     times, values, lines, notes = timegrid.sort(times, values, lines)
     times, more = timegrid.localize(times, schema.timezone, label)
@@ -177,41 +161,28 @@ def _regular(times: pd.DatetimeIndex, values: np.ndarray, lines: np.ndarray, sch
     return _complete(TimeAxis.of(grid, freq), full, added, schema, key, notes)
 
 
-def _complete(axis: TimeAxis, values: np.ndarray, added: int, schema: Schema, key: str | None, notes: list[str]) -> Series:
+def _complete(
+    axis: TimeAxis, values: np.ndarray, added: int, schema: Schema, key: str | None, notes: list[str]
+) -> Series:
     """Refuse empty columns, check and fill the gaps, and make the Series."""
     label = label_of(key)
     holes = np.isnan(values)
     for j, name in enumerate(schema.columns):
         if holes[:, j].all():
-            raise RnnCliError(f"column '{clip(name)}' in {schema.path} has no values at all" + ("" if key is None else f" for {label}")
-                              + "; fill it or leave it out of the config")
+            raise RnnCliError(
+                f"column '{clip(name)}' in {schema.path} has no values at all"
+                + ("" if key is None else f" for {label}")
+                + "; fill it or leave it out of the config"
+            )
     count = int(holes.sum())
     warnings = []
     if count:
-        _check_holes(holes, axis, schema, label, count, added)
-        timegrid.fill(values, holes, schema.missing)
+        gaps.check(holes, axis, schema, label, count, added)
+        gaps.fill(values, holes, schema.missing)
         share = holes.sum(axis=0).max() / len(values)
-        warnings.append(f"filled {timegrid.count(count, 'missing value')} "
-                        f"({timegrid.count(added, 'missing timestamp')}) by {schema.missing} ({share:.1%} of the series)")
+        warnings.append(
+            f"filled {messages.count(count, 'missing value')} "
+            f"({messages.count(added, 'missing timestamp')}) by "
+            f"{schema.missing} ({share:.1%} of the series)"
+        )
     return Series(axis, values, schema.columns, key, count, added, notes, warnings)
-
-
-def _check_holes(holes: np.ndarray, axis: TimeAxis, schema: Schema, label: str, count: int, added: int) -> None:
-    if schema.missing == "error":
-        row, col = map(int, np.argwhere(holes)[0])
-        raise RnnCliError(f"{label}: {timegrid.count(count, 'value')} {'is' if count == 1 else 'are'} missing "
-                          f"({timegrid.count(added, 'missing timestamp')}), the first at {axis[row]} in '{clip(schema.columns[col])}'; "
-                          "fill them in the CSV or set data.missing to interpolate or ffill")
-    per_column = holes.sum(axis=0)
-    worst = int(np.argmax(per_column))
-    if per_column[worst] > schema.max_fill * len(holes):
-        length, start, _ = timegrid.longest_gap(holes[:, [worst]])
-        what = (f"'{clip(schema.columns[worst])}' is missing {int(per_column[worst]):,} of its {len(holes):,} values on the "
-                f"'{axis.freq}' grid ({per_column[worst] / len(holes):.0%})")
-        raise timegrid.overfilled(label, what, (axis[max(start - 1, 0)], axis[min(start + length, len(holes) - 1)]), schema.max_fill)
-    if schema.max_gap is not None:
-        length, start, col = timegrid.longest_gap(holes)
-        if length > schema.max_gap:
-            raise RnnCliError(f"{label}: '{clip(schema.columns[col])}' is missing for {length} steps in a row, from {axis[start]} to "
-                              f"{axis[start + length - 1]}, more than data.max_gap={schema.max_gap}; fill that stretch, "
-                              "raise data.max_gap, or start the data after it")

@@ -1,4 +1,5 @@
-"""Split a series chronologically and serve its windows as views.
+"""Split a series chronologically and serve its windows as views; `WindowSpec` says how (lookback,
+horizon, mode, calendar features, and how the validation and test parts are sized).
 
 All series are concatenated into one (rows, columns) tensor. A window starting at row s spans
 `lookback + horizon` rows: inputs are rows s .. s+lookback-1 (every column), targets the target
@@ -20,7 +21,56 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rnncli.data.splits import Borders
+
 SPLITS = ("train", "val", "test", "all")
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    lookback: int
+    horizon: int
+    many_to_many: bool
+    val_fraction: float
+    test_fraction: float
+    calendar: tuple[str, ...] = ()
+    # split by timestamps when given, else by steps when given, else by the fractions
+    borders: Borders = Borders()  # noqa: RUF009 - frozen, so one shared default is safe
+    val_steps: int | None = None
+    test_steps: int | None = None
+
+    @property
+    def sizes(self) -> tuple:
+        """How the validation and test parts are sized, as `splits.split` takes it."""
+        return self.val_fraction, self.test_fraction, self.val_steps, self.test_steps
+
+    def to_dict(self) -> dict:
+        """Plain values, as a checkpoint's "window" holds them."""
+        return {
+            "lookback": self.lookback,
+            "horizon": self.horizon,
+            "mode": "many_to_many" if self.many_to_many else "many_to_one",
+            "val_fraction": self.val_fraction,
+            "test_fraction": self.test_fraction,
+            "calendar": list(self.calendar),
+            "borders": self.borders.as_list(),
+            "val_steps": self.val_steps,
+            "test_steps": self.test_steps,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> WindowSpec:
+        return cls(
+            raw["lookback"],
+            raw["horizon"],
+            raw["mode"] == "many_to_many",
+            raw["val_fraction"],
+            raw["test_fraction"],
+            tuple(raw.get("calendar", ())),
+            Borders(*raw.get("borders", (None, None, None))),
+            raw.get("val_steps"),
+            raw.get("test_steps"),
+        )
 
 
 class Index:
@@ -103,16 +153,38 @@ class Windows:
     they are also handed to the model for the times each step forecasts (`future`).
     """
 
-    def __init__(self, values: torch.Tensor, lookback: int, horizon: int, n_targets: int, many_to_many: bool, n_calendar: int = 0):
+    def __init__(
+        self,
+        values: torch.Tensor,
+        lookback: int,
+        horizon: int,
+        n_targets: int,
+        many_to_many: bool,
+        n_calendar: int = 0,
+    ):
         self.values = values
-        self.lookback, self.horizon, self.n_targets, self.n_calendar = lookback, horizon, n_targets, n_calendar
+        self.lookback, self.horizon, self.n_targets, self.n_calendar = (
+            lookback,
+            horizon,
+            n_targets,
+            n_calendar,
+        )
         self.many_to_many = many_to_many
         span = lookback + horizon
         # (windows, columns, span): a view, no copy; none at all for rows shorter than one window
-        self.view = values.unfold(0, span, 1) if len(values) >= span else values.new_empty((0, values.shape[1], span))
+        self.view = (
+            values.unfold(0, span, 1) if len(values) >= span else values.new_empty((0, values.shape[1], span))
+        )
 
     def to(self, device: torch.device) -> Windows:
-        return Windows(self.values.to(device), self.lookback, self.horizon, self.n_targets, self.many_to_many, self.n_calendar)
+        return Windows(
+            self.values.to(device),
+            self.lookback,
+            self.horizon,
+            self.n_targets,
+            self.many_to_many,
+            self.n_calendar,
+        )
 
     def gather(self, starts: torch.Tensor) -> torch.Tensor:
         """The windows at `starts` as one (B, lookback + horizon, columns) tensor."""
@@ -134,7 +206,8 @@ class Windows:
         return x, y, self.future(w, last_only=not self.many_to_many)
 
     def future(self, w: torch.Tensor, last_only: bool = True) -> torch.Tensor | None:
-        """Calendar of the rows each step forecasts: (B, horizon * k) for the last step, else (B, lookback, horizon * k)."""
+        """Calendar of the rows each step forecasts: (B, horizon * k) for the last step, else (B, lookback,
+        horizon * k)."""
         if not self.n_calendar:
             return None
         cal = w[:, 1:, -self.n_calendar :]

@@ -32,7 +32,9 @@ def persistence(history: torch.Tensor, horizon: int) -> torch.Tensor:
     return history[:, -1:].expand(-1, horizon, -1)
 
 
-def seasonal_naive(rows: torch.Tensor, origins: torch.Tensor, floors: torch.Tensor, horizon: int, season: int) -> torch.Tensor:
+def seasonal_naive(
+    rows: torch.Tensor, origins: torch.Tensor, floors: torch.Tensor, horizon: int, season: int
+) -> torch.Tensor:
     """Value at origin+h-1 - season*ceil(h/season) for h = 1..horizon.
 
     rows: (all rows, targets) in real units; origins: row of each window's first forecast step;
@@ -112,33 +114,54 @@ class BaselineFit:
 
     @classmethod
     def on(cls, prepared: Prepared) -> BaselineFit:
-        return cls(_fit_linear_ar(prepared), _fit_theta(prepared), _mase_scales(prepared, prepared.season), _training_sd(prepared))
+        return cls(
+            _fit_linear_ar(prepared),
+            _fit_theta(prepared),
+            _mase_scales(prepared, prepared.season),
+            _training_sd(prepared),
+        )
 
 
 class ThetaLevels:
     """The Theta baseline's smoothed level just before every forecast origin of a split, per
     series, computed once (the level carries through every row before the origin)."""
 
-    def __init__(self, prepared: Prepared, fitted: BaselineFit, index: Index):
+    def __init__(self, prepared: Prepared, baselines: BaselineFit, index: Index):
         self.lookback, self.first, self.levels = prepared.spec.lookback, {}, {}
         for begin, count in index.ranges():
             k = int(prepared.layout.series_of(torch.tensor([begin]))[0])
             lo = prepared.layout.offsets[k]
-            origins = np.arange(begin - lo, begin - lo + count) + self.lookback  # the row of each window's first forecast step
+            # the row of each window's first forecast step
+            origins = np.arange(begin - lo, begin - lo + count) + self.lookback
             self.first[k] = int(origins[0])
-            self.levels[k] = np.stack([fit.levels_before(_real(prepared, k, j), origins) for j, fit in enumerate(fitted.thetas[k])], axis=1)
+            self.levels[k] = np.stack(
+                [
+                    fit.levels_before(_real(prepared, k, j), origins)
+                    for j, fit in enumerate(baselines.thetas[k])
+                ],
+                axis=1,
+            )
 
-    def forecast(self, prepared: Prepared, fitted: BaselineFit, k: int, starts: torch.Tensor) -> torch.Tensor:
+    def forecast(
+        self, prepared: Prepared, baselines: BaselineFit, k: int, starts: torch.Tensor
+    ) -> torch.Tensor:
         """(windows, horizon, targets) for the windows of series k starting at `starts`."""
         origins = (starts.cpu().numpy() - prepared.layout.offsets[k]) + self.lookback
         level = self.levels[k][origins - self.first[k]]
-        out = [fit.forecast(level[:, j], origins, prepared.spec.horizon) for j, fit in enumerate(fitted.thetas[k])]
+        out = [
+            fit.forecast(level[:, j], origins, prepared.spec.horizon)
+            for j, fit in enumerate(baselines.thetas[k])
+        ]
         return torch.from_numpy(np.stack(out, axis=2))
 
 
 def _real(prepared: Prepared, k: int, j: int):
     """Rows lo .. hi - 1 of target j of series k, in real units, for Theta to read a chunk at a time."""
-    base, loc, scale = prepared.layout.offsets[k], float(prepared.scaler.loc[k, j]), float(prepared.scaler.scale[k, j])
+    base, loc, scale = (
+        prepared.layout.offsets[k],
+        float(prepared.scaler.loc[k, j]),
+        float(prepared.scaler.scale[k, j]),
+    )
     logged = j < prepared.scaler.log_columns
 
     def rows(lo: int, hi: int) -> np.ndarray:
@@ -151,9 +174,15 @@ def _real(prepared: Prepared, k: int, j: int):
 def _fit_theta(prepared: Prepared) -> list[list[theta.ThetaFit]]:
     """One Theta per target of each series, fitted on its training rows (all series at once)."""
     nt = prepared.n_targets
-    firsts = [max(pad, n_train - theta.MAX_FIT_ROWS) for (n_train, _, _), pad in zip(prepared.layout.parts, prepared.pads)]  # real rows
-    trains = [_real(prepared, k, j)(first, n_train)
-              for k, ((n_train, _, _), first) in enumerate(zip(prepared.layout.parts, firsts)) for j in range(nt)]
+    firsts = [
+        max(pad, n_train - theta.MAX_FIT_ROWS)
+        for (n_train, _, _), pad in zip(prepared.layout.parts, prepared.pads)
+    ]  # real rows
+    trains = [
+        _real(prepared, k, j)(first, n_train)
+        for k, ((n_train, _, _), first) in enumerate(zip(prepared.layout.parts, firsts))
+        for j in range(nt)
+    ]
     shifts = [first for first in firsts for _ in range(nt)]
     fits = theta.fit(trains, prepared.season)
     for fit, shift in zip(fits, shifts):  # positions counted from the series' first row
@@ -180,12 +209,16 @@ def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
 def _training_sd(prepared: Prepared) -> torch.Tensor:
     """(series, targets): each series' standard deviation over its training rows, in real units."""
     nt, sds = prepared.n_targets, []
-    for k, (lo, (n_train, _, _), pad) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts, prepared.pads)):
+    for k, (lo, (n_train, _, _), pad) in enumerate(
+        zip(prepared.layout.offsets, prepared.layout.parts, prepared.pads)
+    ):
         if prepared.scaler.log_columns:  # the spread of the data itself, not of its logs
             _, sd = mean_std(np.stack([_real(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1))
             sd = torch.from_numpy(sd)
         else:
-            _, sd = mean_std(prepared.windows.values[lo + pad : lo + n_train, :nt].cpu().numpy())  # of scaled values: times the scale
+            _, sd = mean_std(
+                prepared.windows.values[lo + pad : lo + n_train, :nt].cpu().numpy()
+            )  # of scaled values: times the scale
             sd = torch.from_numpy(sd) * prepared.scaler.scale[k, :nt].double()
         sds.append(torch.where(sd > 0, sd, torch.ones_like(sd)))  # a constant target: errors as they are
     return torch.stack(sds)
@@ -194,11 +227,17 @@ def _training_sd(prepared: Prepared) -> torch.Tensor:
 def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
     """(series, targets): each series' in-sample seasonal-naive MAE over its training rows."""
     nt, scales = prepared.n_targets, []
-    for k, (lo, (n_train, _, _), pad) in enumerate(zip(prepared.layout.offsets, prepared.layout.parts, prepared.pads)):
+    for k, (lo, (n_train, _, _), pad) in enumerate(
+        zip(prepared.layout.offsets, prepared.layout.parts, prepared.pads)
+    ):
         if prepared.scaler.log_columns:  # differences of the data itself, not of its logs
-            real = torch.from_numpy(np.stack([_real(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1))
+            real = torch.from_numpy(
+                np.stack([_real(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1)
+            )
             scales.append(in_sample_seasonal_mae(real, season))
             continue
-        scaled = in_sample_seasonal_mae(prepared.windows.values[lo + pad : lo + n_train, :nt], season)  # differences: loc cancels
+        scaled = in_sample_seasonal_mae(
+            prepared.windows.values[lo + pad : lo + n_train, :nt], season
+        )  # differences: loc cancels
         scales.append(scaled * prepared.scaler.scale[k, :nt].double())
     return torch.stack(scales)

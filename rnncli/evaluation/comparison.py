@@ -28,8 +28,10 @@ MIN_BLOCKS = 20  # independent blocks a verdict stronger than "not distinguishab
 
 
 def aggregate(folds: list[dict]) -> tuple[dict, dict]:
-    """(mean, std) over folds of their metrics: {"model": {metric: v}, "baselines": {name: {...}}, "standardised": {...}},
+    """(mean, std) over folds of their metrics: {"model": {metric: v}, "baselines": {name: {...}},
+    "standardised": {...}},
     with "per_horizon" MAE lists (one value per step) when the horizon is above 1."""
+
     def over(pick, metrics: tuple[str, ...]) -> tuple[dict, dict]:
         values = {m: [pick(r).get(m) for r in folds] for m in metrics}
         return ({m: _mean(v) for m, v in values.items()}, {m: _sd(v) for m, v in values.items()})
@@ -39,16 +41,28 @@ def aggregate(folds: list[dict]) -> tuple[dict, dict]:
         real_mean, real_std = over(lambda r, name=name: of(r, name), METRICS)
         (mean if name == "model" else mean["baselines"])[name] = real_mean
         (std if name == "model" else std["baselines"])[name] = real_std
-        mean["standardised"][name], std["standardised"][name] = over(lambda r, name=name: of(r["standardised"], name), ("mse", "mae"))
+        mean["standardised"][name], std["standardised"][name] = over(
+            lambda r, name=name: of(r["standardised"], name), ("mse", "mae")
+        )
     if folds[0]["horizon"] > 1:
         for out, reduce in ((mean, _mean), (std, _sd)):
-            out["per_horizon"] = {name: [reduce([r["per_horizon"][name]["mae"][h] for r in folds]) for h in range(folds[0]["horizon"])]
-                                  for name in folds[0]["per_horizon"]}
+            out["per_horizon"] = {
+                name: [
+                    reduce([r["per_horizon"][name]["mae"][h] for r in folds])
+                    for h in range(folds[0]["horizon"])
+                ]
+                for name in folds[0]["per_horizon"]
+            }
     return mean, std
 
 
-def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], block: int, seed: int = 0,
-            window_series: list[torch.Tensor | None] | None = None) -> dict:
+def compare(
+    folds: list[dict],
+    window_errors: list[dict[str, torch.Tensor]],
+    block: int,
+    seed: int = 0,
+    window_series: list[torch.Tensor | None] | None = None,
+) -> dict:
     """The model against the best baseline: per fold and over all windows, with the verdict.
     `window_series` gives each fold's windows' series (None: one series), so blocks never cross
     from one series into another."""
@@ -57,7 +71,10 @@ def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], blo
     per_fold = [r["model"]["mae"] - r["baselines"][best]["mae"] for r in folds]
     differences = [e["model"].double() - e[best].double() for e in window_errors]  # per window, same windows
     mean = float(torch.cat(differences).mean())
-    pools = [blocks_of(d, block, None if window_series is None else window_series[k]) for k, d in enumerate(differences)]
+    pools = [
+        blocks_of(d, block, None if window_series is None else window_series[k])
+        for k, d in enumerate(differences)
+    ]
     low, high = bootstrap(pools, seed)
     better = sum(d < 0 for d in per_fold)
     name = label(best)
@@ -66,9 +83,12 @@ def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], blo
     blocks = sum(len(sums) for sums, _ in pools)
     if blocks < MIN_BLOCKS:
         windows = sum(len(d) for d in differences)
-        verdict = (f"not distinguishable from {name}: too few test windows to tell ({windows:,} in {len(per_fold)} folds make {blocks} "
-                   f"independent blocks; a verdict needs {MIN_BLOCKS}, about {MIN_BLOCKS * block:,} windows at blocks of {block}: "
-                   f"more --folds or longer test stretches); {spread}; better in {better} of {len(per_fold)} folds")
+        verdict = (
+            f"not distinguishable from {name}: too few test windows to tell ({windows:,} in "
+            f"{len(per_fold)} folds make {blocks} independent blocks; a verdict needs {MIN_BLOCKS}, about "
+            f"{MIN_BLOCKS * block:,} windows at blocks of {block}: more --folds or longer test stretches); "
+            f"{spread}; better in {better} of {len(per_fold)} folds"
+        )
     elif high < 0:
         verdict = f"better than {name} in {better} of {len(per_fold)} folds; {spread}"
     elif low > 0:
@@ -76,10 +96,19 @@ def compare(folds: list[dict], window_errors: list[dict[str, torch.Tensor]], blo
     else:
         verdict = f"not distinguishable from {name}: {spread}; better in {better} of {len(per_fold)} folds"
     lengths = sorted({int(n) for _, sizes in pools for n in sizes.tolist()})
-    return {"baseline": best, "per_fold": per_fold, "better_folds": better, "mean_difference": mean, "interval": [low, high],
-            "level": LEVEL, "blocks": blocks, "method": f"paired block bootstrap over the folds' test windows (blocks of up to "
-                                                        f"{max(lengths)} consecutive windows of one series, resampled within each fold, "
-                                                        f"{RESAMPLES} resamples)", "verdict": verdict}
+    return {
+        "baseline": best,
+        "per_fold": per_fold,
+        "better_folds": better,
+        "mean_difference": mean,
+        "interval": [low, high],
+        "level": LEVEL,
+        "blocks": blocks,
+        "method": f"paired block bootstrap over the folds' test windows (blocks of up to "
+        f"{max(lengths)} consecutive windows of one series, resampled within each fold, "
+        f"{RESAMPLES} resamples)",
+        "verdict": verdict,
+    }
 
 
 def fold_block(windows: int, block: int) -> int:
@@ -88,7 +117,9 @@ def fold_block(windows: int, block: int) -> int:
     return max(1, min(block, windows // 3))
 
 
-def blocks_of(differences: torch.Tensor, block: int, series: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def blocks_of(
+    differences: torch.Tensor, block: int, series: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(sum, size) of each block of one fold's windows: each series' consecutive run of windows
     cut into blocks of `fold_block` of its length, so windows of different series (which share no
     data) are never tied into one block."""
@@ -106,7 +137,9 @@ def blocks_of(differences: torch.Tensor, block: int, series: torch.Tensor | None
     return torch.stack(sums), torch.tensor(sizes, dtype=torch.float64)
 
 
-def bootstrap(pools: list[tuple[torch.Tensor, torch.Tensor]], seed: int = 0, resamples: int = RESAMPLES) -> tuple[float, float]:
+def bootstrap(
+    pools: list[tuple[torch.Tensor, torch.Tensor]], seed: int = 0, resamples: int = RESAMPLES
+) -> tuple[float, float]:
     """The LEVEL interval of the mean over all windows, resampling each fold's blocks (`blocks_of`)
     within that fold."""
     g = torch.Generator().manual_seed(seed)
@@ -117,7 +150,7 @@ def bootstrap(pools: list[tuple[torch.Tensor, torch.Tensor]], seed: int = 0, res
         count += sizes[picks].sum(1)
     means = (total / count).sort().values
     tail = (1 - LEVEL) / 2
-    return float(means[int(tail * (resamples - 1))]), float(means[int(math.ceil((1 - tail) * (resamples - 1)))])
+    return float(means[int(tail * (resamples - 1))]), float(means[math.ceil((1 - tail) * (resamples - 1))])
 
 
 def _mean(values: list) -> float | None:

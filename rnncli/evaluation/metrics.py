@@ -34,9 +34,17 @@ class Errors:
         nonzero = actual != 0
         denom = actual.abs() + pred.abs()
         self.n += len(err)
-        self.sums += torch.stack([err.sum(0), err.pow(2).sum(0), (err / mase_scale.double().cpu().unsqueeze(1)).sum(0),
-                                  torch.where(nonzero, 100 * err / actual.abs().clamp_min(1e-300), 0.0).sum(0), nonzero.sum(0),
-                                  torch.where(denom > 0, 200 * err / denom.clamp_min(1e-300), 0.0).sum(0), (denom > 0).sum(0)])
+        self.sums += torch.stack(
+            [
+                err.sum(0),
+                err.pow(2).sum(0),
+                (err / mase_scale.double().cpu().unsqueeze(1)).sum(0),
+                torch.where(nonzero, 100 * err / actual.abs().clamp_min(1e-300), 0.0).sum(0),
+                nonzero.sum(0),
+                torch.where(denom > 0, 200 * err / denom.clamp_min(1e-300), 0.0).sum(0),
+                (denom > 0).sum(0),
+            ]
+        )
 
     def merge(self, other: Errors) -> Errors:
         """Add another accumulator's sums to this one's (e.g. several series into one total)."""
@@ -96,8 +104,13 @@ class Standardised:
         """actual, pred (windows, horizon, targets) in real units; sd (targets,)."""
         err = (pred.double().cpu() - actual.double().cpu()) / sd.double().cpu()
         self.n += len(err)
-        self.sums += torch.stack([err.abs().sum((0, 1)), err.pow(2).sum((0, 1)),
-                                  torch.full((err.shape[2],), float(err.shape[0] * err.shape[1]), dtype=torch.float64)])
+        self.sums += torch.stack(
+            [
+                err.abs().sum((0, 1)),
+                err.pow(2).sum((0, 1)),
+                torch.full((err.shape[2],), float(err.shape[0] * err.shape[1]), dtype=torch.float64),
+            ]
+        )
 
     def merge(self, other: Standardised) -> Standardised:
         self.n += other.n
@@ -116,20 +129,29 @@ class Coverage:
 
     def __init__(self, horizon: int, n_targets: int, alpha: float):
         self.n, self.alpha = 0, alpha
-        self.sums = torch.zeros(3, horizon, n_targets, dtype=torch.float64)  # inside, width, scaled interval score
+        self.sums = torch.zeros(
+            3, horizon, n_targets, dtype=torch.float64
+        )  # inside, width, scaled interval score
 
     @property
     def inside(self) -> torch.Tensor:
         return self.sums[0]
 
-    def add(self, actual: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor, mase_scale: torch.Tensor) -> None:
+    def add(
+        self, actual: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor, mase_scale: torch.Tensor
+    ) -> None:
         """actual, lower, upper (windows, horizon, targets); mase_scale (windows, targets)."""
         actual, lower, upper = actual.double().cpu(), lower.double().cpu(), upper.double().cpu()
         width = upper - lower
         score = width + 2 / self.alpha * ((lower - actual).clamp_min(0) + (actual - upper).clamp_min(0))
         self.n += len(actual)
-        self.sums += torch.stack([((actual >= lower) & (actual <= upper)).double().sum(0), width.sum(0),
-                                  (score / mase_scale.double().cpu().unsqueeze(1)).sum(0)])
+        self.sums += torch.stack(
+            [
+                ((actual >= lower) & (actual <= upper)).double().sum(0),
+                width.sum(0),
+                (score / mase_scale.double().cpu().unsqueeze(1)).sum(0),
+            ]
+        )
 
     def merge(self, other: Coverage) -> Coverage:
         self.n += other.n

@@ -34,8 +34,12 @@ class Tracker:
     def __init__(self, grid: np.ndarray, level: float, coverage: float, step: float):
         self.grid = np.asarray(grid, dtype=np.float64)
         self.level, self.alpha, self.step = level, 1 - coverage, step
-        self.sums: dict[int, np.ndarray] = {}  # series -> (steps, targets): the sum of (alpha - missed) revealed so far
-        self.pending: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}  # series -> [(start, missed, counted)]
+        self.sums: dict[
+            int, np.ndarray
+        ] = {}  # series -> (steps, targets): the sum of (alpha - missed) revealed so far
+        self.pending: dict[
+            int, list[tuple[int, np.ndarray, np.ndarray]]
+        ] = {}  # series -> [(start, missed, counted)]
         self.tracked = 0  # the steps ahead scored (a model's horizon; the calibration may reach further)
 
     def thresholds(self, series: np.ndarray, starts: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -48,7 +52,9 @@ class Tracker:
             k, start = int(series[i]), int(starts[i])
             known = self._reveal(k, start)
             out[i] = self.at(self.level - self.step * known)[: scores.shape[1]]
-            self.pending.setdefault(k, []).append((start, scores[i] > out[i], np.zeros(scores.shape[1:], dtype=bool)))
+            self.pending.setdefault(k, []).append(
+                (start, scores[i] > out[i], np.zeros(scores.shape[1:], dtype=bool))
+            )
         return out
 
     def _reveal(self, k: int, start: int) -> np.ndarray:
@@ -57,7 +63,9 @@ class Tracker:
         kept = []
         for first, missed, counted in self.pending.get(k, []):
             steps = len(missed)
-            ready = (first + np.arange(steps) + 1 <= start)[:, None] & ~counted  # step j's value lies before the window at `start`
+            ready = (first + np.arange(steps) + 1 <= start)[
+                :, None
+            ] & ~counted  # step j's value lies before the window at `start`
             total[:steps] += np.where(ready, self.alpha - missed, 0.0)
             counted |= ready
             if not counted.all():

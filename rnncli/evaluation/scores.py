@@ -9,14 +9,20 @@ from dataclasses import dataclass, field
 
 import torch
 
-from rnncli.data.grouping import grouped
+from rnncli.data.messages import grouped
 from rnncli.data.prepared import Prepared
 from rnncli.evaluation.intervals import Widths
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 
 BASELINES = ("persistence", "seasonal_naive", "linear_ar", "theta")
 NAMES = ("model", *BASELINES)
-LABELS = {"model": "model", "persistence": "persistence", "seasonal_naive": "seasonal naive", "linear_ar": "linear AR", "theta": "Theta"}
+LABELS = {
+    "model": "model",
+    "persistence": "persistence",
+    "seasonal_naive": "seasonal naive",
+    "linear_ar": "linear AR",
+    "theta": "Theta",
+}
 SHORTFALL = 0.05  # coverage this far below the nominal is warned of
 STANDARDISED_BY = "each series' training part: its mean and standard deviation per target"
 
@@ -27,8 +33,12 @@ class Scores:
     "test" holds); the other two are there when asked for."""
 
     metrics: dict
-    window_errors: dict[str, torch.Tensor] | None = None  # per forecast name: each window's mean absolute error, in order
-    window_series: torch.Tensor | None = None  # with window_errors: each window's series (its index in the data)
+    window_errors: dict[str, torch.Tensor] | None = (
+        None  # per forecast name: each window's mean absolute error, in order
+    )
+    window_series: torch.Tensor | None = (
+        None  # with window_errors: each window's series (its index in the data)
+    )
     forecasts: list[dict] | None = None  # per series: the one-step-ahead forecasts, for plotting
     warnings: list[str] = field(default_factory=list)  # about the data scored: values filled in
     verdict: list[str] = field(default_factory=list)  # the model against the baselines, in words
@@ -39,12 +49,19 @@ def label(name: str) -> str:
     return LABELS[name]
 
 
-def build(split: str, n_windows: int, prepared: Prepared, per_series: dict[str, list[Errors]],
-          standardised: dict[str, list[Standardised]]) -> dict:
+def build(
+    split: str,
+    n_windows: int,
+    prepared: Prepared,
+    per_series: dict[str, list[Errors]],
+    standardised: dict[str, list[Standardised]],
+) -> dict:
     """Metrics of the model and each baseline: all windows together, then per horizon step, per
     target and per series; "standardised": MSE and MAE as the literature reports them."""
     total = {name: _total(errs, Errors(*errs[0].abs.shape)) for name, errs in per_series.items()}
-    totals = {name: _total(parts, Standardised(len(parts[0].abs))).result() for name, parts in standardised.items()}
+    totals = {
+        name: _total(parts, Standardised(len(parts[0].abs))).result() for name, parts in standardised.items()
+    }
     metrics = {
         "split": split,
         "n_windows": n_windows,
@@ -54,23 +71,37 @@ def build(split: str, n_windows: int, prepared: Prepared, per_series: dict[str, 
         "model": total["model"].result(),
         "baselines": {name: total[name].result() for name in BASELINES},
         "per_horizon": {name: e.result(dims=(1,)) for name, e in total.items()},
-        "standardised": {"by": STANDARDISED_BY, "model": totals["model"], "baselines": {name: totals[name] for name in BASELINES}},
+        "standardised": {
+            "by": STANDARDISED_BY,
+            "model": totals["model"],
+            "baselines": {name: totals[name] for name in BASELINES},
+        },
     }
     if prepared.n_targets > 1:
         by_target = {name: e.result(dims=(0,)) for name, e in total.items()}
-        metrics["per_target"] = {target: {name: _pick(res, j) for name, res in by_target.items()} for j, target in enumerate(prepared.targets)}
+        metrics["per_target"] = {
+            target: {name: _pick(res, j) for name, res in by_target.items()}
+            for j, target in enumerate(prepared.targets)
+        }
     if len(prepared.series) > 1:
         metrics["per_series"] = {
-            str(s.id): {"n_windows": per_series["model"][k].n, "model": per_series["model"][k].result(),
-                        "baselines": {name: per_series[name][k].result() for name in BASELINES}}
-            for k, s in enumerate(prepared.series) if per_series["model"][k].n
+            str(s.id): {
+                "n_windows": per_series["model"][k].n,
+                "model": per_series["model"][k].result(),
+                "baselines": {name: per_series[name][k].result() for name in BASELINES},
+            }
+            for k, s in enumerate(prepared.series)
+            if per_series["model"][k].n
         }
-        metrics["mean_over_series"] = {name: _mean([of(r, name) for r in metrics["per_series"].values()]) for name in NAMES}
+        metrics["mean_over_series"] = {
+            name: _mean([of(r, name) for r in metrics["per_series"].values()]) for name in NAMES
+        }
     return metrics
 
 
 def of(metrics: dict, name: str) -> dict:
-    """The model's or a baseline's metrics in a split's metrics (or in its "standardised" or per-series part)."""
+    """The model's or a baseline's metrics in a split's metrics (or in its "standardised" or per-series
+    part)."""
     return metrics["model"] if name == "model" else metrics["baselines"][name]
 
 
@@ -102,7 +133,13 @@ def one_step(kept: dict[int, list[dict]], prepared: Prepared) -> list[dict]:
             continue
         joined = {key: torch.cat([c[key] for c in chunks]) for key in chunks[0]}
         rows = joined.pop("row") - prepared.layout.offsets[k]
-        out.append({"id": prepared.series[k].id, "times": prepared.series[k].times[rows.numpy()], **{key: v.numpy() for key, v in joined.items()}})
+        out.append(
+            {
+                "id": prepared.series[k].id,
+                "times": prepared.series[k].times[rows.numpy()],
+                **{key: v.numpy() for key, v in joined.items()},
+            }
+        )
     return out
 
 
@@ -112,20 +149,40 @@ def add_intervals(metrics: dict, interval: Widths, covered: list[Coverage], prep
     (and more than chance explains)."""
     total = _total(covered, Coverage(*covered[0].inside.shape, covered[0].alpha))
     overall = total.result()
-    metrics["intervals"] = {"coverage_target": interval.coverage, **overall, "per_horizon": total.result(dims=(1,)),
-                            "widths": interval.kind, "calibration_windows": interval.n, "online_step": interval.online}
+    metrics["intervals"] = {
+        "coverage_target": interval.coverage,
+        **overall,
+        "per_horizon": total.result(dims=(1,)),
+        "widths": interval.kind,
+        "calibration_windows": interval.n,
+        "online_step": interval.online,
+    }
     short = []
     for k, s in enumerate(prepared.series):
         if "per_series" in metrics and str(s.id) in metrics["per_series"]:
             mine = metrics["per_series"][str(s.id)]["intervals"] = covered[k].result()
             if _short(mine["coverage"], interval.coverage, covered[k].n * covered[k].inside.numel()):
-                short.append((s.id, f"its {interval.coverage:.0%} intervals covered {mine['coverage']:.1%} of its {metrics['split']} values"))
+                short.append(
+                    (
+                        s.id,
+                        f"its {interval.coverage:.0%} intervals covered {mine['coverage']:.1%} of its "
+                        f"{metrics['split']} values",
+                    )
+                )
     found = grouped(short)
     if _short(overall["coverage"], interval.coverage, total.n * total.inside.numel()):
-        found.insert(0, f"the {interval.coverage:.0%} intervals covered {overall['coverage']:.1%} of the {metrics['split']} values, "
-                        f"more than {SHORTFALL * 100:.0f} points short: the {metrics['split']} stretch is unlike the validation one they "
-                        "were calibrated on (a change of season or regime); rnncli backtest shows whether it holds elsewhere"
-                        + ("" if interval.online else ", and predict.online_step=0.02 lets the intervals follow their own misses"))
+        found.insert(
+            0,
+            f"the {interval.coverage:.0%} intervals covered {overall['coverage']:.1%} of the "
+            f"{metrics['split']} values, more than {SHORTFALL * 100:.0f} points short: the "
+            f"{metrics['split']} stretch is unlike the validation one they were calibrated on (a change of "
+            "season or regime); rnncli backtest shows whether it holds elsewhere"
+            + (
+                ""
+                if interval.online
+                else ", and predict.online_step=0.02 lets the intervals follow their own misses"
+            ),
+        )
     return found
 
 

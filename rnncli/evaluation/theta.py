@@ -51,7 +51,9 @@ def indices(y: np.ndarray, season: int, multiplicative: bool) -> np.ndarray:
     trend = np.full(n, np.nan)
     trend[half : n - half] = np.convolve(y, weights, mode="valid")
     detrended = y / trend if multiplicative else y - trend
-    figure = np.array([np.nanmean(detrended[k::m]) if np.isfinite(detrended[k::m]).any() else np.nan for k in range(m)])
+    figure = np.array(
+        [np.nanmean(detrended[k::m]) if np.isfinite(detrended[k::m]).any() else np.nan for k in range(m)]
+    )
     figure = np.where(np.isfinite(figure), figure, 1.0 if multiplicative else 0.0)
     return figure / figure.mean() if multiplicative else figure - figure.mean()
 
@@ -146,7 +148,9 @@ class ThetaFit:
     def forecast(self, level: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
         """Forecasts (windows, horizon) of rows origin .. origin + horizon - 1, from the level just
         before each origin (`levels_before`)."""
-        steps = (origins - self.start)[:, None] + np.arange(1, horizon + 1)[None, :]  # the line's time of each step
+        steps = (origins - self.start)[:, None] + np.arange(1, horizon + 1)[
+            None, :
+        ]  # the line's time of each step
         flat = 0.5 * level[:, None] + 0.5 * (self.intercept + self.slope * steps)
         index = self.season[(steps - 1) % len(self.season)]
         return flat * index if self.multiplicative else flat + index
@@ -164,18 +168,32 @@ def fit(trains: list[np.ndarray], season: int) -> list[ThetaFit]:
         start = max(0, len(y) - MAX_FIT_ROWS)
         x = y[start:].astype(np.float64)
         multiplicative = bool((x > 0).all())
-        index = indices(x, season, multiplicative) if seasonal(x, season) else np.array([1.0 if multiplicative else 0.0])
-        adjusted = x / index[np.arange(len(x)) % len(index)] if multiplicative else x - index[np.arange(len(x)) % len(index)]
+        index = (
+            indices(x, season, multiplicative)
+            if seasonal(x, season)
+            else np.array([1.0 if multiplicative else 0.0])
+        )
+        adjusted = (
+            x / index[np.arange(len(x)) % len(index)]
+            if multiplicative
+            else x - index[np.arange(len(x)) % len(index)]
+        )
         t = np.arange(1, len(x) + 1, dtype=np.float64)
         slope, intercept = np.polyfit(t, adjusted, 1) if len(x) > 1 else (0.0, float(adjusted[0]))
-        prepared.append((start, intercept, slope, index, multiplicative, 2 * adjusted - (intercept + slope * t)))
+        prepared.append(
+            (start, intercept, slope, index, multiplicative, 2 * adjusted - (intercept + slope * t))
+        )
     width = max(len(p[5]) for p in prepared)
     z = np.full((len(prepared), width), np.nan)
     for k, p in enumerate(prepared):
         z[k, width - len(p[5]) :] = p[5]
     alphas, levels0 = ses_fit(z)
-    return [ThetaFit(start, float(intercept), float(slope), float(alpha), float(level0), index, multiplicative)
-            for (start, intercept, slope, index, multiplicative, _), alpha, level0 in zip(prepared, alphas, levels0)]
+    return [
+        ThetaFit(start, float(intercept), float(slope), float(alpha), float(level0), index, multiplicative)
+        for (start, intercept, slope, index, multiplicative, _), alpha, level0 in zip(
+            prepared, alphas, levels0
+        )
+    ]
 
 
 def forecast(series: list[np.ndarray], horizon: int, season: int = 1) -> np.ndarray:

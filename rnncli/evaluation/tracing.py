@@ -1,16 +1,11 @@
-"""What `rnncli inspect` finds in a trained model: its config, data, parameters and best epoch,
-and, step by step, what its recurrence computes from the last window of the data, re-derived from
-its own weights and compared with PyTorch's output."""
+"""A model's recurrence step by step: what it computes from one input window, re-derived from its
+own weights with PyTorch's equations and compared with PyTorch's output (`rnncli inspect --trace`)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
-
-from rnncli.artifacts.trained import Trained, open_trained
 
 
 @dataclass
@@ -27,44 +22,35 @@ class Trace:
     steps: list[Step]
     max_difference: float  # between the hand-written recurrence and the module's own output
     window: str  # which input was traced
-    normalised: dict | None = None  # with window normalisation: the statistics and the last rows before and after
+    normalised: dict | None = (
+        None  # with window normalisation: the statistics and the last rows before and after
+    )
 
 
-def describe(run: str | Path, which: str = "best") -> tuple[Trained, dict]:
-    """The checkpoint and what `inspect` shows of it: schema, parameters, epochs, best metrics."""
-    trained = open_trained(run, which, need_data=False)
-    payload = trained.payload
-    state = payload.get("train_state", {})
-    history = state.get("history", [])
-    best = next((r for r in history if r["epoch"] == state.get("best_epoch")), None)
-    parameters = [(name, tuple(p.shape), p.numel()) for name, p in trained.model.named_parameters()]
-    summary = trained.path.parent.parent / "summary.json"  # a finished run says how far it went
-    epochs = json.loads(summary.read_text())["epochs_run"] if summary.is_file() else state.get("epoch")
-    return trained, {"checkpoint": str(trained.path), "schema": payload["schema"], "window": payload["window"],
-                     "parameters": parameters, "epochs": epochs, "best": best, "versions": payload.get("versions", {})}
-
-
-def trace(run: str | Path, which: str = "best", data_path: str | Path | None = None) -> Trace:
-    """Run the last window of the data (the one `predict` starts from) through the recurrence, step
-    by step: normalised and cut into embedded segments first, when the model does so."""
-    trained = open_trained(run, which, data_path)
-    prepared = trained.prepare(whole=True)
-    first = prepared.series[0]
-    x = prepared.last_window(0)[None]
-    model, args = getattr(trained.model, "members", [trained.model])[0], trained.model.args  # an ensemble: its first member
+def trace(model: torch.nn.Module, x: torch.Tensor, columns: list[str], window: str, lookback: int) -> Trace:
+    """Run the window `x` (1, lookback, columns) through the recurrence, step by step: normalised and
+    cut into embedded segments first, when the model does so. `window` says which rows it is."""
+    args = model.args
+    model = getattr(model, "members", [model])[0]  # an ensemble: its first member
     with torch.no_grad():
         steps_in, stats = model.sequence(x)  # what the recurrent layer reads
         rnn = model.rnn
         steps, layer_input = [], steps_in
         for layer in range(rnn.num_layers):
             outputs = _recur(rnn, layer, layer_input, args.cell, args.nonlinearity)
-            steps += [Step(layer, t, tuple(h.shape), float(h.norm())) for t, h in enumerate(outputs.unbind(1))]
+            steps += [
+                Step(layer, t, tuple(h.shape), float(h.norm())) for t, h in enumerate(outputs.unbind(1))
+            ]
             layer_input = outputs
         expected, _ = rnn(steps_in)
-    unit = f"{len(steps_in[0])} segments of {args.segment} steps" if args.segment else f"{trained.spec.lookback} steps"
-    return Trace(args.cell, steps, float((layer_input - expected).abs().max()),
-                 f"the last {trained.spec.lookback} rows of {first.label}, ending {first.times[-1]} ({unit})",
-                 _normalised(x, model, stats, list(trained.schema.columns)) if stats is not None else None)
+    unit = f"{len(steps_in[0])} segments of {args.segment} steps" if args.segment else f"{lookback} steps"
+    return Trace(
+        args.cell,
+        steps,
+        float((layer_input - expected).abs().max()),
+        f"{window} ({unit})",
+        _normalised(x, model, stats, columns) if stats is not None else None,
+    )
 
 
 def _normalised(x: torch.Tensor, model, stats, columns: list[str], rows: int = 5) -> dict:
@@ -72,9 +58,14 @@ def _normalised(x: torch.Tensor, model, stats, columns: list[str], rows: int = 5
     shift, scale = stats  # (1, 1 or time, columns): the last step's are the whole window's
     k = model.args.normalized_columns
     normed, _ = model.norm(x)
-    return {"columns": columns[:k], "shift": shift[0, -1].tolist(), "scale": scale[0, -1].tolist(),
-            "steps": list(range(x.shape[1] - rows + 1, x.shape[1] + 1)), "raw": x[0, -rows:, :k].tolist(),
-            "values": normed[0, -rows:, :k].tolist()}
+    return {
+        "columns": columns[:k],
+        "shift": shift[0, -1].tolist(),
+        "scale": scale[0, -1].tolist(),
+        "steps": list(range(x.shape[1] - rows + 1, x.shape[1] + 1)),
+        "raw": x[0, -rows:, :k].tolist(),
+        "values": normed[0, -rows:, :k].tolist(),
+    }
 
 
 def _recur(rnn: torch.nn.Module, layer: int, x: torch.Tensor, cell: str, nonlinearity: str) -> torch.Tensor:

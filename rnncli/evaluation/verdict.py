@@ -18,8 +18,16 @@ def against_baselines(metrics: dict, part: str) -> tuple[bool, str]:
         return False, f"no baseline could be scored on the {part}"
     best = min(baselines, key=baselines.get)
     if model > baselines[best]:
-        return True, f"the model is worse than {label(best)} on the {part}: MAE {model:.4g} against {baselines[best]:.4g}"
-    return False, f"the model beats every baseline on the {part}: MAE {model:.4g}, the best baseline ({label(best)}) {baselines[best]:.4g}"
+        return (
+            True,
+            f"the model is worse than {label(best)} on the {part}: MAE {model:.4g} against "
+            f"{baselines[best]:.4g}",
+        )
+    return (
+        False,
+        f"the model beats every baseline on the {part}: MAE {model:.4g}, the best baseline ({label(best)}) "
+        f"{baselines[best]:.4g}",
+    )
 
 
 def advice(config: dict, season: int) -> str:
@@ -28,14 +36,19 @@ def advice(config: dict, season: int) -> str:
     tries = []
     lookback = window.get("lookback", 0)
     if season > 1 and lookback < 2 * season:
-        tries.append(f"window.lookback={2 * season} or more (now {lookback}: less than two seasons of {season})")
+        tries.append(
+            f"window.lookback={2 * season} or more (now {lookback}: less than two seasons of {season})"
+        )
     if model.get("normalize") != "window" and window.get("mode") != "many_to_many":
         tries.append("model.normalize=window (each window on its own scale, for data that drifts)")
     if model.get("cell") == "rnn":
         tries.append("model.cell=gru")
     if model.get("ensemble", 1) == 1:
         tries.append("model.ensemble=5 (the median of five networks: steadier, at five times the cost)")
-    tries.append("rnncli init to let the data choose the settings, and rnncli backtest to see if a change helps beyond one split")
+    tries.append(
+        "rnncli init to let the data choose the settings, and rnncli backtest to see if a change helps "
+        "beyond one split"
+    )
     return "; ".join(tries)
 
 
@@ -48,6 +61,8 @@ def lines(metrics: dict, part: str, config: dict, season: int) -> list[str]:
 def more_epochs(best_epoch: int, epochs_run: int, stopped_early: bool) -> str | None:
     """A note when the best epoch was the last one trained: more epochs may help."""
     if best_epoch == epochs_run and not stopped_early:
-        return (f"the best epoch was the last ({epochs_run}): the validation loss was still falling, so more epochs may help "
-                f"(train.epochs, or rnncli train --resume RUN train.epochs={2 * epochs_run})")
+        return (
+            f"the best epoch was the last ({epochs_run}): the validation loss was still falling, so more "
+            f"epochs may help (train.epochs, or rnncli train --resume RUN train.epochs={2 * epochs_run})"
+        )
     return None

@@ -44,12 +44,17 @@ class ModelArgs:
     dropout: float = 0.0
     many_to_many: bool = False
     future_size: int = 0
-    normalize: str = "none"  # "window": each input window on its own scale; "last": shifted by its last value (normalization.py)
+    # "window": each input window on its own scale; "last": shifted by its last value (normalization.py)
+    normalize: str = "none"
     normalized_columns: int = 0  # the leading input columns that normalisation applies to
     segment: int = 0  # > 0: the recurrence runs over segments of this many steps (segments.py)
-    masked: bool = False  # the input column after the normalised ones says which rows are data (1) and which padding (0)
+    masked: bool = (
+        False  # the input column after the normalised ones says which rows are data (1) and which padding (0)
+    )
     ensemble: int = 1  # > 1: that many members, forecasting their median (ensemble.py)
-    quantiles: tuple[float, ...] = ()  # the probabilities forecast (pinball loss); the middle one, 0.5, is the point forecast
+    quantiles: tuple[
+        float, ...
+    ] = ()  # the probabilities forecast (pinball loss); the middle one, 0.5, is the point forecast
 
     def __post_init__(self):
         object.__setattr__(self, "quantiles", tuple(self.quantiles))  # a list, as a checkpoint keeps it
@@ -68,7 +73,9 @@ class Forecaster(nn.Module):
             self.norm = RunningNorm(args.normalized_columns, args.masked)
         else:
             self.norm = WindowNorm(args.normalized_columns, args.masked, last=args.normalize == "last")
-        self.embed = SegmentEmbedding(args.segment, args.input_size, args.hidden_size) if args.segment else None
+        self.embed = (
+            SegmentEmbedding(args.segment, args.input_size, args.hidden_size) if args.segment else None
+        )
         extra = {"nonlinearity": args.nonlinearity} if args.cell == "rnn" else {}
         self.rnn = CELLS[args.cell](
             input_size=args.hidden_size if args.segment else args.input_size,
@@ -78,13 +85,17 @@ class Forecaster(nn.Module):
             batch_first=True,
             **extra,
         )
-        self.head = nn.Linear(args.hidden_size + args.future_size, args.horizon * args.n_targets * max(1, len(args.quantiles)))
+        self.head = nn.Linear(
+            args.hidden_size + args.future_size, args.horizon * args.n_targets * max(1, len(args.quantiles))
+        )
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """x: (batch, time, inputs); future: (batch, [time,] future_size) or None.
         Returns (batch, horizon, targets), or (batch, time, horizon, targets) for many-to-many,
         or (batch, horizon, targets, quantiles) for a quantile model (what its loss needs)."""
-        if self.args.many_to_many:  # per step, each normalised by the steps up to it (segments are many-to-one only)
+        if (
+            self.args.many_to_many
+        ):  # per step, each normalised by the steps up to it (segments are many-to-one only)
             steps, stats = self.sequence(x)
             out, _ = self.rnn(steps)
             y = self._head(out, future)
@@ -105,7 +116,9 @@ class Forecaster(nn.Module):
         y = y.unflatten(-1, (self.args.n_targets, len(self.args.quantiles)))
         if last is None:
             return y
-        return torch.stack([WindowNorm.restore(y[..., k], last, self.args.n_targets) for k in range(y.shape[-1])], dim=-1)
+        return torch.stack(
+            [WindowNorm.restore(y[..., k], last, self.args.n_targets) for k in range(y.shape[-1])], dim=-1
+        )
 
     def _last(self, x: torch.Tensor, future: torch.Tensor | None) -> tuple[torch.Tensor, tuple | None]:
         """The head's output at the end of each window, (batch, horizon, targets [x quantiles]),

@@ -33,7 +33,8 @@ class WindowNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, 1, columns).
-        With `last`, the shift is the window's last row instead of its mean: a forecast of zero is persistence."""
+        With `last`, the shift is the window's last row instead of its mean: a forecast of zero is
+        persistence."""
         x, stats = self._by_mean(x)
         if not self.last:
             return x, stats
@@ -69,7 +70,8 @@ class RunningNorm(nn.Module):
         self.columns, self.masked = columns, masked
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, time, columns)."""
+        """x (batch, time, inputs) -> (normalised x, (shift, scale)), each statistic (batch, time,
+        columns)."""
         head = x[..., : self.columns]
         weight = x[..., self.columns : self.columns + 1] if self.masked else torch.ones_like(head[..., :1])
         count = weight.cumsum(dim=1).clamp_min(1)

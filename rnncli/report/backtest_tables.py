@@ -22,28 +22,50 @@ def show(console: Console, scores: dict, backtest_dir) -> None:
     if "advice" in scores["comparison"]:
         console.print(f"try: {scores['comparison']['advice']}", highlight=False)
     console.print(f"(90% interval: {scores['comparison']['method']})", highlight=False)
-    console.print(f"wrote {backtest_dir / 'backtest.json'} and {backtest_dir / 'backtest.csv'}", highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {backtest_dir / 'backtest.json'} and {backtest_dir / 'backtest.csv'}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def folds(scores: dict) -> Table:
     names = ["model", *scores["folds"][0]["baselines"]]
     mode = "refitted on each fold" if scores["refit"] else "trained once on fold 1"
-    table = Table(title=f"{len(scores['folds'])} folds, model {mode}: test MAE", title_justify="left",
-                  caption=f"targets {', '.join(scores['targets'])}; horizon {scores['horizon']}; real units", caption_justify="left")
+    table = Table(
+        title=f"{len(scores['folds'])} folds, model {mode}: test MAE",
+        title_justify="left",
+        caption=f"targets {', '.join(scores['targets'])}; horizon {scores['horizon']}; real units",
+        caption_justify="left",
+    )
     for name, right in (("fold", True), ("origin", False), ("test to", False), ("windows", True)):
         table.add_column(name, justify="right" if right else "left", overflow="fold")
     for name in names:
         table.add_column(LABELS[name], justify="right", overflow="fold")
     stamps = [stamp for f in scores["folds"] for stamp in (f["origin"], f["test"][1])]
     midnight = " 00:00:00"
-    short = (lambda stamp: stamp.removesuffix(midnight)) if all(s.endswith(midnight) for s in stamps) else str  # daily data: dates
+    # daily data: dates
+    short = (lambda stamp: stamp.removesuffix(midnight)) if all(s.endswith(midnight) for s in stamps) else str
     for f in scores["folds"]:
-        table.add_row(str(f["fold"]), short(f["origin"]), short(f["test"][1]), str(f["n_windows"]), fmt(f["model"]["mae"]),
-                      *(fmt(f["baselines"][n]["mae"]) for n in names[1:]))
+        table.add_row(
+            str(f["fold"]),
+            short(f["origin"]),
+            short(f["test"][1]),
+            str(f["n_windows"]),
+            fmt(f["model"]["mae"]),
+            *(fmt(f["baselines"][n]["mae"]) for n in names[1:]),
+        )
     mean, std = scores["mean"], scores["std"]
     for label, stats in (("mean", mean), ("sd", std)):
-        table.add_row(label, "", "", "", fmt(stats["model"]["mae"]), *(fmt(stats["baselines"][n]["mae"]) for n in names[1:]),
-                      style="bold" if label == "mean" else None)
+        table.add_row(
+            label,
+            "",
+            "",
+            "",
+            fmt(stats["model"]["mae"]),
+            *(fmt(stats["baselines"][n]["mae"]) for n in names[1:]),
+            style="bold" if label == "mean" else None,
+        )
     return table
 
 
@@ -54,7 +76,10 @@ def metrics(scores: dict) -> Table:
     table.add_column("forecast", overflow="fold")
     for label in COLUMNS.values():
         table.add_column(label, justify="right", overflow="fold")
-    rows = {"model": (mean["model"], std["model"]), **{n: (mean["baselines"][n], std["baselines"][n]) for n in mean["baselines"]}}
+    rows = {
+        "model": (mean["model"], std["model"]),
+        **{n: (mean["baselines"][n], std["baselines"][n]) for n in mean["baselines"]},
+    }
     for name, (m, s) in rows.items():
         table.add_row(LABELS[name], *(f"{fmt(m[k])} ± {fmt(s[k])}" for k in COLUMNS))
     return table
@@ -71,7 +96,10 @@ def per_horizon(scores: dict) -> Table:
     return table
 
 
-ONLINE_HINT = "predict.online_step=0.02 lets each series' intervals follow their own misses as values become known (README: Intervals)"
+ONLINE_HINT = (
+    "predict.online_step=0.02 lets each series' intervals follow their own misses as values "
+    "become known (README: Intervals)"
+)
 
 
 def interval_lines(scores: dict) -> list[str]:
@@ -82,15 +110,28 @@ def interval_lines(scores: dict) -> list[str]:
     out = [f"fold {k + 1}: {f['missing']}" for k, f in enumerate(folds) if f and "missing" in f]
     if summary is None:
         return out
-    cells = ", ".join("-" if not f or f.get("coverage") is None else f"{f['coverage']:.1%} (MSIS {fmt(f.get('msis'))})" for f in folds)
+    cells = ", ".join(
+        "-" if not f or f.get("coverage") is None else f"{f['coverage']:.1%} (MSIS {fmt(f.get('msis'))})"
+        for f in folds
+    )
     mean = summary["coverage"]
-    msis = "" if summary["msis"] is None else f"; MSIS {fmt(summary['msis']['mean'])} ± {fmt(summary['msis']['sd'])}"
+    msis = (
+        ""
+        if summary["msis"] is None
+        else f"; MSIS {fmt(summary['msis']['mean'])} ± {fmt(summary['msis']['sd'])}"
+    )
     step = next((f["online_step"] for f in folds if f and f.get("online_step")), 0)
     online = f"; updated online (predict.online_step {step:g})" if step else ""
-    out.append(f"{summary['coverage_target']:.0%} prediction intervals, share of actual values inside, per fold: {cells}; "
-               f"mean {mean['mean']:.1%} ± {mean['sd']:.1%}{msis}{online}")
+    out.append(
+        f"{summary['coverage_target']:.0%} prediction intervals, share of actual values inside, per fold: "
+        f"{cells}; mean {mean['mean']:.1%} ± {mean['sd']:.1%}{msis}{online}"
+    )
     if summary["short_folds"]:
-        out.append(f"warning: fold{'s' if len(summary['short_folds']) > 1 else ''} {', '.join(map(str, summary['short_folds']))} covered more "
-                   f"than 5 points less than {summary['coverage_target']:.0%}: the intervals do not hold in every stretch of the data"
-                   + ("" if any(f and f.get("online_step") for f in folds) else f"; {ONLINE_HINT}"))
+        out.append(
+            f"warning: fold{'s' if len(summary['short_folds']) > 1 else ''} "
+            f"{', '.join(map(str, summary['short_folds']))} covered more "
+            f"than 5 points less than {summary['coverage_target']:.0%}: the intervals do not hold in every "
+            "stretch of the data"
+            + ("" if any(f and f.get("online_step") for f in folds) else f"; {ONLINE_HINT}")
+        )
     return out

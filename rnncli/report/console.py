@@ -26,12 +26,12 @@ def progress(quiet: bool, folds: bool = False):
     backtest (`folds`) says only which fold it is in, and each warning once."""
     from rich.console import Console
 
-    from rnncli.report.progress import FoldLines, Progress, RichProgress
+    from rnncli.report.progress import FoldLines, PlainProgress, RichProgress
 
     if quiet and folds:
         return FoldLines(sys.stderr)
     err = Console(stderr=True, markup=False)
-    return RichProgress(err) if err.is_terminal and not quiet else Progress(sys.stderr)
+    return RichProgress(err) if err.is_terminal and not quiet else PlainProgress(sys.stderr)
 
 
 def warn(warnings: list[str]) -> None:

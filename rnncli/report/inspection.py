@@ -15,17 +15,25 @@ def show_model(console: Console, trained, facts: dict) -> None:
     console.print(to_yaml(from_dict(trained.payload["config"])).rstrip(), highlight=False)
     sch, win = facts["schema"], facts["window"]
     ids = f"; {len(sch['ids'])} series by '{sch['id_column']}'" if sch.get("id_column") else ""
-    console.print(f"\ndata: targets {', '.join(sch['targets'])}; features {', '.join(sch['features']) or 'none'}; calendar "
-                  f"{', '.join(win.get('calendar', [])) or 'none'}; frequency {sch['frequency']}; trained on "
-                  f"{sch['first_timestamp']} to {sch['last_timestamp']} ({sch['rows']} rows){ids}", highlight=False)
-    console.print(f"window: lookback {win['lookback']}, horizon {win['horizon']}, {win['mode']}", highlight=False)
+    console.print(
+        f"\ndata: targets {', '.join(sch['targets'])}; features {', '.join(sch['features']) or 'none'}; "
+        f"calendar {', '.join(win.get('calendar', [])) or 'none'}; frequency {sch['frequency']}; trained "
+        f"on {sch['first_timestamp']} to {sch['last_timestamp']} ({sch['rows']} rows){ids}",
+        highlight=False,
+    )
+    console.print(
+        f"window: lookback {win['lookback']}, horizon {win['horizon']}, {win['mode']}", highlight=False
+    )
     for line in shapes(trained.model.args, win["lookback"]):
         console.print(line, highlight=False)
     console.print(parameters(trained.model.args, facts["parameters"]))
     best = facts["best"]
     if best:
-        console.print(f"best epoch {best['epoch']} of {facts['epochs']}: val_loss {best['val_loss']:.5f}, val_mae {best['val_mae']:.4f}",
-                      highlight=False)
+        console.print(
+            f"best epoch {best['epoch']} of {facts['epochs']}: val_loss {best['val_loss']:.5f}, val_mae "
+            f"{best['val_mae']:.4f}",
+            highlight=False,
+        )
 
 
 def shapes(args, lookback: int) -> list[str]:
@@ -33,21 +41,39 @@ def shapes(args, lookback: int) -> list[str]:
     inputs, hidden = args.input_size, args.hidden_size
     lines = [f"input: (lookback {lookback}, inputs {inputs})"]
     if args.normalize != "none":
-        shift = {"window": "mean" if not args.many_to_many else "running mean (of the steps up to each)", "last": "last value"}[args.normalize]
-        lines.append(f"normalised per window: the first {args.normalized_columns} input columns (targets and features) minus their "
-                     f"{shift}, divided by their standard deviation; the forecast is mapped back with them")
+        shift = {
+            "window": "mean" if not args.many_to_many else "running mean (of the steps up to each)",
+            "last": "last value",
+        }[args.normalize]
+        lines.append(
+            f"normalised per window: the first {args.normalized_columns} input columns (targets and "
+            f"features) minus their {shift}, divided by their standard deviation; the forecast is mapped "
+            "back with them"
+        )
     if args.segment:
         n = lookback // args.segment
-        lines.append(f"segments: {lookback} / {args.segment} = {n} segments of {args.segment} steps; each {args.segment}·{inputs} = "
-                     f"{args.segment * inputs} values -> {hidden} (embed.linear, ReLU)")
-        lines.append(f"recurrence: {args.cell} over {n} segments, hidden {hidden}, {args.num_layers} layer(s)")
+        lines.append(
+            f"segments: {lookback} / {args.segment} = {n} segments of {args.segment} steps; each "
+            f"{args.segment}·{inputs} = "
+            f"{args.segment * inputs} values -> {hidden} (embed.linear, ReLU)"
+        )
+        lines.append(
+            f"recurrence: {args.cell} over {n} segments, hidden {hidden}, {args.num_layers} layer(s)"
+        )
     else:
-        lines.append(f"recurrence: {args.cell} over {lookback} steps, hidden {hidden}, {args.num_layers} layer(s)")
+        lines.append(
+            f"recurrence: {args.cell} over {lookback} steps, hidden {hidden}, {args.num_layers} layer(s)"
+        )
     if getattr(args, "ensemble", 1) > 1:
-        lines.append(f"ensemble: {args.ensemble} members of this shape, each from its own start; the forecast is their median "
-                     "(--trace follows the first)")
+        lines.append(
+            f"ensemble: {args.ensemble} members of this shape, each from its own start; the forecast is "
+            "their median (--trace follows the first)"
+        )
     future = f" + future {args.future_size}" if args.future_size else ""
-    lines.append(f"head: {hidden}{future} -> horizon {args.horizon}·targets {args.n_targets} = {args.horizon * args.n_targets}")
+    lines.append(
+        f"head: {hidden}{future} -> horizon {args.horizon}·targets {args.n_targets} = "
+        f"{args.horizon * args.n_targets}"
+    )
     return lines
 
 
@@ -55,9 +81,16 @@ def parameters(args, params: list[tuple[str, tuple[int, ...], int]]) -> Table:
     gates = {"rnn": "", "gru": "3·", "lstm": "4·"}[args.cell]
     head_in = "hidden + future" if args.future_size else "hidden"
     rnn_in = "hidden" if args.segment else "inputs"
-    meaning = {"weight_ih": f"({gates}hidden, {rnn_in})", "weight_hh": f"({gates}hidden, hidden)", "bias_ih": f"({gates}hidden)",
-               "bias_hh": f"({gates}hidden)", "head.weight": f"(horizon·targets, {head_in})", "head.bias": "(horizon·targets)",
-               "embed.linear.weight": "(hidden, segment·inputs)", "embed.linear.bias": "(hidden)"}
+    meaning = {
+        "weight_ih": f"({gates}hidden, {rnn_in})",
+        "weight_hh": f"({gates}hidden, hidden)",
+        "bias_ih": f"({gates}hidden)",
+        "bias_hh": f"({gates}hidden)",
+        "head.weight": f"(horizon·targets, {head_in})",
+        "head.bias": "(horizon·targets)",
+        "embed.linear.weight": "(hidden, segment·inputs)",
+        "embed.linear.bias": "(hidden)",
+    }
     table = Table(title=f"parameters of the {args.cell} forecaster", title_justify="left")
     for name, justify in (("name", "left"), ("shape", "right"), ("as", "left"), ("count", "right")):
         table.add_column(name, justify=justify, overflow="fold")
@@ -71,7 +104,9 @@ def parameters(args, params: list[tuple[str, tuple[int, ...], int]]) -> Table:
 def show_trace(console: Console, trace) -> None:
     if trace.normalised is not None:
         norm = trace.normalised
-        stats = ", ".join(f"{c} mean {m:.4g} sd {s:.4g}" for c, m, s in zip(norm["columns"], norm["shift"], norm["scale"]))
+        stats = ", ".join(
+            f"{c} mean {m:.4g} sd {s:.4g}" for c, m, s in zip(norm["columns"], norm["shift"], norm["scale"])
+        )
         console.print(f"\ninput normalised per window (scaled units): {stats}", highlight=False)
         console.print(normalised(norm))
     console.print(f"\n{trace.cell} recurrence over {trace.window}", highlight=False)
@@ -81,8 +116,11 @@ def show_trace(console: Console, trace) -> None:
     for step in trace.steps:
         table.add_row(str(step.layer), str(step.t + 1), str(step.shape), f"{step.norm:.4f}")
     console.print(table)
-    console.print(f"largest difference from nn.{trace.cell.upper() if trace.cell != 'lstm' else 'LSTM'}'s own output: "
-                  f"{trace.max_difference:.2e}", highlight=False)
+    console.print(
+        f"largest difference from nn.{trace.cell.upper() if trace.cell != 'lstm' else 'LSTM'}'s own output: "
+        f"{trace.max_difference:.2e}",
+        highlight=False,
+    )
 
 
 def normalised(norm: dict) -> Table:

@@ -28,7 +28,9 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams["text.parse_math"] = False  # names from the user ("$ sales") are text, not TeX: a "$" must not break a plot
+    plt.rcParams["text.parse_math"] = (
+        False  # names from the user ("$ sales") are text, not TeX: a "$" must not break a plot
+    )
     return plt
 
 
@@ -36,7 +38,9 @@ def _save(fig, path: str | Path) -> None:
     width, height = fig.get_size_inches()
     # margins in inches (room for labels and the date axis): a "tight" bounding box would draw the
     # figure twice, doubling the time to save
-    fig.subplots_adjust(left=0.8 / width, right=1 - 0.2 / width, bottom=0.75 / height, top=1 - 0.4 / height, hspace=0.55)
+    fig.subplots_adjust(
+        left=0.8 / width, right=1 - 0.2 / width, bottom=0.75 / height, top=1 - 0.4 / height, hspace=0.55
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
     _pyplot().close(fig)
@@ -81,9 +85,20 @@ def forecast(result, path: str | Path) -> None:
         ax.plot(ahead[time_column], ahead[target], color="tab:blue", marker=".", label="forecast")
         if f"{target}_lower" in ahead:
             label = f"{result.coverage:.0%} interval" if result.coverage else "interval"
-            ax.fill_between(ahead[time_column], ahead[f"{target}_lower"], ahead[f"{target}_upper"], color="tab:blue", alpha=0.2, label=label)
+            ax.fill_between(
+                ahead[time_column],
+                ahead[f"{target}_lower"],
+                ahead[f"{target}_upper"],
+                color="tab:blue",
+                alpha=0.2,
+                label=label,
+            )
         ax.axvline(hist[time_column].iloc[-1], color="grey", linestyle=":")
-        ax.set(title=f"forecast of {target}" + ("" if key is None else f", series {key}"), xlabel=time_column, ylabel=target)
+        ax.set(
+            title=f"forecast of {target}" + ("" if key is None else f", series {key}"),
+            xlabel=time_column,
+            ylabel=target,
+        )
         _dates(ax)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
@@ -96,16 +111,28 @@ def evaluation(scores, path: str | Path) -> None:
     metrics = scores.metrics
     baseline = min(metrics["baselines"], key=lambda b: metrics["baselines"][b]["mae"] or float("inf"))
     text_of = {"model": "model", baseline: label(baseline)}
-    panels = [(f, j, target) for f in scores.forecasts for j, target in enumerate(metrics["targets"])][:MAX_PANELS]
+    panels = [(f, j, target) for f in scores.forecasts for j, target in enumerate(metrics["targets"])][
+        :MAX_PANELS
+    ]
     fig, axes = plt.subplots(len(panels), 1, figsize=(10, 3.4 * len(panels)), squeeze=False)
     for ax, (f, j, target) in zip(axes[:, 0], panels):
         actual = f["actual"][:, j]
         ax.plot(f["times"], actual, color="black", linewidth=1, label="actual")
         for name, color in (("model", "tab:blue"), (baseline, "tab:orange")):
             values = f[name][:, j]
-            ax.plot(f["times"], values, color=color, linewidth=1, label=f"{text_of[name]} (MAE {np.abs(values - actual).mean():.3g})")
+            ax.plot(
+                f["times"],
+                values,
+                color=color,
+                linewidth=1,
+                label=f"{text_of[name]} (MAE {np.abs(values - actual).mean():.3g})",
+            )
         series = "" if f["id"] is None else f", series {f['id']}"
-        ax.set(title=f"{target} on the {metrics['split']} split, one step ahead{series}", xlabel=f.get("time_column", "time"), ylabel=target)
+        ax.set(
+            title=f"{target} on the {metrics['split']} split, one step ahead{series}",
+            xlabel=f.get("time_column", "time"),
+            ylabel=target,
+        )
         _dates(ax)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
@@ -125,13 +152,31 @@ def backtest(result, path: str | Path) -> None:
     for ax, (key, j, target) in zip(axes[:, 0], panels):
         for n, fold in enumerate(result.results):
             f = next(one for one in fold.scores.forecasts if one["id"] == key)
-            ax.plot(f["times"], f["actual"][:, j], color="black", linewidth=1, label="actual" if n == 0 else None)
-            ax.plot(f["times"], f["model"][:, j], color=colours[n % len(colours)], linewidth=1, label=f"model, fold {fold.fold.k}")
-            ax.plot(f["times"], f[baseline][:, j], color="grey", linewidth=0.8, linestyle="--", label=label(baseline) if n == 0 else None)
+            ax.plot(
+                f["times"], f["actual"][:, j], color="black", linewidth=1, label="actual" if n == 0 else None
+            )
+            ax.plot(
+                f["times"],
+                f["model"][:, j],
+                color=colours[n % len(colours)],
+                linewidth=1,
+                label=f"model, fold {fold.fold.k}",
+            )
+            ax.plot(
+                f["times"],
+                f[baseline][:, j],
+                color="grey",
+                linewidth=0.8,
+                linestyle="--",
+                label=label(baseline) if n == 0 else None,
+            )
             ax.axvline(f["times"][0], color="grey", linestyle=":")
         series = "" if key is None else f", series {key}"
-        ax.set(title=f"{target}: backtest over {len(result.results)} folds, one step ahead{series}", ylabel=target,
-               xlabel=result.time_column)
+        ax.set(
+            title=f"{target}: backtest over {len(result.results)} folds, one step ahead{series}",
+            ylabel=target,
+            xlabel=result.time_column,
+        )
         _dates(ax)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize="small", ncol=2)

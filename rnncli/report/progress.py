@@ -1,7 +1,8 @@
 """What the user sees while a model trains: a rich progress bar on a terminal, plain lines otherwise.
 
-Training talks to a `Progress` (the protocol in `training/session.py`) and never prints. The rich bar reads the running loss at most a few
-times a second, so the training loop is not held up waiting for it.
+Training talks to a `Progress` (the protocol in `training/session.py`) and never prints; these
+classes are what it talks to. The rich bar reads the running loss at most a few times a second,
+so the training loop is not held up waiting for it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from contextlib import contextmanager
 import torch
 
 
-class Progress:
-    """Plain output: one line per note and per epoch (logs, pipes, --quiet)."""
+class PlainProgress:
+    """Plain output: one line per note and per epoch (logs, pipes, --quiet). Training talks to it
+    through the `training.session.Progress` protocol."""
 
     def __init__(self, stream=None, every: int = 1):
         self.stream = stream if stream is not None else sys.stderr
@@ -48,12 +50,13 @@ class Progress:
 
     @contextmanager
     def stage(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
-        """A step after the epochs (interval calibration): its line, then `advance(k)` as k of `total` are done."""
+        """A step after the epochs (interval calibration): its line, then `advance(k)` as k of `total` are
+        done."""
         self.note(label)
         yield lambda k: None
 
 
-class FoldLines(Progress):
+class FoldLines(PlainProgress):
     """`backtest --quiet`: one line as each fold starts, each distinct warning once; no epoch lines."""
 
     def __init__(self, stream=None):
@@ -77,7 +80,7 @@ class FoldLines(Progress):
         yield lambda k: None
 
 
-class Silent(Progress):
+class Silent(PlainProgress):
     def note(self, message: str) -> None:
         pass
 
@@ -85,7 +88,7 @@ class Silent(Progress):
         pass
 
 
-class RichProgress(Progress):
+class RichProgress(PlainProgress):
     """A live bar: epoch, batch, running loss, last val loss, time left."""
 
     def __init__(self, console):
@@ -99,9 +102,15 @@ class RichProgress(Progress):
 
         super().__init__(console.file)
         self.console = console
-        self.bar = Bar(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("loss {task.fields[loss]}  val {task.fields[val]}"), TimeRemainingColumn(),
-                       console=console, transient=True)
+        self.bar = Bar(
+            TextColumn("epoch {task.fields[epoch]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}  val {task.fields[val]}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
         self.task = None
         self.last_draw = 0.0
 
@@ -112,10 +121,17 @@ class RichProgress(Progress):
         self.epochs, self.batches = epochs, batches
         if self.task is not None:  # a sweep trains several runs with one bar
             self.bar.remove_task(self.task)
-        k, of = self.folds  # a backtest's bar spans every fold, as if each ran all its epochs (the time left is at most that)
+        # a backtest's bar spans every fold, as if each ran all its epochs (the time left is at most that)
+        k, of = self.folds
         self.base = (k - 1) * epochs * batches
-        self.task = self.bar.add_task("train", total=of * epochs * batches, completed=self.base + done * batches,
-                                      epoch=f"{self.prefix}{done + 1}/{epochs}", loss="-", val="-")
+        self.task = self.bar.add_task(
+            "train",
+            total=of * epochs * batches,
+            completed=self.base + done * batches,
+            epoch=f"{self.prefix}{done + 1}/{epochs}",
+            loss="-",
+            val="-",
+        )
         self.bar.start()
 
     def batch(self, done: int, loss: torch.Tensor) -> None:
@@ -126,8 +142,12 @@ class RichProgress(Progress):
             self.bar.update(self.task, loss=f"{loss.item():.4f}")
 
     def epoch(self, row: dict) -> None:
-        self.bar.update(self.task, completed=self.base + row["epoch"] * self.batches,
-                        epoch=f"{self.prefix}{min(row['epoch'] + 1, self.epochs)}/{self.epochs}", val=f"{row['val_loss']:.4f}")
+        self.bar.update(
+            self.task,
+            completed=self.base + row["epoch"] * self.batches,
+            epoch=f"{self.prefix}{min(row['epoch'] + 1, self.epochs)}/{self.epochs}",
+            val=f"{row['val_loss']:.4f}",
+        )
         self.bar.console.print(self.prefix + epoch_line(row, self.epochs), highlight=False)
 
     def stop(self) -> None:
@@ -139,12 +159,17 @@ class RichProgress(Progress):
         from rich.progress import Progress as Bar
 
         self.note(label)
-        with Bar(BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=self.console, transient=True) as bar:
+        with Bar(
+            BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=self.console, transient=True
+        ) as bar:
             task = bar.add_task("stage", total=total)
             yield lambda k: bar.advance(task, k)
 
 
 def epoch_line(row: dict, epochs: int) -> str:
     mark = " *" if row.get("best") else ""
-    return (f"epoch {row['epoch']:>{len(str(epochs))}}/{epochs}  train_loss {row['train_loss']:.4f}  val_loss {row['val_loss']:.4f}  "
-            f"val_mae {row['val_mae']:.4f}  lr {row['lr']:.2e}  grad_norm {row['grad_norm']:.3f}  {row['seconds']:.2f}s{mark}")
+    return (
+        f"epoch {row['epoch']:>{len(str(epochs))}}/{epochs}  train_loss {row['train_loss']:.4f}  val_loss "
+        f"{row['val_loss']:.4f}  val_mae {row['val_mae']:.4f}  lr {row['lr']:.2e}  grad_norm "
+        f"{row['grad_norm']:.3f}  {row['seconds']:.2f}s{mark}"
+    )

@@ -25,7 +25,11 @@ def shown(count: int, badness: Sequence[float] | None = None) -> list[int]:
     WORST highest of the others, worst first."""
     if count <= SHOWN:
         return list(range(count))
-    rest = sorted(range(FIRST, count), key=lambda k: badness[k], reverse=True)[:WORST] if badness is not None else []
+    rest = (
+        sorted(range(FIRST, count), key=lambda k: badness[k], reverse=True)[:WORST]
+        if badness is not None
+        else []
+    )
     return [*range(FIRST), *rest]
 
 
@@ -37,7 +41,9 @@ def left_out(count: int, picked: list[int], worst: str, where: str) -> str | Non
     return f"{len(picked)} of {count:,} series shown: {which}; {where}"
 
 
-def forecast(frame, coverage: float | None = None, id_column: str | None = None, written: str | None = None) -> RenderableType:
+def forecast(
+    frame, coverage: float | None = None, id_column: str | None = None, written: str | None = None
+) -> RenderableType:
     """A forecast frame: id (if any), timestamps (dates alone when all at midnight), values; of a
     file of many series, the first FIRST series' rows (`written`: the file that holds them all)."""
     import pandas as pd
@@ -48,7 +54,11 @@ def forecast(frame, coverage: float | None = None, id_column: str | None = None,
     if id_column is not None and frame[id_column].nunique() > SHOWN:
         ids = frame[id_column].unique()
         keep = frame[id_column].isin(ids[:FIRST])
-        where = f"all {len(frame):,} rows are in {written}" if written else "write all of them with --output FILE.csv"
+        where = (
+            f"all {len(frame):,} rows are in {written}"
+            if written
+            else "write all of them with --output FILE.csv"
+        )
         caption = f"the first {FIRST} of {len(ids):,} series shown ({int(keep.sum()):,} rows); {where}"
         frame = frame[keep]
     table = Table(title=title, title_justify="left")
@@ -80,8 +90,12 @@ def per_series(metrics: dict) -> RenderableType:
     of many), then their unweighted mean over every series."""
     items = list(metrics["per_series"].items())
     picked = shown(len(items), [_against_persistence(res) for _, res in items])
-    caption = left_out(len(items), picked, "where the model's MAE is highest against persistence's",
-                       "every series is in the JSON (--output FILE.json)")
+    caption = left_out(
+        len(items),
+        picked,
+        "where the model's MAE is highest against persistence's",
+        "every series is in the JSON (--output FILE.json)",
+    )
     table = Table(title="MAE per series", title_justify="left")
     table.add_column("series", overflow="fold")
     table.add_column("windows", justify="right", overflow="fold")
@@ -89,14 +103,26 @@ def per_series(metrics: dict) -> RenderableType:
         table.add_column(LABELS[name], justify="right", overflow="fold")
     covered = "intervals" in metrics and "coverage" in metrics["intervals"]
     if covered:
-        table.add_column(f"{metrics['intervals']['coverage_target']:.0%} coverage", justify="right", overflow="fold")
+        table.add_column(
+            f"{metrics['intervals']['coverage_target']:.0%} coverage", justify="right", overflow="fold"
+        )
     for key, res in (items[k] for k in picked):
         cover = [] if not covered else [_share(res.get("intervals", {}).get("coverage"))]
-        table.add_row(key, str(res["n_windows"]), fmt(res["model"]["mae"]), *(fmt(res["baselines"][b]["mae"]) for b in list(LABELS)[1:]),
-                      *cover)
+        table.add_row(
+            key,
+            str(res["n_windows"]),
+            fmt(res["model"]["mae"]),
+            *(fmt(res["baselines"][b]["mae"]) for b in list(LABELS)[1:]),
+            *cover,
+        )
     mean = metrics["mean_over_series"]
-    table.add_row(f"mean over {len(items):,} series", "", *(fmt(mean[name]["mae"]) for name in LABELS),
-                  *([_share(metrics["intervals"]["coverage"])] if covered else []), style="bold")
+    table.add_row(
+        f"mean over {len(items):,} series",
+        "",
+        *(fmt(mean[name]["mae"]) for name in LABELS),
+        *([_share(metrics["intervals"]["coverage"])] if covered else []),
+        style="bold",
+    )
     return with_line(table, caption)
 
 
@@ -117,18 +143,33 @@ def show_preflight(console: Console, preflight, chosen: dict | None = None) -> N
     prepared = preflight.prepared
     picked = shown(len(preflight.series), [-s.rows for s in preflight.series])
     caption = left_out(len(preflight.series), picked, "shortest", "the warnings below are about them all")
-    table = Table(title=f"{len(preflight.series):,} series, frequency {prepared.frequency}, season {prepared.season}",
-                  title_justify="left")
+    table = Table(
+        title=f"{len(preflight.series):,} series, frequency {prepared.frequency}, season {prepared.season}",
+        title_justify="left",
+    )
     for name in ("series", "first", "last", "rows", "missing", "train", "val", "test"):
-        table.add_column(name, justify="left" if name in ("series", "first", "last") else "right", overflow="fold")
+        table.add_column(
+            name, justify="left" if name in ("series", "first", "last") else "right", overflow="fold"
+        )
     for s in (preflight.series[k] for k in picked):
-        table.add_row(s.id or "-", s.first, s.last, str(s.rows), str(s.filled), *(str(s.windows[p]) for p in ("train", "val", "test")))
+        table.add_row(
+            s.id or "-",
+            s.first,
+            s.last,
+            str(s.rows),
+            str(s.filled),
+            *(str(s.windows[p]) for p in ("train", "val", "test")),
+        )
     console.print(with_line(table, caption))
     console.print(_parts(preflight, picked))
     features = prepared.columns[prepared.n_targets : prepared.n_values]
-    console.print(f"targets: {', '.join(prepared.targets)}; features: {', '.join(features) or 'none'}; "
-                  f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback {prepared.spec.lookback}, "
-                  f"horizon {prepared.spec.horizon} (train / val / test columns count windows)", highlight=False)
+    console.print(
+        f"targets: {', '.join(prepared.targets)}; features: {', '.join(features) or 'none'}; "
+        f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback "
+        f"{prepared.spec.lookback}, "
+        f"horizon {prepared.spec.horizon} (train / val / test columns count windows)",
+        highlight=False,
+    )
     for note in [*prepared.notes, *preflight.notes]:
         console.print(f"note: {note}", highlight=False)
     for key, (value, reason) in (chosen or {}).items():
@@ -136,15 +177,24 @@ def show_preflight(console: Console, preflight, chosen: dict | None = None) -> N
     for warning in preflight.warnings:
         console.print("warning:", style="yellow", end=" ")
         console.print(warning, highlight=False)
-    warned = f" ({len(preflight.warnings)} warning{'s' if len(preflight.warnings) > 1 else ''})" if preflight.warnings else ""
+    warned = (
+        f" ({len(preflight.warnings)} warning{'s' if len(preflight.warnings) > 1 else ''})"
+        if preflight.warnings
+        else ""
+    )
     console.print(f"ok: training would run{warned}", highlight=False)
 
 
 def _parts(preflight, picked: list[int]) -> Table:
     """Where each part of each series shown begins and ends: the split as training will use it."""
     spec = preflight.prepared.spec
-    how = ("data.train_end, val_end, test_end" if spec.borders.given else "data.val_steps, test_steps" if spec.val_steps or spec.test_steps
-           else "data.val_fraction, test_fraction")
+    how = (
+        "data.train_end, val_end, test_end"
+        if spec.borders.given
+        else "data.val_steps, test_steps"
+        if spec.val_steps or spec.test_steps
+        else "data.val_fraction, test_fraction"
+    )
     table = Table(title=f"parts (split by {how})", title_justify="left")
     for name in ("series", "part", "first", "last", "rows", "windows"):
         table.add_column(name, justify="right" if name in ("rows", "windows") else "left", overflow="fold")

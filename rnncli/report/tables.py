@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from rnncli.artifacts.runs import RUN_COLUMNS
+from rnncli.artifacts.run_folder import RUN_COLUMNS
 from rnncli.evaluation.scores import LABELS
 from rnncli.report.cells import fmt, num
 from rnncli.report.series_tables import per_series
@@ -62,12 +62,25 @@ def interval_line(iv: dict) -> str:
     or why there are none."""
     if "missing" in iv:
         return iv["missing"]
-    rests = f"{iv['widths']} widths calibrated on {iv['calibration_windows']:,} windows" if "widths" in iv else "calibrated on validation"
+    rests = (
+        f"{iv['widths']} widths calibrated on {iv['calibration_windows']:,} windows"
+        if "widths" in iv
+        else "calibrated on validation"
+    )
     if iv.get("online_step"):
         rests += f", their level updated online as each value became known (step {iv['online_step']:g})"
-    return (f"{iv['coverage_target']:.0%} prediction intervals: {iv['coverage']:.1%} of actual values inside, mean width "
-            f"{iv['mean_width']:.4g}, MSIS {fmt(iv.get('msis'))} (width plus {2 / (1 - iv['coverage_target']):.0f} x each miss, "
-            f"over the MASE scale); {rests}")
+    inside = "-" if iv["coverage"] is None else f"{iv['coverage']:.1%}"
+    # a bound mapped back through a log transform can pass the largest float: its width is then not finite
+    width = (
+        "not finite (a bound beyond the largest number)"
+        if iv["mean_width"] is None
+        else f"{iv['mean_width']:.4g}"
+    )
+    return (
+        f"{iv['coverage_target']:.0%} prediction intervals: {inside} of actual values inside, mean width "
+        f"{width}, MSIS {fmt(iv.get('msis'))} (width plus {2 / (1 - iv['coverage_target']):.0f} x each "
+        f"miss, over the MASE scale); {rests}"
+    )
 
 
 def standardised(metrics: dict) -> str:
@@ -80,9 +93,15 @@ def standardised(metrics: dict) -> str:
 
 def show_fit(console: Console, result) -> None:
     """A finished run: its test scores, how long it trained, where it is."""
-    show_evaluation(console, result.scores.metrics, f"test scores of the best epoch ({result.best_epoch} of {result.epochs_run})")
+    show_evaluation(
+        console,
+        result.scores.metrics,
+        f"test scores of the best epoch ({result.best_epoch} of {result.epochs_run})",
+    )
     stop = ", stopped early" if result.stopped_early else ""
-    console.print(f"trained in {result.seconds:.1f}s on {result.device}{stop}; best val_loss {result.best_val_loss:.5f}")
+    console.print(
+        f"trained in {result.seconds:.1f}s on {result.device}{stop}; best val_loss {result.best_val_loss:.5f}"
+    )
     for line in result.verdict:
         console.print(f"verdict: {line}", highlight=False)
     console.print(f"run folder: {result.run_dir}", highlight=False, soft_wrap=True)
@@ -90,7 +109,10 @@ def show_fit(console: Console, result) -> None:
 
 def _caption(metrics: dict) -> str:
     targets = ", ".join(metrics["targets"])
-    text = f"{metrics['n_windows']} windows of the {metrics['split']} split; target {targets}; horizon {metrics['horizon']}; real units"
+    text = (
+        f"{metrics['n_windows']} windows of the {metrics['split']} split; target {targets}; horizon "
+        f"{metrics['horizon']}; real units"
+    )
     skipped = metrics["model"].get("mape_skipped_zeros") or 0
     if skipped:
         text += f"; MAPE skips {skipped} zero actual values"
@@ -98,23 +120,60 @@ def _caption(metrics: dict) -> str:
 
 
 def runs(rows: list[dict], folder) -> Table:
-    table = Table(title=f"{len(rows)} run{'' if len(rows) == 1 else 's'} under {folder}", title_justify="left",
-                  caption="vs_persistence: test MAE / persistence's test MAE (below 1 beats it); coverage: test values inside the "
-                          "intervals, of the nominal; msis: their interval score (lower is better)", caption_justify="left")
+    table = Table(
+        title=f"{len(rows)} run{'' if len(rows) == 1 else 's'} under {folder}",
+        title_justify="left",
+        caption="vs_persistence: test MAE / persistence's test MAE (below 1 beats it); coverage: test "
+        "values inside the intervals, of the nominal; msis: their interval score (lower is better)",
+        caption_justify="left",
+    )
     names = RUN_COLUMNS
     for name in names:
-        right = name in ("hidden", "lookback", "epochs", "best_val_loss", "test_mae", "vs_persistence", "coverage", "msis")
+        right = name in (
+            "hidden",
+            "lookback",
+            "epochs",
+            "best_val_loss",
+            "test_mae",
+            "vs_persistence",
+            "coverage",
+            "msis",
+        )
         table.add_column(name, justify="right" if right else "left", overflow="fold")
     for r in rows:
-        table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in names))
+        table.add_row(
+            *(
+                ("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n]))
+                for n in names
+            )
+        )
     return table
+
+
+def show_sweep(console: Console, result) -> None:
+    """A sweep: its runs ranked, where sweep.csv is, and the best run's folder."""
+    console.print(sweep(result))
+    console.print(
+        f"wrote {result.sweep_dir / 'sweep.csv'}" + ("; best run:" if result.best else ""), highlight=False
+    )
+    if result.best is not None:
+        console.print(result.best["run_dir"], highlight=False, soft_wrap=True)
 
 
 def sweep(result) -> Table:
     table = Table(title=f"sweep of {len(result.rows)} runs, best validation loss first", title_justify="left")
     columns = ["rank", *result.keys, "best_val_loss", "test_mae", "epochs", "status"]
     for name in columns:
-        table.add_column(name, justify="right" if name in ("rank", "best_val_loss", "test_mae", "epochs") else "left", overflow="fold")
+        table.add_column(
+            name,
+            justify="right" if name in ("rank", "best_val_loss", "test_mae", "epochs") else "left",
+            overflow="fold",
+        )
     for r in result.rows:
-        table.add_row(*(("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n])) for n in columns))
+        table.add_row(
+            *(
+                ("-" if r[n] is None else f"{r[n]:.4f}" if isinstance(r[n], float) else str(r[n]))
+                for n in columns
+            )
+        )
     return table

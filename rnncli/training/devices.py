@@ -13,11 +13,18 @@ def resolve(name: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise RnnCliError(f"train.device={name} but torch sees no CUDA GPU here (torch {torch.__version__}); "
-                              "use train.device=cpu or auto, or install a CUDA build of torch")
+            raise RnnCliError(
+                f"train.device={name} but torch sees no CUDA GPU here (torch {torch.__version__}); "
+                "use train.device=cpu or auto, or install a CUDA build of torch"
+            )
         index = int(name.partition(":")[2] or 0)
         if index >= torch.cuda.device_count():
-            raise RnnCliError(f"train.device={name} but only {torch.cuda.device_count()} CUDA device(s) exist (cuda:0 .. cuda:{torch.cuda.device_count() - 1})")
+            raise RnnCliError(
+                f"train.device={name} but only {torch.cuda.device_count()} CUDA device(s) exist (cuda:0 .. "
+                f"cuda:{torch.cuda.device_count() - 1})"
+            )
     if name == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
-        raise RnnCliError("train.device=mps but Apple's MPS backend is not available here; use train.device=cpu or auto")
+        raise RnnCliError(
+            "train.device=mps but Apple's MPS backend is not available here; use train.device=cpu or auto"
+        )
     return torch.device(name)

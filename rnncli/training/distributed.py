@@ -44,8 +44,10 @@ class Group:
         device = devices.resolve(name)
         if self.several and device.type == "cuda":
             if self.local_rank >= torch.cuda.device_count():
-                raise RnnCliError(f"local rank {self.local_rank} has no GPU: {torch.cuda.device_count()} CUDA device(s) on this machine; "
-                                  f"start at most that many processes per node")
+                raise RnnCliError(
+                    f"local rank {self.local_rank} has no GPU: {torch.cuda.device_count()} CUDA device(s) "
+                    "on this machine; start at most that many processes per node"
+                )
             device = torch.device("cuda", self.local_rank)
             torch.cuda.set_device(device)
         if self.several and device.type not in ("cpu", "cuda"):
@@ -96,11 +98,15 @@ def setup(device_name: str) -> Group:
     try:
         group = Group(int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), int(os.environ["LOCAL_RANK"]))
     except ValueError:
-        raise RnnCliError("RANK, WORLD_SIZE and LOCAL_RANK must be integers (start several processes with torchrun)") from None
+        raise RnnCliError(
+            "RANK, WORLD_SIZE and LOCAL_RANK must be integers (start several processes with torchrun)"
+        ) from None
     if not group.several:
         return group
     if not torch.distributed.is_available():
-        raise RnnCliError(f"this build of torch ({torch.__version__}) has no torch.distributed; train in one process")
+        raise RnnCliError(
+            f"this build of torch ({torch.__version__}) has no torch.distributed; train in one process"
+        )
     cuda = device_name.startswith("cuda") or (device_name == "auto" and torch.cuda.is_available())
     if not torch.distributed.is_initialized():
         backend = "nccl" if cuda else "gloo"
@@ -144,7 +150,11 @@ def launch(nproc: int, args: list[str], command: str = "train") -> int:
         rank, failure = exc.get_first_failure()
         if failure.exitcode > 0:
             return failure.exitcode  # the process printed its own error line
-        print(f"error: training process {rank} of {nproc} {_killed(failure.signal_name())}", file=sys.stderr, flush=True)
+        print(
+            f"error: training process {rank} of {nproc} {_killed(failure.signal_name())}",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     except (KeyboardInterrupt, SignalException):  # the processes got the signal too and saved what they could
         return 130
@@ -155,18 +165,33 @@ def launch_arguments(nproc: int, args: list[str], command: str = "train") -> lis
     """torchrun's arguments for `rnncli COMMAND ARGS` in `nproc` processes on this machine alone."""
     import uuid
 
-    return ["--nnodes=1", f"--nproc-per-node={nproc}", "--rdzv-backend=c10d", "--rdzv-endpoint=localhost:0",
-            f"--rdzv-id={uuid.uuid4()}", "--max-restarts=0", "-m", "rnncli", command, *args]
+    return [
+        "--nnodes=1",
+        f"--nproc-per-node={nproc}",
+        "--rdzv-backend=c10d",
+        "--rdzv-endpoint=localhost:0",
+        f"--rdzv-id={uuid.uuid4()}",
+        "--max-restarts=0",
+        "-m",
+        "rnncli",
+        command,
+        *args,
+    ]
 
 
 def launch_environment(nproc: int) -> dict[str, str]:
     """The environment for `nproc` processes: the CPU cores shared out between them, unless set."""
-    return {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // nproc))}
+    return {
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS") or str(max(1, (os.cpu_count() or 1) // nproc))
+    }
 
 
 def _killed(signal_name: str) -> str:
     if signal_name == "SIGKILL":
-        return "was killed by SIGKILL (often the system running out of memory: lower train.batch_size or use fewer processes)"
+        return (
+            "was killed by SIGKILL (often the system running out of memory: lower train.batch_size or "
+            "use fewer processes)"
+        )
     return f"was killed by {signal_name}; rerun with --debug for its traceback if it printed none above"
 
 

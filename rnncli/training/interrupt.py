@@ -40,5 +40,9 @@ class StopRequest:
         if self.requested:
             raise KeyboardInterrupt  # the second signal: stop now
         self.signal_name = signal.Signals(signum).name
-        print(f"\n{self.signal_name}: stopping after this batch to save the run (press Ctrl-C again to stop at once)",
-              file=self.stream, flush=True)
+        print(
+            f"\n{self.signal_name}: stopping after this batch to save the run (press Ctrl-C again to stop "
+            "at once)",
+            file=self.stream,
+            flush=True,
+        )

@@ -40,10 +40,23 @@ class NonFinite(Exception):
         self.batch = batch
 
 
-def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: torch.optim.Optimizer, batch_size: int,
-                order: torch.Tensor, sums: EpochSums, clip_grad_norm: float | None = None, clip_grad_value: float | None = None,
-                stop: Callable[[], bool] | None = None, on_batch: Callable[[int, torch.Tensor], None] | None = None,
-                check_every: int = 1, rank: int = 0, world: int = 1, loss_fn=F.mse_loss) -> bool:
+def train_epoch(
+    model: nn.Module,
+    windows: Windows,
+    index: Index,
+    optimizer: torch.optim.Optimizer,
+    batch_size: int,
+    order: torch.Tensor,
+    sums: EpochSums,
+    clip_grad_norm: float | None = None,
+    clip_grad_value: float | None = None,
+    stop: Callable[[], bool] | None = None,
+    on_batch: Callable[[int, torch.Tensor], None] | None = None,
+    check_every: int = 1,
+    rank: int = 0,
+    world: int = 1,
+    loss_fn=F.mse_loss,
+) -> bool:
     """Train on the windows in `order`, from batch `sums.batches` on, adding to `sums`.
 
     Returns True when the epoch is complete, False when `stop()` asked to stop after a batch.
@@ -56,7 +69,9 @@ def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: tor
     model.train()
     n = len(order)  # the windows this epoch draws: every one, or a sample (train.steps_per_epoch)
     params = [p for p in model.parameters() if p.requires_grad]
-    starts_all = index.starts(order, in_place=True)  # the epoch's window starts, in order: batches are slices of it
+    starts_all = index.starts(
+        order, in_place=True
+    )  # the epoch's window starts, in order: batches are slices of it
     step = batch_size * world
     first_bad = None if check_every == 1 else torch.full((), -1, dtype=torch.long, device=order.device)
     for lo in range(sums.batches * step, n, step):
@@ -86,7 +101,9 @@ def train_epoch(model: nn.Module, windows: Windows, index: Index, optimizer: tor
     return True
 
 
-def _check_finite(norm: torch.Tensor, batch: int, first_bad: torch.Tensor | None, check_every: int) -> torch.Tensor | None:
+def _check_finite(
+    norm: torch.Tensor, batch: int, first_bad: torch.Tensor | None, check_every: int
+) -> torch.Tensor | None:
     """Raise NonFinite for a NaN or infinite gradient norm: at once when checking every batch (the
     CPU), else by noting the first bad batch on the device and reading it every `check_every`."""
     if first_bad is None:
@@ -99,14 +116,21 @@ def _check_finite(norm: torch.Tensor, batch: int, first_bad: torch.Tensor | None
     return first_bad
 
 
-def _clip(params: list[torch.Tensor], norm: torch.Tensor, clip_grad_norm: float | None, clip_grad_value: float | None) -> None:
+def _clip(
+    params: list[torch.Tensor],
+    norm: torch.Tensor,
+    clip_grad_norm: float | None,
+    clip_grad_value: float | None,
+) -> None:
     if clip_grad_norm is not None:
         torch.nn.utils.clip_grads_with_norm_(params, clip_grad_norm, norm)
     if clip_grad_value is not None:
         torch.nn.utils.clip_grad_value_(params, clip_grad_value)
 
 
-def _share(starts_all: torch.Tensor, lo: int, size: int, rank: int, world: int) -> tuple[torch.Tensor, float, int]:
+def _share(
+    starts_all: torch.Tensor, lo: int, size: int, rank: int, world: int
+) -> tuple[torch.Tensor, float, int]:
     """This process's part of the global batch starts_all[lo : lo + size], the weight of its loss,
     and its window count. Parts differ by one window at most; a process left without any trains on
     one window with weight 0, so that every process takes the same steps."""
@@ -133,7 +157,9 @@ def validate(
     """
     model.eval()
     device = windows.values.device
-    totals = torch.zeros(4, device=device, dtype=torch.float64)  # loss sum, its count, absolute error sum, its count
+    totals = torch.zeros(
+        4, device=device, dtype=torch.float64
+    )  # loss sum, its count, absolute error sum, its count
     first, last = rank * len(index) // world, (rank + 1) * len(index) // world
     with torch.inference_mode():
         for lo in range(first, last, EVAL_CHUNK):
@@ -142,7 +168,9 @@ def validate(
             out = model(x, future)
             totals[0] += loss_fn(out, y, reduction="sum").double()
             totals[1] += y.numel()
-            if out.dim() > y.dim():  # a quantile model's forecasts: the middle quantile, its median, is the point forecast
+            if (
+                out.dim() > y.dim()
+            ):  # a quantile model's forecasts: the middle quantile, its median, is the point forecast
                 out = out[..., out.shape[-1] // 2]
             if windows.many_to_many:
                 out, y = out[:, -1], y[:, -1]

@@ -25,14 +25,23 @@ def _broadcast(loss) -> Loss:
     return lambda pred, y, reduction="mean": loss(pred, y.expand_as(pred), reduction=reduction)
 
 
-LOSSES: dict[str, Loss] = {"mse": _broadcast(F.mse_loss), "mae": _broadcast(F.l1_loss),
-                           "huber": _broadcast(partial(F.huber_loss, delta=1.0))}
+LOSSES: dict[str, Loss] = {
+    "mse": _broadcast(F.mse_loss),
+    "mae": _broadcast(F.l1_loss),
+    "huber": _broadcast(partial(F.huber_loss, delta=1.0)),
+}
 
 
-def pinball(pred: torch.Tensor, y: torch.Tensor, quantiles: tuple[float, ...] | torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+def pinball(
+    pred: torch.Tensor, y: torch.Tensor, quantiles: tuple[float, ...] | torch.Tensor, reduction: str = "mean"
+) -> torch.Tensor:
     """pred (..., quantiles), y (...) broadcast to pred's leading shape: the mean over quantiles of
     each one's pinball loss, then the mean (or, "sum", the sum) over the values."""
-    q = quantiles if isinstance(quantiles, torch.Tensor) else torch.tensor(quantiles, dtype=pred.dtype, device=pred.device)
+    q = (
+        quantiles
+        if isinstance(quantiles, torch.Tensor)
+        else torch.tensor(quantiles, dtype=pred.dtype, device=pred.device)
+    )
     miss = y.unsqueeze(-1) - pred
     per_value = torch.maximum(q * miss, (q - 1) * miss).mean(-1)
     return per_value.sum() if reduction == "sum" else per_value.mean()
@@ -50,4 +59,5 @@ def get(name: str, quantiles: tuple[float, ...] = ()) -> Loss:
         if key not in levels:
             levels[key] = torch.tensor(quantiles, dtype=pred.dtype, device=pred.device)
         return pinball(pred, y, levels[key], reduction)
+
     return loss

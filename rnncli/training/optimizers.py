@@ -44,7 +44,11 @@ class _Lean:
         """torch's own step where it must run (a closure, a GPU, `maximize` or the unsupported
         option set); otherwise the lean update of every param group."""
         on_cpu = all(p.device.type == "cpu" for g in self.param_groups for p in g["params"])
-        if closure is not None or not on_cpu or any(g[self.unsupported] or g["maximize"] for g in self.param_groups):
+        if (
+            closure is not None
+            or not on_cpu
+            or any(g[self.unsupported] or g["maximize"] for g in self.param_groups)
+        ):
             return super().step(closure)
         with torch.no_grad():
             for group in self.param_groups:
@@ -59,7 +63,9 @@ class LeanAdam(_Lean, Adam):
     unsupported = "amsgrad"
 
     def _update(self, group: dict) -> None:
-        _adam_group(self, group, decoupled=isinstance(self, AdamW) or bool(group.get("decoupled_weight_decay")))
+        _adam_group(
+            self, group, decoupled=isinstance(self, AdamW) or bool(group.get("decoupled_weight_decay"))
+        )
 
 
 class LeanAdamW(LeanAdam, AdamW):
@@ -111,7 +117,9 @@ def make_optimizer(model: torch.nn.Module, t: TrainConfig) -> Optimizer:
 
 def make_scheduler(optimizer: Optimizer, t: TrainConfig):
     if t.scheduler == "plateau":
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, (t.patience or 10) // 3))
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, factor=0.5, patience=max(1, (t.patience or 10) // 3)
+        )
     if t.scheduler == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=t.epochs)
     return None

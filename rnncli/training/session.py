@@ -17,11 +17,10 @@ from typing import Protocol
 
 import torch
 
-from rnncli.artifacts import checkpoint, runs
+from rnncli.artifacts import checkpoint, run_folder
 from rnncli.data.prepared import Prepared
-from rnncli.errors import Interrupted, TrainingFailed
 from rnncli.model.forecaster import Forecaster
-from rnncli.training import losses, loop, optimizers, pace
+from rnncli.training import failures, loop, losses, optimizers, slowdown
 from rnncli.training.distributed import SINGLE, Group
 from rnncli.training.interrupt import StopRequest
 from rnncli.training.state import Partial, TrainState, capture_rng
@@ -48,7 +47,9 @@ class Budget:
     clip_grad_value: float | None
     lr: float  # the starting learning rate, named in the advice when training diverges
     loss: str = "mse"  # train.loss (losses.py)
-    steps_per_epoch: int | None = None  # train.steps_per_epoch: an epoch of this many batches, sampled (None: every window)
+    steps_per_epoch: int | None = (
+        None  # train.steps_per_epoch: an epoch of this many batches, sampled (None: every window)
+    )
     quantiles: tuple[float, ...] = ()  # model.quantiles, which the pinball loss weighs
 
     def windows(self, n: int, world: int = 1) -> int:
@@ -72,34 +73,42 @@ class Session:
     header: checkpoint.Header  # what every checkpoint of the run records alike
     trainer: torch.nn.Module  # what the training step calls: the model, or DistributedDataParallel over it
     group: Group = SINGLE
-    saved: dict[str, dict] = field(default_factory=dict)  # "best" (a snapshot) and "last": the payloads as written (rank 0)
+    saved: dict[str, dict] = field(
+        default_factory=dict
+    )  # "best" (a snapshot) and "last": the payloads as written (rank 0)
 
 
 def train_epochs(s: Session, progress: Progress) -> None:
     """Run epochs until the last, early stopping, or a signal (Interrupted, after saving)."""
-    batches = math.ceil(s.budget.windows(len(s.prepared.index("train")), s.group.world) / (s.budget.batch_size * s.group.world))
+    batches = math.ceil(
+        s.budget.windows(len(s.prepared.index("train")), s.group.world)
+        / (s.budget.batch_size * s.group.world)
+    )
     progress.start(s.budget.epochs, batches, s.state.epoch)
     try:
         with StopRequest() as stop:
             while not finished(s):
                 if s.group.any(stop.requested, s.device) or not _epoch(s, stop, progress):
-                    raise _interrupted(s, stop.signal_name)
+                    raise failures.interrupted(s.run_dir, s.state, stop.signal_name)
     except (RuntimeError, MemoryError) as exc:
-        raise_if_out_of_memory(exc, s.device, s.budget.batch_size, s.model.args.hidden_size)
-        if s.group.several and _lost_peer(exc):
-            raise TrainingFailed(f"another training process stopped, so this one cannot go on ({_reason(exc)}); its own message says "
-                                 f"why; last.pt holds the last finished epoch: "
-                                 f"rnncli train --resume {s.run_dir} --nproc {s.group.world}") from exc
+        failures.raise_if_out_of_memory(exc, s.device, s.budget.batch_size, s.model.args.hidden_size)
+        if s.group.several and failures.lost_peer(exc):
+            raise failures.peer_stopped(exc, s.run_dir, s.group.world) from exc
         raise
     finally:
         progress.stop()
     if s.state.stopped_early:
-        progress.note(f"stopped early: no better val_loss for {s.state.bad_epochs} epochs; best epoch {s.state.best_epoch}")
+        progress.note(
+            f"stopped early: no better val_loss for {s.state.bad_epochs} epochs; best epoch "
+            f"{s.state.best_epoch}"
+        )
 
 
 def finished(s: Session) -> bool:
     patience = s.budget.patience
-    s.state.stopped_early = patience is not None and s.state.bad_epochs >= patience and s.state.epoch < s.budget.epochs
+    s.state.stopped_early = (
+        patience is not None and s.state.bad_epochs >= patience and s.state.epoch < s.budget.epochs
+    )
     return s.state.epoch >= s.budget.epochs or s.state.stopped_early
 
 
@@ -111,12 +120,25 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     partial, state.partial = state.partial, None
     sums, order_rng, order = _order(s, partial, len(index), s.budget.windows(len(index), s.group.world))
     try:
-        done = loop.train_epoch(s.trainer, s.prepared.windows, index, s.optimizer, s.budget.batch_size, order, sums,
-                                s.budget.clip_grad_norm, s.budget.clip_grad_value, None if s.group.several else stop, progress.batch,
-                                check_every=1 if s.device.type == "cpu" else 50, rank=s.group.rank, world=s.group.world,
-                                loss_fn=losses.get(s.budget.loss, s.budget.quantiles))
+        done = loop.train_epoch(
+            s.trainer,
+            s.prepared.windows,
+            index,
+            s.optimizer,
+            s.budget.batch_size,
+            order,
+            sums,
+            s.budget.clip_grad_norm,
+            s.budget.clip_grad_value,
+            None if s.group.several else stop,
+            progress.batch,
+            check_every=1 if s.device.type == "cpu" else 50,
+            rank=s.group.rank,
+            world=s.group.world,
+            loss_fn=losses.get(s.budget.loss, s.budget.quantiles),
+        )
     except loop.NonFinite as bad:
-        raise _diverged(s, epoch, f"batch {bad.batch}") from None
+        raise failures.diverged(s.run_dir, s.state, s.budget, epoch, f"batch {bad.batch}") from None
     trained = time.perf_counter()
     seconds = (partial.seconds if partial else 0.0) + trained - tick  # training time of this epoch, all parts
     if not done:
@@ -128,16 +150,18 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     state.history.append(row)
     state.epoch = epoch
     if s.group.main:
-        runs.write_metrics(s.run_dir, state.history)
+        run_folder.write_metrics(s.run_dir, state.history)
     _save(s, improved)
     progress.epoch({**row, "best": improved})
-    slow = pace.slowdown([r["seconds"] for r in state.history], s.device.type, torch.get_num_threads())
+    slow = slowdown.check([r["seconds"] for r in state.history], s.device.type, torch.get_num_threads())
     if slow is not None:
         progress.note(f"warning: {slow}")
     return True
 
 
-def _order(s: Session, partial: Partial | None, n: int, drawn: int) -> tuple[loop.EpochSums, torch.Tensor, torch.Tensor]:
+def _order(
+    s: Session, partial: Partial | None, n: int, drawn: int
+) -> tuple[loop.EpochSums, torch.Tensor, torch.Tensor]:
     """The epoch's running sums, the shuffling state it starts from, and its window order of
     `drawn` of the n windows (an interrupted epoch draws its order again from the state it began with)."""
     if partial is not None:
@@ -154,13 +178,23 @@ def _validated(s: Session, epoch: int, sums: loop.EpochSums, n_train: int) -> tu
     its seconds) and whether the epoch improved."""
     state, val = s.state, s.prepared.index("val")
     train_loss = (s.group.sum(sums.loss_sum) / n_train).item()
-    if len(val) == 0:  # a refit on every row: no validation, each epoch the latest (the count was chosen before)
+    if (
+        len(val) == 0
+    ):  # a refit on every row: no validation, each epoch the latest (the count was chosen before)
         val_loss, val_mae = math.nan, math.nan
     else:
-        val_loss, val_mae = loop.validate(s.model, s.prepared.windows, val.to(s.device), s.prepared.unscale, s.group.rank,
-                                          s.group.world, s.group.sum, losses.get(s.budget.loss, s.budget.quantiles))
+        val_loss, val_mae = loop.validate(
+            s.model,
+            s.prepared.windows,
+            val.to(s.device),
+            s.prepared.unscale,
+            s.group.rank,
+            s.group.world,
+            s.group.sum,
+            losses.get(s.budget.loss, s.budget.quantiles),
+        )
         if not math.isfinite(val_loss):
-            raise _diverged(s, epoch, "validation")
+            raise failures.diverged(s.run_dir, s.state, s.budget, epoch, "validation")
     lr = s.optimizer.param_groups[0]["lr"]
     optimizers.step_scheduler(s.scheduler, train_loss if len(val) == 0 else val_loss)
     improved = len(val) == 0 or val_loss < state.best_loss
@@ -168,14 +202,23 @@ def _validated(s: Session, epoch: int, sums: loop.EpochSums, n_train: int) -> tu
         state.best_loss, state.best_epoch, state.bad_epochs = val_loss, epoch, 0
     else:
         state.bad_epochs += 1
-    return {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "val_mae": val_mae,
-            "lr": lr, "grad_norm": (sums.norm_sum / sums.batches).item()}, improved
+    return {
+        "epoch": epoch,
+        "train_loss": train_loss,
+        "val_loss": val_loss,
+        "val_mae": val_mae,
+        "lr": lr,
+        "grad_norm": (sums.norm_sum / sums.batches).item(),
+    }, improved
 
 
-SAMPLE_WITH_REPLACEMENT = 2**24  # beyond this many windows, an epoch of a few steps draws its windows with replacement
+# beyond this many windows, an epoch of a few steps draws its windows with replacement
+SAMPLE_WITH_REPLACEMENT = 2**24
 
 
-def epoch_order(n: int, generator: torch.Generator, device: torch.device, drawn: int | None = None) -> torch.Tensor:
+def epoch_order(
+    n: int, generator: torch.Generator, device: torch.device, drawn: int | None = None
+) -> torch.Tensor:
     """A random order of the n training windows (int32 while it fits, half the memory of int64);
     with `drawn` < n, that many of them: the first of a permutation (each window at most once), or,
     for more than SAMPLE_WITH_REPLACEMENT windows, drawn uniformly with replacement, so an epoch of
@@ -189,52 +232,21 @@ def epoch_order(n: int, generator: torch.Generator, device: torch.device, drawn:
 
 
 def _save(s: Session, improved: bool) -> None:
-    """best.pt on improvement, then last.pt: a kill between the two is repaired by resuming. Rank 0 alone writes."""
+    """best.pt on improvement, then last.pt: a kill between the two is repaired by resuming. Rank 0 alone
+    writes."""
     if not s.group.main:
         return
-    payload = checkpoint.payload(s.header, s.model, s.optimizer, s.scheduler, s.state.epoch, s.state.to_dict(), capture_rng(s.generator))
+    payload = checkpoint.payload(
+        s.header,
+        s.model,
+        s.optimizer,
+        s.scheduler,
+        s.state.epoch,
+        s.state.to_dict(),
+        capture_rng(s.generator),
+    )
     if improved:
         s.saved["best"] = checkpoint.snapshot(payload)
         checkpoint.save(checkpoint.path(s.run_dir, "best"), s.saved["best"])
     s.saved["last"] = payload
     checkpoint.save(checkpoint.path(s.run_dir, "last"), payload)
-
-
-def _interrupted(s: Session, signal_name: str | None) -> Interrupted:
-    where = (f"in epoch {s.state.partial.epoch} after batch {s.state.partial.batches}" if s.state.partial
-             else f"after epoch {s.state.epoch}")
-    reason = f"stopped by {signal_name or 'a signal'} {where}"
-    return Interrupted(f"{reason}; the run is saved. Resume it with:\n  rnncli train --resume {s.run_dir}", every_process=True,
-                       reason=reason)
-
-
-def raise_if_out_of_memory(exc: BaseException, device: torch.device, batch_size: int, hidden_size: int) -> None:
-    """Turn an allocation failure into a failed job with advice; leave any other error alone."""
-    text = str(exc)
-    if isinstance(exc, (MemoryError, torch.OutOfMemoryError)) or "can't allocate memory" in text or "out of memory" in text:
-        raise TrainingFailed(f"out of memory on {device}: lower train.batch_size (now {batch_size}) "
-                             f"or model.hidden_size (now {hidden_size})") from exc
-
-
-def _lost_peer(exc: BaseException) -> bool:
-    """The collective operations failed because a peer process went away (gloo or NCCL)."""
-    text = str(exc)
-    return isinstance(exc, torch.distributed.DistError) or any(m in text for m in ("Connection closed by peer", "Connection reset by peer",
-                                                                                    "NCCL", "gloo"))
-
-
-def _reason(exc: BaseException) -> str:
-    """The first sentence of a backend's error, without the source file it names."""
-    import re
-
-    text = re.sub(r"^\[[^\]]*\]\s*", "", str(exc).strip().splitlines()[0])
-    return text.split(". ")[0][:120]
-
-
-def _diverged(s: Session, epoch: int, where: str) -> TrainingFailed:
-    kept = (f"best.pt (epoch {s.state.best_epoch}) is kept in {s.run_dir / 'checkpoints'}" if s.state.best_epoch
-            else "no checkpoint was saved")
-    clip = (f"lower train.clip_grad_norm (now {s.budget.clip_grad_norm})" if s.budget.clip_grad_norm
-            else "set train.clip_grad_norm (e.g. 1.0)")
-    return TrainingFailed(f"training diverged: the loss or gradient became NaN or infinite in epoch {epoch}, {where}; "
-                          f"lower train.lr (now {s.budget.lr}) or {clip}; {kept}", every_process=True)

@@ -59,8 +59,13 @@ def capture_rng(generator: torch.Generator) -> dict:
         "shuffle": generator.get_state(),
         "shuffle_device": str(generator.device),
         "torch": torch.get_rng_state(),
-        "numpy": {"kind": keys_kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
-                  "has_gauss": int(has_gauss), "cached": float(cached)},
+        "numpy": {
+            "kind": keys_kind,
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached": float(cached),
+        },
         "python": {"version": py_version, "state": list(py_state), "gauss": py_gauss},
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -73,7 +78,9 @@ def restore_rng(states: dict, generator: torch.Generator) -> bool:
     (it is then reseeded, and the batch order differs from the original run)."""
     torch.set_rng_state(states["torch"].cpu())
     n = states["numpy"]
-    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"]))
+    np.random.set_state(
+        (n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached"])
+    )
     p = states["python"]
     random.setstate((p["version"], tuple(p["state"]), p["gauss"]))
     if "cuda" in states and torch.cuda.is_available():
@@ -87,4 +94,6 @@ def restore_rng(states: dict, generator: torch.Generator) -> bool:
 
 def fingerprint(values: torch.Tensor) -> str:
     """A digest of the prepared rows: resuming on different data is refused."""
-    return hashlib.sha256(memoryview(values.detach().cpu().contiguous().numpy()).cast("B")).hexdigest()  # no copy
+    return hashlib.sha256(
+        memoryview(values.detach().cpu().contiguous().numpy()).cast("B")
+    ).hexdigest()  # no copy

@@ -9,7 +9,12 @@ from rnncli.model.forecaster import Forecaster, ModelArgs
 
 
 def payload(model: Forecaster) -> dict:
-    return {"model_args": model.args.to_dict(), "model_state": model.state_dict(), "note": "plain values", "sizes": [1, 2.5, None]}
+    return {
+        "model_args": model.args.to_dict(),
+        "model_state": model.state_dict(),
+        "note": "plain values",
+        "sizes": [1, 2.5, None],
+    }
 
 
 class Touch:
@@ -24,7 +29,9 @@ class Touch:
 
 def test_round_trip_rebuilds_the_same_model(tmp_path):
     torch.manual_seed(0)
-    model = Forecaster(ModelArgs(input_size=2, n_targets=1, horizon=3, cell="lstm", hidden_size=6, many_to_many=True))
+    model = Forecaster(
+        ModelArgs(input_size=2, n_targets=1, horizon=3, cell="lstm", hidden_size=6, many_to_many=True)
+    )
     path = tmp_path / "m.pt"
     checkpoint.save(path, payload(model))
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # no temporary file left behind
@@ -54,10 +61,13 @@ def test_code_in_a_checkpoint_is_refused_and_never_runs(tmp_path):
     assert marker.exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "is empty"),
-    (b"this is not a checkpoint", "cannot be read: it is truncated or not a checkpoint"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"this is not a checkpoint", "cannot be read: it is truncated or not a checkpoint"),
+    ],
+)
 def test_empty_and_foreign_files(tmp_path, content, message):
     path = tmp_path / "bad.pt"
     path.write_bytes(content)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rnncli.evaluation import forecast
+from rnncli.commands import evaluate, predict
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "v1"
 CASES = {"long": ("long.csv", 6), "m2m": ("wide.csv", 2)}
@@ -19,7 +19,7 @@ CASES = {"long": ("long.csv", 6), "m2m": ("wide.csv", 2)}
 def test_an_older_checkpoint_forecasts_exactly_what_it_did(name):
     data, horizon = CASES[name]
     expected = json.loads((FIXTURES / "forecasts-full.json").read_text())[name]
-    frame = forecast.predict(FIXTURES / f"{name}.pt", FIXTURES / data, horizon).frame
+    frame = predict.predict(FIXTURES / f"{name}.pt", FIXTURES / data, horizon).frame
     assert list(frame.columns) == list(expected)
     for column, values in expected.items():
         got = frame[column].tolist()
@@ -33,11 +33,15 @@ def test_an_older_checkpoint_forecasts_exactly_what_it_did(name):
 def test_an_older_checkpoint_scores_exactly_what_it_did(name):
     data, _ = CASES[name]
     expected = json.loads((FIXTURES / f"{name}-evaluation.json").read_text())
-    scores = _json(forecast.evaluate(FIXTURES / f"{name}.pt", FIXTURES / data).metrics)
+    scores = _json(evaluate.evaluate(FIXTURES / f"{name}.pt", FIXTURES / data).metrics)
     for key in ("checkpoint", "data"):  # where the files lay when they were made
         expected.pop(key), scores.pop(key)
-    expected["standardised"] = expected.pop("scaled")  # the JSON key was renamed: "scaled" now means scaler units alone
-    assert "theta" in scores["baselines"]  # a baseline added since: every figure of the older version is still there, unchanged
+    expected["standardised"] = expected.pop(
+        "scaled"
+    )  # the JSON key was renamed: "scaled" now means scaler units alone
+    assert (
+        "theta" in scores["baselines"]
+    )  # a baseline added since: every figure of the older version is still there, unchanged
     assert _missing(expected, scores) == []
 
 
@@ -46,7 +50,11 @@ def _missing(expected, got, where: str = "") -> list[str]:
     if isinstance(expected, dict):
         if not isinstance(got, dict):
             return [where]
-        return [m for k, v in expected.items() for m in (_missing(v, got[k], f"{where}.{k}") if k in got else [f"{where}.{k}"])]
+        return [
+            m
+            for k, v in expected.items()
+            for m in (_missing(v, got[k], f"{where}.{k}") if k in got else [f"{where}.{k}"])
+        ]
     return [] if expected == got else [f"{where}: {expected!r} != {got!r}"]
 
 

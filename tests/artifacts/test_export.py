@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnncli.artifacts.export import export
+from rnncli.commands.export import export
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
@@ -16,8 +16,12 @@ def test_onnx_export_matches_pytorch(runs_folder, tmp_path, cell):
     _, made, _ = runs_folder
     path, sidecar = export(made[cell], "onnx", tmp_path / "m.onnx")
     info = json.loads(sidecar.read_text())
-    assert info["inputs"] == {"x": ["batch", 14, 4], "future": ["batch", 2]} and info["output"] == {"y": ["batch", 1, 1]}
-    assert info["columns"] == ["y", "x", "dayofweek_sin", "dayofweek_cos"] and len(info["scaler"]["loc"][0]) == 2
+    assert info["inputs"] == {"x": ["batch", 14, 4], "future": ["batch", 2]} and info["output"] == {
+        "y": ["batch", 1, 1]
+    }
+    assert (
+        info["columns"] == ["y", "x", "dayofweek_sin", "dayofweek_cos"] and len(info["scaler"]["loc"][0]) == 2
+    )
     model = torch.load(made[cell] / "checkpoints" / "best.pt", weights_only=True)
     from rnncli.artifacts.checkpoint import build_model
 
@@ -42,4 +46,3 @@ def test_torchscript_export_matches_pytorch(runs_folder, cli):
     x, future = torch.randn(3, 14, 4), torch.randn(3, 2)
     torch.testing.assert_close(loaded(x, future), net.forecast(x, future), atol=1e-5, rtol=0)
     assert cli("export", made["gru"], "--format", "pickle").code == 2
-

@@ -17,7 +17,9 @@ def test_runs_lists_every_run_and_sorts_by_any_column(runs_folder, cli):
     summary = json.loads((made["lstm"] / "summary.json").read_text())
     lstm = next(r for r in listed if r["cell"] == "lstm")
     assert lstm["test_mae"] == summary["test"]["model"]["mae"]
-    assert lstm["vs_persistence"] == pytest.approx(summary["test"]["model"]["mae"] / summary["test"]["baselines"]["persistence"]["mae"])
+    assert lstm["vs_persistence"] == pytest.approx(
+        summary["test"]["model"]["mae"] / summary["test"]["baselines"]["persistence"]["mae"]
+    )
     assert listed[-1]["test_mae"] is None and listed[-1]["path"] == str(unfinished)  # unscored runs sort last
     maes = [r["test_mae"] for r in listed[:-1]]
     assert maes == sorted(maes)

@@ -22,26 +22,48 @@ def test_defaults_fill_every_section(tmp_path):
     cfg = config.load(write(tmp_path, BASE))
     assert cfg.name == "c"  # the file's stem when no name is given
     assert cfg.data.target == ["y"] and cfg.data.features == []
-    assert (cfg.data.val_fraction, cfg.data.test_fraction, cfg.data.scaler, cfg.data.missing) == (0.1, 0.1, "standard", "interpolate")
+    assert (cfg.data.val_fraction, cfg.data.test_fraction, cfg.data.scaler, cfg.data.missing) == (
+        0.1,
+        0.1,
+        "standard",
+        "interpolate",
+    )
     assert (cfg.window.lookback, cfg.window.horizon, cfg.window.mode) == (30, 1, "many_to_one")
-    assert (cfg.model.cell, cfg.model.hidden_size, cfg.model.num_layers, cfg.model.nonlinearity) == ("rnn", 64, 1, "tanh")
+    assert (cfg.model.cell, cfg.model.hidden_size, cfg.model.num_layers, cfg.model.nonlinearity) == (
+        "gru",
+        64,
+        1,
+        "tanh",
+    )
     t = cfg.train
-    assert (t.epochs, t.batch_size, t.optimizer, t.lr, t.clip_grad_norm, t.clip_grad_value, t.patience, t.device) == (
-        50, 64, "adam", 0.001, 1.0, None, 10, "auto")
+    assert (
+        t.epochs,
+        t.batch_size,
+        t.optimizer,
+        t.lr,
+        t.clip_grad_norm,
+        t.clip_grad_value,
+        t.patience,
+        t.device,
+    ) == (50, 64, "adam", 0.001, 1.0, None, 10, "auto")
     assert cfg.output.dir == "runs"
 
 
 def test_yaml_strings_are_coerced_to_the_field_type(tmp_path):
     # PyYAML reads 1e-3 and 5e2 as strings; users mean numbers.
-    cfg = config.load(write(tmp_path, BASE + "train: {lr: 1e-3, epochs: 5e2, clip_grad_norm: none, patience: null}\n"))
+    cfg = config.load(
+        write(tmp_path, BASE + "train: {lr: 1e-3, epochs: 5e2, clip_grad_norm: none, patience: null}\n")
+    )
     assert cfg.train.lr == 0.001 and isinstance(cfg.train.lr, float)
     assert cfg.train.epochs == 500 and isinstance(cfg.train.epochs, int)
     assert cfg.train.clip_grad_norm is None and cfg.train.patience is None
 
 
 def test_overrides_are_dotted_and_typed(tmp_path):
-    cfg = config.load(write(tmp_path, BASE), ["train.lr=2e-2", "model.cell=GRU", "data.target=[a, b]", "window.mode=many-to-many",
-                                              "name=exp 1"])
+    cfg = config.load(
+        write(tmp_path, BASE),
+        ["train.lr=2e-2", "model.cell=GRU", "data.target=[a, b]", "window.mode=many-to-many", "name=exp 1"],
+    )
     assert cfg.train.lr == 0.02
     assert cfg.model.cell == "gru"
     assert cfg.data.target == ["a", "b"]
@@ -49,31 +71,34 @@ def test_overrides_are_dotted_and_typed(tmp_path):
     assert cfg.name == "exp 1"
 
 
-@pytest.mark.parametrize("override, words", [
-    ("model.hiden_size=3", ["unknown config key 'model.hiden_size'", "did you mean model.hidden_size"]),
-    ("lr=0.1", ["unknown config key 'lr'", "did you mean train.lr"]),
-    ("model=gru", ["'model' is a section", "model.cell"]),
-    ("train.lr", ["must look like KEY=VALUE"]),
-    ("train.lr=fast", ["train.lr", "'fast'", "a number"]),
-    ("train.epochs=2.5", ["train.epochs", "2.5", "whole number"]),
-    ("model.cell=transformer", ["model.cell", "'transformer'", "one of rnn, gru, lstm"]),
-    ("model.cell=grux", ["did you mean gru"]),
-    ("window.lookback=0", ["window.lookback", "0", "from 1 to 1e9"]),
-    ("data.val_fraction=1.5", ["data.val_fraction", "1.5", "between 0 and 1"]),
-    ("data.test_fraction=0.95", ["data.test_fraction", "sum below 1"]),
-    ("train.lr=-1", ["train.lr", "-1", "positive"]),
-    ("train.device=gpu", ["train.device", "'gpu'", "cuda:N"]),
-    ("model.dropout=0.2", ["model.dropout", "num_layers"]),
-    ("model.nonlinearity=relu", ["model.nonlinearity", "relu is for the plain rnn cell"]),
-    ("data.features=[y]", ["data.features", "y is a target"]),
-    ("train.epochs=true", ["train.epochs", "True", "a number"]),
-    ("name=a/b", ["name", "without slashes"]),
-    ("train.lr=1e300", ["train.lr", "up to 1000"]),
-    ("train.weight_decay=1e300", ["train.weight_decay", "from 0 to 1000"]),
-    ("train.clip_grad_value=1e300", ["train.clip_grad_value", "up to 1e+09"]),
-    ("train.seed=-1", ["train.seed", "from 0 to 2**63 - 1"]),
-    ("model.hidden_size=100000", ["model.hidden_size", "up to 8192"]),
-])
+@pytest.mark.parametrize(
+    "override, words",
+    [
+        ("model.hiden_size=3", ["unknown config key 'model.hiden_size'", "did you mean model.hidden_size"]),
+        ("lr=0.1", ["unknown config key 'lr'", "did you mean train.lr"]),
+        ("model=gru", ["'model' is a section", "model.cell"]),
+        ("train.lr", ["must look like KEY=VALUE"]),
+        ("train.lr=fast", ["train.lr", "'fast'", "a number"]),
+        ("train.epochs=2.5", ["train.epochs", "2.5", "whole number"]),
+        ("model.cell=transformer", ["model.cell", "'transformer'", "one of rnn, gru, lstm"]),
+        ("model.cell=grux", ["did you mean gru"]),
+        ("window.lookback=0", ["window.lookback", "0", "from 1 to 1e9"]),
+        ("data.val_fraction=1.5", ["data.val_fraction", "1.5", "between 0 and 1"]),
+        ("data.test_fraction=0.95", ["data.test_fraction", "sum below 1"]),
+        ("train.lr=-1", ["train.lr", "-1", "positive"]),
+        ("train.device=gpu", ["train.device", "'gpu'", "cuda:N"]),
+        ("model.dropout=0.2", ["model.dropout", "num_layers"]),
+        ("model.nonlinearity=relu", ["model.nonlinearity", "relu is for the plain rnn cell"]),
+        ("data.features=[y]", ["data.features", "y is a target"]),
+        ("train.epochs=true", ["train.epochs", "True", "a number"]),
+        ("name=a/b", ["name", "without slashes"]),
+        ("train.lr=1e300", ["train.lr", "up to 1000"]),
+        ("train.weight_decay=1e300", ["train.weight_decay", "from 0 to 1000"]),
+        ("train.clip_grad_value=1e300", ["train.clip_grad_value", "up to 1e+09"]),
+        ("train.seed=-1", ["train.seed", "from 0 to 2**63 - 1"]),
+        ("model.hidden_size=100000", ["model.hidden_size", "up to 8192"]),
+    ],
+)
 def test_bad_overrides_name_the_key_and_value(tmp_path, override, words):
     cfg_path = write(tmp_path, BASE + ("model: {cell: gru}\n" if "nonlinearity" in override else ""))
     with pytest.raises(RnnCliError) as err:
@@ -83,12 +108,16 @@ def test_bad_overrides_name_the_key_and_value(tmp_path, override, words):
 
 
 def test_unknown_key_in_the_file_is_refused_with_the_nearest(tmp_path):
-    with pytest.raises(RnnCliError, match=r"unknown config key 'window.lookbak'; did you mean window.lookback\?"):
+    with pytest.raises(
+        RnnCliError, match=r"unknown config key 'window.lookbak'; did you mean window.lookback\?"
+    ):
         config.load(write(tmp_path, BASE + "window: {lookbak: 3}\n"))
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
-    with pytest.raises(RnnCliError, match=r"not valid YAML: line 4, column 15: mapping values are not allowed here"):
+    with pytest.raises(
+        RnnCliError, match=r"not valid YAML: line 4, column 15: mapping values are not allowed here"
+    ):
         config.load(write(tmp_path, BASE + "model:\n  cell: gru\n   hidden_size: 3\n"))
 
 
@@ -127,7 +156,9 @@ def test_resolved_config_round_trips_through_yaml(tmp_path):
 
 def test_known_keys_cover_every_field():
     keys = config.known_keys()
-    assert "train.clip_grad_value" in keys and "data.season" in keys and "output.dir" in keys and "name" in keys
+    assert (
+        "train.clip_grad_value" in keys and "data.season" in keys and "output.dir" in keys and "name" in keys
+    )
     assert len(keys) == len(set(keys))
 
 

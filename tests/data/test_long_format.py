@@ -5,25 +5,37 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from helpers import prepare_file
 
 from rnncli import config
+from rnncli.commands import evaluate, predict
 from rnncli.data import timeseries
-from rnncli.data.prepared import WindowSpec, prepare
 from rnncli.data.splits import split_rows
+from rnncli.data.windows import WindowSpec
 from rnncli.errors import RnnCliError
-from rnncli.evaluation import forecast
-from rnncli.experiments.run import train as train_run
+from rnncli.pipeline.run import train_run
 
 
-def long_csv(path, lengths={"b": 120, "a": 90}, starts={"b": "2021-01-01", "a": "2021-02-15", "c": "2021-03-01"}):
+def long_csv(path, lengths=None, starts=None):
     """Two series of different lengths and spans, rows interleaved and shuffled as real files are."""
+    if starts is None:
+        starts = {"b": "2021-01-01", "a": "2021-02-15", "c": "2021-03-01"}
+    if lengths is None:
+        lengths = {"b": 120, "a": 90}
     rng = np.random.default_rng(0)
     frames = []
     for key, n in lengths.items():
         t = np.arange(n)
         level = 100 if key == "a" else 10
-        frames.append(pd.DataFrame({"day": pd.date_range(starts[key], periods=n, freq="D").strftime("%Y-%m-%d"), "store": key,
-                                    "sales": np.round(level + 3 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.5, n), 3)}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "day": pd.date_range(starts[key], periods=n, freq="D").strftime("%Y-%m-%d"),
+                    "store": key,
+                    "sales": np.round(level + 3 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.5, n), 3),
+                }
+            )
+        )
     frame = pd.concat(frames).sample(frac=1, random_state=1)
     frame.to_csv(path, index=False)
     return path
@@ -35,9 +47,20 @@ def schema(path, **kw):
 
 def long_config(tmp_path, **data_keys):
     csv = long_csv(tmp_path / "long.csv")
-    cfg = {"name": "long", "data": {"path": str(csv), "time_column": "day", "id_column": "store", "target": "sales", **data_keys},
-           "window": {"lookback": 14}, "model": {"hidden_size": 8}, "train": {"epochs": 2, "lr": 0.01, "device": "cpu"},
-           "output": {"dir": str(tmp_path / "runs")}}
+    cfg = {
+        "name": "long",
+        "data": {
+            "path": str(csv),
+            "time_column": "day",
+            "id_column": "store",
+            "target": "sales",
+            **data_keys,
+        },
+        "window": {"lookback": 14},
+        "model": {"hidden_size": 8},
+        "train": {"epochs": 2, "lr": 0.01, "device": "cpu"},
+        "output": {"dir": str(tmp_path / "runs")},
+    }
     path = tmp_path / "long.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path, csv
@@ -53,7 +76,7 @@ def test_each_id_is_its_own_sorted_series(tmp_path):
 
 def test_windows_never_cross_series_and_each_series_is_split_on_its_own(tmp_path):
     spec = WindowSpec(14, 3, False, 0.1, 0.2)
-    prepared = prepare(schema(long_csv(tmp_path / "l.csv")), spec, "standard")
+    prepared = prepare_file(schema(long_csv(tmp_path / "l.csv")), spec, "standard")
     assert prepared.layout.parts == [split_rows(90, 0.1, 0.2), split_rows(120, 0.1, 0.2)]
     for split in ("train", "val", "test", "all"):
         starts = prepared.index(split).all()
@@ -66,11 +89,16 @@ def test_windows_never_cross_series_and_each_series_is_split_on_its_own(tmp_path
 def test_scaling_per_series_or_shared(tmp_path):
     path = long_csv(tmp_path / "l.csv")
     spec = WindowSpec(14, 1, False, 0.1, 0.1)
-    per = prepare(schema(path), spec, "standard", per_series=True)
-    shared = prepare(schema(path), spec, "standard", per_series=False)
+    per = prepare_file(schema(path), spec, "standard", per_series=True)
+    shared = prepare_file(schema(path), spec, "standard", per_series=False)
     a_train = timeseries.load(schema(path))[0].values[:72, 0]
-    assert per.fitted.ids == ["a", "b"] and per.scaler.loc[0, 0].item() == pytest.approx(a_train.mean(), rel=1e-5)
-    assert shared.fitted.ids == [None] and shared.scaler.loc[0, 0].item() == shared.scaler.loc[1, 0].item()
+    assert per.fitted_scaler.ids == ["a", "b"] and per.scaler.loc[0, 0].item() == pytest.approx(
+        a_train.mean(), rel=1e-5
+    )
+    assert (
+        shared.fitted_scaler.ids == [None]
+        and shared.scaler.loc[0, 0].item() == shared.scaler.loc[1, 0].item()
+    )
     # each series' own training rows are centred when scaled per series
     assert abs(per.windows.values[:72, 0].mean().item()) < 1e-4
 
@@ -78,7 +106,7 @@ def test_scaling_per_series_or_shared(tmp_path):
 def test_predict_gives_each_series_its_own_continuation(tmp_path):
     cfg_path, csv = long_config(tmp_path)
     run = train_run(config.load(cfg_path)).run_dir
-    frame = forecast.predict(run, horizon=3).frame
+    frame = predict.predict(run, horizon=3).frame
     assert list(frame.columns) == ["store", "day", "sales", "sales_lower", "sales_upper"]
     assert frame["store"].tolist() == ["a"] * 3 + ["b"] * 3
     source = pd.read_csv(csv)
@@ -92,7 +120,7 @@ def test_predict_gives_each_series_its_own_continuation(tmp_path):
 def test_evaluate_reports_each_series_their_mean_and_all_windows(tmp_path):
     cfg_path, csv = long_config(tmp_path)
     run = train_run(config.load(cfg_path)).run_dir
-    report = forecast.evaluate(run).metrics
+    report = evaluate.evaluate(run).metrics
     per = report["per_series"]
     assert set(per) == {"a", "b"} and per["a"]["n_windows"] == 9 and per["b"]["n_windows"] == 12
     mean = report["mean_over_series"]
@@ -104,7 +132,9 @@ def test_evaluate_reports_each_series_their_mean_and_all_windows(tmp_path):
     for key, n in (("a", 90), ("b", 120)):
         y = source[source.store == key].sort_values("day")["sales"].to_numpy()
         rows = np.arange(n - round(n * 0.1), n)
-        assert per[key]["baselines"]["persistence"]["mae"] == pytest.approx(np.abs(y[rows] - y[rows - 1]).mean(), rel=1e-5)
+        assert per[key]["baselines"]["persistence"]["mae"] == pytest.approx(
+            np.abs(y[rows] - y[rows - 1]).mean(), rel=1e-5
+        )
 
 
 def test_linear_ar_is_fitted_per_series(tmp_path):
@@ -114,11 +144,13 @@ def test_linear_ar_is_fitted_per_series(tmp_path):
         y = [1.0]
         for _ in range(199):
             y.append(phi * y[-1] + 1.0)
-        rows += [(d.strftime("%Y-%m-%d"), key, v) for d, v in zip(pd.date_range("2020-01-01", periods=200), y)]
+        rows += [
+            (d.strftime("%Y-%m-%d"), key, v) for d, v in zip(pd.date_range("2020-01-01", periods=200), y)
+        ]
     csv = tmp_path / "ar.csv"
     pd.DataFrame(rows, columns=["day", "store", "sales"]).to_csv(csv, index=False)
     cfg = config.load(long_config(tmp_path)[0], [f"data.path={csv}", "window.lookback=1", "train.epochs=1"])
-    report = forecast.evaluate(train_run(cfg).run_dir).metrics
+    report = evaluate.evaluate(train_run(cfg).run_dir).metrics
     for key in ("up", "down"):
         assert report["per_series"][key]["baselines"]["linear_ar"]["mae"] < 1e-4
 
@@ -129,16 +161,19 @@ def test_unknown_series_needs_shared_scaling(tmp_path):
     pd.read_csv(csv).replace({"store": {"a": "c"}}).to_csv(renamed, index=False)
     run = train_run(config.load(cfg_path)).run_dir
     with pytest.raises(RnnCliError, match="series 'c' was not in the training data"):
-        forecast.predict(run, data_path=renamed)
+        predict.predict(run, data_path=renamed)
     shared = train_run(config.load(cfg_path, ["data.scale_per_series=false"])).run_dir
-    assert sorted(forecast.predict(shared, data_path=renamed).frame["store"].unique()) == ["b", "c"]
+    assert sorted(predict.predict(shared, data_path=renamed).frame["store"].unique()) == ["b", "c"]
 
 
 def test_a_short_series_is_padded_masked_and_trained_on_what_it_has(tmp_path):
     csv = long_csv(tmp_path / "l.csv", lengths={"b": 120, "a": 12})
-    prepared = prepare(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
+    prepared = prepare_file(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
     assert [s.id for s in prepared.series] == ["a", "b"] and prepared.pads == [5, 0] and prepared.masked
-    assert any("1 series shorter than window.lookback + horizon (15 training rows) was padded" in w and ": a" in w for w in prepared.warnings)
+    assert any(
+        "1 series shorter than window.lookback + horizon (15 training rows) was padded" in w and ": a" in w
+        for w in prepared.warnings
+    )
     raw = pd.read_csv(csv).query("store == 'a'").sort_values("day")["sales"].to_numpy()
     a = prepared.windows.values[: prepared.layout.offsets[1]]
     loc, scale = float(prepared.scaler.loc[0, 0]), float(prepared.scaler.scale[0, 0])
@@ -146,10 +181,14 @@ def test_a_short_series_is_padded_masked_and_trained_on_what_it_has(tmp_path):
     np.testing.assert_allclose(real[5:], raw, rtol=1e-5)  # the data, after five padded rows
     np.testing.assert_allclose(real[:5], raw[0], rtol=1e-5)  # which hold its first value
     assert a[:, 1].tolist() == [0.0] * 5 + [1.0] * 12  # the availability column
-    assert float(prepared.scaler.loc[0, 0]) == pytest.approx(raw[:10].mean(), rel=1e-5)  # scaled on its 10 real training rows
+    assert float(prepared.scaler.loc[0, 0]) == pytest.approx(
+        raw[:10].mean(), rel=1e-5
+    )  # scaled on its 10 real training rows
     train = prepared.index("train")
     starts = train.all().tolist()
-    assert starts[0] == 0 and 1 not in starts  # one window of 'a': 14 inputs (5 padded), its target the 10th real row
+    assert (
+        starts[0] == 0 and 1 not in starts
+    )  # one window of 'a': 14 inputs (5 padded), its target the 10th real row
     x, y, _ = prepared.windows.batch(torch.tensor([0]))
     assert y[0, 0, 0].item() * scale + loc == pytest.approx(raw[9], rel=1e-5)
     assert prepared.spec.lookback == x.shape[1] and x[0, :, 1].tolist() == [0.0] * 5 + [1.0] * 9
@@ -157,21 +196,32 @@ def test_a_short_series_is_padded_masked_and_trained_on_what_it_has(tmp_path):
 
 def test_a_series_too_short_for_any_window_is_left_out_and_named(tmp_path):
     csv = long_csv(tmp_path / "l.csv", lengths={"b": 120, "a": 4})
-    prepared = prepare(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
-    assert [s.id for s in prepared.series] == ["b"] and [s.id for s in prepared.left_out] == ["a"] and not prepared.masked
-    assert any("1 series of 2 too short for a horizon of 1 in each part was left out" in w for w in prepared.warnings)
+    prepared = prepare_file(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
+    assert (
+        [s.id for s in prepared.series] == ["b"]
+        and [s.id for s in prepared.left_out] == ["a"]
+        and not prepared.masked
+    )
+    assert any(
+        "1 series of 2 too short for a horizon of 1 in each part was left out" in w for w in prepared.warnings
+    )
 
 
 def test_a_file_of_one_short_series_is_still_refused_with_what_fits(tmp_path):
     csv = long_csv(tmp_path / "l.csv", lengths={"a": 12})
     with pytest.raises(RnnCliError, match=r"series 'a' of .* has 12 rows .* set window.lookback="):
-        prepare(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
+        prepare_file(schema(csv), WindowSpec(14, 1, False, 0.1, 0.1), "standard")
 
 
 def test_series_of_different_frequency_are_refused(tmp_path):
-    frame = pd.DataFrame({"day": list(pd.date_range("2021-01-01", periods=30, freq="D").strftime("%Y-%m-%d"))
-                                 + list(pd.date_range("2021-01-01", periods=30, freq="h").strftime("%Y-%m-%d %H:%M")),
-                          "store": ["d"] * 30 + ["h"] * 30, "sales": range(60)})
+    frame = pd.DataFrame(
+        {
+            "day": list(pd.date_range("2021-01-01", periods=30, freq="D").strftime("%Y-%m-%d"))
+            + list(pd.date_range("2021-01-01", periods=30, freq="h").strftime("%Y-%m-%d %H:%M")),
+            "store": ["d"] * 30 + ["h"] * 30,
+            "sales": range(60),
+        }
+    )
     frame.to_csv(tmp_path / "mixed.csv", index=False)
     with pytest.raises(RnnCliError, match="series 'd' has frequency D but series 'h' has h"):
         timeseries.load(schema(tmp_path / "mixed.csv"))
@@ -185,7 +235,9 @@ def test_an_empty_id_is_named_by_line(tmp_path):
 
 def test_an_id_that_looks_like_a_missing_value_is_kept(tmp_path):
     days = pd.date_range("2021-01-01", periods=5).strftime("%Y-%m-%d")
-    (tmp_path / "na.csv").write_text("day,store,sales\n" + "".join(f"{d},NA,{i}\n{d},EU,{i}\n" for i, d in enumerate(days)))
+    (tmp_path / "na.csv").write_text(
+        "day,store,sales\n" + "".join(f"{d},NA,{i}\n{d},EU,{i}\n" for i, d in enumerate(days))
+    )
     assert [s.id for s in timeseries.load(schema(tmp_path / "na.csv"))] == ["EU", "NA"]
 
 
@@ -199,7 +251,9 @@ def test_long_format_through_the_cli(cli, tmp_path):
     predicted = cli("predict", run, "-n", "2", "-o", out)
     assert predicted.code == 0, predicted
     table = [line for line in predicted.out.splitlines() if line.startswith("│")]
-    assert len(table) == 4 and table[0].split("│")[1].strip() == "a" and table[-1].split("│")[1].strip() == "b"
+    assert (
+        len(table) == 4 and table[0].split("│")[1].strip() == "a" and table[-1].split("│")[1].strip() == "b"
+    )
     assert list(pd.read_csv(out).columns) == ["store", "day", "sales", "sales_lower", "sales_upper"]
 
 
@@ -207,12 +261,12 @@ def test_series_rolled_together_forecast_as_each_one_alone(tmp_path):
     # predict rolls every series in one batch; each forecast must be what that series' own window gives
     cfg_path, csv = long_config(tmp_path, calendar=["dayofweek"])
     run = train_run(config.load(cfg_path)).run_dir
-    together = forecast.predict(run, horizon=5, coverage=0).frame
+    together = predict.predict(run, horizon=5, coverage=0).frame
     source = pd.read_csv(csv)
     for key in ("a", "b"):
         alone_csv = tmp_path / f"{key}.csv"
         source[source.store == key].to_csv(alone_csv, index=False)
-        alone = forecast.predict(run, data_path=alone_csv, horizon=5, coverage=0).frame
+        alone = predict.predict(run, data_path=alone_csv, horizon=5, coverage=0).frame
         mine = together[together.store == key].reset_index(drop=True)
         assert list(mine["day"]) == list(alone["day"])
         np.testing.assert_allclose(mine["sales"], alone["sales"], rtol=1e-6)
@@ -220,28 +274,41 @@ def test_series_rolled_together_forecast_as_each_one_alone(tmp_path):
 
 def _train_long(tmp_path, name, lengths):
     csv = long_csv(tmp_path / f"{name}.csv", lengths=lengths)
-    cfg = {"name": name, "data": {"path": str(csv), "time_column": "day", "id_column": "store", "target": "sales"},
-           "window": {"lookback": 14}, "model": {"hidden_size": 8}, "train": {"epochs": 1, "lr": 0.01, "device": "cpu"},
-           "output": {"dir": str(tmp_path / "runs")}}
+    cfg = {
+        "name": name,
+        "data": {"path": str(csv), "time_column": "day", "id_column": "store", "target": "sales"},
+        "window": {"lookback": 14},
+        "model": {"hidden_size": 8},
+        "train": {"epochs": 1, "lr": 0.01, "device": "cpu"},
+        "output": {"dir": str(tmp_path / "runs")},
+    }
     (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(cfg))
     return train_run(config.load(tmp_path / f"{name}.yaml")).run_dir
 
 
 def test_a_model_trained_on_padding_reads_any_data_with_its_availability_column(tmp_path):
     run = _train_long(tmp_path, "padded", {"b": 120, "a": 12, "c": 4})  # 'c' too short to train on at all
-    fc = forecast.predict(run, horizon=3)  # 'a' still shorter than the lookback: padded again
+    fc = predict.predict(run, horizon=3)  # 'a' still shorter than the lookback: padded again
     assert fc.frame.groupby("store").size().to_dict() == {"a": 3, "b": 3, "c": 3}
-    assert any("1 series too short for the model" in n and "forecast by Theta" in n and ": c" in n for n in fc.notes), fc.notes
-    longer = long_csv(tmp_path / "longer.csv", lengths={"b": 120, "a": 60})  # nothing to pad now: the column is all ones
-    assert forecast.predict(run, data_path=longer, horizon=3).frame["sales"].notna().all()
-    assert np.isfinite(forecast.evaluate(run, data_path=longer).metrics["model"]["mae"])
+    assert any(
+        "1 series too short for the model" in n and "forecast by Theta" in n and ": c" in n for n in fc.notes
+    ), fc.notes
+    longer = long_csv(
+        tmp_path / "longer.csv", lengths={"b": 120, "a": 60}
+    )  # nothing to pad now: the column is all ones
+    assert predict.predict(run, data_path=longer, horizon=3).frame["sales"].notna().all()
+    assert np.isfinite(evaluate.evaluate(run, data_path=longer).metrics["model"]["mae"])
 
 
 def test_a_model_without_padding_leaves_a_short_series_to_theta_and_says_so(tmp_path):
     run = _train_long(tmp_path, "full", {"b": 120, "a": 90})
     short = long_csv(tmp_path / "short.csv", lengths={"b": 120, "a": 10})
-    fc = forecast.predict(run, data_path=short, horizon=3)
+    fc = predict.predict(run, data_path=short, horizon=3)
     assert fc.frame.groupby("store").size().to_dict() == {"a": 3, "b": 3}
-    assert any("1 series too short for the model (its window.lookback=14" in n and ": a" in n for n in fc.notes)
+    assert any(
+        "1 series too short for the model (its window.lookback=14" in n and ": a" in n for n in fc.notes
+    )
     a = fc.frame.query("store == 'a'")
-    assert a["sales"].notna().all() and a["sales_lower"].isna().all()  # no interval for a forecast the model did not make
+    assert (
+        a["sales"].notna().all() and a["sales_lower"].isna().all()
+    )  # no interval for a forecast the model did not make

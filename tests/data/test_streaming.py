@@ -9,8 +9,18 @@ from rnncli.data.timegrid import TimeAxis
 from rnncli.errors import RnnCliError
 
 
-@pytest.mark.parametrize("freq, tz", [("h", None), ("15min", "UTC"), ("D", None), ("W-SUN", None), ("MS", None),
-                                      ("D", "America/New_York"), ("h", "Europe/Paris")])
+@pytest.mark.parametrize(
+    "freq, tz",
+    [
+        ("h", None),
+        ("15min", "UTC"),
+        ("D", None),
+        ("W-SUN", None),
+        ("MS", None),
+        ("D", "America/New_York"),
+        ("h", "Europe/Paris"),
+    ],
+)
 def test_time_axis_equals_date_range(freq, tz):
     start = pd.Timestamp("2023-10-01", tz=tz)
     if freq == "W-SUN":
@@ -42,7 +52,11 @@ def both_ways(schema, monkeypatch):
 
 
 def hours(n: int, skip=(), start="2024-01-01"):
-    return [(t.strftime("%Y-%m-%d %H:%M:%S"), f"{i}.5") for i, t in enumerate(pd.date_range(start, periods=n, freq="h")) if i not in skip]
+    return [
+        (t.strftime("%Y-%m-%d %H:%M:%S"), f"{i}.5")
+        for i, t in enumerate(pd.date_range(start, periods=n, freq="h"))
+        if i not in skip
+    ]
 
 
 def test_streaming_equals_reading_whole_across_chunk_boundaries(tmp_path, monkeypatch):
@@ -52,8 +66,11 @@ def test_streaming_equals_reading_whole_across_chunk_boundaries(tmp_path, monkey
     assert isinstance(streamed.times, TimeAxis) and len(streamed.times) == len(whole.times) == 60
     assert list(streamed.times.index()) == list(whole.times.index())
     np.testing.assert_array_equal(streamed.values, whole.values)
-    assert (streamed.filled, streamed.added_rows, streamed.warnings) == (whole.filled, whole.added_rows, whole.warnings) == (
-        6, 6, ["filled 6 missing values (6 missing timestamps) by interpolate (10.0% of the series)"])
+    assert (
+        (streamed.filled, streamed.added_rows, streamed.warnings)
+        == (whole.filled, whole.added_rows, whole.warnings)
+        == (6, 6, ["filled 6 missing values (6 missing timestamps) by interpolate (10.0% of the series)"])
+    )
     assert streamed.values[7, 0] == pytest.approx(7.5)
 
 
@@ -62,7 +79,10 @@ def test_files_that_cannot_stream_are_read_whole(tmp_path, monkeypatch):
     rows = hours(30)
     rows[10], rows[20] = rows[20], rows[10]  # out of order, across chunks
     (s,) = timeseries.load(csv(tmp_path, rows))
-    assert s.values[:, 0].tolist() == [i + 0.5 for i in range(30)] and "rows were not in time order; sorted them" in s.notes
+    assert (
+        s.values[:, 0].tolist() == [i + 0.5 for i in range(30)]
+        and "rows were not in time order; sorted them" in s.notes
+    )
     repeated = hours(30)
     repeated.insert(12, repeated[11])
     with pytest.raises(RnnCliError, match=r"2024-01-01 11:00:00 appears more than once \(lines 13 and 14"):
@@ -86,18 +106,28 @@ def test_errors_in_later_chunks_name_their_line(tmp_path, monkeypatch):
 
 
 def test_a_grid_estimate_too_small_grows(tmp_path, monkeypatch):
-    monkeypatch.setattr(timeseries, "_estimate_rows", lambda path: 3)  # the grid starts at its floor of 1024 rows
+    monkeypatch.setattr(
+        timeseries, "_estimate_rows", lambda path: 3
+    )  # the grid starts at its floor of 1024 rows
     monkeypatch.setattr(reading, "CHUNK_ROWS", 500)
     (s,) = timeseries.load(csv(tmp_path, hours(3000, skip=(1500, 1501, 1502))))
     assert len(s.times) == 3000 and s.values[-1, 0] == 2999.5 and s.values[1501, 0] == pytest.approx(1501.5)
 
 
-@pytest.mark.skipif(int(pd.__version__.split(".")[0]) < 3, reason="pandas before 3 holds timestamps in ns, which end in 2262")
+@pytest.mark.skipif(
+    int(pd.__version__.split(".")[0]) < 3, reason="pandas before 3 holds timestamps in ns, which end in 2262"
+)
 def test_times_past_2262_stream_and_keep_their_place(tmp_path, monkeypatch):
     monkeypatch.setattr(reading, "CHUNK_ROWS", 50)
-    schema = csv(tmp_path, hours(300, skip=(120,), start="2262-04-05"))  # nanoseconds since 1970 overflow on 2262-04-11
-    monkeypatch.setattr(timeseries, "_read_whole", lambda schema: pytest.fail("a sorted hourly file must stream"))
+    schema = csv(
+        tmp_path, hours(300, skip=(120,), start="2262-04-05")
+    )  # nanoseconds since 1970 overflow on 2262-04-11
+    monkeypatch.setattr(
+        timeseries, "_read_whole", lambda schema: pytest.fail("a sorted hourly file must stream")
+    )
     (s,) = timeseries.load(schema)
     assert len(s.times) == 300 and s.filled == 1
     assert str(s.times[-1]) == "2262-04-17 11:00:00" and str(s.times[120]) == "2262-04-10 00:00:00"
-    assert list(s.times.index().strftime("%Y-%m-%d %H:%M:%S")) == [t for t, _ in hours(300, start="2262-04-05")]
+    assert list(s.times.index().strftime("%Y-%m-%d %H:%M:%S")) == [
+        t for t, _ in hours(300, start="2262-04-05")
+    ]

@@ -18,15 +18,22 @@ def load(tmp_path, text: str, **kw) -> timeseries.Series:
 
 
 def hours(start: str, n: int, skip: tuple[int, ...] = ()) -> str:
-    return "t,y\n" + "".join(f"{t:%Y-%m-%d %H:%M},{i}\n" for i, t in enumerate(pd.date_range(start, periods=n, freq="h")) if i not in skip)
+    return "t,y\n" + "".join(
+        f"{t:%Y-%m-%d %H:%M},{i}\n"
+        for i, t in enumerate(pd.date_range(start, periods=n, freq="h"))
+        if i not in skip
+    )
 
 
 def test_max_gap_allows_short_gaps_and_names_a_long_one(tmp_path):
     text = "t,y\n" + "".join(f"2021-01-{d:02d},{d}\n" for d in range(1, 21) if d not in (5, 6, 7, 12))
     s = load(tmp_path, text, max_gap=3)
     assert s.filled == 4 and s.values[4:7, 0].tolist() == [5, 6, 7]
-    with pytest.raises(RnnCliError, match=r"'y' is missing for 3 steps in a row, from 2021-01-05 00:00:00 to 2021-01-07 00:00:00, "
-                                          r"more than data.max_gap=2"):
+    with pytest.raises(
+        RnnCliError,
+        match=r"'y' is missing for 3 steps in a row, from 2021-01-05 00:00:00 to 2021-01-07 00:00:00, "
+        r"more than data.max_gap=2",
+    ):
         load(tmp_path, text, max_gap=2)
 
 
@@ -50,7 +57,10 @@ def test_repeated_timestamps_are_an_error_by_default(tmp_path):
 
 def test_aware_timestamps_across_a_daylight_saving_change(tmp_path):
     # Paris, 2023-03-26: 01:00+01:00 is followed by 03:00+02:00, one hour later
-    text = "t,y\n2023-03-26 00:00+01:00,0\n2023-03-26 01:00+01:00,1\n2023-03-26 03:00+02:00,2\n2023-03-26 04:00+02:00,3\n"
+    text = (
+        "t,y\n2023-03-26 00:00+01:00,0\n2023-03-26 01:00+01:00,1\n2023-03-26 "
+        "03:00+02:00,2\n2023-03-26 04:00+02:00,3\n"
+    )
     s = load(tmp_path, text)
     assert s.frequency == "h" and s.added_rows == 0 and len(s.times) == 4
     assert str(s.times.tz) == "UTC"
@@ -58,7 +68,9 @@ def test_aware_timestamps_across_a_daylight_saving_change(tmp_path):
 
 def test_local_times_with_a_time_zone_keep_the_repeated_hour(tmp_path):
     # Berlin, 2023-10-29: clocks go back at 03:00, so local 02:00 happens twice
-    text = "t,y\n" + "".join(f"2023-10-29 {h},{i}\n" for i, h in enumerate(["00:00", "01:00", "02:00", "02:00", "03:00", "04:00"]))
+    text = "t,y\n" + "".join(
+        f"2023-10-29 {h},{i}\n" for i, h in enumerate(["00:00", "01:00", "02:00", "02:00", "03:00", "04:00"])
+    )
     s = load(tmp_path, text, timezone="Europe/Berlin")
     assert len(s.times) == 6 and s.added_rows == 0 and s.values[:, 0].tolist() == [0, 1, 2, 3, 4, 5]
     assert (s.times[1:] - s.times[:-1] == pd.Timedelta(hours=1)).all()
@@ -66,8 +78,12 @@ def test_local_times_with_a_time_zone_keep_the_repeated_hour(tmp_path):
 
 
 def test_local_times_without_a_time_zone_say_what_to_do(tmp_path):
-    text = "t,y\n" + "".join(f"2023-10-29 {h},{i}\n" for i, h in enumerate(["00:00", "01:00", "02:00", "02:00", "03:00", "04:00"]))
-    with pytest.raises(RnnCliError, match=r"appears more than once.*daylight-saving change, set data.timezone"):
+    text = "t,y\n" + "".join(
+        f"2023-10-29 {h},{i}\n" for i, h in enumerate(["00:00", "01:00", "02:00", "02:00", "03:00", "04:00"])
+    )
+    with pytest.raises(
+        RnnCliError, match=r"appears more than once.*daylight-saving change, set data.timezone"
+    ):
         load(tmp_path, text)
     merged = load(tmp_path, text, duplicates="mean")  # or merge the repeated hour, reported
     assert merged.values[2, 0] == 2.5 and any("merged 1 repeated timestamp" in n for n in merged.notes)
@@ -81,7 +97,12 @@ def test_the_skipped_spring_hour_of_naive_local_times_is_filled_and_reported(tmp
 
 def test_a_time_that_does_not_exist_in_the_zone_is_named(tmp_path):
     with pytest.raises(RnnCliError, match=r"2023-03-26 02:30:00 is a nonexistent time .* in Europe/Berlin"):
-        load(tmp_path, "t,y\n2023-03-26 01:30,1\n2023-03-26 02:30,2\n2023-03-26 03:30,3\n", timezone="Europe/Berlin", frequency="h")
+        load(
+            tmp_path,
+            "t,y\n2023-03-26 01:30,1\n2023-03-26 02:30,2\n2023-03-26 03:30,3\n",
+            timezone="Europe/Berlin",
+            frequency="h",
+        )
 
 
 def test_daily_local_dates_across_daylight_saving_stay_daily(tmp_path):

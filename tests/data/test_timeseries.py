@@ -33,7 +33,9 @@ def test_gap_is_filled_by_linear_interpolation(tmp_path):
     s = timeseries.load(schema(path, frequency="D"))[0]
     np.testing.assert_allclose(s.values[:, 0], [1, 2, 4, 6, 8, 9])
     assert (s.filled, s.added_rows) == (2, 2)
-    assert s.warnings == ["filled 2 missing values (2 missing timestamps) by interpolate (33.3% of the series)"]
+    assert s.warnings == [
+        "filled 2 missing values (2 missing timestamps) by interpolate (33.3% of the series)"
+    ]
 
 
 def test_ffill_and_empty_cells(tmp_path):
@@ -45,14 +47,25 @@ def test_ffill_and_empty_cells(tmp_path):
 
 def test_missing_error_policy_names_the_first_hole(tmp_path):
     path = write(tmp_path, "t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-04,8\n")
-    with pytest.raises(RnnCliError, match=r"1 value is missing \(1 missing timestamp\), the first at 2021-01-03.*'y'"):
+    with pytest.raises(
+        RnnCliError, match=r"1 value is missing \(1 missing timestamp\), the first at 2021-01-03.*'y'"
+    ):
         timeseries.load(schema(path, frequency="D", missing="error"))
 
 
-@pytest.mark.parametrize("freq, expected, season", [
-    ("D", "D", 7), ("h", "h", 24), ("15min", "15min", 96), ("W-SUN", "W-SUN", 52), ("MS", "MS", 12), ("ME", "ME", 12),
-    ("QS", "QS-JAN", 4), ("2D", "2D", 1),
-])
+@pytest.mark.parametrize(
+    "freq, expected, season",
+    [
+        ("D", "D", 7),
+        ("h", "h", 24),
+        ("15min", "15min", 96),
+        ("W-SUN", "W-SUN", 52),
+        ("MS", "MS", 12),
+        ("ME", "ME", 12),
+        ("QS", "QS-JAN", 4),
+        ("2D", "2D", 1),
+    ],
+)
 def test_frequency_is_inferred_even_with_a_gap(freq, expected, season):
     times = pd.date_range("2020-01-01", periods=40, freq=freq)
     assert timegrid.infer_frequency(times, "t") == expected
@@ -62,7 +75,9 @@ def test_frequency_is_inferred_even_with_a_gap(freq, expected, season):
 
 
 def test_timestamps_off_the_grid_are_refused(tmp_path):
-    path = write(tmp_path, "t,y\n2021-01-01 00:00,1\n2021-01-01 01:00,2\n2021-01-01 02:30,3\n2021-01-01 03:00,4\n")
+    path = write(
+        tmp_path, "t,y\n2021-01-01 00:00,1\n2021-01-01 01:00,2\n2021-01-01 02:30,3\n2021-01-01 03:00,4\n"
+    )
     with pytest.raises(RnnCliError, match=r"2021-01-01 02:30:00 \(line 4\) is not on the regular 'h' grid"):
         timeseries.load(schema(path, frequency="h"))
 
@@ -73,13 +88,25 @@ def test_bad_frequency_value_names_the_key(tmp_path):
         timeseries.load(schema(path, frequency="fortnightly"))
 
 
-@pytest.mark.parametrize("text, message", [
-    ("t,y\n2021-01-01,1\n2021-01-02,2\nyesterday,3\n", r"time column 't' holds 'yesterday', which is not a date/time at line 4"),
-    ("t,y\n2021-01-01,1\n,2\n2021-01-03,3\n", r"time column 't' is empty at line 3"),
-    ("t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-02,5\n2021-01-03,3\n",
-     r"timestamp 2021-01-02 00:00:00 appears more than once \(lines 3 and 4"),
-    ("t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-03,n/a?\n2021-01-04,4\n", r"column 'y' must be numeric, but line 4 holds 'n/a\?'"),
-], ids=["unparsable time", "empty time cell", "duplicate timestamp", "text in a numeric column"])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "t,y\n2021-01-01,1\n2021-01-02,2\nyesterday,3\n",
+            r"time column 't' holds 'yesterday', which is not a date/time at line 4",
+        ),
+        ("t,y\n2021-01-01,1\n,2\n2021-01-03,3\n", r"time column 't' is empty at line 3"),
+        (
+            "t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-02,5\n2021-01-03,3\n",
+            r"timestamp 2021-01-02 00:00:00 appears more than once \(lines 3 and 4",
+        ),
+        (
+            "t,y\n2021-01-01,1\n2021-01-02,2\n2021-01-03,n/a?\n2021-01-04,4\n",
+            r"column 'y' must be numeric, but line 4 holds 'n/a\?'",
+        ),
+    ],
+    ids=["unparsable time", "empty time cell", "duplicate timestamp", "text in a numeric column"],
+)
 def test_a_bad_cell_is_named_with_its_line(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(RnnCliError, match=message):
@@ -88,7 +115,10 @@ def test_a_bad_cell_is_named_with_its_line(tmp_path, text, message):
 
 def test_missing_column_suggests_the_nearest(tmp_path):
     path = write(tmp_path, "t,temp_max,wind\n2021-01-01,1,2\n")
-    with pytest.raises(RnnCliError, match=r"column 'temp_mx' is not in .*did you mean 'temp_max'.*columns are: t, temp_max, wind"):
+    with pytest.raises(
+        RnnCliError,
+        match=r"column 'temp_mx' is not in .*did you mean 'temp_max'.*columns are: t, temp_max, wind",
+    ):
         timeseries.load(schema(path, targets=("temp_mx",)))
 
 
@@ -98,10 +128,13 @@ def test_all_nan_target_is_refused(tmp_path):
         timeseries.load(schema(path))
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "is empty"),
-    ("t,y\n", "header but no data rows"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "is empty"),
+        ("t,y\n", "header but no data rows"),
+    ],
+)
 def test_empty_inputs(tmp_path, text, message):
     with pytest.raises(RnnCliError, match=message):
         timeseries.load(schema(write(tmp_path, text)))

@@ -36,7 +36,7 @@ def test_errors_accumulate_across_chunks_like_one_batch():
     whole, parts = Errors(3, 2), Errors(3, 2)
     whole.add(actual, pred, scale)
     for lo in range(0, 50, 7):
-        parts.add(actual[lo:lo + 7], pred[lo:lo + 7], scale[lo:lo + 7])
+        parts.add(actual[lo : lo + 7], pred[lo : lo + 7], scale[lo : lo + 7])
     assert parts.result() == pytest.approx(whole.result())
     assert parts.result(dims=(0,))["mae"] == pytest.approx(whole.result(dims=(0,))["mae"])
 
@@ -70,7 +70,7 @@ def test_linear_ar_fitted_in_chunks_equals_direct_least_squares():
     history, future = span[:, :5], span[:, 5:]
     ar = LinearAR(lookback=5, horizon=2, n_targets=2)
     for lo in range(0, len(span), 64):
-        ar.add(history[lo:lo + 64], future[lo:lo + 64])
+        ar.add(history[lo : lo + 64], future[lo : lo + 64])
     ar.solve()
     for j in range(2):
         x = torch.cat([history[..., j], torch.ones(len(span), 1, dtype=torch.float64)], dim=1)

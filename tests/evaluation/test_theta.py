@@ -9,8 +9,9 @@ import pytest
 from helpers import write_config
 
 from rnncli import config
-from rnncli.evaluation import forecast, theta
-from rnncli.experiments.run import train as train_run
+from rnncli.commands import evaluate
+from rnncli.evaluation import theta
+from rnncli.pipeline.run import train_run
 
 
 def hand_ses(z: np.ndarray) -> tuple[float, float, float]:
@@ -89,10 +90,14 @@ def test_the_baseline_rnncli_scores_is_fitted_on_training_rows_and_carried_to_ea
     n = 200
     y = 20 + 0.05 * np.arange(n) + np.cumsum(rng.normal(0, 0.3, n))
     csv = tmp_path / "s.csv"
-    pd.DataFrame({"date": pd.date_range("2021-01-01", periods=n, freq="D").strftime("%Y-%m-%d"), "y": np.round(y, 4)}).to_csv(csv, index=False)
-    cfg = config.load(write_config(tmp_path / "c.yaml", csv, tmp_path / "runs"), ["train.epochs=1", "data.season=1"])
+    pd.DataFrame(
+        {"date": pd.date_range("2021-01-01", periods=n, freq="D").strftime("%Y-%m-%d"), "y": np.round(y, 4)}
+    ).to_csv(csv, index=False)
+    cfg = config.load(
+        write_config(tmp_path / "c.yaml", csv, tmp_path / "runs"), ["train.epochs=1", "data.season=1"]
+    )
     run = train_run(cfg).run_dir
-    metrics = forecast.evaluate(run).metrics
+    metrics = evaluate.evaluate(run).metrics
     y = pd.read_csv(csv)["y"].to_numpy()
     n_train = n - 20 - 20  # fractions 0.1 / 0.1
     (fit,) = theta.fit([y[:n_train]], 1)

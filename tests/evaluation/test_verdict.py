@@ -8,12 +8,23 @@ def metrics(model: float, **baselines: float) -> dict:
 
 
 def test_a_model_worse_than_a_baseline_is_told_so_with_both_scores_and_what_to_try():
-    (line,) = verdict.lines(metrics(2.5, persistence=3.0, linear_ar=2.0, theta=2.2), "validation part",
-                            {"window": {"lookback": 7, "mode": "many_to_one"}, "model": {"cell": "rnn", "normalize": "none"}}, 7)
+    (line,) = verdict.lines(
+        metrics(2.5, persistence=3.0, linear_ar=2.0, theta=2.2),
+        "validation part",
+        {"window": {"lookback": 7, "mode": "many_to_one"}, "model": {"cell": "rnn", "normalize": "none"}},
+        7,
+    )
     assert line.startswith("the model is worse than linear AR on the validation part: MAE 2.5 against 2")
-    assert "window.lookback=14" in line and "model.normalize=window" in line and "model.cell=gru" in line and "rnncli init" in line
+    assert (
+        "window.lookback=14" in line
+        and "model.normalize=window" in line
+        and "model.cell=gru" in line
+        and "rnncli init" in line
+    )
     assert "model.ensemble=5" in line
-    (tried,) = verdict.lines(metrics(2.5, linear_ar=2.0), "validation part", {"model": {"ensemble": 5, "normalize": "window"}}, 1)
+    (tried,) = verdict.lines(
+        metrics(2.5, linear_ar=2.0), "validation part", {"model": {"ensemble": 5, "normalize": "window"}}, 1
+    )
     assert "model.ensemble" not in tried and "model.normalize" not in tried
 
 
@@ -50,12 +61,16 @@ def test_a_run_fits_its_baselines_once_for_the_test_scores_and_the_verdict(tiny,
     from rnncli.evaluation.baselines import BaselineFit
 
     fits, original = [], BaselineFit.on.__func__
-    monkeypatch.setattr(BaselineFit, "on", classmethod(lambda cls, prepared: fits.append(1) or original(cls, prepared)))
+    monkeypatch.setattr(
+        BaselineFit, "on", classmethod(lambda cls, prepared: fits.append(1) or original(cls, prepared))
+    )
     result = cli("train", tiny[0], "train.epochs=2", "-q")
     assert result.code == 0 and len(fits) == 1
     run = newest_run(tiny[2])
     summary = json.loads((run / "summary.json").read_text())
-    fitted_again = scoring.score(*_opened(run), "val").metrics  # the verdict's figures, with baselines fitted anew
+    fitted_again = scoring.score(
+        *_opened(run), "val"
+    ).metrics  # the verdict's figures, with baselines fitted anew
     assert summary["val"]["baselines"] == {name: m["mae"] for name, m in fitted_again["baselines"].items()}
 
 

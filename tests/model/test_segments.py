@@ -37,20 +37,31 @@ def test_shapes_follow_the_equations(cell):
 
 def cfg_path(tmp_path, **window):
     csv = write_csv(tmp_path / "s.csv", n=300)
-    return write_config(tmp_path / "c.yaml", csv, tmp_path / "runs", window={"lookback": 48, **window}, model={"segment": 12})
+    return write_config(
+        tmp_path / "c.yaml", csv, tmp_path / "runs", window={"lookback": 48, **window}, model={"segment": 12}
+    )
 
 
 def test_a_lookback_the_segment_does_not_divide_is_refused_with_the_nearest_that_work(tmp_path):
-    with pytest.raises(RnnCliError, match=r"window.lookback=50 is not a whole number of model.segment=12 steps; "
-                                          r"use window.lookback=48 or 60"):
+    with pytest.raises(
+        RnnCliError,
+        match=r"window.lookback=50 is not a whole number of model.segment=12 steps; "
+        r"use window.lookback=48 or 60",
+    ):
         config.load(cfg_path(tmp_path), ["window.lookback=50"])
     with pytest.raises(RnnCliError, match="use window.lookback=5 or 10, or a segment that divides 7"):
         config.load(cfg_path(tmp_path), ["window.lookback=7", "model.segment=5"])
-    with pytest.raises(RnnCliError, match="model.segment: got 12, expected steps per segment, from 1 to window.lookback"):
+    with pytest.raises(
+        RnnCliError, match="model.segment: got 12, expected steps per segment, from 1 to window.lookback"
+    ):
         config.load(cfg_path(tmp_path), ["window.lookback=10"])
 
 
 def test_many_to_many_with_segments_is_refused_in_one_line_saying_why(tmp_path):
-    with pytest.raises(RnnCliError, match="model.segment works with window.mode=many_to_one only: .* no output per step"):
+    with pytest.raises(
+        RnnCliError, match="model.segment works with window.mode=many_to_one only: .* no output per step"
+    ):
         config.load(cfg_path(tmp_path), ["window.mode=many_to_many", "model.segment=12"])
-    config.load(cfg_path(tmp_path), ["window.mode=many_to_many", "model.segment=null", "model.normalize=window"])  # normalisation works
+    config.load(
+        cfg_path(tmp_path), ["window.mode=many_to_many", "model.segment=null", "model.normalize=window"]
+    )  # normalisation works

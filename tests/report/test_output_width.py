@@ -21,9 +21,15 @@ def narrow(cli, monkeypatch, tmp_path):
     """The CLI runner with an 80-column setting, as a CI log or `| cat` gets; a config with long names."""
     monkeypatch.setenv("COLUMNS", "80")
     csv = write_csv(tmp_path / "long.csv", n=240, time_column=TIME, target=TARGET, features=(FEATURE,))
-    cfg = write_config(tmp_path / "long.yaml", csv, tmp_path / "runs", name=NAME,
-                       data={"time_column": TIME, "target": TARGET, "features": [FEATURE]}, window={"lookback": 14, "horizon": 2},
-                       train={"epochs": 1})
+    cfg = write_config(
+        tmp_path / "long.yaml",
+        csv,
+        tmp_path / "runs",
+        name=NAME,
+        data={"time_column": TIME, "target": TARGET, "features": [FEATURE]},
+        window={"lookback": 14, "horizon": 2},
+        train={"epochs": 1},
+    )
     return cli, cfg, tmp_path / "runs"
 
 
@@ -74,8 +80,13 @@ def test_runs_through_a_real_pipe_prints_the_name_and_time_whole(narrow, tmp_pat
     assert cli("train", cfg, "-q").code == 0
     run = newest_run(runs)
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    piped = subprocess.run([sys.executable, "-m", "rnncli", "runs", str(runs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, env=env, check=True)
+    piped = subprocess.run(
+        [sys.executable, "-m", "rnncli", "runs", str(runs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     stamp = _stamp(run)
     _whole(piped.stdout, NAME, stamp, "lookback", "vs_persistence")
     line = next(line for line in piped.stdout.splitlines() if NAME in line)

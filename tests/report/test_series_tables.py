@@ -16,9 +16,13 @@ def metrics(n: int) -> dict:
     names = ["model", "persistence", "seasonal_naive", "linear_ar", "theta"]
     per = {}
     for k in range(n):
-        model = 2.0 if k in (7, 11) else 1.0 if k != 9 else 3.0  # 9, 7 and 11 lose to persistence (MAE 1.5 against 1.0)
-        per[f"S{k:02d}"] = {"n_windows": 4, "model": {"mae": model * 10 ** (k % 3)},
-                            "baselines": {b: {"mae": 1.0 * 10 ** (k % 3)} for b in names[1:]}}
+        # 9, 7 and 11 lose to persistence (MAE 1.5 against 1.0)
+        model = 2.0 if k in (7, 11) else 1.0 if k != 9 else 3.0
+        per[f"S{k:02d}"] = {
+            "n_windows": 4,
+            "model": {"mae": model * 10 ** (k % 3)},
+            "baselines": {b: {"mae": 1.0 * 10 ** (k % 3)} for b in names[1:]},
+        }
     return {"per_series": per, "mean_over_series": {b: {"mae": 1.0} for b in names}}
 
 
@@ -34,13 +38,21 @@ def test_many_series_show_the_first_five_and_the_five_worst_against_persistence_
     shown = text(series_tables.per_series(metrics(40)))
     rows = [line.split("│")[1].strip() for line in shown.splitlines() if line.startswith("│ S")]
     assert rows[:8] == ["S00", "S01", "S02", "S03", "S04", "S09", "S07", "S11"] and len(rows) == 10
-    assert "10 of 40 series shown: the first 5 and the 5 where the model's MAE is highest against persistence's" in shown
+    assert (
+        "10 of 40 series shown: the first 5 and the 5 where the model's MAE is highest against persistence's"
+        in shown
+    )
     assert "mean over 40 series" in shown and "every series is in the JSON (--output FILE.json)" in shown
 
 
 def test_a_forecast_of_many_series_shows_the_first_five_and_says_where_all_rows_are():
-    frame = pd.DataFrame({"id": [f"S{k:02d}" for k in range(30) for _ in range(3)],
-                          "date": list(pd.date_range("2024-01-01", periods=3)) * 30, "y": range(90)}).astype({"y": float})
+    frame = pd.DataFrame(
+        {
+            "id": [f"S{k:02d}" for k in range(30) for _ in range(3)],
+            "date": list(pd.date_range("2024-01-01", periods=3)) * 30,
+            "y": range(90),
+        }
+    ).astype({"y": float})
     shown = text(series_tables.forecast(frame, None, "id", "out.csv"))
     assert "the first 5 of 30 series shown (15 rows); all 90 rows are in out.csv" in shown
     assert "S04" in shown and "S05" not in shown

@@ -13,11 +13,11 @@ import torch
 from helpers import write_config, write_csv
 
 from rnncli import config
+from rnncli.commands.predict import predict
 from rnncli.data.windows import Index, Windows
-from rnncli.evaluation.forecast import predict
 from rnncli.model.forecaster import Forecaster, ModelArgs
+from rnncli.pipeline.run import train_run
 from rnncli.training import loop, session
-from rnncli.experiments.run import train as train_run
 
 gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
@@ -28,14 +28,25 @@ def _setup(device: str, n: int = 600, nonlinearity: str = "tanh"):
     t = torch.arange(n + 20, dtype=torch.float32)
     series = (torch.sin(t / 5) + 0.1 * torch.randn(n + 20))[:, None].to(device)
     windows, index = Windows(series, 20, 1, 1, False), Index([0], [n]).to(device)
-    model = Forecaster(ModelArgs(input_size=1, n_targets=1, horizon=1, hidden_size=8, nonlinearity=nonlinearity)).to(device)
+    model = Forecaster(
+        ModelArgs(input_size=1, n_targets=1, horizon=1, hidden_size=8, nonlinearity=nonlinearity)
+    ).to(device)
     return windows, index, model
 
 
-def _epoch(device: str, check_every: int, optimizer: str = "adam", lr: float = 0.01, nonlinearity: str = "tanh", clip: float | None = 1.0):
+def _epoch(
+    device: str,
+    check_every: int,
+    optimizer: str = "adam",
+    lr: float = 0.01,
+    nonlinearity: str = "tanh",
+    clip: float | None = 1.0,
+):
     windows, index, model = _setup(device, nonlinearity=nonlinearity)
     opt = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[optimizer](model.parameters(), lr=lr)
-    order = session.epoch_order(len(index), torch.Generator(device=device).manual_seed(0), torch.device(device))
+    order = session.epoch_order(
+        len(index), torch.Generator(device=device).manual_seed(0), torch.device(device)
+    )
     sums = loop.EpochSums.zero(torch.device(device))
     loop.train_epoch(model, windows, index, opt, 16, order, sums, clip, check_every=check_every)
     return model, sums
@@ -72,9 +83,13 @@ def test_the_window_order_is_drawn_on_the_training_device(device):
 def test_a_cuda_epoch_never_waits_for_the_gpu():
     windows, index, model = _setup("cuda")
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    order = session.epoch_order(len(index), torch.Generator(device="cuda").manual_seed(0), torch.device("cuda"))
+    order = session.epoch_order(
+        len(index), torch.Generator(device="cuda").manual_seed(0), torch.device("cuda")
+    )
     sums = loop.EpochSums.zero(torch.device("cuda"))
-    loop.train_epoch(model, windows, index, opt, 16, order, sums, 1.0, check_every=10**9)  # warm up: lazy state
+    loop.train_epoch(
+        model, windows, index, opt, 16, order, sums, 1.0, check_every=10**9
+    )  # warm up: lazy state
     torch.cuda.synchronize()
     sums = loop.EpochSums.zero(torch.device("cuda"))
     torch.cuda.set_sync_debug_mode("error")  # any step that copies a value back to the host raises

@@ -11,8 +11,8 @@ import torch
 from helpers import write_config, write_csv
 
 from rnncli import config as configs
+from rnncli.pipeline.run import train_run
 from rnncli.training import distributed, loop
-from rnncli.experiments.run import train as train_run
 
 
 def _weights(run) -> dict[str, torch.Tensor]:
@@ -22,11 +22,27 @@ def _weights(run) -> dict[str, torch.Tensor]:
 def test_two_processes_match_one_process_that_sees_the_same_global_batches(tmp_path):
     # 306 training windows: 19 global batches of 16 and a last one of 2, one window per process
     csv = write_csv(tmp_path / "series.csv", n=400)
-    train = {"epochs": 1, "batch_size": 8, "lr": 0.01, "clip_grad_norm": 1.0, "optimizer": "adam", "device": "cpu"}
-    cfg = write_config(tmp_path / "ddp.yaml", csv, tmp_path / "ddp", model={"cell": "gru", "hidden_size": 8, "num_layers": 2},
-                       train=train)
-    proc = subprocess.run([sys.executable, "-m", "rnncli", "train", str(cfg), "--nproc", "2", "-q"], capture_output=True, text=True,
-                          timeout=300)
+    train = {
+        "epochs": 1,
+        "batch_size": 8,
+        "lr": 0.01,
+        "clip_grad_norm": 1.0,
+        "optimizer": "adam",
+        "device": "cpu",
+    }
+    cfg = write_config(
+        tmp_path / "ddp.yaml",
+        csv,
+        tmp_path / "ddp",
+        model={"cell": "gru", "hidden_size": 8, "num_layers": 2},
+        train=train,
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "rnncli", "train", str(cfg), "--nproc", "2", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "in each of 2 processes (global batch 16)" in proc.stderr
     assert proc.stderr.count("epoch 1/1") == 1  # only rank 0 prints
@@ -43,15 +59,33 @@ def test_two_processes_match_one_process_that_sees_the_same_global_batches(tmp_p
     other = _weights(train_run(configs.load(cfg, [f"output.dir={tmp_path / 'eight'}"])).run_dir)
     assert max((a[name] - other[name]).abs().max().item() for name in a) > 1e-3
 
-    ddp_metrics, one_metrics = pd.read_csv(ddp_run / "metrics.csv"), pd.read_csv(single.run_dir / "metrics.csv")
+    ddp_metrics, one_metrics = (
+        pd.read_csv(ddp_run / "metrics.csv"),
+        pd.read_csv(single.run_dir / "metrics.csv"),
+    )
     for column in ("train_loss", "val_loss", "val_mae", "grad_norm"):  # losses all-reduced over the processes
         assert ddp_metrics[column].iloc[0] == pytest.approx(one_metrics[column].iloc[0], rel=1e-5)
     summary = pd.read_json(ddp_run / "summary.json", typ="series")
     assert summary["processes"] == 2
 
     # resuming in two processes carries on in the same folder
-    proc = subprocess.run([sys.executable, "-m", "rnncli", "train", "--resume", str(ddp_run), "train.epochs=2", "--nproc", "2", "-q"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rnncli",
+            "train",
+            "--resume",
+            str(ddp_run),
+            "train.epochs=2",
+            "--nproc",
+            "2",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list(pd.read_csv(ddp_run / "metrics.csv")["epoch"]) == [1, 2]
     assert len(list((tmp_path / "ddp").glob("*/*/config.yaml"))) == 1
@@ -67,7 +101,8 @@ def test_shares_of_a_global_batch_cover_it_once_and_average_to_its_mean(size, wo
         part, weight, count = loop._share(starts, 0, size, rank, world)
         if count:
             seen += part.tolist()
-            averaged += weight * per_window[part].mean().item() / world  # what DDP's average of the weighted losses gives
+            # what DDP's average of the weighted losses gives
+            averaged += weight * per_window[part].mean().item() / world
         else:
             assert weight == 0.0 and len(part) == 1  # a process left without windows still takes the step
     assert sorted(seen) == starts.tolist()
@@ -136,17 +171,51 @@ def test_train_and_resume_in_two_processes_exit_0_every_time_under_load(tmp_path
     # connections while rank 0 was still calibrating and scoring, and was aborted (exit 1 at random,
     # more often on a busy machine). A busy loop beside the runs makes that timing likely.
     csv = write_csv(tmp_path / "series.csv", n=200)
-    cfg = write_config(tmp_path / "c.yaml", csv, tmp_path / "runs", model={"cell": "gru", "hidden_size": 8},
-                       train={"epochs": 1, "batch_size": 8, "device": "cpu"})
+    cfg = write_config(
+        tmp_path / "c.yaml",
+        csv,
+        tmp_path / "runs",
+        model={"cell": "gru", "hidden_size": 8},
+        train={"epochs": 1, "batch_size": 8, "device": "cpu"},
+    )
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         for attempt in range(3):
-            proc = subprocess.run([sys.executable, "-m", "rnncli", "train", str(cfg), f"name=round{attempt}", "--nproc", "2", "-q"],
-                                  capture_output=True, text=True, timeout=300)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "rnncli",
+                    "train",
+                    str(cfg),
+                    f"name=round{attempt}",
+                    "--nproc",
+                    "2",
+                    "-q",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             assert proc.returncode == 0, f"train, round {attempt}: {proc.stderr[-2000:]}"
             run = next((tmp_path / "runs" / f"round{attempt}").glob("*/summary.json")).parent
-            proc = subprocess.run([sys.executable, "-m", "rnncli", "train", "--resume", str(run), "train.epochs=2", "--nproc", "2", "-q"],
-                                  capture_output=True, text=True, timeout=300)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "rnncli",
+                    "train",
+                    "--resume",
+                    str(run),
+                    "train.epochs=2",
+                    "--nproc",
+                    "2",
+                    "-q",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             assert proc.returncode == 0, f"resume, round {attempt}: {proc.stderr[-2000:]}"
             assert list(pd.read_csv(run / "metrics.csv")["epoch"]) == [1, 2]
             assert "Traceback" not in proc.stderr
@@ -162,16 +231,22 @@ def test_a_process_killed_by_a_signal_is_named_in_one_line(capsys, monkeypatch):
     )
 
     failure = ProcessFailure(local_rank=1, pid=123, exitcode=-6, error_file="")
+
     def fail(config, entrypoint):
         def run(*args):
             raise ChildFailedError("rnncli", {1: failure})
+
         return run
 
     monkeypatch.setattr("torch.distributed.launcher.api.elastic_launch", fail)
     assert distributed.launch(2, ["c.yaml"]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == ("error: training process 1 of 2 was killed by SIGABRT; rerun with --debug for its traceback "
-                           "if it printed none above")
-    failure.exitcode = 2  # a process that exits with an error has printed it: its code is passed on, nothing added
+    assert err.strip() == (
+        "error: training process 1 of 2 was killed by SIGABRT; rerun with --debug for its traceback "
+        "if it printed none above"
+    )
+    failure.exitcode = (
+        2  # a process that exits with an error has printed it: its code is passed on, nothing added
+    )
     assert distributed.launch(2, ["c.yaml"]) == 2
     assert capsys.readouterr().err == ""

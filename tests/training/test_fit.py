@@ -10,10 +10,10 @@ from helpers import write_config, write_csv
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
-from rnncli.artifacts.runs import METRIC_COLUMNS
+from rnncli.artifacts.run_folder import METRIC_COLUMNS
+from rnncli.commands import evaluate, predict
 from rnncli.errors import RnnCliError, TrainingFailed
-from rnncli.evaluation import forecast
-from rnncli.experiments.run import train as train_run
+from rnncli.pipeline.run import train_run
 
 
 def read_metrics(run):
@@ -26,7 +26,13 @@ def test_fit_writes_a_complete_run_folder(tiny):
     result = train_run(config.load(cfg_path))
     run = result.run_dir
     assert run.parent == runs / "tiny" and len(run.name) == len("20240101-120000")
-    assert sorted(p.name for p in run.iterdir()) == ["checkpoints", "config.yaml", "loss.png", "metrics.csv", "summary.json"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "checkpoints",
+        "config.yaml",
+        "loss.png",
+        "metrics.csv",
+        "summary.json",
+    ]
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["best.pt", "last.pt"]
     saved = yaml.safe_load((run / "config.yaml").read_text())
     assert saved["data"]["path"] == str(csv_path.resolve()) and saved["train"]["epochs"] == 3
@@ -51,7 +57,10 @@ def test_epoch_seconds_add_up_to_no_more_than_the_whole_fit(tiny):
     seconds = [float(r["seconds"]) for r in read_metrics(result.run_dir)]
     assert all(s > 0 for s in seconds) and sum(seconds) <= wall
     summary = json.loads((result.run_dir / "summary.json").read_text())
-    assert summary["train_seconds"] == pytest.approx(sum(seconds), abs=1e-3) and summary["train_seconds"] <= summary["wall_seconds"]
+    assert (
+        summary["train_seconds"] == pytest.approx(sum(seconds), abs=1e-3)
+        and summary["train_seconds"] <= summary["wall_seconds"]
+    )
 
 
 def test_a_second_run_gets_its_own_folder(tiny):
@@ -75,19 +84,29 @@ def test_same_seed_same_metrics_and_weights(tiny):
 def test_val_mae_is_in_real_units_and_matches_evaluate(tiny):
     run = train_run(config.load(tiny[0], ["data.scaler=minmax"])).run_dir
     best = json.loads((run / "summary.json").read_text())["val"]["mae"]
-    report = forecast.evaluate(run, split="val").metrics
+    report = evaluate.evaluate(run, split="val").metrics
     assert report["model"]["mae"] == pytest.approx(best, rel=1e-5)
 
 
 def test_early_stopping_stops_after_patience_epochs(tiny):
     # a learning rate too small to move any weight: val_loss never improves after epoch 1
-    result = train_run(config.load(tiny[0], ["train.optimizer=sgd", "train.lr=1e-12", "train.epochs=20", "train.patience=2"]))
+    result = train_run(
+        config.load(tiny[0], ["train.optimizer=sgd", "train.lr=1e-12", "train.epochs=20", "train.patience=2"])
+    )
     assert result.stopped_early and result.epochs_run == 3 and result.best_epoch == 1
 
 
 def test_clip_grad_norm_bounds_every_step(tiny):
-    cfg = config.load(tiny[0], ["train.optimizer=sgd", "train.lr=1.0", "train.epochs=1", "train.clip_grad_norm=0.01",
-                                "train.batch_size=64"])
+    cfg = config.load(
+        tiny[0],
+        [
+            "train.optimizer=sgd",
+            "train.lr=1.0",
+            "train.epochs=1",
+            "train.clip_grad_norm=0.01",
+            "train.batch_size=64",
+        ],
+    )
     torch.manual_seed(cfg.train.seed)
     result = train_run(cfg)
     first = _initial_state(cfg)
@@ -95,12 +114,23 @@ def test_clip_grad_norm_bounds_every_step(tiny):
     moved = math.sqrt(sum(((last[k] - first[k]) ** 2).sum().item() for k in first))
     steps = math.ceil(178 / 64)
     assert moved <= 0.01 * steps + 1e-6  # each SGD step moves the weights by lr * (clipped norm <= 0.01)
-    assert float(read_metrics(result.run_dir)[0]["grad_norm"]) > 0.01  # the log shows the norm before clipping
+    assert (
+        float(read_metrics(result.run_dir)[0]["grad_norm"]) > 0.01
+    )  # the log shows the norm before clipping
 
 
 def test_clip_grad_value_bounds_every_element(tiny):
-    cfg = config.load(tiny[0], ["train.optimizer=sgd", "train.lr=1.0", "train.epochs=1", "train.clip_grad_norm=null",
-                                "train.clip_grad_value=0.001", "train.batch_size=64"])
+    cfg = config.load(
+        tiny[0],
+        [
+            "train.optimizer=sgd",
+            "train.lr=1.0",
+            "train.epochs=1",
+            "train.clip_grad_norm=null",
+            "train.clip_grad_value=0.001",
+            "train.batch_size=64",
+        ],
+    )
     first = _initial_state(cfg)
     last = checkpoint.load(train_run(cfg).run_dir / "checkpoints" / "last.pt")["model_state"]
     steps = math.ceil(178 / 64)
@@ -113,11 +143,19 @@ def _initial_state(cfg):
     from rnncli.training.fit import seed_everything
 
     seed_everything(cfg.train.seed)
-    return Forecaster(ModelArgs(input_size=1, n_targets=1, horizon=1, cell=cfg.model.cell, hidden_size=cfg.model.hidden_size)).state_dict()
+    return Forecaster(
+        ModelArgs(
+            input_size=1, n_targets=1, horizon=1, cell=cfg.model.cell, hidden_size=cfg.model.hidden_size
+        )
+    ).state_dict()
 
 
 def test_cosine_schedule_is_logged_per_epoch(tiny):
-    run = train_run(config.load(tiny[0], ["train.scheduler=cosine", "train.epochs=4", "train.lr=0.01", "train.patience=null"])).run_dir
+    run = train_run(
+        config.load(
+            tiny[0], ["train.scheduler=cosine", "train.epochs=4", "train.lr=0.01", "train.patience=null"]
+        )
+    ).run_dir
     lrs = [float(r["lr"]) for r in read_metrics(run)]
     assert lrs == pytest.approx([0.01 * (1 + math.cos(math.pi * e / 4)) / 2 for e in range(4)])
 
@@ -125,8 +163,18 @@ def test_cosine_schedule_is_logged_per_epoch(tiny):
 def test_plateau_schedule_lowers_the_rate_when_val_loss_stalls(tiny):
     # sgd at 1e-7 barely moves: gains stay under the scheduler's 0.01% threshold, so every epoch after
     # the first counts as bad; with patience null the plateau waits 10 // 3 = 3 bad epochs, then halves
-    run = train_run(config.load(tiny[0], ["train.scheduler=plateau", "train.optimizer=sgd", "train.lr=1e-7", "train.epochs=6",
-                                    "train.patience=null"])).run_dir
+    run = train_run(
+        config.load(
+            tiny[0],
+            [
+                "train.scheduler=plateau",
+                "train.optimizer=sgd",
+                "train.lr=1e-7",
+                "train.epochs=6",
+                "train.patience=null",
+            ],
+        )
+    ).run_dir
     lrs = [float(r["lr"]) for r in read_metrics(run)]
     assert lrs == pytest.approx([1e-7] * 5 + [5e-8])
 
@@ -140,9 +188,15 @@ def test_cuda_requested_without_a_gpu_is_a_clear_error(tiny):
 
 def test_diverging_training_fails_with_advice(tmp_path):
     csv_path = write_csv(tmp_path / "s.csv")
-    cfg = config.load(write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs"),
-                      ["train.optimizer=sgd", "train.lr=1000", "train.clip_grad_norm=null", "model.nonlinearity=relu"])
-    with pytest.raises(TrainingFailed, match=r"NaN or infinite in epoch 1, batch \d+; lower train.lr \(now 1000.0\) or set train.clip_grad_norm"):
+    cfg = config.load(
+        write_config(tmp_path / "c.yaml", csv_path, tmp_path / "runs"),
+        ["train.optimizer=sgd", "train.lr=1000", "train.clip_grad_norm=null", "model.nonlinearity=relu"],
+    )
+    with pytest.raises(
+        TrainingFailed,
+        match=r"NaN or infinite in epoch 1, batch \d+; lower train.lr \(now 1000.0\) or set "
+        r"train.clip_grad_norm",
+    ):
         train_run(cfg)
 
 
@@ -158,12 +212,19 @@ def test_running_out_of_memory_is_a_failed_job_with_advice(tiny, monkeypatch):
     import rnncli.training.fit as train_module
 
     def no_memory(*args, **kwargs):
-        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: you tried 17 GB")
+        raise RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: you tried 17 GB"
+        )
 
     monkeypatch.setattr(train_module, "build", no_memory)
-    with pytest.raises(TrainingFailed, match=r"out of memory on cpu: lower train.batch_size \(now 16\) or model.hidden_size \(now 8\)"):
+    with pytest.raises(
+        TrainingFailed,
+        match=r"out of memory on cpu: lower train.batch_size \(now 16\) or model.hidden_size \(now 8\)",
+    ):
         train_run(config.load(tiny[0]))
-    monkeypatch.setattr(train_module, "build", lambda *a: (_ for _ in ()).throw(RuntimeError("some other bug")))
+    monkeypatch.setattr(
+        train_module, "build", lambda *a: (_ for _ in ()).throw(RuntimeError("some other bug"))
+    )
     with pytest.raises(RuntimeError, match="some other bug"):  # anything else keeps its traceback
         train_run(config.load(tiny[0]))
 
@@ -176,31 +237,49 @@ def test_the_loss_named_is_the_loss_trained_and_validated(tiny):
     out, y = torch.tensor([[0.0, 2.0, -4.0]]), torch.zeros(1, 3)
     assert losses.get("mse")(out, y).item() == pytest.approx((0 + 4 + 16) / 3)
     assert losses.get("mae")(out, y).item() == pytest.approx((0 + 2 + 4) / 3)
-    assert losses.get("huber")(out, y).item() == pytest.approx((0 + 1.5 + 3.5) / 3)  # 0.5 d^2 within 1, |d| - 0.5 beyond
-    runs = {name: train_run(config.load(tiny[0], [f"train.loss={name}", "train.epochs=1"])).run_dir for name in ("mse", "mae")}
+    assert losses.get("huber")(out, y).item() == pytest.approx(
+        (0 + 1.5 + 3.5) / 3
+    )  # 0.5 d^2 within 1, |d| - 0.5 beyond
+    runs = {
+        name: train_run(config.load(tiny[0], [f"train.loss={name}", "train.epochs=1"])).run_dir
+        for name in ("mse", "mae")
+    }
     val = {name: pd.read_csv(run / "metrics.csv")["val_loss"].iloc[0] for name, run in runs.items()}
-    assert val["mae"] != val["mse"] and losses.get("mae")(out, y, reduction="sum").item() == pytest.approx(6.0)
-    assert losses.get("pinball", (0.5,))(out[..., None], y).item() == pytest.approx(0.5 * (0 + 2 + 4) / 3)  # half the MAE at the median
+    assert val["mae"] != val["mse"] and losses.get("mae")(out, y, reduction="sum").item() == pytest.approx(
+        6.0
+    )
+    assert losses.get("pinball", (0.5,))(out[..., None], y).item() == pytest.approx(
+        0.5 * (0 + 2 + 4) / 3
+    )  # half the MAE at the median
 
 
 def test_an_ensemble_is_one_run_one_checkpoint_and_every_command_uses_it(tiny, cli, tmp_path):
     from helpers import newest_run
 
-    from rnncli.evaluation import forecast
+    from rnncli.artifacts.trained import open_trained
 
     trained = cli("train", tiny[0], "model.ensemble=3", "train.epochs=2", "window.horizon=2", "-q")
     assert trained.code == 0 and "an ensemble of 3 rnns (training costs 3 times one)" in trained.err
     run = newest_run(tiny[2])
     payload = checkpoint.load(run / "checkpoints" / "best.pt")
-    assert payload["model_args"]["ensemble"] == 3 and any(k.startswith("members.2.") for k in payload["model_state"])
+    assert payload["model_args"]["ensemble"] == 3 and any(
+        k.startswith("members.2.") for k in payload["model_state"]
+    )
     model = checkpoint.build_model(payload)
-    frame = forecast.predict(run, horizon=2).frame
-    prepared_last = forecast.open_trained(run).prepare(whole=True).last_window(0)[None]
+    frame = predict.predict(run, horizon=2).frame
+    prepared_last = open_trained(run).prepare(whole=True).last_window(0)[None]
     with torch.no_grad():
         each = torch.stack([m.forecast(prepared_last) for m in model.members])[:, 0, :, 0].double()
     scale, loc = payload["scaler"]["scale"][0, 0].double(), payload["scaler"]["loc"][0, 0].double()
-    np.testing.assert_allclose(frame["y"].to_numpy(), (each.median(0).values * scale + loc).numpy(), rtol=1e-5)
-    for args in (["evaluate", run], ["inspect", run, "--trace"], ["export", run, "--format", "torchscript"], ["export", run]):
+    np.testing.assert_allclose(
+        frame["y"].to_numpy(), (each.median(0).values * scale + loc).numpy(), rtol=1e-5
+    )
+    for args in (
+        ["evaluate", run],
+        ["inspect", run, "--trace"],
+        ["export", run, "--format", "torchscript"],
+        ["export", run],
+    ):
         done = cli(*args)
         assert done.code == 0, (args, done)
 
@@ -217,8 +296,15 @@ def test_refit_trains_the_final_checkpoint_on_every_row_for_the_epochs_validatio
     summary = json.loads((run / "summary.json").read_text())
     refit = summary["refit"]
     assert refit["epochs"] == summary["best_epoch"]
-    best, validated = checkpoint.load(run / "checkpoints" / "best.pt"), checkpoint.load(run / "checkpoints" / "validated.pt")
-    assert best["refit"]["windows"] == 240 - 14 - 1 + 1  # every window of every row: train, validation and test
+    best, validated = (
+        checkpoint.load(run / "checkpoints" / "best.pt"),
+        checkpoint.load(run / "checkpoints" / "validated.pt"),
+    )
+    assert (
+        best["refit"]["windows"] == 240 - 14 - 1 + 1
+    )  # every window of every row: train, validation and test
     assert best["train_state"]["epoch"] == summary["best_epoch"] and best["conformal"] is not None
     assert not torch.equal(best["model_state"]["head.weight"], validated["model_state"]["head.weight"])
-    assert best["run_id"] == summary["run_id"] and cli("predict", run).code == 0  # predict uses the refit: the run's own
+    assert (
+        best["run_id"] == summary["run_id"] and cli("predict", run).code == 0
+    )  # predict uses the refit: the run's own

@@ -23,11 +23,19 @@ def _trajectory(make, steps: int = 6) -> list[torch.Tensor]:
         opt.zero_grad()
         loss.backward()
         opt.step()
-    return [p.detach().clone() for p in model.parameters()] + [t for s in opt.state.values() for t in s.values() if torch.is_tensor(t)]
+    return [p.detach().clone() for p in model.parameters()] + [
+        t for s in opt.state.values() for t in s.values() if torch.is_tensor(t)
+    ]
 
 
-@pytest.mark.parametrize(("lean", "plain"), [(optimizers.LeanAdam, torch.optim.Adam), (optimizers.LeanAdamW, torch.optim.AdamW),
-                                             (optimizers.LeanSGD, torch.optim.SGD)])
+@pytest.mark.parametrize(
+    ("lean", "plain"),
+    [
+        (optimizers.LeanAdam, torch.optim.Adam),
+        (optimizers.LeanAdamW, torch.optim.AdamW),
+        (optimizers.LeanSGD, torch.optim.SGD),
+    ],
+)
 @pytest.mark.parametrize("weight_decay", [0.0, 0.05])
 def test_lean_optimizers_take_exactly_torchs_steps_on_the_cpu(lean, plain, weight_decay, monkeypatch):
     with monkeypatch.context() as m:  # the lean step must not hand over to torch's own
@@ -55,9 +63,11 @@ def test_lean_state_dict_loads_into_torchs_optimizer_and_back():
 
 def test_training_a_model_never_imports_the_compiler_stack(tiny):
     cfg, _, _ = tiny
-    script = ("import sys; from rnncli import config; from rnncli.experiments.run import train as train_run; "
-              f"train_run(config.load({str(cfg)!r}, ['train.epochs=2', 'train.scheduler=plateau'])); "
-              "print(sorted(m for m in ('torch._dynamo', 'sympy') if m in sys.modules))")
+    script = (
+        "import sys; from rnncli import config; from rnncli.pipeline.run import train_run; "
+        f"train_run(config.load({str(cfg)!r}, ['train.epochs=2', 'train.scheduler=plateau'])); "
+        "print(sorted(m for m in ('torch._dynamo', 'sympy') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
@@ -68,4 +78,8 @@ def test_make_optimizer_gives_the_configured_kind(kind):
     model = torch.nn.Linear(2, 1)
     opt = optimizers.make_optimizer(model, TrainConfig(optimizer=kind, lr=0.03, weight_decay=0.1))
     plain = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[kind]
-    assert isinstance(opt, plain) and opt.param_groups[0]["lr"] == 0.03 and opt.param_groups[0]["weight_decay"] == 0.1
+    assert (
+        isinstance(opt, plain)
+        and opt.param_groups[0]["lr"] == 0.03
+        and opt.param_groups[0]["weight_decay"] == 0.1
+    )

@@ -14,8 +14,7 @@ from helpers import write_config, write_csv
 from rnncli import config
 from rnncli.artifacts import checkpoint
 from rnncli.errors import RnnCliError
-from rnncli.experiments.run import resume as resume_run
-from rnncli.experiments.run import train as train_run
+from rnncli.pipeline.run import resume_run, train_run
 
 # batch size 2: epochs of ~90 steps, long enough for a signal to land inside one
 SLOW = ["train.batch_size=2", "train.patience=null", "model.cell=gru"]
@@ -28,8 +27,12 @@ def slow_cfg(tmp_path):
 
 
 def start(cfg: Path, *overrides: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "rnncli", "train", str(cfg), "-q", *overrides],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "rnncli", "train", str(cfg), "-q", *overrides],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for_rows(runs: Path, rows: int, proc: subprocess.Popen, timeout: float = 120) -> Path:
@@ -61,7 +64,12 @@ def assert_same_run(a: Path, b: Path) -> None:
 
 
 def test_sigkill_then_resume_equals_the_uninterrupted_run(slow_cfg, tmp_path):
-    overrides = [*SLOW, "train.epochs=4", "model.num_layers=2", "model.dropout=0.3"]  # dropout: the RNG must continue too
+    overrides = [
+        *SLOW,
+        "train.epochs=4",
+        "model.num_layers=2",
+        "model.dropout=0.3",
+    ]  # dropout: the RNG must continue too
     reference = train_run(config.load(slow_cfg, overrides)).run_dir
     proc = start(slow_cfg, *overrides, f"output.dir={tmp_path / 'killed'}")
     run = wait_for_rows(tmp_path / "killed", 2, proc)
@@ -79,7 +87,7 @@ def test_sigint_mid_epoch_saves_and_resumes_exactly(slow_cfg, tmp_path):
     run = wait_for_rows(tmp_path / "stopped", 1, proc)
     time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert f"rnncli train --resume {run}" in err and "Traceback" not in err
     state = checkpoint.load(run / "checkpoints" / "last.pt")["train_state"]
@@ -117,8 +125,17 @@ def test_resuming_a_finished_run_with_more_epochs_equals_a_longer_run(tiny):
     assert config.load(run / "config.yaml").train.epochs == 5
 
 
-@pytest.mark.parametrize("override", ["model.hidden_size=16", "window.lookback=7", "data.target=x", "train.lr=0.5",
-                                      "train.optimizer=sgd", "name=other"])
+@pytest.mark.parametrize(
+    "override",
+    [
+        "model.hidden_size=16",
+        "window.lookback=7",
+        "data.target=x",
+        "train.lr=0.5",
+        "train.optimizer=sgd",
+        "name=other",
+    ],
+)
 def test_resume_refuses_changes_to_the_model_data_or_optimisation(tiny, override):
     run = train_run(config.load(tiny[0], ["train.epochs=1"])).run_dir
     key = override.split("=")[0]
@@ -227,7 +244,9 @@ def test_a_kill_never_leaves_a_torn_checkpoint(tmp_path):
         payload = checkpoint.load(target)
         assert torch.equal(payload["w"], torch.full((1_000_000,), float(payload["i"] % 2)))
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    assert all(name.startswith(".last.pt.") for name in leftovers)  # at most a hidden temporary, never the target
+    assert all(
+        name.startswith(".last.pt.") for name in leftovers
+    )  # at most a hidden temporary, never the target
 
 
 def test_an_epoch_of_a_few_steps_draws_that_many_windows_and_resumes_exactly(tiny, monkeypatch):
@@ -242,8 +261,14 @@ def test_an_epoch_of_a_few_steps_draws_that_many_windows_and_resumes_exactly(tin
     monkeypatch.setattr(loop, "train_epoch", recording)
     overrides = ["train.steps_per_epoch=3", "train.patience=null"]
     reference = train_run(config.load(tiny[0], [*overrides, "train.epochs=3"])).run_dir
-    assert [len(order) for _, order in drawn] == [48, 48, 48]  # 3 steps of 16 windows, of the 178 training windows
-    assert all(n == 178 and len(set(order.tolist())) == 48 for n, order in drawn)  # each window at most once an epoch
+    assert [len(order) for _, order in drawn] == [
+        48,
+        48,
+        48,
+    ]  # 3 steps of 16 windows, of the 178 training windows
+    assert all(
+        n == 178 and len(set(order.tolist())) == 48 for n, order in drawn
+    )  # each window at most once an epoch
     assert not torch.equal(drawn[0][1], drawn[1][1])
     assert len(metrics(reference)) == 3
     run = train_run(config.load(tiny[0], [*overrides, "train.epochs=1"])).run_dir

@@ -1,0 +1,158 @@
+"""`rnncli init DATA.csv`: read a CSV once and write the config that trains on it, every choice explained.
+
+The file's layout is detected (`data.profile`): time column, long or wide, id column, targets and
+those left out; the model and training settings are the data-driven defaults every config gets
+for the keys it leaves out (`config.choices`), here written down with their reasons. The config
+is checked as `rnncli check` would before it is written, so `rnncli train` on it runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnncli import config
+from rnncli.artifacts.files import check_outputs, write_text
+from rnncli.config import Config, schema
+from rnncli.data import profile
+from rnncli.errors import RnnCliError
+from rnncli.pipeline import inputs
+
+
+@dataclass
+class Written:
+    """What `init` wrote, and what it found."""
+
+    output: Path
+    cfg: Config
+    layout: profile.FileLayout
+    chosen: dict[str, tuple[object, str]]
+    summary: list[str]  # what it decided, in a few lines
+
+
+def init(
+    csv: Path,
+    horizon: int,
+    targets: list[str] | None = None,
+    id_column: str | None = None,
+    time_column: str | None = None,
+    output: Path | None = None,
+) -> Written:
+    """Detect the layout, choose every setting from the data, check it trains, write the config."""
+    if horizon < 1:
+        raise RnnCliError(f"--horizon must be at least 1, got {horizon}")
+    output = Path(output) if output is not None else Path(f"{csv.stem}.yaml")
+    if output.exists():
+        raise RnnCliError(
+            f"'{output}' exists already; give another file with --output (rnncli init never overwrites)"
+        )
+    check_outputs(output)
+    layout = profile.detect(csv, time_column, targets, id_column)
+    base = _base(csv, output, layout, horizon)
+    cfg = config.from_flat(base)
+    cfg.data.path = str(csv)  # read from here now; the file names it as seen from the config's folder
+    resolved = inputs.resolve(cfg)
+    prepared = inputs.prepared_of(
+        resolved.cfg, resolved.series
+    )  # refused here, in one line, if it could not train
+    reasons = _comments(layout, resolved.chosen, prepared, horizon)
+    keys = [*base, *resolved.chosen, *SHOWN]
+    text = config.to_commented_yaml(
+        config.from_flat({**config.flat(resolved.cfg), "data.path": base["data.path"]}),
+        keys,
+        reasons,
+        _header(csv, output, prepared, layout),
+    )
+    write_text(output, text)
+    return Written(
+        output, resolved.cfg, layout, resolved.chosen, _summary(layout, prepared, resolved.cfg, output)
+    )
+
+
+# keys that do not follow the data but that a user of the config should see, with their meaning
+SHOWN = ("model.cell", "model.ensemble", "train.refit", "predict.coverage")
+
+
+def _base(csv: Path, output: Path, layout: profile.FileLayout, horizon: int) -> dict:
+    """The keys the file's layout and the command line give."""
+    base = {
+        "name": re.sub(r"[^A-Za-z0-9._-]+", "-", csv.stem).strip("-") or "series",
+        "data.path": _path_for(csv, output),
+        "data.time_column": layout.time_column,
+        "data.target": layout.targets,
+        "window.horizon": horizon,
+        "window.mode": "many_to_one",
+    }
+    detected = (
+        ("data.id_column", layout.id_column, None),
+        ("data.layout", layout.layout, "long"),
+        ("data.decimal", layout.decimal, "."),
+    )
+    base.update({key: value for key, value, default in detected if value != default})
+    return base
+
+
+def _path_for(csv: Path, output: Path) -> str:
+    """The CSV as the config should name it: beside or below the config's folder, relative to it."""
+    try:
+        return str(csv.resolve().relative_to(output.resolve().parent))
+    except ValueError:
+        return str(csv.resolve())
+
+
+def _comments(layout: profile.FileLayout, chosen: dict, prepared, horizon: int) -> dict[str, str]:
+    comments = dict(layout.reasons)
+    comments["data.time_column"] = (
+        comments.get("data.time_column", "as given")
+        + f"; frequency {prepared.frequency}, season {prepared.season}"
+    )
+    if layout.left_out:
+        comments["data.target"] = (
+            comments.get("data.target", "")
+            + "; left out: "
+            + ", ".join(f"{c} ({why})" for c, why in layout.left_out.items())
+        ).lstrip("; ")
+    comments["window.horizon"] = "steps to forecast (--horizon)"
+    comments["window.mode"] = "one forecast of the whole horizon from the end of each window"
+    comments.update({key: reason for key, (_, reason) in chosen.items()})
+    comments.update({key: schema.doc(key) for key in SHOWN})
+    return comments
+
+
+def _header(csv: Path, output: Path, prepared, layout: profile.FileLayout) -> list[str]:
+    lengths = [len(t) for t in prepared.times]
+    span = f"{min(lengths)} to {max(lengths)}" if min(lengths) != max(lengths) else f"{lengths[0]}"
+    shape = f"{len(lengths)} series" + (
+        f" ({layout.layout}" + (f", by '{layout.id_column}'" if layout.id_column else "") + ")"
+        if len(lengths) > 1
+        else ""
+    )
+    return [
+        f"Written by rnncli init from {csv.name}: {shape} of {span} rows, frequency {prepared.frequency}.",
+        f"  rnncli check {output}      # what training will see",
+        f"  rnncli train {output}",
+        "",
+    ]
+
+
+def _summary(layout: profile.FileLayout, prepared, cfg: Config, output: Path) -> list[str]:
+    lines = [
+        f"time column {layout.time_column}: frequency {prepared.frequency}, season {prepared.season}",
+        f"{len(prepared.series)} series"
+        + (
+            f" ({layout.layout} layout"
+            + (f", id column {layout.id_column}" if layout.id_column else "")
+            + ")"
+            if len(prepared.series) > 1
+            else ""
+        )
+        + f"; targets: {', '.join(layout.targets)}"
+        + (f"; left out: {', '.join(layout.left_out)}" if layout.left_out else ""),
+        f"window: lookback {cfg.window.lookback}, horizon {cfg.window.horizon}; model: {cfg.model.cell} "
+        f"{cfg.model.hidden_size}, normalize {cfg.model.normalize}"
+        + (f", segments of {cfg.model.segment}" if cfg.model.segment else "")
+        + f"; transform {cfg.data.transform}",
+        f"wrote {output}; next: rnncli train {output}",
+    ]
+    return lines

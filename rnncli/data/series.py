@@ -1,0 +1,103 @@
+"""What the data layer passes around in memory: a regular `Series`, and the `Schema` that says how
+a file's columns are read into series. Plain values, no file touched here: reading is
+`reading.py` and `timeseries.py`."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnncli.data.timegrid import TimeAxis
+from rnncli.errors import clip
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What to read from a CSV and how: plain values, from the config or from a checkpoint."""
+
+    path: str
+    time_column: str  # the timestamps' column; with `time_parts`, the name of the one assembled from them
+    targets: tuple[str, ...]
+    features: tuple[str, ...] = ()
+    frequency: str | None = None
+    missing: str = "interpolate"
+    id_column: str | None = None
+    timezone: str | None = None
+    max_gap: int | None = None
+    duplicates: str = "error"
+    time_format: str | None = None
+    decimal: str = "."
+    max_fill: float = 0.1
+    # the columns of year, month, day, ... in that order, when the time is split over several
+    time_parts: tuple[str, ...] = ()
+    # a wide file: these columns are each a series (id: the column's name) of the one target
+    wide: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        """The value columns of each series: targets, then features."""
+        return [*self.targets, *self.features]
+
+    @property
+    def read_columns(self) -> list[str]:
+        """The value columns of the file: the series' own, or (wide) one per series."""
+        return list(self.wide) or self.columns
+
+    @property
+    def time_columns(self) -> list[str]:
+        """The CSV columns the timestamps are read from."""
+        return list(self.time_parts) or [self.time_column]
+
+    def to_dict(self) -> dict:
+        """Plain values for a checkpoint, without the path: a model may be given another CSV later."""
+        return {
+            f.name: list(v) if isinstance(v, tuple) else v
+            for f in dataclasses.fields(self)
+            if f.name != "path"
+            for v in [getattr(self, f.name)]
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict, path: str) -> Schema:
+        """The schema a checkpoint recorded, reading `path`; keys it does not know are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)} - {"path"}
+        return cls(
+            path=path, **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in names}
+        )
+
+
+@dataclass
+class Series:
+    """One regular series: `values[i]` holds every column (targets first) at `times[i]`."""
+
+    times: TimeAxis
+    values: np.ndarray  # (rows, columns) float32
+    columns: list[str]
+    id: str | None = None
+    filled: int = 0
+    added_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the user should weigh: values filled in
+    # rows before the first of the data, added for a series too short for a window (short_series.py)
+    padded: int = 0
+
+    @property
+    def frequency(self) -> str:
+        return self.times.freq
+
+    def copy(self) -> Series:
+        """The same series with its own values (preparing scales them in place)."""
+        return dataclasses.replace(
+            self, values=self.values.copy(), notes=list(self.notes), warnings=list(self.warnings)
+        )
+
+    @property
+    def label(self) -> str:
+        return label_of(self.id)
+
+
+def label_of(key: str | None) -> str:
+    """How messages name a series: "the series" for a file's only one, else by its id."""
+    return "the series" if key is None else f"series '{clip(key)}'"

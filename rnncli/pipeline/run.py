@@ -1,0 +1,92 @@
+"""A run from its config to its finished folder: train (new, or resumed), then finish.
+
+`train_run` and `resume_run` are what `rnncli train`, `sweep` and `backtest` call: each prepares
+the data (`inputs.prepared_of`), trains (`training.fit`, `training.resume`) and, on rank 0,
+finishes the run (`finish.finish`: intervals, test scores, summary.json, loss.png); with
+`train.refit` the finished run is trained again on every row and that refit becomes its best.pt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rnncli.config import Config
+from rnncli.pipeline import inputs
+
+
+def train_run(
+    cfg: Config,
+    progress=None,
+    group=None,
+    run_dir: Path | None = None,
+    series: list | None = None,
+    keep: bool = False,
+):
+    """Train `cfg` in a new run folder and finish it: the RunResult (None on the ranks other than 0).
+    `group` defaults to torchrun's, if any; a backtest names the folder (`run_dir`), passes the CSV
+    it read (`series`, consumed) and asks to `keep` each test window's errors and forecasts."""
+    from rnncli.training import distributed, fit
+
+    group = group or distributed.setup(cfg.train.device)
+    progress = _progress(progress, group)
+    prepared = inputs.prepared_of(cfg, series)
+    fitted = fit.fit(cfg, prepared, inputs.schema_of(cfg), progress, group, run_dir=run_dir)
+    result = None if fitted is None else _finish(fitted, progress, keep)
+    if cfg.train.refit:
+        _refit(cfg, result, progress, group)
+    return result
+
+
+def _refit(cfg: Config, result, progress, group) -> None:
+    """Train the finished run again on every row, for the epochs it chose; the refit becomes its best.pt."""
+    from rnncli.pipeline.finish import adopt_refit
+    from rnncli.training import fit
+
+    best_epoch = group.from_main(None if result is None else result.best_epoch)
+    folder = Path(group.from_main(None if result is None else str(result.run_dir))) / "refit"
+    refitted = fit.fit_again(
+        cfg, inputs.prepared_of(cfg), inputs.schema_of(cfg), best_epoch, folder, progress, group
+    )
+    if refitted is not None:
+        adopt_refit(result, refitted)
+
+
+def resume_run(
+    run_dir: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    progress=None,
+    group=None,
+    keep: bool = False,
+):
+    """Continue the run in `run_dir` from its last.pt and finish it (None on the ranks other than 0)."""
+    from rnncli.data import timeseries
+    from rnncli.data.prepared import prepare
+    from rnncli.training import distributed, resume
+
+    payload, cfg = resume.reopen(run_dir, overrides)
+    group = group or distributed.setup(cfg.train.device)
+    progress = _progress(progress, group)
+    schema = inputs.schema_of(cfg)
+    prepared = prepare(
+        timeseries.load(schema),
+        schema,
+        inputs.spec_of(cfg),
+        resume.scaler_of(payload),
+        season=cfg.data.season,
+        masked=resume.masked_of(payload),
+    )
+    fitted = resume.resume(run_dir, payload, cfg, prepared, schema, progress, group)
+    return None if fitted is None else _finish(fitted, progress, keep)
+
+
+def _finish(fitted, progress, keep: bool):
+    from rnncli.pipeline.finish import finish
+
+    return finish(fitted, progress, keep)
+
+
+def _progress(progress, group):
+    """The progress given, on rank 0; the other processes of several say nothing."""
+    from rnncli.report.progress import Silent
+
+    return progress if progress is not None and group.main else Silent()
