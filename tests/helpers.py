@@ -49,7 +49,9 @@ def write_values(path: Path, y, freq: str = "D", start: str = "2015-01-01") -> P
     return path
 
 
-# Every key the data could otherwise choose (config.choices.CHOSEN), set: tests see the settings they write.
+# Every key the data could otherwise choose (config.choices.CHOSEN), set: tests see the settings they write;
+# and the network served, so a test of the network's mechanics does not depend on what selection chooses
+# (tests of selection set model.select: auto).
 FIXED = {
     "data": {
         "val_fraction": 0.1,
@@ -59,7 +61,7 @@ FIXED = {
         "calendar": [],
         "transform": "none",
     },
-    "model": {"normalize": "none", "segment": None, "ensemble": 1},
+    "model": {"normalize": "none", "segment": None, "ensemble": 1, "select": "network"},
     "train": {"patience": 10, "loss": "mse", "steps_per_epoch": None, "refit": False},
 }
 

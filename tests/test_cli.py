@@ -85,7 +85,7 @@ def test_train_predict_evaluate_end_to_end(cli, tiny, tmp_path, cell, mode):
     assert evaluated.code == 0, evaluated
     report = json.loads(out_json.read_text())
     assert report["split"] == "test" and report["n_windows"] == 23 and report["horizon"] == 2
-    assert set(report["baselines"]) == {"persistence", "seasonal_naive", "linear_ar", "theta"}
+    assert set(report["baselines"]) == {"persistence", "seasonal_naive", "linear_ar", "theta", "ets", "com"}
     assert "MAE per horizon step" in evaluated.out
 
 

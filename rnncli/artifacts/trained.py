@@ -50,6 +50,16 @@ class Trained:
         return bool(self.payload.get("refit"))
 
     @property
+    def selection(self) -> dict | None:
+        """What the run serves, as chosen when training ended (None: a run that serves its network)."""
+        return self.payload.get("selection")
+
+    @property
+    def served_calibration(self) -> dict | None:
+        """The calibration of the forecast the run serves (the network's when it serves the network)."""
+        return self.payload.get("served_conformal") or self.calibration
+
+    @property
     def calibration(self) -> dict | None:
         """The interval calibration made when training ended (None: the run has not ended)."""
         return checkpoint.calibration(self.payload)

@@ -234,8 +234,8 @@ def run_folds(
     if not results:
         return None
     scores = backtest_folds.combine(results, refit)
-    if scores["comparison"]["verdict"].startswith("worse"):
-        scores["comparison"]["advice"] = verdict.advice(cfg.to_dict(), results[0].scores.metrics["season"])
+    if scores["network"]["verdict"].startswith("worse"):  # what would most likely make the network win
+        scores["network"]["advice"] = verdict.advice(cfg.to_dict(), results[0].scores.metrics["season"])
     write_json(backtest_dir / "backtest.json", scores)
     write_text(backtest_dir / "backtest.csv", backtest_folds.to_csv(scores))
     return Backtest(backtest_dir, plan, refit, results, scores, cfg.data.time_column)

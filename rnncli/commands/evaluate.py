@@ -26,6 +26,7 @@ def evaluate(
     coverage and width of the prediction intervals (at the run's predict.coverage by default);
     written as JSON to `output` and drawn into the PNG `plot` when asked for."""
     from rnncli.evaluation import scoring, verdict
+    from rnncli.evaluation.selection import Selection
 
     if split not in SPLITS:
         raise RnnCliError(f"--split must be one of {', '.join(SPLITS)}; got {split!r}")
@@ -37,10 +38,11 @@ def evaluate(
         trained.model,
         prepared,
         split,
-        trained.calibration,
+        trained.served_calibration,
         trained.coverage(coverage),
         keep_forecasts=plot is not None,
         online_step=trained.online_step,
+        selection=Selection.from_dict(trained.selection),
     )
     for one in scores.forecasts or []:
         one["time_column"] = trained.schema.time_column

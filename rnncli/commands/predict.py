@@ -37,6 +37,7 @@ def predict(
     from rnncli.data import timeseries
     from rnncli.data.messages import grouped
     from rnncli.evaluation import forecast_table, forecasting
+    from rnncli.evaluation.selection import Selection
 
     check_outputs(output, plot)
     trained = open_trained(run, which, data_path)
@@ -53,7 +54,10 @@ def predict(
     # preparing scales the values in place: a copy to replay the test part for online intervals
     replayed = trained.prepare([s.copy() for s in series]) if coverage and trained.online_step else None
     prepared = trained.prepare(series, whole=True)
-    frame, covered, notes = forecasting.forecast(trained, prepared, horizon, coverage, replayed)
+    selection = Selection.from_dict(trained.selection)
+    frame, covered, notes = forecasting.forecast(trained, prepared, horizon, coverage, replayed, selection)
+    if selection.served != "network":
+        notes.insert(0, f"the forecast is {selection.name}'s, chosen when training ended: {selection.reason}")
     result = Forecast(frame, past, covered, notes, warnings, schema.id_column)
     _write(result, output, plot)
     return result

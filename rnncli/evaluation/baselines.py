@@ -20,31 +20,10 @@ import torch
 
 from rnncli.data.prepared import Prepared
 from rnncli.data.scaling import mean_std
-from rnncli.data.windows import Index
-from rnncli.evaluation import theta
+from rnncli.evaluation import classical, smoothing, theta
 
 AR_MAX_WINDOWS = 200_000  # training windows the linear AR is fitted on at most, evenly spread
 CHUNK = 2048
-
-
-def persistence(history: torch.Tensor, horizon: int) -> torch.Tensor:
-    """(windows, lookback, targets) -> (windows, horizon, targets): the last value, repeated."""
-    return history[:, -1:].expand(-1, horizon, -1)
-
-
-def seasonal_naive(
-    rows: torch.Tensor, origins: torch.Tensor, floors: torch.Tensor, horizon: int, season: int
-) -> torch.Tensor:
-    """Value at origin+h-1 - season*ceil(h/season) for h = 1..horizon.
-
-    rows: (all rows, targets) in real units; origins: row of each window's first forecast step;
-    floors: first row of each window's series (a lag never reaches before it).
-    """
-    steps = torch.arange(1, horizon + 1, device=rows.device)
-    lag = season * torch.ceil(steps / season).long()
-    idx = origins[:, None] + steps[None, :] - 1 - lag[None, :]
-    idx = torch.maximum(idx, floors[:, None])
-    return rows[idx]
 
 
 def in_sample_seasonal_mae(train_rows: torch.Tensor, season: int, rows: int = 1 << 16) -> torch.Tensor:
@@ -93,6 +72,17 @@ class LinearAR:
         """(windows, lookback, targets) -> (windows, horizon, targets)."""
         return torch.einsum("wit,tih->wht", _with_intercept(history.double().cpu()), self.weights)
 
+    def roll(self, history: torch.Tensor, steps: int) -> torch.Tensor:
+        """(windows, lookback, targets) -> (windows, steps, targets): beyond its horizon, its own
+        forecasts fed back as the latest values (as predict rolls the network)."""
+        history, out, made = history.double().cpu(), [], 0
+        while made < steps:
+            step = self.predict(history)
+            out.append(step)
+            made += step.shape[1]
+            history = torch.cat([history, step], dim=1)[:, -history.shape[1] :]
+        return torch.cat(out, dim=1)[:, :steps]
+
 
 def _with_intercept(history: torch.Tensor) -> torch.Tensor:
     """(windows, lookback, targets) -> (windows, lookback + 1, targets), the last row all ones."""
@@ -109,6 +99,7 @@ class BaselineFit:
 
     ars: list[LinearAR]
     thetas: list[list[theta.ThetaFit]]  # (series, targets)
+    smoothings: list[list[dict[str, smoothing.SmoothingFit]]]  # (series, targets): ses, holt, damped
     mase_scales: torch.Tensor  # (series, targets)
     sds: torch.Tensor  # (series, targets)
 
@@ -116,78 +107,11 @@ class BaselineFit:
     def on(cls, prepared: Prepared) -> BaselineFit:
         return cls(
             _fit_linear_ar(prepared),
-            _fit_theta(prepared),
+            classical.fit_theta(prepared),
+            classical.fit_smoothing(prepared),
             _mase_scales(prepared, prepared.season),
             _training_sd(prepared),
         )
-
-
-class ThetaLevels:
-    """The Theta baseline's smoothed level just before every forecast origin of a split, per
-    series, computed once (the level carries through every row before the origin)."""
-
-    def __init__(self, prepared: Prepared, baselines: BaselineFit, index: Index):
-        self.lookback, self.first, self.levels = prepared.spec.lookback, {}, {}
-        for begin, count in index.ranges():
-            k = int(prepared.layout.series_of(torch.tensor([begin]))[0])
-            lo = prepared.layout.offsets[k]
-            # the row of each window's first forecast step
-            origins = np.arange(begin - lo, begin - lo + count) + self.lookback
-            self.first[k] = int(origins[0])
-            self.levels[k] = np.stack(
-                [
-                    fit.levels_before(_real(prepared, k, j), origins)
-                    for j, fit in enumerate(baselines.thetas[k])
-                ],
-                axis=1,
-            )
-
-    def forecast(
-        self, prepared: Prepared, baselines: BaselineFit, k: int, starts: torch.Tensor
-    ) -> torch.Tensor:
-        """(windows, horizon, targets) for the windows of series k starting at `starts`."""
-        origins = (starts.cpu().numpy() - prepared.layout.offsets[k]) + self.lookback
-        level = self.levels[k][origins - self.first[k]]
-        out = [
-            fit.forecast(level[:, j], origins, prepared.spec.horizon)
-            for j, fit in enumerate(baselines.thetas[k])
-        ]
-        return torch.from_numpy(np.stack(out, axis=2))
-
-
-def _real(prepared: Prepared, k: int, j: int):
-    """Rows lo .. hi - 1 of target j of series k, in real units, for Theta to read a chunk at a time."""
-    base, loc, scale = (
-        prepared.layout.offsets[k],
-        float(prepared.scaler.loc[k, j]),
-        float(prepared.scaler.scale[k, j]),
-    )
-    logged = j < prepared.scaler.log_columns
-
-    def rows(lo: int, hi: int) -> np.ndarray:
-        out = prepared.windows.values[base + lo : base + hi, j].double().cpu().numpy() * scale + loc
-        return np.expm1(out) if logged else out
-
-    return rows
-
-
-def _fit_theta(prepared: Prepared) -> list[list[theta.ThetaFit]]:
-    """One Theta per target of each series, fitted on its training rows (all series at once)."""
-    nt = prepared.n_targets
-    firsts = [
-        max(pad, n_train - theta.MAX_FIT_ROWS)
-        for (n_train, _, _), pad in zip(prepared.layout.parts, prepared.pads)
-    ]  # real rows
-    trains = [
-        _real(prepared, k, j)(first, n_train)
-        for k, ((n_train, _, _), first) in enumerate(zip(prepared.layout.parts, firsts))
-        for j in range(nt)
-    ]
-    shifts = [first for first in firsts for _ in range(nt)]
-    fits = theta.fit(trains, prepared.season)
-    for fit, shift in zip(fits, shifts):  # positions counted from the series' first row
-        fit.start += shift
-    return [fits[k * nt : (k + 1) * nt] for k in range(len(prepared.series))]
 
 
 def _fit_linear_ar(prepared: Prepared) -> list[LinearAR]:
@@ -213,7 +137,9 @@ def _training_sd(prepared: Prepared) -> torch.Tensor:
         zip(prepared.layout.offsets, prepared.layout.parts, prepared.pads)
     ):
         if prepared.scaler.log_columns:  # the spread of the data itself, not of its logs
-            _, sd = mean_std(np.stack([_real(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1))
+            _, sd = mean_std(
+                np.stack([classical.real_rows(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1)
+            )
             sd = torch.from_numpy(sd)
         else:
             _, sd = mean_std(
@@ -232,7 +158,7 @@ def _mase_scales(prepared: Prepared, season: int) -> torch.Tensor:
     ):
         if prepared.scaler.log_columns:  # differences of the data itself, not of its logs
             real = torch.from_numpy(
-                np.stack([_real(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1)
+                np.stack([classical.real_rows(prepared, k, j)(pad, n_train) for j in range(nt)], axis=1)
             )
             scales.append(in_sample_seasonal_mae(real, season))
             continue

@@ -37,10 +37,12 @@ def aggregate(folds: list[dict]) -> tuple[dict, dict]:
         return ({m: _mean(v) for m, v in values.items()}, {m: _sd(v) for m, v in values.items()})
 
     mean, std = {"baselines": {}, "standardised": {}}, {"baselines": {}, "standardised": {}}
-    for name in ["model", *folds[0]["baselines"]]:
+    network = ["network"] if all("network" in r for r in folds) else []
+    for name in ["model", *network, *folds[0]["baselines"]]:
         real_mean, real_std = over(lambda r, name=name: of(r, name), METRICS)
-        (mean if name == "model" else mean["baselines"])[name] = real_mean
-        (std if name == "model" else std["baselines"])[name] = real_std
+        top = name in ("model", "network")
+        (mean if top else mean["baselines"])[name] = real_mean
+        (std if top else std["baselines"])[name] = real_std
         mean["standardised"][name], std["standardised"][name] = over(
             lambda r, name=name: of(r["standardised"], name), ("mse", "mae")
         )
@@ -52,6 +54,7 @@ def aggregate(folds: list[dict]) -> tuple[dict, dict]:
                     for h in range(folds[0]["horizon"])
                 ]
                 for name in folds[0]["per_horizon"]
+                if all(name in r["per_horizon"] for r in folds)
             }
     return mean, std
 
@@ -62,39 +65,38 @@ def compare(
     block: int,
     seed: int = 0,
     window_series: list[torch.Tensor | None] | None = None,
+    name: str = "model",
 ) -> dict:
-    """The model against the best baseline: per fold and over all windows, with the verdict.
-    `window_series` gives each fold's windows' series (None: one series), so blocks never cross
-    from one series into another."""
+    """A forecast (the served one, "model", or "network") against the best baseline: per fold and
+    over all windows, with the verdict. `window_series` gives each fold's windows' series (None:
+    one series), so blocks never cross from one series into another."""
     baselines = list(folds[0]["baselines"])
     best = min(baselines, key=lambda b: _mean([r["baselines"][b]["mae"] for r in folds]))
-    per_fold = [r["model"]["mae"] - r["baselines"][best]["mae"] for r in folds]
-    differences = [e["model"].double() - e[best].double() for e in window_errors]  # per window, same windows
+    per_fold = [of(r, name)["mae"] - r["baselines"][best]["mae"] for r in folds]
+    differences = [e[name].double() - e[best].double() for e in window_errors]  # per window, same windows
+    if all(not bool(d.any()) for d in differences):  # it served the best baseline itself, in every fold
+        return {
+            "baseline": best,
+            "per_fold": per_fold,
+            "better_folds": 0,
+            "mean_difference": 0.0,
+            "interval": None,
+            "level": LEVEL,
+            "blocks": 0,
+            "method": "",
+            "verdict": f"it is {label(best)}, the best baseline over the folds, in every fold",
+        }
     mean = float(torch.cat(differences).mean())
     pools = [
         blocks_of(d, block, None if window_series is None else window_series[k])
         for k, d in enumerate(differences)
     ]
     low, high = bootstrap(pools, seed)
-    better = sum(d < 0 for d in per_fold)
-    name = label(best)
-    digits = max(0, min(6, 2 - math.floor(math.log10(max(abs(low), abs(high), abs(mean), 1e-12)))))
-    spread = f"mean MAE difference {mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
     blocks = sum(len(sums) for sums, _ in pools)
-    if blocks < MIN_BLOCKS:
-        windows = sum(len(d) for d in differences)
-        verdict = (
-            f"not distinguishable from {name}: too few test windows to tell ({windows:,} in "
-            f"{len(per_fold)} folds make {blocks} independent blocks; a verdict needs {MIN_BLOCKS}, about "
-            f"{MIN_BLOCKS * block:,} windows at blocks of {block}: more --folds or longer test stretches); "
-            f"{spread}; better in {better} of {len(per_fold)} folds"
-        )
-    elif high < 0:
-        verdict = f"better than {name} in {better} of {len(per_fold)} folds; {spread}"
-    elif low > 0:
-        verdict = f"worse than {name} in {len(per_fold) - better} of {len(per_fold)} folds; {spread}"
-    else:
-        verdict = f"not distinguishable from {name}: {spread}; better in {better} of {len(per_fold)} folds"
+    better = sum(d < 0 for d in per_fold)
+    verdict = _verdict(
+        label(best), mean, low, high, blocks, per_fold, sum(len(d) for d in differences), block
+    )
     lengths = sorted({int(n) for _, sizes in pools for n in sizes.tolist()})
     return {
         "baseline": best,
@@ -109,6 +111,27 @@ def compare(
         f"{RESAMPLES} resamples)",
         "verdict": verdict,
     }
+
+
+def _verdict(
+    versus: str, mean: float, low: float, high: float, blocks: int, per_fold: list, windows: int, block: int
+) -> str:
+    """Better, worse or not distinguishable, in words, with the interval it rests on."""
+    better, folds = sum(d < 0 for d in per_fold), len(per_fold)
+    digits = max(0, min(6, 2 - math.floor(math.log10(max(abs(low), abs(high), abs(mean), 1e-12)))))
+    spread = f"mean MAE difference {mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
+    if blocks < MIN_BLOCKS:
+        return (
+            f"not distinguishable from {versus}: too few test windows to tell ({windows:,} in {folds} "
+            f"folds make {blocks} independent blocks; a verdict needs {MIN_BLOCKS}, about "
+            f"{MIN_BLOCKS * block:,} windows at blocks of {block}: more --folds or longer test stretches); "
+            f"{spread}; better in {better} of {folds} folds"
+        )
+    if high < 0:
+        return f"better than {versus} in {better} of {folds} folds; {spread}"
+    if low > 0:
+        return f"worse than {versus} in {folds - better} of {folds} folds; {spread}"
+    return f"not distinguishable from {versus}: {spread}; better in {better} of {folds} folds"
 
 
 def fold_block(windows: int, block: int) -> int:

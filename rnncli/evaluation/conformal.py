@@ -19,8 +19,9 @@ import numpy as np
 import torch
 
 from rnncli.data.prepared import Prepared
-from rnncli.evaluation import recursive
+from rnncli.evaluation import classical, recursive, served
 from rnncli.evaluation.intervals import LEVELS, local_scale, outside
+from rnncli.evaluation.selection import NETWORK_ONLY, Selection
 from rnncli.model.forecaster import Forecaster
 
 MAX_WINDOWS = 20_000  # validation windows used at most, evenly spread
@@ -63,9 +64,13 @@ def scores(
     budget: int,
     part: str = "val",
     advance: Callable[[int], None] | None = None,
+    selection: Selection = NETWORK_ONLY,
+    baselines=None,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(absolute errors (windows, steps, targets), the windows' spreads (windows, targets)) of
     forecasts rolled `steps` ahead from windows whose forecast rows all lie in `part`; None if none.
+    The forecasts are those the run serves (`selection`): the network's, or a classical method's
+    (fitted as `baselines` hold) alone or averaged with the network's.
 
     Rolling a window `steps` ahead takes ceil(steps / horizon) model calls, so the windows used
     are limited to `budget` forecasts in all (windows x calls; see `window_count`): the cost is
@@ -81,6 +86,7 @@ def scores(
     if len(starts) > n:  # evenly spread over the part
         starts = starts[torch.linspace(0, len(starts) - 1, n).round().long().to(values.device)]
     model.eval()
+    states = None if selection.served == "network" else _origin_states(prepared, baselines, starts)
     errors = np.empty((n, steps, nt), dtype=np.float32)  # float32: millions of errors need no more
     spreads = np.empty((n, nt), dtype=np.float64)
     done = 0
@@ -91,7 +97,11 @@ def scores(
         rows = values[chunk[:, None] + torch.arange(span, device=values.device)]  # a gathered copy
         actual = rows[:, lookback : lookback + steps, :nt].clone()
         spreads[done : done + len(chunk)] = local_scale(rows[:, :lookback], nt, mask).cpu().numpy()
-        errors[done : done + len(chunk)] = _errors(model, rows, actual, lookback, nt, n_cal).cpu().numpy()
+        if states is None:
+            found = _errors(model, rows, actual, lookback, nt, n_cal)
+        else:
+            found = _served_errors(model, prepared, rows, chunk, actual, selection, baselines, states)
+        errors[done : done + len(chunk)] = found.cpu().numpy()
         done += len(chunk)
         if advance is not None:
             advance(len(chunk))
@@ -115,6 +125,40 @@ def _errors(
     with torch.inference_mode():
         q = model.forecast_quantiles(rows[:, :lookback], future)[:, : actual.shape[1]]
     return outside(q, actual)
+
+
+def _origin_states(prepared: Prepared, baselines, starts: torch.Tensor) -> classical.OriginStates:
+    """The classical methods' states at the origin of each window at `starts`."""
+    starts = starts.cpu()
+    series = prepared.layout.series_of(starts)
+    origins = {
+        k: (starts[series == k] - prepared.layout.offsets[k] + prepared.spec.lookback).numpy()
+        for k in series.unique().tolist()
+    }
+    return classical.OriginStates(prepared, baselines, origins)
+
+
+def _served_errors(model, prepared: Prepared, rows, starts, actual, selection: Selection, baselines, states):
+    """Each window's absolute error, in scaled units, of the served forecast when it is not the
+    network alone: a classical method's `steps` ahead (averaged with the network's rolled
+    forecast for "combined")."""
+    lookback, nt, n_cal, steps = (
+        prepared.spec.lookback,
+        prepared.n_targets,
+        prepared.windows.n_calendar,
+        actual.shape[1],
+    )
+    history = prepared.unscale(rows[:, :lookback, :nt], starts)
+    series = prepared.layout.series_of(starts)
+    made = classical.forecasts(prepared, baselines, states, series, starts + lookback, history, steps)
+    network = None
+    if selection.served == "combined":
+        with torch.inference_mode():
+            network = prepared.unscale(
+                recursive.roll(model, rows.clone(), lookback, nt, n_cal)[:, :steps], starts
+            )
+    forecast = served.forecast(selection, network, made, prepared, starts)
+    return (served.scaled(forecast, prepared, starts).to(actual.device) - actual).abs()
 
 
 def summarise(errors: np.ndarray, spreads: np.ndarray, adaptive: bool = True, cqr: bool = False) -> dict:

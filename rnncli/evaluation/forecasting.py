@@ -19,7 +19,8 @@ from rnncli.data.prepared import Prepared
 from rnncli.data.series import Schema
 from rnncli.data.windows import WindowSpec
 from rnncli.errors import RnnCliError
-from rnncli.evaluation import forecast_table, intervals, recursive, scoring
+from rnncli.evaluation import classical, forecast_table, intervals, recursive, scoring, served
+from rnncli.evaluation.selection import NETWORK_ONLY, Selection
 
 
 class TrainedModel(Protocol):
@@ -30,7 +31,7 @@ class TrainedModel(Protocol):
     schema: Schema
 
     @property
-    def calibration(self) -> dict | None: ...
+    def served_calibration(self) -> dict | None: ...
     @property
     def online_step(self) -> float: ...
     @property
@@ -38,13 +39,18 @@ class TrainedModel(Protocol):
 
 
 def forecast(
-    trained: TrainedModel, prepared: Prepared, horizon: int, coverage: float, replayed: Prepared | None = None
+    trained: TrainedModel,
+    prepared: Prepared,
+    horizon: int,
+    coverage: float,
+    replayed: Prepared | None = None,
+    selection: Selection = NETWORK_ONLY,
 ) -> tuple[pd.DataFrame, float | None, list[str]]:
-    """(the table of every series' forecast of `horizon` steps from its end, the coverage its
-    intervals have (None: none), notes). `prepared` holds every row (`whole`); `replayed`, the
+    """(the table of every series' served forecast of `horizon` steps from its end, the coverage
+    its intervals have (None: none), notes). `prepared` holds every row (`whole`); `replayed`, the
     same series split as evaluate splits them, lets online intervals replay their test part."""
     rows = _rows(trained, prepared, horizon)
-    quantiles = _quantiles(trained, rows)
+    quantiles = _quantiles(trained, rows) if selection.served == "network" else None
     scaled = _roll_all(
         trained, rows, horizon
     )  # every series at once: one model call per step, not per series
@@ -107,6 +113,24 @@ def check_size(
         )
 
 
+def _served(prepared: Prepared, network: torch.Tensor, horizon: int, selection: Selection) -> torch.Tensor:
+    """The served forecast, scaled (series, horizon, targets), when it is not the network's alone:
+    the classical methods fitted on every row of each series and forecast from its end."""
+    from rnncli.evaluation.baselines import BaselineFit
+
+    baselines = BaselineFit.on(prepared)  # `prepared` holds every row in its training part
+    ends = torch.tensor(prepared.layout.offsets[1:])
+    inside = ends - 1  # a row of each series: its scale, its floor
+    lengths = {k: np.array([int(ends[k]) - prepared.layout.offsets[k]]) for k in range(len(ends))}
+    states = classical.OriginStates(prepared, baselines, lengths)
+    history = prepared.unscale(
+        torch.stack([prepared.last_window(k) for k in range(len(ends))])[..., : prepared.n_targets], inside
+    )
+    made = classical.forecasts(prepared, baselines, states, torch.arange(len(ends)), ends, history, horizon)
+    values = served.forecast(selection, prepared.unscale(network, inside), made, prepared, inside)
+    return served.scaled(values, prepared, inside).double()
+
+
 def _offsets(
     trained: TrainedModel,
     prepared: Prepared,
@@ -114,18 +138,19 @@ def _offsets(
     scaled: torch.Tensor,
     quantiles: torch.Tensor | None,
     replayed: Prepared | None = None,
+    selection: Selection = NETWORK_ONLY,
 ) -> tuple[tuple[torch.Tensor, torch.Tensor] | None, list[str]]:
     """How far each series' interval reaches below and above its scaled forecast, (series, horizon,
     targets) each (NaN past the calibrated steps), and notes on what is missing; None when there
     is no honest interval at this coverage (the note says why): never an infinite bound."""
-    reason = intervals.missing(trained.calibration, coverage)
+    reason = intervals.missing(trained.served_calibration, coverage)
     if reason is not None or not coverage:
         return None, [reason] if reason else []
-    widths = intervals.widths(trained.calibration, coverage, trained.online_step)
+    widths = intervals.widths(trained.served_calibration, coverage, trained.online_step)
     steps = min(widths.steps, scaled.shape[1])
     inputs = torch.stack([prepared.last_window(k) for k in range(len(prepared.series))])
     mask = prepared.n_values if prepared.masked else None
-    reached, notes = _online(trained, prepared, widths, replayed)
+    reached, notes = _online(trained, prepared, widths, replayed, selection)
     below, above = widths.offsets(
         scaled[:, :steps],
         inputs,
@@ -148,7 +173,11 @@ def _offsets(
 
 
 def _online(
-    trained: TrainedModel, prepared: Prepared, widths: intervals.Widths, replayed: Prepared | None
+    trained: TrainedModel,
+    prepared: Prepared,
+    widths: intervals.Widths,
+    replayed: Prepared | None,
+    selection: Selection,
 ) -> tuple[torch.Tensor | None, list[str]]:
     """(series, steps, targets): the score each series' online interval reaches at the end of the
     data, replayed through the test part of `replayed` (the series forecast from, split as evaluate
@@ -166,7 +195,7 @@ def _online(
             "the intervals are the calibrated ones, not updated online: the data hold no test part to "
             "replay for every series"
         ]
-    return torch.from_numpy(scoring.reached(trained.model, replayed, "test", widths)), []
+    return torch.from_numpy(scoring.reached(trained.model, replayed, "test", widths, selection)), []
 
 
 def _rows(trained: TrainedModel, prepared: Prepared, horizon: int) -> torch.Tensor:

@@ -14,14 +14,17 @@ from rnncli.data.prepared import Prepared
 from rnncli.evaluation.intervals import Widths
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 
-BASELINES = ("persistence", "seasonal_naive", "linear_ar", "theta")
-NAMES = ("model", *BASELINES)
+BASELINES = ("persistence", "seasonal_naive", "linear_ar", "theta", "ets", "com")
+NAMES = ("model", "network", *BASELINES)  # "model": the forecast the run serves; "network": the network alone
 LABELS = {
-    "model": "model",
+    "model": "served",
+    "network": "network",
     "persistence": "persistence",
     "seasonal_naive": "seasonal naive",
     "linear_ar": "linear AR",
     "theta": "Theta",
+    "ets": "ETS",
+    "com": "Com",
 }
 SHORTFALL = 0.05  # coverage this far below the nominal is warned of
 STANDARDISED_BY = "each series' training part: its mean and standard deviation per target"
@@ -33,12 +36,13 @@ class Scores:
     "test" holds); the other two are there when asked for."""
 
     metrics: dict
-    window_errors: dict[str, torch.Tensor] | None = (
-        None  # per forecast name: each window's mean absolute error, in order
-    )
-    window_series: torch.Tensor | None = (
-        None  # with window_errors: each window's series (its index in the data)
-    )
+    # per forecast name: each window's mean absolute error, in order
+    window_errors: dict[str, torch.Tensor] | None = None
+    # with window_errors: each window's series (its index in the data)
+    window_series: torch.Tensor | None = None
+    # per forecast name (and "combined:<classical>", the network averaged with each classical
+    # forecast): each window's mean absolute error over its series' MASE scale
+    window_scaled: dict[str, torch.Tensor] | None = None
     forecasts: list[dict] | None = None  # per series: the one-step-ahead forecasts, for plotting
     warnings: list[str] = field(default_factory=list)  # about the data scored: values filled in
     verdict: list[str] = field(default_factory=list)  # the model against the baselines, in words
@@ -69,11 +73,13 @@ def build(
         "horizon": prepared.spec.horizon,
         "season": prepared.season,
         "model": total["model"].result(),
+        "network": total["network"].result(),
         "baselines": {name: total[name].result() for name in BASELINES},
         "per_horizon": {name: e.result(dims=(1,)) for name, e in total.items()},
         "standardised": {
             "by": STANDARDISED_BY,
             "model": totals["model"],
+            "network": totals["network"],
             "baselines": {name: totals[name] for name in BASELINES},
         },
     }
@@ -88,6 +94,7 @@ def build(
             str(s.id): {
                 "n_windows": per_series["model"][k].n,
                 "model": per_series["model"][k].result(),
+                "network": per_series["network"][k].result(),
                 "baselines": {name: per_series[name][k].result() for name in BASELINES},
             }
             for k, s in enumerate(prepared.series)
@@ -100,9 +107,12 @@ def build(
 
 
 def of(metrics: dict, name: str) -> dict:
-    """The model's or a baseline's metrics in a split's metrics (or in its "standardised" or per-series
-    part)."""
-    return metrics["model"] if name == "model" else metrics["baselines"][name]
+    """The served forecast's ("model"), the network's or a baseline's metrics in a split's metrics
+    (or in its "standardised" or per-series part). A split scored before the network was told
+    apart from the served forecast served the network."""
+    if name in ("model", "network"):
+        return metrics.get(name, metrics["model"])
+    return metrics["baselines"][name]
 
 
 def _total(parts: list, total):

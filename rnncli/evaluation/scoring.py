@@ -1,9 +1,12 @@
-"""Score a model on every window of a split, beside the baselines, in real units.
+"""Score a run's forecasts on every window of a split, beside the baselines, in real units.
 
-Shared by `train` (the test scores in summary.json) and `evaluate`. Windows are taken in chunks, so
-memory stays bounded however long the series. Everything is accumulated per series: the linear
-baseline is fitted on each series' training windows, MASE is scaled by each series' in-sample
-seasonal-naive error, and the scores give each series, the mean over series, and all windows.
+Shared by `train` (the validation scores selection reads, the test scores in summary.json),
+`evaluate` and `backtest`. Every window gets the network's forecast, every classical one
+(`classical.forecasts`) and the served one (`served.forecast`: "model" in the scores); the
+intervals scored are those of the served forecast. Windows are taken in chunks, so memory stays
+bounded however long the series. Everything is accumulated per series: the baselines are fitted on
+each series' training part, MASE is scaled by each series' in-sample seasonal-naive error, and the
+scores give each series, the mean over series, and all windows.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import torch
 
 from rnncli.data.prepared import Prepared
 from rnncli.errors import RnnCliError
-from rnncli.evaluation import intervals, online, scores
-from rnncli.evaluation.baselines import BaselineFit, ThetaLevels, persistence, seasonal_naive
+from rnncli.evaluation import classical, intervals, online, scores, served
+from rnncli.evaluation.baselines import BaselineFit
 from rnncli.evaluation.intervals import Widths
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
-from rnncli.evaluation.scores import NAMES, Scores
+from rnncli.evaluation.scores import BASELINES, NAMES, Scores
+from rnncli.evaluation.selection import NETWORK_ONLY, Selection
 from rnncli.model.forecaster import Forecaster
 
 CHUNK = 2048  # windows scored at a time: activations of lookback x hidden per window
@@ -32,42 +36,24 @@ class _Tally:
         self.standardised = {name: [Standardised(nt) for _ in range(n)] for name in NAMES}
         self.covered = [Coverage(horizon, nt, 1 - coverage) for _ in range(n)] if coverage else None
         self.kept: dict[int, list[dict]] | None = {k: [] for k in range(n)} if keep_forecasts else None
-        self.window_errors: dict[str, list[torch.Tensor]] | None = (
-            {name: [] for name in NAMES} if keep_errors else None
-        )
+        self.window_errors: dict[str, list[torch.Tensor]] | None = {} if keep_errors else None
+        self.window_scaled: dict[str, list[torch.Tensor]] = {}
         self.window_series: list[torch.Tensor] = []
 
     def add(
-        self,
-        prepared: Prepared,
-        baselines: BaselineFit,
-        starts: torch.Tensor,
-        actual: torch.Tensor,
-        forecasts: dict,
-        series: torch.Tensor,
-        bounds: tuple[torch.Tensor, torch.Tensor] | None,
+        self, prepared: Prepared, baselines: BaselineFit, starts, actual, forecasts: dict, series, bounds
     ) -> None:
         nt = prepared.n_targets
         if self.window_errors is not None:
-            for name, forecast in forecasts.items():
-                self.window_errors[name].append(
-                    (forecast.double().cpu() - actual.double().cpu()).abs().mean((1, 2))
-                )
-            self.window_series.append(series.cpu())
+            self._keep_errors(actual, forecasts, series, baselines)
         for k in series.unique().tolist():
             mine = series == k
+            scale = baselines.mase_scales[k].expand(int(mine.sum()), nt)
             for name, forecast in forecasts.items():
-                self.errors[name][k].add(
-                    actual[mine], forecast[mine], baselines.mase_scales[k].expand(int(mine.sum()), nt)
-                )
+                self.errors[name][k].add(actual[mine], forecast[mine], scale)
                 self.standardised[name][k].add(actual[mine], forecast[mine], baselines.sds[k])
             if bounds is not None:
-                self.covered[k].add(
-                    actual[mine],
-                    bounds[0][mine],
-                    bounds[1][mine],
-                    baselines.mase_scales[k].expand(int(mine.sum()), nt),
-                )
+                self.covered[k].add(actual[mine], bounds[0][mine], bounds[1][mine], scale)
             if self.kept is not None:
                 self.kept[k].append(
                     {
@@ -76,6 +62,22 @@ class _Tally:
                         **{name: f[mine, 0].double().cpu() for name, f in forecasts.items()},
                     }
                 )
+
+    def _keep_errors(self, actual, forecasts: dict, series, baselines: BaselineFit) -> None:
+        """Each window's mean absolute error per forecast, and over its series' MASE scale, with the
+        network averaged with each classical forecast (the "combined" candidates selection weighs)."""
+        actual, scale = actual.double().cpu(), baselines.mase_scales[series.cpu()][:, None, :]
+        network = forecasts["network"].double().cpu()
+        pairs = {
+            **forecasts,
+            **{f"combined:{c}": (network + forecasts[c].double().cpu()) / 2 for c in BASELINES},
+        }
+        for name, forecast in pairs.items():
+            error = (forecast.double().cpu() - actual).abs()
+            self.window_scaled.setdefault(name, []).append((error / scale).mean((1, 2)))
+            if name in forecasts:
+                self.window_errors.setdefault(name, []).append(error.mean((1, 2)))
+        self.window_series.append(series.cpu())
 
 
 def score(
@@ -86,14 +88,15 @@ def score(
     keep_forecasts: bool = False,
     keep_errors: bool = False,
     baselines: BaselineFit | None = None,
+    selection: Selection = NETWORK_ONLY,
 ) -> Scores:
-    """Metrics of the model and of each baseline on `split`, with per-horizon, per-target and per-series
-    detail.
+    """Metrics of the served forecast ("model"), the network and each baseline on `split`, with
+    per-horizon, per-target and per-series detail.
 
-    `interval` (the calibrated half-widths at a coverage) adds the empirical coverage, mean width
-    and interval score (MSIS) of the model's prediction intervals. `keep_forecasts` keeps the one-step-ahead
-    forecasts of the model and each baseline per series, for plotting; `keep_errors` each window's
-    mean absolute error per forecast, in order.
+    `interval` (the served forecast's calibrated half-widths at a coverage) adds the empirical
+    coverage, mean width and interval score (MSIS) of its prediction intervals. `keep_forecasts`
+    keeps the one-step-ahead forecasts per series, for plotting; `keep_errors` each window's mean
+    absolute error per forecast, in order (and scaled, for selection).
     """
     index = prepared.index(split)
     if len(index) == 0:
@@ -102,12 +105,14 @@ def score(
             "or more data"
         )
     baselines = baselines or BaselineFit.on(prepared)
-    thetas = ThetaLevels(prepared, baselines, index)
+    states = classical.OriginStates.of_index(prepared, baselines, index)
     tally = _Tally(prepared, keep_forecasts, keep_errors, None if interval is None else interval.coverage)
     tracker = online.tracker(interval)
     model.eval()
     for starts in index.chunks(prepared.windows.values.device, CHUNK):
-        actual, forecasts, series, raw, w, quantiles = _forecasts(model, prepared, starts, baselines, thetas)
+        actual, forecasts, series, raw, w, quantiles = _forecasts(
+            model, prepared, starts, baselines, states, selection
+        )
         reached = (
             None
             if tracker is None
@@ -120,10 +125,16 @@ def score(
         )
         tally.add(prepared, baselines, starts, actual, forecasts, series, bounds)
     result = Scores(scores.build(split, len(index), prepared, tally.errors, tally.standardised))
+    result.metrics["served"] = {
+        "forecast": selection.served,
+        "partner": selection.partner,
+        "label": selection.name,
+    }
     if keep_forecasts:
         result.forecasts = scores.one_step(tally.kept, prepared)
     if keep_errors:
         result.window_errors = {name: torch.cat(parts) for name, parts in tally.window_errors.items()}
+        result.window_scaled = {name: torch.cat(parts) for name, parts in tally.window_scaled.items()}
         result.window_series = torch.cat(tally.window_series)
     if interval is not None:
         result.warnings += scores.add_intervals(result.metrics, interval, tally.covered, prepared)
@@ -140,39 +151,37 @@ def score_with(
     keep_errors: bool = False,
     baselines: BaselineFit | None = None,
     online_step: float = 0.0,
+    selection: Selection = NETWORK_ONLY,
 ) -> Scores:
-    """`score` with the intervals a calibration gives at `coverage` (updated online by
-    `online_step`); where it gives none (too few calibration windows, or none yet), the metrics say
-    why instead."""
+    """`score` with the intervals a calibration of the served forecast gives at `coverage` (updated
+    online by `online_step`); where it gives none (too few calibration windows, or none yet), the
+    metrics say why instead."""
     interval = intervals.widths(calibration, coverage, online_step)
-    result = score(model, prepared, split, interval, keep_forecasts, keep_errors, baselines)
+    result = score(model, prepared, split, interval, keep_forecasts, keep_errors, baselines, selection)
     reason = intervals.missing(calibration, coverage)
     if interval is None and reason:
         result.metrics["intervals"] = {"coverage_target": coverage, "missing": reason}
     return result
 
 
-def reached(model: Forecaster, prepared: Prepared, split: str, interval: Widths) -> np.ndarray:
+def reached(
+    model: Forecaster, prepared: Prepared, split: str, interval: Widths, selection: Selection = NETWORK_ONLY
+) -> np.ndarray:
     """(series, steps, targets): the score each series' online interval (online.py) reaches at the
     end of `split`, replayed through its windows in time order."""
     tracker = online.tracker(interval)
+    index = prepared.index(split)
+    baselines = BaselineFit.on(prepared) if selection.served != "network" else None
+    states = classical.OriginStates.of_index(prepared, baselines, index) if baselines is not None else None
     model.eval()
-    for starts in prepared.index(split).chunks(prepared.windows.values.device, CHUNK):
-        w = prepared.windows.gather(starts)
-        raw, quantiles = _model_forecast(model, prepared, w)
-        _thresholds(tracker, prepared, starts, prepared.layout.series_of(starts), raw, w, interval, quantiles)
+    for starts in index.chunks(prepared.windows.values.device, CHUNK):
+        _, _, series, raw, w, quantiles = _forecasts(model, prepared, starts, baselines, states, selection)
+        _thresholds(tracker, prepared, starts, series, raw, w, interval, quantiles)
     return tracker.reached(len(prepared.series))
 
 
 def _thresholds(
-    tracker: online.Tracker,
-    prepared: Prepared,
-    starts: torch.Tensor,
-    series: torch.Tensor,
-    raw: torch.Tensor,
-    w: torch.Tensor,
-    interval: Widths,
-    quantiles: torch.Tensor | None,
+    tracker, prepared: Prepared, starts, series, raw, w, interval: Widths, quantiles
 ) -> torch.Tensor:
     """The score each window's online interval reaches (windows, horizon, targets), the windows'
     own scores recorded for the windows after them."""
@@ -182,19 +191,10 @@ def _thresholds(
     return torch.from_numpy(tracker.thresholds(series.cpu().numpy(), starts.cpu().numpy(), found))
 
 
-def _bounds(
-    prepared: Prepared,
-    starts: torch.Tensor,
-    raw: torch.Tensor,
-    pred: torch.Tensor,
-    interval: Widths,
-    w: torch.Tensor,
-    quantiles: torch.Tensor | None,
-    thresholds: torch.Tensor | None = None,
-):
-    """The model's interval (lower, upper) per window in real units, from its scaled forecast (and
-    quantiles) and the half-widths for its inputs (or the online `thresholds`); kept at or above
-    zero where the forecast is."""
+def _bounds(prepared: Prepared, starts, raw, pred, interval: Widths, w, quantiles, thresholds=None):
+    """The served forecast's interval (lower, upper) per window in real units, from its scaled
+    forecast (and a quantile network's quantiles) and the half-widths for its inputs (or the online
+    `thresholds`); kept at or above zero where the forecast is."""
     mask = prepared.n_values if prepared.masked else None
     below, above = interval.offsets(
         raw, w[:, : prepared.spec.lookback], prepared.n_targets, mask, quantiles, thresholds
@@ -202,71 +202,52 @@ def _bounds(
     if prepared.scaler.log_columns or interval.cqr:  # not symmetric in real units: each bound mapped back
         lower, upper = prepared.unscale(raw - below, starts), prepared.unscale(raw + above, starts)
     else:
-        lower, upper = (
-            pred - prepared.unscale(below, starts, shift=False),
-            pred + prepared.unscale(above, starts, shift=False),
-        )
+        lower = pred - prepared.unscale(below, starts, shift=False)
+        upper = pred + prepared.unscale(above, starts, shift=False)
     floor = prepared.floor(starts, pred.device)
-    return (
-        (lower, upper)
-        if floor is None
-        else (torch.maximum(lower, floor.to(lower.dtype)), torch.maximum(upper, floor.to(upper.dtype)))
-    )
+    if floor is None:
+        return lower, upper
+    return torch.maximum(lower, floor.to(lower.dtype)), torch.maximum(upper, floor.to(upper.dtype))
 
 
-def _forecasts(
-    model: Forecaster, prepared: Prepared, starts: torch.Tensor, baselines: BaselineFit, thetas: ThetaLevels
-):
-    """(actual values, {forecast name: values}, series of each window, the model's scaled forecast,
-    the scaled windows, a quantile model's scaled quantiles) for the windows at `starts`, the first
-    four (windows, horizon, targets), in real units but the model's own and the windows."""
-    lookback, horizon, nt, season = (
-        prepared.spec.lookback,
-        prepared.spec.horizon,
-        prepared.n_targets,
-        prepared.season,
-    )
+def _forecasts(model, prepared: Prepared, starts, baselines, states, selection: Selection):
+    """(actual values, {forecast name: values}, series of each window, the served forecast scaled,
+    the scaled windows, a quantile network's scaled quantiles when it is served) for the windows at
+    `starts`, the first four (windows, horizon, targets), in real units but the scaled ones.
+    Without `baselines` only the network and what it serves are forecast (an online replay of a
+    network)."""
+    lookback, nt = prepared.spec.lookback, prepared.n_targets
     w = prepared.windows.gather(starts)
-    raw, quantiles = _model_forecast(model, prepared, w)
-    pred = prepared.unscale(raw, starts)
-    floor = prepared.floor(starts, pred.device)
+    raw, quantiles = model_forecast(model, prepared, w)
+    network = prepared.unscale(raw, starts)
+    floor = prepared.floor(starts, network.device)
     if floor is not None:
-        pred = torch.maximum(pred, floor.to(pred.dtype))
-    history = prepared.unscale(w[:, :lookback, :nt], starts)
+        network = torch.maximum(network, floor.to(network.dtype))
     actual = prepared.unscale(w[:, lookback:, :nt], starts)
     series = prepared.layout.series_of(starts)
-    floors = torch.tensor(
-        [lo + pad for lo, pad in zip(prepared.layout.offsets, prepared.pads)], device=starts.device
-    )[series]
-    lagged = prepared.unscale(
-        seasonal_naive(prepared.windows.values[:, :nt], starts + lookback, floors, horizon, season), starts
-    )
-    linear = torch.empty(len(starts), horizon, nt, dtype=torch.float64)
-    smoothed = torch.empty(len(starts), horizon, nt, dtype=torch.float64)
-    for k in series.unique().tolist():
-        mine = (series == k).cpu()
-        linear[mine] = baselines.ars[k].predict(history[series == k])
-        smoothed[mine] = thetas.forecast(prepared, baselines, k, starts[series == k])
+    made = {}
+    if baselines is not None:
+        history = prepared.unscale(w[:, :lookback, :nt], starts)
+        made = classical.forecasts(
+            prepared, baselines, states, series, starts + lookback, history, prepared.spec.horizon
+        )
+    if selection.served == "network":
+        return actual, {"model": network, "network": network, **made}, series, raw, w, quantiles
+    pred = served.forecast(selection, network, made, prepared, starts)
     return (
         actual,
-        {
-            "model": pred,
-            "persistence": persistence(history, horizon),
-            "seasonal_naive": lagged,
-            "linear_ar": linear.to(actual.device),
-            "theta": smoothed.to(actual.device),
-        },
+        {"model": pred, "network": network, **made},
         series,
-        raw,
+        served.scaled(pred, prepared, starts),
         w,
-        quantiles,
+        None,
     )
 
 
-def _model_forecast(
+def model_forecast(
     model: Forecaster, prepared: Prepared, w: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(the model's scaled forecast, a quantile model's scaled quantiles or None) for the windows `w`."""
+    """(the network's scaled forecast, a quantile network's scaled quantiles or None) for the windows `w`."""
     lookback = prepared.spec.lookback
     with torch.inference_mode():
         quantiles = (

@@ -19,43 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-TCRIT = 1.645  # the M4 seasonality test: a 90% one-sided limit on the autocorrelation at the seasonal lag
+from rnncli.evaluation import seasonality
+
 ALPHAS = 1.0 / (1.0 + np.exp(-np.linspace(-9.2, 9.2, 41)))  # 1e-4 .. 0.9999, dense near both ends
 ALPHA_BOUNDS = (1e-4, 0.9999)
 REFINE = 24  # golden-section steps after the grid
 MAX_FIT_ROWS = 5_000  # a long training part is fitted on its last rows: the weights decay long before
-
-
-def seasonal(y: np.ndarray, season: int) -> bool:
-    """The M4 test: the autocorrelation at lag `season` beyond 1.645 times its standard error."""
-    n = len(y)
-    if season <= 1 or n < 3 * season:
-        return False
-    x = y - y.mean()
-    denom = float(x @ x)
-    if denom == 0:
-        return False
-    acf = np.array([float(x[:-k] @ x[k:]) / denom for k in range(1, season + 1)])
-    limit = TCRIT / np.sqrt(n) * np.sqrt(1 + 2 * np.sum(acf[: season - 1] ** 2))
-    return bool(abs(acf[season - 1]) > limit)
-
-
-def indices(y: np.ndarray, season: int, multiplicative: bool) -> np.ndarray:
-    """Seasonal indices (season,) of a classical decomposition (R's `decompose`); index k belongs to
-    the rows at positions k, k + season, ... of `y`."""
-    n, m = len(y), season
-    weights = np.full(m + 1, 1.0 / m) if m % 2 == 0 else np.full(m, 1.0 / m)
-    if m % 2 == 0:
-        weights[0] = weights[-1] = 0.5 / m
-    half = len(weights) // 2
-    trend = np.full(n, np.nan)
-    trend[half : n - half] = np.convolve(y, weights, mode="valid")
-    detrended = y / trend if multiplicative else y - trend
-    figure = np.array(
-        [np.nanmean(detrended[k::m]) if np.isfinite(detrended[k::m]).any() else np.nan for k in range(m)]
-    )
-    figure = np.where(np.isfinite(figure), figure, 1.0 if multiplicative else 0.0)
-    return figure / figure.mean() if multiplicative else figure - figure.mean()
 
 
 def ses_fit(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,17 +136,7 @@ def fit(trains: list[np.ndarray], season: int) -> list[ThetaFit]:
     for y in trains:
         start = max(0, len(y) - MAX_FIT_ROWS)
         x = y[start:].astype(np.float64)
-        multiplicative = bool((x > 0).all())
-        index = (
-            indices(x, season, multiplicative)
-            if seasonal(x, season)
-            else np.array([1.0 if multiplicative else 0.0])
-        )
-        adjusted = (
-            x / index[np.arange(len(x)) % len(index)]
-            if multiplicative
-            else x - index[np.arange(len(x)) % len(index)]
-        )
+        index, multiplicative, adjusted = seasonality.adjust(x, season)
         t = np.arange(1, len(x) + 1, dtype=np.float64)
         slope, intercept = np.polyfit(t, adjusted, 1) if len(x) > 1 else (0.0, float(adjusted[0]))
         prepared.append(

@@ -1,8 +1,10 @@
-"""Plain words on a scored model: is it worse than a baseline, did training stop too soon, and what to try.
+"""Plain words on a scored run: is what it serves worse than a baseline, did training stop too soon,
+and what to try.
 
-`against_baselines` compares the model's MAE with the best baseline's on one split; training says
-it for the validation part when it ends, `evaluate` for the split it scores, `backtest` over its
-folds. `advice` names the settings most likely to help, from the run's own config.
+`against_baselines` compares the served forecast's MAE with the best baseline's on one split
+(with the best of the others when it serves a baseline); training says it for the validation part
+when it ends, `evaluate` for the split it scores, `backtest` over its folds. `advice` names the
+settings most likely to make the network win, from the run's own config.
 """
 
 from __future__ import annotations
@@ -11,21 +13,27 @@ from rnncli.evaluation.scores import label
 
 
 def against_baselines(metrics: dict, part: str) -> tuple[bool, str]:
-    """(whether the model loses, one line saying how it compares with the best baseline on `part`)."""
-    baselines = {name: m["mae"] for name, m in metrics["baselines"].items() if m["mae"] is not None}
+    """(whether the served forecast loses, one line saying how it compares with the best baseline
+    on `part`; when it serves a baseline, with the best of the others)."""
+    served = metrics.get("served", {}).get("forecast", "network")
+    baselines = {
+        name: m["mae"] for name, m in metrics["baselines"].items() if m["mae"] is not None and name != served
+    }
     model = metrics["model"]["mae"]
     if not baselines or model is None:
         return False, f"no baseline could be scored on the {part}"
     best = min(baselines, key=baselines.get)
+    what = "the network" if served == "network" else f"the served forecast ({metrics['served']['label']})"
     if model > baselines[best]:
         return (
             True,
-            f"the model is worse than {label(best)} on the {part}: MAE {model:.4g} against "
+            f"{what} is worse than {label(best)} on the {part}: MAE {model:.4g} against "
             f"{baselines[best]:.4g}",
         )
+    rest = "every other baseline" if served in metrics["baselines"] else "every baseline"
     return (
         False,
-        f"the model beats every baseline on the {part}: MAE {model:.4g}, the best baseline ({label(best)}) "
+        f"{what} beats {rest} on the {part}: MAE {model:.4g}, the best of them ({label(best)}) "
         f"{baselines[best]:.4g}",
     )
 
@@ -45,17 +53,29 @@ def advice(config: dict, season: int) -> str:
         tries.append("model.cell=gru")
     if model.get("ensemble", 1) == 1:
         tries.append("model.ensemble=5 (the median of five networks: steadier, at five times the cost)")
-    tries.append(
-        "rnncli init to let the data choose the settings, and rnncli backtest to see if a change helps "
-        "beyond one split"
-    )
+    tries.append("rnncli backtest to see whether a change helps beyond one split")
     return "; ".join(tries)
 
 
 def lines(metrics: dict, part: str, config: dict, season: int) -> list[str]:
-    """The verdict on a split: how the model compares, and what to try when it loses."""
+    """The verdict on a split: how the served forecast compares, and, when it is not the network,
+    how the network alone did and what would most likely make it win."""
     loses, line = against_baselines(metrics, part)
-    return [f"{line}; use the baseline's forecasts, or try {advice(config, season)}"] if loses else [line]
+    out = [
+        f"{line}; it was chosen on the validation windows: rnncli backtest shows whether the choice holds "
+        "across origins, and model.select serves another"
+        if loses and metrics.get("served", {}).get("forecast", "network") != "network"
+        else f"{line}; try {advice(config, season)}"
+        if loses
+        else line
+    ]
+    served = metrics.get("served", {}).get("forecast", "network")
+    if served != "network" and metrics.get("network", {}).get("mae") is not None:
+        out.append(
+            f"the network alone: MAE {metrics['network']['mae']:.4g} on the {part}; to make it win, try "
+            f"{advice(config, season)}"
+        )
+    return out
 
 
 def more_epochs(best_epoch: int, epochs_run: int, stopped_early: bool) -> str | None:

@@ -30,6 +30,7 @@ from rnncli.errors import Interrupted
 from rnncli.evaluation import comparison, scoring
 from rnncli.evaluation.baselines import BaselineFit
 from rnncli.evaluation.scores import SHORTFALL, Scores
+from rnncli.evaluation.selection import Selection
 from rnncli.pipeline import inputs
 
 
@@ -64,12 +65,13 @@ def _score(trained: Trained, prepared: Prepared, baselines: BaselineFit | None =
         trained.model,
         prepared,
         "test",
-        trained.calibration,
+        trained.served_calibration,
         trained.coverage(),
         True,
         True,
         baselines,
         trained.online_step,
+        Selection.from_dict(trained.selection),
     )
 
 
@@ -90,6 +92,13 @@ def combine(results: list[FoldResult], refit: bool) -> dict:
             [r.scores.window_errors for r in results],
             block,
             window_series=[r.scores.window_series for r in results],
+        ),
+        "network": comparison.compare(
+            metrics,
+            [r.scores.window_errors for r in results],
+            block,
+            window_series=[r.scores.window_series for r in results],
+            name="network",
         ),
         "intervals": _intervals([_fold(r)["intervals"] for r in results]),
     }
@@ -125,7 +134,9 @@ def _fold(result: FoldResult) -> dict:
         "val": fold.spans["val"],
         "test": fold.spans["test"],
         "n_windows": m["n_windows"],
+        "served": m.get("served", {"forecast": "network", "partner": None, "label": "the network"}),
         "model": m["model"],
+        "network": m.get("network", m["model"]),
         "baselines": m["baselines"],
         "standardised": m["standardised"],
         "per_horizon": m["per_horizon"],

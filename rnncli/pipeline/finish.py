@@ -1,5 +1,6 @@
-"""Finish a trained run: calibrate its prediction intervals, score it on the test split beside the
-baselines, write summary.json and draw loss.png.
+"""Finish a trained run: calibrate its prediction intervals, choose the forecast it serves
+(`choosing.py`), score that on the test split beside the network and the baselines, write
+summary.json and draw loss.png.
 
 `finish` is the one place this happens; `rnncli train` (new or resumed), `sweep` and `backtest`
 all reach it through `pipeline.run`. It starts from what training returned, weights in memory:
@@ -12,14 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from rnncli.artifacts import checkpoint, run_folder
-from rnncli.evaluation import conformal, intervals, scoring, verdict
-from rnncli.evaluation.baselines import BaselineFit
+from rnncli.evaluation import scoring, verdict
 from rnncli.evaluation.scores import Scores
 from rnncli.model.forecaster import count_parameters
-from rnncli.pipeline import earlier_origins
+from rnncli.pipeline import choosing
 from rnncli.report import plots
 from rnncli.training.fit import FitResult
 
@@ -40,33 +38,34 @@ class RunResult:
 
 
 def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
-    """Calibrate last.pt's and best.pt's intervals, score best on the test split, write
-    summary.json and loss.png. `keep`: also keep each test window's errors and the one-step
-    forecasts (a backtest compares and plots them)."""
+    """Calibrate last.pt's and best.pt's intervals, choose what best serves, score it on the test
+    split, write summary.json and loss.png. `keep`: also keep each test window's errors and the
+    one-step forecasts (a backtest compares and plots them)."""
     seconds = time.perf_counter() - fitted.started  # the command's time until training ended
-    calibration = _calibrate(fitted, progress)  # the model holds the best epoch's weights after this
-    baselines = BaselineFit.on(
-        fitted.prepared
-    )  # fitted on the training part once, for the test scores and the verdict
+    choice = _calibrate_and_choose(fitted, progress)  # the model holds the best epoch's weights after this
+    cfg, prepared = fitted.cfg, fitted.prepared
     scores = scoring.score_with(
         fitted.model,
-        fitted.prepared,
+        prepared,
         "test",
-        calibration,
-        fitted.cfg.predict.coverage,
+        choice.served,
+        cfg.predict.coverage,
         keep,
         keep,
-        baselines,
-        fitted.cfg.predict.online_step,
+        choice.baselines,
+        cfg.predict.online_step,
+        choice.selection,
     )
-    judged, val = _verdict(fitted, baselines)
+    judged, val = _verdict(fitted, choice)
     summary = _summary(fitted, scores, seconds)
     summary["val"]["baselines"] = {
         name: m["mae"] for name, m in val["baselines"].items()
-    }  # the comparison the verdict makes
+    }  # what the verdict compares
+    summary["val"]["served"], summary["val"]["network"] = val["model"]["mae"], val["network"]["mae"]
+    summary["selection"] = choice.selection.to_dict()
     run_folder.write_summary(fitted.run_dir, {**summary, "verdict": judged})
     fitted.prepared = None  # a long series need not sit in memory while the plot is drawn
-    state, cfg = fitted.state, fitted.cfg
+    state = fitted.state
     plots.loss(state.history, fitted.run_dir / "loss.png", f"{cfg.name}: loss per epoch")
     return RunResult(
         fitted.run_dir,
@@ -81,15 +80,43 @@ def finish(fitted: FitResult, progress, keep: bool = False) -> RunResult:
     )
 
 
-def _verdict(fitted: FitResult, baselines: BaselineFit) -> tuple[list[str], dict]:
-    """How the best epoch compares with the baselines on the validation part (the test part is for
-    reporting, not for deciding), and a note when training stopped while still improving; and the
-    validation metrics it compared."""
+def _calibrate_and_choose(fitted: FitResult, progress) -> choosing.Choice:
+    """The last epoch's calibration into last.pt (when it is not the best), then the best epoch's
+    choice of what to serve and its calibrations into best.pt; the model keeps the best weights."""
     state = fitted.state
-    val = scoring.score(fitted.model, fitted.prepared, "val", baselines=baselines).metrics
-    judged = verdict.lines(val, "validation part", fitted.cfg.to_dict(), fitted.prepared.season)
+    same = state.best_epoch == state.epoch  # then best.pt and last.pt hold the same weights
+    if not same:
+        payload = fitted.saved["last"]
+        fitted.model.load_state_dict(payload["model_state"])
+        calibration = choosing.network_calibration(fitted, progress, " of the last epoch")
+        checkpoint.save(checkpoint.path(fitted.run_dir, "last"), {**payload, "conformal": calibration})
+    payload = fitted.saved["best"]
+    fitted.model.load_state_dict(payload["model_state"])
+    choice = choosing.choose(fitted, progress)
+    fitted.model.load_state_dict(payload["model_state"])
+    progress.note(f"serving {choice.selection.name}: {choice.selection.reason}")
+    chosen = {"conformal": choice.network, "selection": choice.selection.to_dict()}
+    if choice.selection.served != "network":
+        chosen["served_conformal"] = choice.served
+    for target in ("best", "last") if same else ("best",):
+        checkpoint.save(checkpoint.path(fitted.run_dir, target), {**payload, **chosen})
+    return choice
+
+
+def _verdict(fitted: FitResult, choice: choosing.Choice) -> tuple[list[str], dict]:
+    """What is served and why (on the validation windows: the test part is for reporting, not for
+    deciding), how the network alone did when it is not what is served, and a note when training
+    stopped while still improving; and the validation metrics of every forecast."""
+    state, chosen = fitted.state, choice.selection
+    val = scoring.score(fitted.model, fitted.prepared, "val", baselines=choice.baselines, selection=chosen)
+    judged = [f"serves {chosen.name}: {chosen.reason}"]
+    if chosen.served != "network":
+        advice = verdict.advice(fitted.cfg.to_dict(), fitted.prepared.season)
+        judged.append(
+            f"the network alone: validation MASE {chosen.errors['network']:.3g}; to make it win, try {advice}"
+        )
     more = verdict.more_epochs(state.best_epoch, state.epoch, state.stopped_early)
-    return judged + ([more] if more else []), val
+    return judged + ([more] if more else []), val.metrics
 
 
 def _summary(fitted: FitResult, scores: Scores, seconds: float) -> dict:
@@ -119,76 +146,6 @@ def _summary(fitted: FitResult, scores: Scores, seconds: float) -> dict:
     }
 
 
-def _calibrate(fitted: FitResult, progress) -> dict | None:
-    """Calibrate the intervals of the last epoch, then of the best (whose weights the model keeps),
-    and store each in its checkpoint; once for both when the last epoch was the best. Returns best's."""
-    steps, budget = conformal.reach(fitted.prepared)
-    state = fitted.state
-    same = state.best_epoch == state.epoch  # then best.pt and last.pt hold the same weights
-    calibration = None
-    for name in ("best",) if same else ("last", "best"):
-        payload = fitted.saved[name]
-        fitted.model.load_state_dict(payload["model_state"])
-        calibration = _calibrate_one(
-            fitted,
-            _reach(fitted, steps, budget),
-            budget,
-            progress,
-            "" if same else f" of the {name} epoch",
-            name == "best",
-        )
-        for target in ("best", "last") if same else (name,):
-            checkpoint.save(checkpoint.path(fitted.run_dir, target), {**payload, "conformal": calibration})
-    return calibration
-
-
-def _reach(fitted: FitResult, steps: int, budget: int) -> int:
-    """How far ahead to calibrate: `steps` (as far as predict forecasts) when the validation part
-    holds enough windows that far ahead for predict.coverage, else the model's own horizon (more
-    windows fit; later steps then get no interval, and predict says so)."""
-    horizon = fitted.prepared.spec.horizon
-    enough = conformal.window_count(fitted.prepared, steps, horizon, budget) >= intervals.needed(
-        fitted.cfg.predict.coverage
-    )
-    return (
-        steps if enough and not fitted.model.args.quantiles else horizon
-    )  # a quantile model's quantiles reach its horizon
-
-
-def _calibrate_one(
-    fitted: FitResult, steps: int, budget: int, progress, which: str, earlier: bool
-) -> dict | None:
-    """The calibration on the validation windows `steps` ahead; with too few for predict.coverage
-    (and `earlier`), on windows of earlier stretches too (`earlier_origins.py`). None without any window."""
-    n = conformal.window_count(fitted.prepared, steps, fitted.prepared.spec.horizon, budget)
-    found = []
-    if n:
-        with progress.stage(
-            f"calibrating prediction intervals{which} on {n:,} validation window{'s' * (n != 1)}, "
-            f"{steps} step{'s' * (steps != 1)} ahead",
-            n,
-        ) as advance:
-            found.append(conformal.scores(fitted.model, fitted.prepared, steps, budget, "val", advance))
-    need = intervals.needed(fitted.cfg.predict.coverage)
-    if earlier and n < need:
-        found += earlier_origins.scores(fitted, steps, budget, need, n, progress)
-        fitted.model.load_state_dict(fitted.saved["best"]["model_state"])
-    if not found:
-        return None
-    errors, spreads = (np.concatenate([f[k] for f in found]) for k in (0, 1))
-    calibration = conformal.summarise(
-        errors, spreads, fitted.cfg.predict.intervals == "adaptive", bool(fitted.model.args.quantiles)
-    )
-    calibration["sources"] = {"validation": n, "earlier": len(errors) - n}
-    if len(errors) > n:
-        progress.note(
-            f"the intervals rest on {len(errors):,} windows: {n:,} of the validation part and "
-            f"{len(errors) - n:,} forecast by the same config trained at earlier origins (kept in "
-            "calibration/)"
-        )
-    return calibration
-
-
 def adopt_refit(result: RunResult, refitted: FitResult) -> None:
     """The refit on every row becomes the run's best.pt (what predict uses), with the intervals the
     validated model was calibrated with (the refit has no held-out data of its own); the validated
@@ -203,6 +160,7 @@ def adopt_refit(result: RunResult, refitted: FitResult) -> None:
         {
             **refitted.saved["last"],
             "conformal": checkpoint.calibration(validated),
+            **{key: validated[key] for key in ("selection", "served_conformal") if key in validated},
             "run_id": validated.get("run_id"),
             "refit": {"epochs": refitted.state.epoch, "windows": len(refitted.prepared.index("train"))},
         },

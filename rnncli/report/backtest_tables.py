@@ -6,8 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from rnncli.evaluation.scores import LABELS
-from rnncli.report.cells import fmt
+from rnncli.report.cells import figures, fmt, label
 from rnncli.report.tables import COLUMNS
 
 
@@ -18,10 +17,16 @@ def show(console: Console, scores: dict, backtest_dir) -> None:
         console.print(per_horizon(scores))
     for line in interval_lines(scores):
         console.print(line, highlight=False)
-    console.print(f"verdict: {scores['comparison']['verdict']}", highlight=False)
-    if "advice" in scores["comparison"]:
-        console.print(f"try: {scores['comparison']['advice']}", highlight=False)
-    console.print(f"(90% interval: {scores['comparison']['method']})", highlight=False)
+    console.print(f"verdict: the served forecast: {scores['comparison']['verdict']}", highlight=False)
+    network = scores.get("network")
+    if network is not None and {f.get("served", {}).get("forecast", "network") for f in scores["folds"]} != {
+        "network"
+    }:
+        console.print(f"verdict: the network alone: {network['verdict']}", highlight=False)
+    if network is not None and "advice" in network:
+        console.print(f"try, for the network: {network['advice']}", highlight=False)
+    if scores["comparison"]["method"]:
+        console.print(f"(90% interval: {scores['comparison']['method']})", highlight=False)
     console.print(
         f"wrote {backtest_dir / 'backtest.json'} and {backtest_dir / 'backtest.csv'}",
         highlight=False,
@@ -30,7 +35,7 @@ def show(console: Console, scores: dict, backtest_dir) -> None:
 
 
 def folds(scores: dict) -> Table:
-    names = ["model", *scores["folds"][0]["baselines"]]
+    shown = _names(scores)
     mode = "refitted on each fold" if scores["refit"] else "trained once on fold 1"
     table = Table(
         title=f"{len(scores['folds'])} folds, model {mode}: test MAE",
@@ -40,8 +45,9 @@ def folds(scores: dict) -> Table:
     )
     for name, right in (("fold", True), ("origin", False), ("test to", False), ("windows", True)):
         table.add_column(name, justify="right" if right else "left", overflow="fold")
-    for name in names:
-        table.add_column(LABELS[name], justify="right", overflow="fold")
+    table.add_column("serves", overflow="fold")
+    for name in shown:
+        table.add_column(label(scores["folds"][0], name), justify="right", overflow="fold")
     stamps = [stamp for f in scores["folds"] for stamp in (f["origin"], f["test"][1])]
     midnight = " 00:00:00"
     # daily data: dates
@@ -52,19 +58,19 @@ def folds(scores: dict) -> Table:
             short(f["origin"]),
             short(f["test"][1]),
             str(f["n_windows"]),
-            fmt(f["model"]["mae"]),
-            *(fmt(f["baselines"][n]["mae"]) for n in names[1:]),
+            f.get("served", {}).get("label", "the network"),
+            *(fmt(figures(f, n)["mae"]) for n in shown),
         )
     mean, std = scores["mean"], scores["std"]
-    for label, stats in (("mean", mean), ("sd", std)):
+    for row, stats in (("mean", mean), ("sd", std)):
         table.add_row(
-            label,
+            row,
             "",
             "",
             "",
-            fmt(stats["model"]["mae"]),
-            *(fmt(stats["baselines"][n]["mae"]) for n in names[1:]),
-            style="bold" if label == "mean" else None,
+            "",
+            *(fmt(figures(stats, n)["mae"]) for n in shown),
+            style="bold" if row == "mean" else None,
         )
     return table
 
@@ -74,14 +80,11 @@ def metrics(scores: dict) -> Table:
     mean, std = scores["mean"], scores["std"]
     table = Table(title="every metric, mean ± sd over folds", title_justify="left")
     table.add_column("forecast", overflow="fold")
-    for label in COLUMNS.values():
-        table.add_column(label, justify="right", overflow="fold")
-    rows = {
-        "model": (mean["model"], std["model"]),
-        **{n: (mean["baselines"][n], std["baselines"][n]) for n in mean["baselines"]},
-    }
-    for name, (m, s) in rows.items():
-        table.add_row(LABELS[name], *(f"{fmt(m[k])} ± {fmt(s[k])}" for k in COLUMNS))
+    for column in COLUMNS.values():
+        table.add_column(column, justify="right", overflow="fold")
+    for name in _names(scores):
+        m, s = figures(mean, name), figures(std, name)
+        table.add_row(label(scores["folds"][0], name), *(f"{fmt(m[k])} ± {fmt(s[k])}" for k in COLUMNS))
     return table
 
 
@@ -89,11 +92,19 @@ def per_horizon(scores: dict) -> Table:
     table = Table(title="MAE per horizon step, mean over folds", title_justify="left")
     table.add_column("step", justify="right")
     steps = scores["mean"]["per_horizon"]
-    for name in steps:
-        table.add_column(LABELS[name], justify="right", overflow="fold")
+    shown = [name for name in _names(scores) if name in steps]
+    for name in shown:
+        table.add_column(label(scores["folds"][0], name), justify="right", overflow="fold")
     for h in range(scores["horizon"]):
-        table.add_row(str(h + 1), *(fmt(steps[name][h]) for name in steps))
+        table.add_row(str(h + 1), *(fmt(steps[name][h]) for name in shown))
     return table
+
+
+def _names(scores: dict) -> list[str]:
+    """The served forecast, the network when some fold serves another, then every baseline."""
+    served = {f.get("served", {}).get("forecast", "network") for f in scores["folds"]}
+    network = ["network"] if "network" in scores["mean"] and served != {"network"} else []
+    return ["model", *network, *scores["folds"][0]["baselines"]]
 
 
 ONLINE_HINT = (

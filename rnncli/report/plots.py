@@ -110,7 +110,8 @@ def evaluation(scores, path: str | Path) -> None:
     plt = _pyplot()
     metrics = scores.metrics
     baseline = min(metrics["baselines"], key=lambda b: metrics["baselines"][b]["mae"] or float("inf"))
-    text_of = {"model": "model", baseline: label(baseline)}
+    served = metrics.get("served", {}).get("label", "the network")
+    text_of = {"model": f"served: {served}", baseline: label(baseline)}
     panels = [(f, j, target) for f in scores.forecasts for j, target in enumerate(metrics["targets"])][
         :MAX_PANELS
     ]

@@ -13,8 +13,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from rnncli.evaluation.scores import LABELS
-from rnncli.report.cells import fmt
+from rnncli.report.cells import figures, fmt, label, names
 
 FIRST, WORST = 5, 5
 SHOWN = FIRST + WORST
@@ -99,8 +98,9 @@ def per_series(metrics: dict) -> RenderableType:
     table = Table(title="MAE per series", title_justify="left")
     table.add_column("series", overflow="fold")
     table.add_column("windows", justify="right", overflow="fold")
-    for name in LABELS:
-        table.add_column(LABELS[name], justify="right", overflow="fold")
+    columns = names(metrics)
+    for name in columns:
+        table.add_column(label(metrics, name), justify="right", overflow="fold")
     covered = "intervals" in metrics and "coverage" in metrics["intervals"]
     if covered:
         table.add_column(
@@ -109,17 +109,13 @@ def per_series(metrics: dict) -> RenderableType:
     for key, res in (items[k] for k in picked):
         cover = [] if not covered else [_share(res.get("intervals", {}).get("coverage"))]
         table.add_row(
-            key,
-            str(res["n_windows"]),
-            fmt(res["model"]["mae"]),
-            *(fmt(res["baselines"][b]["mae"]) for b in list(LABELS)[1:]),
-            *cover,
+            key, str(res["n_windows"]), *(fmt(figures(res, name)["mae"]) for name in columns), *cover
         )
     mean = metrics["mean_over_series"]
     table.add_row(
         f"mean over {len(items):,} series",
         "",
-        *(fmt(mean[name]["mae"]) for name in LABELS),
+        *(fmt(mean.get(name, mean["model"])["mae"]) for name in columns),
         *([_share(metrics["intervals"]["coverage"])] if covered else []),
         style="bold",
     )

@@ -10,25 +10,27 @@ from rich.console import Console
 from rich.table import Table
 
 from rnncli.artifacts.run_folder import RUN_COLUMNS
-from rnncli.evaluation.scores import LABELS
-from rnncli.report.cells import fmt, num
+from rnncli.evaluation.scores import of
+from rnncli.report.cells import figures, fmt, label, names, num
 from rnncli.report.series_tables import per_series
 
 COLUMNS = {"mae": "MAE", "rmse": "RMSE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE"}
 
 
 def scores(metrics: dict, title: str) -> Table:
-    """Model and baselines side by side; the lowest MAE in bold; MASE < 1 beats seasonal naive in-sample."""
-    rows = {"model": metrics["model"], **metrics["baselines"]}
+    """The served forecast, the network and the baselines side by side; the lowest MAE in bold;
+    MASE < 1 beats seasonal naive in-sample."""
+    rows = {name: figures(metrics, name) for name in names(metrics)}
     best = min(rows, key=lambda k: num(rows[k]["mae"]))
     table = Table(title=title, caption=_caption(metrics), title_justify="left", caption_justify="left")
     table.add_column("forecast", overflow="fold")
-    for label in COLUMNS.values():
-        table.add_column(label, justify="right", overflow="fold")
-    for name, figures in rows.items():
-        label = LABELS[name] + (f" (m={metrics['season']})" if name == "seasonal_naive" else "")
-        style = "bold" if name == best else None
-        table.add_row(label, *(fmt(figures[m]) for m in COLUMNS), style=style)
+    for column in COLUMNS.values():
+        table.add_column(column, justify="right", overflow="fold")
+    for name, values in rows.items():
+        shown = label(metrics, name, long=True) + (
+            f" (m={metrics['season']})" if name == "seasonal_naive" else ""
+        )
+        table.add_row(shown, *(fmt(values[m]) for m in COLUMNS), style="bold" if name == best else None)
     return table
 
 
@@ -36,11 +38,11 @@ def per_horizon(metrics: dict) -> Table:
     """MAE per forecast step for the model and each baseline."""
     table = Table(title="MAE per horizon step", title_justify="left")
     table.add_column("step", justify="right", overflow="fold")
-    names = list(metrics["per_horizon"])
-    for name in names:
-        table.add_column(LABELS[name], justify="right", overflow="fold")
+    shown = [name for name in names(metrics) if name in metrics["per_horizon"]]
+    for name in shown:
+        table.add_column(label(metrics, name), justify="right", overflow="fold")
     for h in range(metrics["horizon"]):
-        table.add_row(str(h + 1), *(fmt(metrics["per_horizon"][n]["mae"][h]) for n in names))
+        table.add_row(str(h + 1), *(fmt(metrics["per_horizon"][n]["mae"][h]) for n in shown))
     return table
 
 
@@ -85,9 +87,9 @@ def interval_line(iv: dict) -> str:
 
 def standardised(metrics: dict) -> str:
     """One line: MSE and MAE on the standardised scale, the figures papers print, for each forecast."""
-    figures = metrics["standardised"]
-    rows = {"model": figures["model"], **figures["baselines"]}
-    parts = [f"{LABELS[name]} {fmt(m['mse'])} / {fmt(m['mae'])}" for name, m in rows.items()]
+    standard = metrics["standardised"]
+    rows = {name: of(standard, name) for name in names(metrics)}
+    parts = [f"{label(metrics, name)} {fmt(m['mse'])} / {fmt(m['mae'])}" for name, m in rows.items()]
     return "standardised by each series' training mean and sd, MSE / MAE: " + "; ".join(parts)
 
 

@@ -127,7 +127,14 @@ def test_scaled_metrics_are_errors_over_the_training_sd(trained):
         "model"
     ]  # the model's standardised MSE is its real-unit MSE over sd squared
     assert model["mse"] == pytest.approx(report["model"]["mse"] / sd**2, rel=1e-4)
-    assert set(report["standardised"]["baselines"]) == {"persistence", "seasonal_naive", "linear_ar", "theta"}
+    assert set(report["standardised"]["baselines"]) == {
+        "persistence",
+        "seasonal_naive",
+        "linear_ar",
+        "theta",
+        "ets",
+        "com",
+    }
 
 
 def test_evaluate_model_scores_equal_manual_forecasts(trained):

@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from rnncli.evaluation.baselines import LinearAR, in_sample_seasonal_mae, persistence, seasonal_naive
+from rnncli.evaluation.baselines import LinearAR, in_sample_seasonal_mae
+from rnncli.evaluation.classical import persistence, seasonal_naive
 from rnncli.evaluation.metrics import Errors
 
 

@@ -10,7 +10,7 @@ from helpers import write_config
 
 from rnncli import config
 from rnncli.commands import evaluate
-from rnncli.evaluation import theta
+from rnncli.evaluation import seasonality, theta
 from rnncli.pipeline.run import train_run
 
 
@@ -50,10 +50,12 @@ def test_the_seasonality_test_and_the_decomposition():
     t = np.arange(120)
     pattern = np.array([0.8, 1.0, 1.2, 1.0, 0.9, 1.1])
     y = (100 + t) * pattern[t % 6]
-    assert theta.seasonal(y, 6)
-    assert not theta.seasonal(np.random.default_rng(0).normal(10, 1, 120), 6)
-    assert not theta.seasonal(y[:17], 6)  # shorter than 3 seasons: never seasonal, as in M4
-    np.testing.assert_allclose(theta.indices(y, 6, multiplicative=True), pattern / pattern.mean(), atol=2e-3)
+    assert seasonality.seasonal(y, 6)
+    assert not seasonality.seasonal(np.random.default_rng(0).normal(10, 1, 120), 6)
+    assert not seasonality.seasonal(y[:17], 6)  # shorter than 3 seasons: never seasonal, as in M4
+    np.testing.assert_allclose(
+        seasonality.indices(y, 6, multiplicative=True), pattern / pattern.mean(), atol=2e-3
+    )
 
 
 def m4_theta(y: np.ndarray, h: int) -> np.ndarray:

@@ -14,12 +14,13 @@ def test_a_model_worse_than_a_baseline_is_told_so_with_both_scores_and_what_to_t
         {"window": {"lookback": 7, "mode": "many_to_one"}, "model": {"cell": "rnn", "normalize": "none"}},
         7,
     )
-    assert line.startswith("the model is worse than linear AR on the validation part: MAE 2.5 against 2")
+    assert line.startswith("the network is worse than linear AR on the validation part: MAE 2.5 against 2")
     assert (
         "window.lookback=14" in line
         and "model.normalize=window" in line
         and "model.cell=gru" in line
-        and "rnncli init" in line
+        and "rnncli backtest" in line
+        and "rnncli init" not in line  # its config may be init's own
     )
     assert "model.ensemble=5" in line
     (tried,) = verdict.lines(
@@ -30,7 +31,25 @@ def test_a_model_worse_than_a_baseline_is_told_so_with_both_scores_and_what_to_t
 
 def test_a_model_that_beats_every_baseline_says_so():
     (line,) = verdict.lines(metrics(1.5, persistence=3.0, theta=2.2), "test split", {}, 1)
-    assert line == "the model beats every baseline on the test split: MAE 1.5, the best baseline (Theta) 2.2"
+    assert line == "the network beats every baseline on the test split: MAE 1.5, the best of them (Theta) 2.2"
+
+
+def test_a_served_baseline_is_set_beside_the_other_baselines_and_the_network_alone_is_told():
+    served = {**metrics(1.8, persistence=3.0, theta=1.8, ets=2.0), "network": {"mae": 2.6}}
+    served["served"] = {"forecast": "theta", "label": "Theta"}
+    best, network = verdict.lines(served, "test split", {"model": {"cell": "gru"}}, 1)
+    assert (
+        best
+        == "the served forecast (Theta) beats every other baseline on the test split: MAE 1.8, the best of "
+        "them (ETS) 2"
+    )
+    assert network.startswith("the network alone: MAE 2.6 on the test split; to make it win, try")
+    served["model"]["mae"] = 2.1
+    (loses, _) = verdict.lines(served, "test split", {}, 1)
+    assert loses.startswith(
+        "the served forecast (Theta) is worse than ETS on the test split: MAE 2.1 against 2;"
+    )
+    assert "chosen on the validation windows" in loses and "model.select" in loses
 
 
 def test_more_epochs_only_when_the_last_epoch_was_the_best():
@@ -49,7 +68,9 @@ def test_training_prints_the_verdict_and_writes_it_in_the_summary(tiny, cli):
     lines = [line for line in result.out.splitlines() if line.startswith("verdict: ")]
     summary = json.loads((newest_run(tiny[2]) / "summary.json").read_text())
     assert [f"verdict: {v}" for v in summary["verdict"]] == lines and len(lines) >= 1
-    assert "on the validation part" in lines[0]
+    assert (
+        lines[0] == "verdict: serves the network: forced by model.select=network"
+    )  # the tests' configs force it
 
 
 def test_a_run_fits_its_baselines_once_for_the_test_scores_and_the_verdict(tiny, cli, monkeypatch):

@@ -37,7 +37,7 @@ def drifting(tmp_path_factory):
                 "name": "drift",
                 "data": {"path": str(tmp / "drift.csv"), "time_column": "stamp", "target": "load"},
                 "window": {"lookback": 48, "horizon": 6},
-                "model": {"cell": "gru", "hidden_size": 16},
+                "model": {"cell": "gru", "hidden_size": 16, "select": "network"},
                 "train": {"epochs": 8, "lr": 0.005, "batch_size": 32, "device": "cpu"},
                 "output": {"dir": str(tmp / "runs")},
             }

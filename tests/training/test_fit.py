@@ -43,7 +43,14 @@ def test_fit_writes_a_complete_run_folder(tiny):
     assert summary["best_epoch"] == int(best["epoch"]) == result.best_epoch
     assert summary["val"]["loss"] == pytest.approx(float(best["val_loss"]))
     assert summary["data"]["windows"] == {"train": 192 - 15 + 1, "val": 24, "test": 24}
-    assert set(summary["test"]["baselines"]) == {"persistence", "seasonal_naive", "linear_ar", "theta"}
+    assert set(summary["test"]["baselines"]) == {
+        "persistence",
+        "seasonal_naive",
+        "linear_ar",
+        "theta",
+        "ets",
+        "com",
+    }
     assert checkpoint.load(run / "checkpoints" / "best.pt")["epoch"] == result.best_epoch
     assert checkpoint.load(run / "checkpoints" / "last.pt")["epoch"] == 3
 
