@@ -283,6 +283,9 @@ def test_ctrl_c_in_predict_says_so(trained):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C reaches a command started from a terminal; one started in the background inherits it
+        # ignored (and rnncli leaves it so): the test gives the command a terminal's handling
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     import time
 
