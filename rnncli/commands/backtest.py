@@ -220,8 +220,11 @@ def run_folds(
     from their run folders); None on the processes other than rank 0 of several. Each fold gets
     its own copy of the series read once."""
     results, first = [], None
+    shortened = [line for fold in plan.folds if (line := fold.shortened(cfg.window.lookback))]
     for fold in plan.folds:
         progress.fold(fold.k, len(plan.folds))
+        if fold.shortened(cfg.window.lookback):
+            progress.note(f"warning: {fold.shortened(cfg.window.lookback)}")
         if refit or fold.k == 1:
             result = backtest_folds.trained(cfg, backtest_dir, fold, series, progress, group, len(plan.folds))
         elif results:  # rank 0 scores the first fold's model at this origin
@@ -234,6 +237,7 @@ def run_folds(
     if not results:
         return None
     scores = backtest_folds.combine(results, refit)
+    scores["shortened"] = shortened
     if scores["network"]["verdict"].startswith("worse"):  # what would most likely make the network win
         scores["network"]["advice"] = verdict.advice(cfg.to_dict(), results[0].scores.metrics["season"])
     write_json(backtest_dir / "backtest.json", scores)

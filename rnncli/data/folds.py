@@ -7,6 +7,11 @@ end), validates on the V rows before them, and trains on every row before those;
 test stretch are left out. Each fold is written as timestamp borders, so every series of a long
 file is cut at the same times and each fold is an ordinary run split by timestamps
 (`pipeline.inputs.config_of_fold` writes them as data.train_end, val_end and test_end).
+
+An early fold of a short series may train on fewer rows than the config's window needs. Its
+lookback is then shortened to what its training part allows (as many training windows as steps
+in view, as `rnncli init` chooses for a short series; SHORTEST_LOOKBACK steps at least), and the
+fold says so; the fold is refused only when even that does not fit.
 """
 
 from __future__ import annotations
@@ -20,12 +25,24 @@ from rnncli.data.splits import Borders, split
 from rnncli.data.windows import WindowSpec
 from rnncli.errors import RnnCliError
 
+SHORTEST_LOOKBACK = 4  # the fewest steps in view a fold's lookback is shortened to
+
 
 @dataclass(frozen=True)
 class Fold:
     k: int  # 1 .. K
     borders: Borders  # the last timestamp of its training, validation and test parts
     spans: dict  # "train", "val", "test": [first, last] timestamps, as text
+    lookback: int  # the config's, or shorter where the fold's training part is short
+
+    def shortened(self, lookback: int) -> str | None:
+        """Why this fold's lookback is not the config's `lookback`, in one line; None when it is."""
+        if self.lookback == lookback:
+            return None
+        return (
+            f"fold {self.k}: lookback {self.lookback} instead of {lookback}, as its training part "
+            f"({self.spans['train'][0]} to {self.spans['train'][1]}) is too short for a window of {lookback}"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,21 +81,34 @@ def plan(series: list[Series], spec: WindowSpec, folds: int, step: int | None = 
             "val": [str(times[rows[0] + 1]), str(times[rows[1]])],
             "test": [str(times[rows[1] + 1]), str(times[rows[2]])],
         }
-        made.append(Fold(k, Borders(*(str(times[r]) for r in rows)), spans))
+        lookback = _lookback(spec, rows[0] + 1)
+        made.append(Fold(k, Borders(*(str(times[r]) for r in rows)), spans, lookback))
     for (
         fold
     ) in made:  # every fold must hold a window in each part (a short series of many is padded or left out)
         try:
-            short_series.parts_of(series, dataclasses.replace(spec, borders=fold.borders), lambda s: s.label)
+            short_series.parts_of(
+                series,
+                dataclasses.replace(spec, borders=fold.borders, lookback=fold.lookback),
+                lambda s: s.label,
+            )
         except RnnCliError as exc:
             raise _too_many(folds, step, spec, n, val_rows, test_rows, f"fold {fold.k}: {exc}") from None
     return Plan(made, test_rows, val_rows, step)
 
 
+def _lookback(spec: WindowSpec, train_rows: int) -> int:
+    """The lookback of a fold that trains on `train_rows` rows of the reference series: the
+    config's when a window of it fits, else as many steps as leave that many training windows."""
+    if train_rows >= spec.lookback + spec.horizon:
+        return spec.lookback
+    return min(spec.lookback, max(SHORTEST_LOOKBACK, (train_rows - spec.horizon + 1) // 2))
+
+
 def _too_many(
     folds: int, step: int, spec: WindowSpec, n: int, val_rows: int, test_rows: int, why: str
 ) -> RnnCliError:
-    least = spec.lookback + spec.horizon  # the training rows one window needs
+    least = min(spec.lookback, SHORTEST_LOOKBACK) + spec.horizon  # the training rows one window needs
     fit = max(0, (n - test_rows - val_rows - least) // step + 1)
     return RnnCliError(
         f"--folds {folds} with --step {step}: {why}; at most {fit} fold{'s' if fit != 1 else ''} fit "

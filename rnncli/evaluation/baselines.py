@@ -43,12 +43,17 @@ class LinearAR:
     """Direct linear autoregression per target: y[t+h] ~ w_h . y[t-lookback+1 .. t] + b_h.
 
     Fitted by least squares through the normal equations, accumulated batch by batch (`add`), so
-    millions of training windows never have to sit in memory at once.
+    millions of training windows never have to sit in memory at once. A series with few training
+    windows gets fewer lags (the latest ones): at least WINDOWS_PER_WEIGHT windows per weight, so
+    the fit is never one that any weights would match.
     """
+
+    WINDOWS_PER_WEIGHT = 3
 
     def __init__(self, lookback: int, horizon: int, n_targets: int):
         self.xtx = torch.zeros(n_targets, lookback + 1, lookback + 1, dtype=torch.float64)
         self.xty = torch.zeros(n_targets, lookback + 1, horizon, dtype=torch.float64)
+        self.windows = 0
         self.weights: torch.Tensor | None = None  # (targets, lookback + 1, horizon)
 
     def add(self, history: torch.Tensor, future: torch.Tensor) -> None:
@@ -56,15 +61,24 @@ class LinearAR:
         x = _with_intercept(history.double().cpu())
         self.xtx += torch.einsum("wit,wjt->tij", x, x)
         self.xty += torch.einsum("wit,wht->tih", x, future.double().cpu())
+        self.windows += len(history)
+
+    @property
+    def lags(self) -> int:
+        """How many of the latest lookback values the fit weighs: all when the windows allow."""
+        lookback = self.xtx.shape[1] - 1
+        return max(1, min(lookback, self.windows // self.WINDOWS_PER_WEIGHT - 1))
 
     def solve(self) -> LinearAR:
-        """Least squares; with no training window at all (a padded series), persistence: the last value."""
+        """Least squares on the latest `lags` values and an intercept; with no training window at
+        all (a padded series), persistence: the last value."""
+        self.weights = torch.zeros_like(self.xty)
         if not self.xtx.any():
-            self.weights = torch.zeros_like(self.xty)
             self.weights[:, -2, :] = 1.0  # the last lookback value, before the intercept's row
-            self.xtx = self.xty = None
-            return self
-        self.weights = torch.linalg.lstsq(self.xtx, self.xty, driver="gelsd").solution
+        else:
+            used = torch.arange(self.xtx.shape[1] - 1 - self.lags, self.xtx.shape[1])  # lags, intercept
+            a, b = self.xtx[:, used][:, :, used], self.xty[:, used]
+            self.weights[:, used] = torch.linalg.lstsq(a, b, driver="gelsd").solution
         self.xtx = self.xty = None  # the sums are spent: thousands of series keep only their weights
         return self
 

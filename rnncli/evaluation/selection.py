@@ -55,6 +55,7 @@ class Selection:
             "blocks": self.blocks,
             "reason": self.reason,
             "forced": self.forced,
+            "origins": self.origins,
         }
 
     @classmethod
@@ -70,6 +71,7 @@ class Selection:
             int(raw.get("blocks", 0)),
             raw.get("reason", ""),
             bool(raw.get("forced", False)),
+            int(raw.get("origins", 0)),
         )
 
 

@@ -134,6 +134,7 @@ def _fold(result: FoldResult) -> dict:
         "val": fold.spans["val"],
         "test": fold.spans["test"],
         "n_windows": m["n_windows"],
+        "lookback": fold.lookback,
         "served": m.get("served", {"forecast": "network", "partner": None, "label": "the network"}),
         "model": m["model"],
         "network": m.get("network", m["model"]),

@@ -168,8 +168,15 @@ def prepared_of(cfg: Config, series: list[Series] | None = None) -> Prepared:
 
 
 def config_of_fold(cfg: Config, fold: Fold) -> Config:
-    """The config of one backtest fold: the same, split at the fold's borders."""
+    """The config of one backtest fold: the same, split at the fold's borders, with the fold's
+    lookback (shorter than the config's where its training part is short; segments then off)."""
     b = fold.borders
+    data = dataclasses.replace(cfg.data, train_end=b.train_end, val_end=b.val_end, test_end=b.test_end)
+    if fold.lookback == cfg.window.lookback:
+        return dataclasses.replace(cfg, data=data)
     return dataclasses.replace(
-        cfg, data=dataclasses.replace(cfg.data, train_end=b.train_end, val_end=b.val_end, test_end=b.test_end)
+        cfg,
+        data=data,
+        window=dataclasses.replace(cfg.window, lookback=fold.lookback),
+        model=dataclasses.replace(cfg.model, segment=None),
     )

@@ -15,7 +15,7 @@ def show(console: Console, scores: dict, backtest_dir) -> None:
     console.print(metrics(scores))
     if scores["horizon"] > 1 and "per_horizon" in scores["mean"]:
         console.print(per_horizon(scores))
-    for line in interval_lines(scores):
+    for line in [*interval_lines(scores), *scores.get("shortened", [])]:
         console.print(line, highlight=False)
     console.print(f"verdict: the served forecast: {scores['comparison']['verdict']}", highlight=False)
     network = scores.get("network")

@@ -16,7 +16,7 @@ from rnncli import config
 from rnncli.artifacts import checkpoint
 from rnncli.commands import backtest
 from rnncli.data import folds, timeseries
-from rnncli.errors import Interrupted
+from rnncli.errors import Interrupted, RnnCliError
 from rnncli.evaluation import comparison
 from rnncli.pipeline.inputs import config_of_fold, prepared_of, schema_of, spec_of
 from rnncli.report.progress import Silent
@@ -49,6 +49,30 @@ def test_folds_tile_the_end_of_the_data_and_move_train_and_validation_forward(tm
         day(194),
         day(199),
     ]  # overlapping test stretches, 5 days apart
+
+
+def test_an_early_fold_too_short_for_the_window_gets_a_shorter_lookback(tmp_path):
+    cfg = config.load(daily(tmp_path, window={"lookback": 150, "horizon": 1}))
+    plan = folds.plan(timeseries.load(schema_of(cfg)), spec_of(cfg), 3)
+    # training parts of 120, 140 and 160 rows: a window of 151 fits the last fold only
+    assert [f.lookback for f in plan.folds] == [60, 70, 150]
+    assert plan.folds[2].shortened(150) is None
+    assert plan.folds[0].shortened(150).startswith("fold 1: lookback 60 instead of 150")
+    prepared = prepared_of(config_of_fold(cfg, plan.folds[0]))
+    assert prepared.spec.lookback == 60 and len(prepared.index("train")) == 120 - 60
+    with pytest.raises(RnnCliError, match="at most 8 folds fit"):  # a lookback of 4 at the least
+        folds.plan(timeseries.load(schema_of(cfg)), spec_of(cfg), 9)
+
+
+def test_a_backtest_says_which_folds_look_back_less(tmp_path, cli):
+    path = daily(tmp_path, n=120, window={"lookback": 90, "horizon": 1}, train={"epochs": 1})
+    out = tmp_path / "b.json"
+    result = cli("backtest", path, "--folds", "2", "-q", "-o", out)
+    assert result.code == 0, result
+    line = "fold 1: lookback 42 instead of 90"
+    assert f"warning: {line}" in result.err and line in result.out
+    scores = json.loads(out.read_text())
+    assert [f["lookback"] for f in scores["folds"]] == [42, 90] and scores["shortened"][0].startswith(line)
 
 
 def test_long_format_folds_cut_every_series_at_the_same_time(tmp_path):
@@ -290,7 +314,7 @@ def test_a_stopped_backtest_keeps_its_finished_folds_and_resumes(tmp_path, monke
     [
         (["--folds", "0"], ["--folds must be at least 1"]),
         (["--folds", "9"], ["--folds 9 with --step 20", "at most 8 folds fit"]),
-        (["--folds", "2", "--step", "150"], ["--step 150", "fold 1:", "at most 1 fold fit"]),
+        (["--folds", "2", "--step", "158"], ["--step 158", "fold 1:", "at most 1 fold fit"]),
     ],
 )
 def test_bad_input_is_one_line_before_anything_trains(tmp_path, cli, args, words):

@@ -92,6 +92,20 @@ def test_linear_ar_fits_a_random_ar2_by_least_squares():
     assert w.tolist() == pytest.approx([-0.3, 0.6, 2.0], abs=0.06)  # lag 2, lag 1, intercept
 
 
+def test_linear_ar_on_few_windows_weighs_only_the_latest_lags():
+    g = torch.Generator().manual_seed(2)
+    y = (torch.arange(40, dtype=torch.float64) * 0.5 + torch.randn(40, generator=g).double())[:, None]
+    span = y.unfold(0, 32, 1).transpose(1, 2)  # lookback 29, horizon 3: 9 windows for 30 weights
+    ar = LinearAR(29, 3, 1)
+    ar.add(span[:, :29], span[:, 29:])
+    assert ar.lags == 2  # 9 windows: three per weight, the intercept one of them
+    w = ar.solve().weights[0]
+    assert (w[:27] == 0).all() and w[27:].abs().sum() > 0  # only the latest two lags and the intercept
+    x = torch.cat([span[:, 27:29, 0], torch.ones(len(span), 1, dtype=torch.float64)], dim=1)
+    direct = torch.linalg.lstsq(x, span[:, 29:, 0]).solution
+    torch.testing.assert_close(w[27:], direct, atol=1e-8, rtol=1e-8)
+
+
 def test_linear_ar_fit_uses_evenly_spread_windows_when_there_are_too_many(monkeypatch):
     from rnncli.data.windows import Index
     from rnncli.evaluation import scoring
