@@ -53,10 +53,13 @@ class Plan:
     step: int
 
 
-def plan(series: list[Series], spec: WindowSpec, folds: int, step: int | None = None) -> Plan:
+def plan(
+    series: list[Series], spec: WindowSpec, folds: int, step: int | None = None, shorten: bool = True
+) -> Plan:
     """The folds' borders, checked against every series: one clear error, before anything trains,
     when a fold would lack a training, validation or test window, naming how many folds fit.
-    `spec` gives the window and the config's own split, whose part lengths each fold keeps."""
+    `spec` gives the window and the config's own split, whose part lengths each fold keeps; with
+    `shorten` false, every fold keeps the config's lookback."""
     if folds < 1:
         raise RnnCliError(f"--folds must be at least 1, got {folds}")
     reference = max(series, key=lambda s: s.times[-1])  # the series that ends last sets the fold ends
@@ -74,14 +77,14 @@ def plan(series: list[Series], spec: WindowSpec, folds: int, step: int | None = 
         rows = (end - test_rows - val_rows, end - test_rows, end)
         if rows[0] < 0:
             raise _too_many(
-                folds, step, spec, n, val_rows, test_rows, f"fold {k} would begin before the data"
+                folds, step, spec, n, val_rows, test_rows, f"fold {k} would begin before the data", shorten
             )
         spans = {
             "train": [first, str(times[rows[0]])],
             "val": [str(times[rows[0] + 1]), str(times[rows[1]])],
             "test": [str(times[rows[1] + 1]), str(times[rows[2]])],
         }
-        lookback = _lookback(spec, rows[0] + 1)
+        lookback = _lookback(spec, rows[0] + 1) if shorten else spec.lookback
         made.append(Fold(k, Borders(*(str(times[r]) for r in rows)), spans, lookback))
     for (
         fold
@@ -93,7 +96,9 @@ def plan(series: list[Series], spec: WindowSpec, folds: int, step: int | None = 
                 lambda s: s.label,
             )
         except RnnCliError as exc:
-            raise _too_many(folds, step, spec, n, val_rows, test_rows, f"fold {fold.k}: {exc}") from None
+            raise _too_many(
+                folds, step, spec, n, val_rows, test_rows, f"fold {fold.k}: {exc}", shorten
+            ) from None
     return Plan(made, test_rows, val_rows, step)
 
 
@@ -106,9 +111,9 @@ def _lookback(spec: WindowSpec, train_rows: int) -> int:
 
 
 def _too_many(
-    folds: int, step: int, spec: WindowSpec, n: int, val_rows: int, test_rows: int, why: str
+    folds: int, step: int, spec: WindowSpec, n: int, val_rows: int, test_rows: int, why: str, shorten: bool
 ) -> RnnCliError:
-    least = min(spec.lookback, SHORTEST_LOOKBACK) + spec.horizon  # the training rows one window needs
+    least = min(spec.lookback, SHORTEST_LOOKBACK if shorten else spec.lookback) + spec.horizon
     fit = max(0, (n - test_rows - val_rows - least) // step + 1)
     return RnnCliError(
         f"--folds {folds} with --step {step}: {why}; at most {fit} fold{'s' if fit != 1 else ''} fit "

@@ -56,7 +56,7 @@ def _plan(series: list, spec) -> folds.Plan | None:
     holds no earlier one."""
     for count in range(MAX_ORIGINS + 1, 1, -1):
         try:
-            return folds.plan(series, spec, count)
+            return folds.plan(series, spec, count, shorten=False)  # each copy the run's own window
         except RnnCliError:
             continue
     return None

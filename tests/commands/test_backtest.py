@@ -62,6 +62,8 @@ def test_an_early_fold_too_short_for_the_window_gets_a_shorter_lookback(tmp_path
     assert prepared.spec.lookback == 60 and len(prepared.index("train")) == 120 - 60
     with pytest.raises(RnnCliError, match="at most 8 folds fit"):  # a lookback of 4 at the least
         folds.plan(timeseries.load(schema_of(cfg)), spec_of(cfg), 9)
+    with pytest.raises(RnnCliError, match="at most 1 fold fit"):  # earlier origins keep the run's window
+        folds.plan(timeseries.load(schema_of(cfg)), spec_of(cfg), 3, shorten=False)
 
 
 def test_a_backtest_says_which_folds_look_back_less(tmp_path, cli):
