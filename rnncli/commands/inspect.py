@@ -30,6 +30,7 @@ def describe(run: str | Path, which: str = "best") -> tuple[Trained, dict]:
         "epochs": epochs,
         "best": best,
         "versions": payload.get("versions", {}),
+        "selection": trained.selection,
     }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from rnncli.evaluation.selection import Selection, describe
+
 
 def show_model(console: Console, trained, facts: dict) -> None:
     """inspect: the resolved config, the data it expects, its parameters, its best epoch."""
@@ -34,6 +36,25 @@ def show_model(console: Console, trained, facts: dict) -> None:
             f"{best['val_mae']:.4f}",
             highlight=False,
         )
+    if facts.get("selection"):
+        chosen = Selection.from_dict(facts["selection"])
+        console.print(f"\nserves {chosen.name}: {chosen.reason}", highlight=False)
+        console.print(candidates(chosen))
+
+
+def candidates(chosen: Selection) -> Table:
+    """Each candidate's validation error, the served one in bold."""
+    table = Table(
+        title=f"validation MASE (mean over series), {chosen.windows:,} windows in {chosen.blocks} blocks",
+        title_justify="left",
+    )
+    table.add_column("candidate")
+    table.add_column("validation MASE", justify="right")
+    for name, error in sorted((chosen.errors or {}).items(), key=lambda item: item[1]):
+        table.add_row(
+            describe(name, chosen.partner), f"{error:.4f}", style="bold" if name == chosen.served else None
+        )
+    return table
 
 
 def shapes(args, lookback: int) -> list[str]:

@@ -46,3 +46,8 @@ def test_inspect_shows_config_schema_parameters_and_best_epoch(runs_folder, cli)
     )
     assert "best epoch" in result.out and "of 2:" in result.out
     assert "largest difference from nn.GRU's own output" in result.out
+    assert "serves the network: forced by model.select=network" in result.out  # the choice, and its evidence
+    errors = {
+        r[0]: float(r[1]) for r in rows(result.out) if len(r) == 2 and r[0] in ("the network", "Theta", "Com")
+    }
+    assert len(errors) == 3 and all(e > 0 for e in errors.values())
