@@ -17,7 +17,9 @@ date for every series (M4 gives no dates). Then seven short single series (zoo/ 
 to 257 rows; the folder's README gives each one's source and licence), at the horizons M4 uses for
 their frequency: wine sales and electrical-equipment orders (monthly, 12), wool production,
 Australian residents and Australian beer (quarterly, 8), lynx trappings and the Nile's flow
-(yearly, 6).
+(yearly, 6). Then six more public series in bench/data (its README gives their sources): airline
+passengers, UK road casualties and the El Niño sea temperature (monthly, 12), sunspots (yearly,
+6), US real GDP (quarterly, 8) and Mauna Loa CO2 (weekly, 13, with missing weeks).
 
 Each row gives the mean test MAE of what is served (model), of the network alone and of every
 simple method, and what is served over the best simple method (the goal: at most 1.02).
@@ -47,6 +49,13 @@ SETS = {  # name: (file under --data (or the project's data/), horizon, --target
     "beer-quarterly": ("zoo/australian-beer-quarterly.csv", 8, None),
     "lynx-yearly": ("zoo/lynx-trappings-yearly.csv", 6, None),
     "nile-yearly": ("zoo/nile-flow-yearly.csv", 6, None),
+    # more public series, in bench/data (its README gives each one's source)
+    "airline-monthly": ("airline-passengers-monthly.csv", 12, None),
+    "road-casualties-monthly": ("uk-road-casualties-monthly.csv", 12, None),
+    "el-nino-monthly": ("el-nino-sea-temperature-monthly.csv", 12, None),
+    "sunspots-yearly": ("sunspots-yearly.csv", 6, None),
+    "us-gdp-quarterly": ("us-real-gdp-quarterly.csv", 8, None),
+    "co2-weekly": ("mauna-loa-co2-weekly.csv", 13, None),
 }
 # with --minimal: the config a user writes by hand, keys a new user knows (time column, target, id column)
 MINIMAL = {
@@ -64,7 +73,8 @@ M4_SAMPLE, M4_SEED = 50, 0
 
 def source(data: Path, name: str, work: Path) -> Path:
     file = SETS[name][0]
-    path = data / file if (data / file).is_file() else ROOT / "data" / Path(file).name
+    found = [p for p in (data / file, ROOT / "bench" / "data" / file, ROOT / "data" / file) if p.is_file()]
+    path = found[0] if found else data / file
     if not path.is_file():
         raise SystemExit(f"{name}: {file} is not in {data}")
     return m4_long(path, work / "m4-weekly-50.csv", M4_SAMPLE, M4_SEED) if name.startswith("m4") else path

@@ -95,6 +95,9 @@ def _time_column(head: pd.DataFrame, out: FileLayout) -> str | list[str]:
         given = [c for c in parts[: next((k for k, c in enumerate(parts) if c is None), len(parts))]]
         out.reasons["data.time_column"] = f"the timestamps are split over the columns {', '.join(given)}"
         return given
+    if parts[0] and _whole_years(head[parts[0]]):
+        out.reasons["data.time_column"] = "its values are years"
+        return parts[0]
     dated = []
     for column in head.columns:
         values = head[column].dropna()
@@ -117,6 +120,14 @@ def _time_column(head: pd.DataFrame, out: FileLayout) -> str | list[str]:
         f" (so are {', '.join(c for c in dated if c != chosen)})" if len(dated) > 1 else ""
     )
     return chosen
+
+
+def _whole_years(values: pd.Series) -> bool:
+    """A column named year whose every value is a whole year (four digits), rising."""
+    years = pd.to_numeric(values.dropna(), errors="coerce")
+    return bool(
+        len(years) and years.notna().all() and years.between(1000, 9999).all() and (years % 1 == 0).all()
+    ) and bool(years.is_monotonic_increasing or len(years.unique()) < len(years))
 
 
 def _decimal_comma(head: pd.DataFrame, times: list[str]) -> bool:

@@ -97,6 +97,17 @@ def test_monthly_growth_is_logged(tmp_path):
     assert "grows" in (tmp_path / "out.yaml").read_text()
 
 
+def test_a_column_of_years_is_the_time_column(tmp_path):
+    years = pd.DataFrame({"year": np.arange(1871, 1971), "flow": seasonal(100, 9, level=900)})
+    init(write(tmp_path / "y.csv", years), 6, output=tmp_path / "out.yaml")
+    cfg = written(tmp_path)
+    assert cfg["data"]["time_column"] == "year" and cfg["data"]["target"] == ["flow"]
+    assert "its values are years; frequency YS-JAN, season 1" in (tmp_path / "out.yaml").read_text()
+    counts = pd.DataFrame({"year": [1.5, 2.5, 3.5], "n": [1, 2, 3]})  # not years: refused, with the way out
+    with pytest.raises(RnnCliError, match="give the time column with --time-column"):
+        init(write(tmp_path / "c.csv", counts), 1, output=tmp_path / "c.yaml")
+
+
 def test_long_file_with_an_id_column_and_a_short_series(tmp_path):
     frames = [
         pd.DataFrame(
