@@ -62,7 +62,8 @@ FIXED = {
         "transform": "none",
     },
     "model": {"normalize": "none", "segment": None, "ensemble": 1, "select": "network"},
-    "train": {"patience": 10, "loss": "mse", "steps_per_epoch": None, "refit": False},
+    # checkpoint_every 0: every epoch written, so a test may stop a run after any epoch
+    "train": {"patience": 10, "loss": "mse", "steps_per_epoch": None, "refit": False, "checkpoint_every": 0},
 }
 
 

@@ -68,7 +68,7 @@ def _write(result: Forecast, output: Path | None, plot: Path | None) -> None:
     from rnncli.report import plots
 
     if output is not None:
-        write_text(output, result.frame.to_csv(index=False, float_format="%.6g"))
+        write_text(output, result.frame.to_csv(index=False))  # full precision: repr of each float
     if plot is not None:
         plots.forecast(result, plot)
 

@@ -161,6 +161,11 @@ class TrainConfig:
     )
     patience: int | None = key(10, "stop after this many epochs without a better val_loss; null disables")
     seed: int = key(0, "same seed, config and data: the same metrics on the CPU")
+    checkpoint_every: float = key(
+        5.0,
+        "seconds between checkpoint writes at most (and after the first and the last epoch): a kill no "
+        "signal announces (SIGKILL, a power cut) loses at most this much training; 0 writes every epoch",
+    )
     device: str = key("auto", "`auto` (CUDA when present), `cpu`, `cuda`, `cuda:N`, `mps`")
 
 

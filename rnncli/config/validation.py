@@ -196,6 +196,8 @@ def _check_quantiles(cfg: Config) -> None:
 
 def _check_train(cfg: Config) -> None:
     t = cfg.train
+    if not 0 <= t.checkpoint_every <= 1e9:
+        _bad("train.checkpoint_every", t.checkpoint_every, "seconds, 0 (every epoch) or more")
     # upper bounds keep every value inside float32 arithmetic, far beyond anything that trains
     for key, value, top in (
         ("train.lr", t.lr, 1e3),

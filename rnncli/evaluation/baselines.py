@@ -72,13 +72,16 @@ class LinearAR:
     def solve(self) -> LinearAR:
         """Least squares on the latest `lags` values and an intercept; with no training window at
         all (a padded series), persistence: the last value."""
-        self.weights = torch.zeros_like(self.xty)
+        first = self.xtx.shape[1] - 1 - self.lags  # the rows of the latest lags and the intercept
         if not self.xtx.any():
+            self.weights = torch.zeros_like(self.xty)
             self.weights[:, -2, :] = 1.0  # the last lookback value, before the intercept's row
+        elif first == 0:  # every lag (the solver's own layout, which the forecasts' sums follow)
+            self.weights = torch.linalg.lstsq(self.xtx, self.xty, driver="gelsd").solution
         else:
-            used = torch.arange(self.xtx.shape[1] - 1 - self.lags, self.xtx.shape[1])  # lags, intercept
-            a, b = self.xtx[:, used][:, :, used], self.xty[:, used]
-            self.weights[:, used] = torch.linalg.lstsq(a, b, driver="gelsd").solution
+            self.weights = torch.zeros_like(self.xty)
+            a, b = self.xtx[:, first:, first:], self.xty[:, first:]
+            self.weights[:, first:] = torch.linalg.lstsq(a, b, driver="gelsd").solution
         self.xtx = self.xty = None  # the sums are spent: thousands of series keep only their weights
         return self
 

@@ -176,6 +176,7 @@ def session_of(
         t.loss,
         t.steps_per_epoch,
         tuple(cfg.model.quantiles),
+        t.checkpoint_every,
     )
     header = checkpoint.Header.of_run(
         model.args, prepared, schema, cfg.to_dict(), fingerprint(prepared.windows.values), run_id

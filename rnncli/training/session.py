@@ -1,10 +1,14 @@
 """The epochs of a training session: train, validate, schedule, checkpoint, stop.
 
 `train_epochs(session, progress)` drives the epochs until the last one, early stopping, or a
-signal; every epoch ends by writing metrics.csv, best.pt (on improvement) and last.pt, each
-atomically, and the session keeps both payloads in memory for whoever finishes the run. A first
-SIGINT / SIGTERM stops after the current batch and saves the part-epoch in last.pt. With several
-processes (torchrun) only rank 0 writes, and a signal stops every process at the end of the epoch.
+signal. Every epoch's checkpoints are kept in memory (best on improvement, and last) for whoever
+finishes the run, and written, each atomically, with metrics.csv: after the first epoch, then
+whenever train.checkpoint_every seconds have passed since the last write, after the last epoch, and on
+a stop. On a small series an epoch takes milliseconds and writing it would take most of the run;
+a kill that no signal announces (SIGKILL, a power cut) loses at most that many seconds of
+training. A first SIGINT / SIGTERM stops after the current batch and saves the part-epoch in
+last.pt. With several processes (torchrun) only rank 0 writes, and a signal stops every process
+at the end of the epoch.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class Budget:
         None  # train.steps_per_epoch: an epoch of this many batches, sampled (None: every window)
     )
     quantiles: tuple[float, ...] = ()  # model.quantiles, which the pinball loss weighs
+    checkpoint_every: float = 5.0  # train.checkpoint_every: seconds between checkpoint writes at most
 
     def windows(self, n: int, world: int = 1) -> int:
         """The training windows one epoch draws: all n, or steps_per_epoch batches of them."""
@@ -75,7 +80,9 @@ class Session:
     group: Group = SINGLE
     saved: dict[str, dict] = field(
         default_factory=dict
-    )  # "best" (a snapshot) and "last": the payloads as written (rank 0)
+    )  # "best" (a snapshot) and "last": the latest payloads (rank 0)
+    written: float = -math.inf  # time.perf_counter() of the last write of the checkpoints
+    best_unwritten: bool = False  # saved["best"] is newer than best.pt
 
 
 def train_epochs(s: Session, progress: Progress) -> None:
@@ -88,7 +95,10 @@ def train_epochs(s: Session, progress: Progress) -> None:
     try:
         with StopRequest() as stop:
             while not finished(s):
-                if s.group.any(stop.requested, s.device) or not _epoch(s, stop, progress):
+                if s.group.any(stop.requested, s.device):
+                    _save(s, improved=False, now=True)  # the epochs not yet written
+                    raise failures.interrupted(s.run_dir, s.state, stop.signal_name)
+                if not _epoch(s, stop, progress):
                     raise failures.interrupted(s.run_dir, s.state, stop.signal_name)
     except (RuntimeError, MemoryError) as exc:
         failures.raise_if_out_of_memory(exc, s.device, s.budget.batch_size, s.model.args.hidden_size)
@@ -143,15 +153,13 @@ def _epoch(s: Session, stop: StopRequest, progress: Progress) -> bool:
     seconds = (partial.seconds if partial else 0.0) + trained - tick  # training time of this epoch, all parts
     if not done:
         state.partial = Partial(epoch, sums.batches, order_rng, sums.loss_sum, sums.norm_sum, seconds)
-        _save(s, improved=False)
+        _save(s, improved=False, now=True)
         return False
     row, improved = _validated(s, epoch, sums, len(order))
     row["seconds"] = round(seconds + time.perf_counter() - trained, 4)
     state.history.append(row)
     state.epoch = epoch
-    if s.group.main:
-        run_folder.write_metrics(s.run_dir, state.history)
-    _save(s, improved)
+    _save(s, improved, now=finished(s))
     progress.epoch({**row, "best": improved})
     slow = slowdown.check([r["seconds"] for r in state.history], s.device.type, torch.get_num_threads())
     if slow is not None:
@@ -231,9 +239,10 @@ def epoch_order(
     return torch.randperm(n, generator=generator, device=device, dtype=dtype)[:drawn].clone()
 
 
-def _save(s: Session, improved: bool) -> None:
-    """best.pt on improvement, then last.pt: a kill between the two is repaired by resuming. Rank 0 alone
-    writes."""
+def _save(s: Session, improved: bool, now: bool = False) -> None:
+    """Keep this epoch's checkpoints (best on improvement, a copy; last); write them when `now`,
+    after the first epoch, or train.checkpoint_every seconds after the last write: best.pt first, then
+    last.pt (a kill between the two is repaired by resuming), then metrics.csv. Rank 0 alone."""
     if not s.group.main:
         return
     payload = checkpoint.payload(
@@ -246,7 +255,13 @@ def _save(s: Session, improved: bool) -> None:
         capture_rng(s.generator),
     )
     if improved:
-        s.saved["best"] = checkpoint.snapshot(payload)
-        checkpoint.save(checkpoint.path(s.run_dir, "best"), s.saved["best"])
+        s.saved["best"], s.best_unwritten = checkpoint.snapshot(payload), True
     s.saved["last"] = payload
+    if not now and time.perf_counter() - s.written < s.budget.checkpoint_every:
+        return
+    if s.best_unwritten:
+        checkpoint.save(checkpoint.path(s.run_dir, "best"), s.saved["best"])
+        s.best_unwritten = False
     checkpoint.save(checkpoint.path(s.run_dir, "last"), payload)
+    run_folder.write_metrics(s.run_dir, s.state.history)
+    s.written = time.perf_counter()

@@ -55,6 +55,36 @@ def test_fit_writes_a_complete_run_folder(tiny):
     assert checkpoint.load(run / "checkpoints" / "last.pt")["epoch"] == 3
 
 
+def test_checkpoints_are_written_after_the_first_epoch_then_every_few_seconds_and_at_the_end(
+    tiny, monkeypatch
+):
+    cfg_path, _csv_path, _runs = tiny
+    writes, save = [], checkpoint.save
+
+    def recorded(path, payload):
+        writes.append((path.name, payload["epoch"]))
+        save(path, payload)
+
+    monkeypatch.setattr(checkpoint, "save", recorded)
+    cfg = config.load(cfg_path, ["train.epochs=6", "train.patience=null", "train.checkpoint_every=1e6"])
+    result = train_run(cfg)
+    during = [w for w in writes if w[0] in ("best.pt", "last.pt")][:4]
+    assert during[:2] == [("best.pt", 1), ("last.pt", 1)]  # the first epoch: a run always has one
+    assert ("last.pt", 6) in writes and not any(w == ("last.pt", e) for e in (2, 3, 4, 5) for w in writes)
+    run = result.run_dir
+    assert [int(r["epoch"]) for r in read_metrics(run)] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]  # every epoch, written at the end
+    best = checkpoint.load(run / "checkpoints" / "best.pt")
+    assert best["epoch"] == result.best_epoch  # the best epoch's weights, though written later
+    assert checkpoint.load(run / "checkpoints" / "last.pt")["epoch"] == 6
+
+
 def test_epoch_seconds_add_up_to_no_more_than_the_whole_fit(tiny):
     import time
 
