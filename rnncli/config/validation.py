@@ -196,8 +196,6 @@ def _check_quantiles(cfg: Config) -> None:
 
 def _check_train(cfg: Config) -> None:
     t = cfg.train
-    if not 0 <= t.checkpoint_every <= 1e9:
-        _bad("train.checkpoint_every", t.checkpoint_every, "seconds, 0 (every epoch) or more")
     # upper bounds keep every value inside float32 arithmetic, far beyond anything that trains
     for key, value, top in (
         ("train.lr", t.lr, 1e3),
@@ -210,8 +208,12 @@ def _check_train(cfg: Config) -> None:
                 value,
                 f"a positive number up to {top:g}" + ("" if key == "train.lr" else ", or null to disable"),
             )
-    if not 0 <= t.weight_decay <= 1e3:
-        _bad("train.weight_decay", t.weight_decay, "a number from 0 to 1000")
+    for key, value, top, wanted in (
+        ("train.weight_decay", t.weight_decay, 1e3, "a number from 0 to 1000"),
+        ("train.checkpoint_every", t.checkpoint_every, 1e9, "seconds, from 0 (every epoch) to 1e9"),
+    ):
+        if not 0 <= value <= top:
+            _bad(key, value, wanted)
     if not 0 <= t.seed < 2**63:
         _bad("train.seed", t.seed, "an integer from 0 to 2**63 - 1")
     if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", t.device):
