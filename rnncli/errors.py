@@ -6,6 +6,8 @@ turns them into a printed line and an exit code. Anything else is a bug and keep
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 
 class RnnCliError(Exception):
     """Bad input the user must fix: arguments, config, data or checkpoint (exit code 2)."""
@@ -85,3 +87,8 @@ def quote(value, limit: int = QUOTE_LIMIT) -> str:
     shown.maxlevel, shown.maxlist, shown.maxtuple, shown.maxdict, shown.maxset = 2, 4, 4, 4, 4
     shown.maxstring, shown.maxother, shown.maxlong = limit, limit, limit
     return clip(shown.repr(value), 2 * limit)
+
+
+def bad_value(key: str, value, wanted: str) -> NoReturn:
+    """A config key holds a value it cannot: one line naming the key, the value and what would do."""
+    raise RnnCliError(f"config key {key}: got {quote(value)}, expected {wanted}")
