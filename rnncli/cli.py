@@ -29,6 +29,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def main_options(version: options.Version = False) -> None:
+    """Train, forecast and evaluate recurrent-network forecasters on CSV time series."""
+
+
 @app.command("train")
 def train_command(
     config: options.MaybeConfig = None,

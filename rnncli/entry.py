@@ -87,6 +87,9 @@ def _run(args: list[str], debug: bool) -> int:
         names = {c.__name__ for c in type(exc).__mro__}
         if "Abort" in names:
             return _fail("interrupted", 130)
+        if "NoArgsIsHelpError" in names:  # `rnncli` alone, or a group without its command: the help
+            print(exc.ctx.get_help())
+            return 0
         if debug or not names & {"ClickException", "TyperException"}:
             raise
         return _fail(f"{exc.format_message()} (see 'rnncli {_subcommand(args)}--help')", 2)

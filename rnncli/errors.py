@@ -49,8 +49,11 @@ def nearest(word: str, choices: list[str]) -> str | None:
     is close."""
     import difflib
 
-    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return found[0] if found else None
+    lower = {}
+    for choice in choices:  # case is ignored: the first of each spelling
+        lower.setdefault(choice.lower(), choice)
+    found = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)
+    return lower[found[0]] if found else None
 
 
 QUOTE_LIMIT = 80  # characters of a user's value that a message quotes at most
@@ -92,3 +95,8 @@ def quote(value, limit: int = QUOTE_LIMIT) -> str:
 def bad_value(key: str, value, wanted: str) -> NoReturn:
     """A config key holds a value it cannot: one line naming the key, the value and what would do."""
     raise RnnCliError(f"config key {key}: got {quote(value)}, expected {wanted}")
+
+
+def count(n: int, thing: str) -> str:
+    """ "1 value", "3 values": a count and its noun."""
+    return f"{n} {thing}{'' if n == 1 else 's'}"

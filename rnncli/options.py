@@ -17,6 +17,19 @@ def _argument(help: str):
     return typer.Argument(help=help, show_default=False)
 
 
+def _show_version(asked: bool) -> None:
+    if asked:
+        from rnncli import __version__
+
+        typer.echo(f"rnncli {__version__}")
+        raise typer.Exit()
+
+
+Version = Annotated[
+    bool,
+    typer.Option("--version", help="Show rnncli's version and exit.", is_eager=True, callback=_show_version),
+]
+
 # shared by several commands
 Debug = Annotated[bool, _option("--debug", help="Show the full traceback of an error.")]
 Which = Annotated[

@@ -187,6 +187,42 @@ CASES = [
         ("does not exist",),
     ),
     Case("output-is-folder", lambda e: ["evaluate", e.run, "-o", e.tmp], ("is a folder",)),
+    Case(
+        "init-time-column-in-another-case",
+        lambda e: [
+            "init",
+            e.csv("Date,Value,x\n" + good_rows()),
+            "--time-column",
+            "date",
+            "-o",
+            e.tmp / "i.yaml",
+        ],
+        ("column 'date' is not in", "did you mean 'Date'?"),
+    ),
+    Case(
+        "init-target-in-another-case",
+        lambda e: [
+            "init",
+            e.csv("Date,Value,x\n" + good_rows()),
+            "--target",
+            "value",
+            "-o",
+            e.tmp / "i.yaml",
+        ],
+        ("--target value: no such column (did you mean 'Value'?)",),
+    ),
+    Case(
+        "init-id-column-misspelt",
+        lambda e: [
+            "init",
+            e.csv("Date,Value,x\n" + good_rows()),
+            "--id-column",
+            "dte",
+            "-o",
+            e.tmp / "i.yaml",
+        ],
+        ("column 'dte' is not in", "did you mean 'Date'?"),
+    ),
     Case("resume-not-a-run", lambda e: ["train", "--resume", e.tmp], ("has no checkpoints/last.pt",)),
     Case("resume-with-config-file", lambda e: ["train", "--resume", e.run, e.cfg], ("give only KEY=VALUE",)),
     Case(

@@ -21,10 +21,18 @@ def one_clean_line(result, code: int = 2) -> str:
 
 
 def test_help_lists_the_commands(cli):
-    result = cli("--help")
-    assert result.code == 0
-    for command in ("train", "predict", "evaluate"):
-        assert command in result.out
+    for args in (["--help"], []):  # rnncli alone: the same help, on stdout, exit 0
+        result = cli(*args)
+        assert result.code == 0 and result.err == ""
+        for command in ("train", "predict", "evaluate", "--version"):
+            assert command in result.out
+
+
+def test_version(cli):
+    from rnncli import __version__
+
+    result = cli("--version")
+    assert result.code == 0 and result.out == f"rnncli {__version__}\n"
 
 
 def test_help_and_print_config_do_not_import_torch_or_pandas(tiny):

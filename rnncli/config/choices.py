@@ -75,9 +75,12 @@ def choose(facts: DataFacts, horizon: int, given: dict) -> dict[str, tuple[objec
         )
     lookback = pick("window.lookback", lookback, why)
     _model(facts, horizon, lookback, given, pick)
-    windows = max(1, facts.total_rows - facts.n_series * (lookback + horizon))
+    windows = max(1, facts.total_rows - facts.n_series * (lookback + horizon))  # in all the parts
     hidden = 32 if windows < 5_000 else 64
-    size = f"{'about ' if windows >= 1000 else ''}{windows:,} training windows"
+    size = (
+        f"{'about ' if windows >= 1000 else ''}{windows:,} windows, "
+        f"{_training(facts, parts, windows):,} to train on"
+    )
     pick("model.hidden_size", hidden, f"{size}: {'a small' if hidden == 32 else 'a mid-sized'} network")
     calendar, why = _calendar(facts)
     pick("data.calendar", calendar, why)
@@ -185,6 +188,16 @@ def _split(facts: DataFacts, horizon: int, pick, given: dict) -> dict:
         pick("data.test_steps", None, "split by fractions: one series")
         parts = {"val": (val, given.get("data.val_steps")), "test": (test, given.get("data.test_steps"))}
     return parts
+
+
+def _training(facts: DataFacts, parts: dict, windows: int) -> int:
+    """Of `windows` in all, about how many the training parts hold: each series' validation and
+    test rows (steps, or a fraction of its rows) leave the training part."""
+    held = sum(
+        facts.n_series * steps if steps is not None else round(facts.total_rows * fraction)
+        for fraction, steps in parts.values()
+    )
+    return max(1, windows + facts.n_series - held)  # a series of n rows holds n - L - H + 1 windows
 
 
 def _rows(fraction: float, n: int) -> int:

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.data import messages, timegrid
+from rnncli.data import timegrid
 from rnncli.data.series import Schema
 from rnncli.data.timegrid import TimeAxis
-from rnncli.errors import RnnCliError, clip
+from rnncli.errors import RnnCliError, clip, count
 
 
-def check(holes: np.ndarray, axis: TimeAxis, schema: Schema, label: str, count: int, added: int) -> None:
+def check(holes: np.ndarray, axis: TimeAxis, schema: Schema, label: str, missing: int, added: int) -> None:
     """Refuse missing values the schema does not allow filling: any (data.missing error), more than
     data.max_fill of a column, or a run longer than data.max_gap; each named by where it is."""
     if schema.missing == "error":
         row, col = map(int, np.argwhere(holes)[0])
         raise RnnCliError(
-            f"{label}: {messages.count(count, 'value')} {'is' if count == 1 else 'are'} missing "
-            f"({messages.count(added, 'missing timestamp')}), the first at {axis[row]} in "
+            f"{label}: {count(missing, 'value')} {'is' if missing == 1 else 'are'} missing "
+            f"({count(added, 'missing timestamp')}), the first at {axis[row]} in "
             f"'{clip(schema.columns[col])}'; "
             "fill them in the CSV or set data.missing to interpolate or ffill"
         )

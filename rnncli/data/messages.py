@@ -52,8 +52,3 @@ def _span(values: list[str]) -> str:
     except ValueError:  # dates: in ISO order
         ordered = sorted(set(values))
     return ordered[0] if len(ordered) == 1 else f"{ordered[0]} to {ordered[-1]}"
-
-
-def count(n: int, thing: str) -> str:
-    """ "1 value", "3 values": a count and its noun."""
-    return f"{n} {thing}{'' if n == 1 else 's'}"

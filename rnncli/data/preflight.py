@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 import torch
 
-from rnncli.data import messages, timegrid
+from rnncli.data import timegrid
 from rnncli.data.messages import grouped
 from rnncli.data.prepared import Prepared
+from rnncli.errors import count
 
 SHORT_PART = 20  # fewer windows than this in a validation or test part make its scores noisy
 OUTLIER_SD = 10
@@ -95,7 +96,7 @@ def _short_parts(prepared: Prepared, summaries: list[SeriesSummary]) -> tuple[li
         total = sum(s.windows[part] for s in summaries)
 
         def windows(s, part=part) -> str:
-            return messages.count(s.windows[part], f"{part} window")
+            return count(s.windows[part], f"{part} window")
 
         if len(summaries) > 1 and total >= SHORT_PART:
             noted += [
@@ -141,12 +142,12 @@ def _columns(prepared: Prepared, rows: int = 1 << 20) -> list[str]:
         for j in range(nt):
             if sd[j] <= 0:
                 continue
-            count, row = 0, None
+            far, row = 0, None
             for a, b in blocks:
                 hits = torch.nonzero((values[a:b, j].double() - mean[j]).abs() > OUTLIER_SD * sd[j]).flatten()
                 row = a + int(hits[0]) if row is None and len(hits) else row
-                count += len(hits)
-            if count:
+                far += len(hits)
+            if far:
                 first = (
                     values[row, j].double() * prepared.scaler.scale[k, j].double()
                     + prepared.scaler.loc[k, j].double()
@@ -154,7 +155,7 @@ def _columns(prepared: Prepared, rows: int = 1 << 20) -> list[str]:
                 found.append(
                     (
                         s.id,
-                        f"{messages.count(count, 'value')} of target '{prepared.columns[j]}' lie beyond "
+                        f"{count(far, 'value')} of target '{prepared.columns[j]}' lie beyond "
                         f"{OUTLIER_SD} standard deviations (the first {first.item():g} at "
                         f"{s.times[row - lo]}); check for data errors",
                     )

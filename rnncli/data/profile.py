@@ -25,7 +25,7 @@ import pandas as pd
 
 from rnncli.data import reading
 from rnncli.data.timeparse import TimeParser
-from rnncli.errors import RnnCliError, clip
+from rnncli.errors import RnnCliError, clip, nearest
 
 SAMPLE = 50_000  # rows read to decide
 TIME_NAMES = re.compile(
@@ -76,6 +76,8 @@ def detect(
         ) from exc
     if head.empty:
         raise RnnCliError(f"{path} has a header but no data rows")
+    given = [time_column] if isinstance(time_column, str) else list(time_column or [])
+    reading.check_columns(path, list(head.columns), [*given, *([id_column] if id_column else [])])
     out = FileLayout(time_column or "", [])
     out.time_column = time_column or _time_column(head, out)
     times = [out.time_column] if isinstance(out.time_column, str) else out.time_column
@@ -167,9 +169,11 @@ def _targets(out: FileLayout, numeric: dict, given: list[str] | None, others: li
     if given:
         missing = [c for c in given if c not in numeric]
         if missing:
+            guess = None if missing[0] in others else nearest(missing[0], list(numeric))
             raise RnnCliError(
                 f"--target {clip(missing[0])}: "
                 + ("not a numeric column" if missing[0] in others else "no such column")
+                + (f" (did you mean '{clip(guess)}'?)" if guess else "")
                 + f"; the numeric columns are: {', '.join(clip(c, 30) for c in numeric) or 'none'}"
             )
         out.targets, out.reasons["data.target"] = list(given), "as given"

@@ -69,7 +69,7 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
         )
     id_column = schema.id_column if with_ids and not schema.wide else None
     wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns]
-    _check_columns(path, header, wanted)
+    check_columns(path, header, wanted)
     text = {c: str for c in [*schema.time_columns, *([id_column] if id_column else [])]}
     # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
     na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | (
@@ -127,7 +127,8 @@ def check_file(path: Path) -> None:
         raise RnnCliError(f"data file '{path}' cannot be read (permission denied)")
 
 
-def _check_columns(path: Path, header: list[str], wanted: list[str]) -> None:
+def check_columns(path: Path, header: list[str], wanted: list[str]) -> None:
+    """Every wanted column in the header once: else one line, with the nearest name to a misspelt one."""
     missing = [c for c in wanted if c not in header]
     if missing:
         guess = nearest(missing[0], header[:10000])

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from rnncli.data import gaps, messages, reading, timegrid
+from rnncli.data import gaps, reading, timegrid
 from rnncli.data.series import Schema, Series, label_of
 from rnncli.data.timegrid import TimeAxis
-from rnncli.errors import RnnCliError, clip
+from rnncli.errors import RnnCliError, clip, count
 
 
 def load(schema: Schema) -> list[Series]:
@@ -174,15 +174,15 @@ def _complete(
                 + ("" if key is None else f" for {label}")
                 + "; fill it or leave it out of the config"
             )
-    count = int(holes.sum())
+    filled = int(holes.sum())
     warnings = []
-    if count:
-        gaps.check(holes, axis, schema, label, count, added)
+    if filled:
+        gaps.check(holes, axis, schema, label, filled, added)
         gaps.fill(values, holes, schema.missing)
         share = holes.sum(axis=0).max() / len(values)
         warnings.append(
-            f"filled {messages.count(count, 'missing value')} "
-            f"({messages.count(added, 'missing timestamp')}) by "
+            f"filled {count(filled, 'missing value')} "
+            f"({count(added, 'missing timestamp')}) by "
             f"{schema.missing} ({share:.1%} of the series)"
         )
-    return Series(axis, values, schema.columns, key, count, added, notes, warnings)
+    return Series(axis, values, schema.columns, key, filled, added, notes, warnings)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
+from rnncli.errors import count
 from rnncli.evaluation.scores import BASELINES, label
 
 NETWORK = ("network", "combined")  # the candidates that use the network
@@ -103,7 +104,9 @@ def select(
     errors["combined"] = errors.get(f"combined:{partner}", float("inf"))
     errors = {name: errors[name] for name in CANDIDATES if name in errors}
     windows = len(window_series)
-    where = f"{windows:,} validation windows" + (f" ({origins} earlier origins included)" if origins else "")
+    where = f"{windows:,} validation window{'' if windows == 1 else 's'}" + (
+        f" ({count(origins, 'earlier origin')} included)" if origins else ""
+    )
     made = dict(partner=partner, errors=errors, windows=windows, blocks=blocks, origins=origins)
     if forced != "auto":
         return Selection(forced, reason=f"forced by model.select={forced}", forced=True, **made)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from rnncli.errors import count
 from rnncli.evaluation import conformal, intervals, scoring, selection
 from rnncli.evaluation.baselines import BaselineFit
 from rnncli.evaluation.scores import Scores
@@ -154,9 +155,9 @@ def _summary(found: list, fitted: FitResult, validation: int, progress) -> dict 
     calibration["sources"] = {"validation": validation, "earlier": len(errors) - validation}
     if progress is not None and len(errors) > validation:
         progress.note(
-            f"the intervals rest on {len(errors):,} windows: {validation:,} of the validation part and "
-            f"{len(errors) - validation:,} forecast by the same config trained at earlier origins (kept in "
-            "calibration/)"
+            f"the intervals rest on {count(len(errors), 'window')}: {validation:,} of the validation part "
+            f"and {len(errors) - validation:,} forecast by the same config trained at earlier origins "
+            "(kept in calibration/)"
         )
     return calibration
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from rnncli.errors import count
 from rnncli.evaluation.selection import Selection, describe
 
 
@@ -45,7 +46,8 @@ def show_model(console: Console, trained, facts: dict) -> None:
 def candidates(chosen: Selection) -> Table:
     """Each candidate's validation error, the served one in bold."""
     table = Table(
-        title=f"validation MASE (mean over series), {chosen.windows:,} windows in {chosen.blocks} blocks",
+        title=f"validation MASE (mean over series), {count(chosen.windows, 'window')} in "
+        f"{count(chosen.blocks, 'block')}",
         title_justify="left",
     )
     table.add_column("candidate")
@@ -115,9 +117,9 @@ def parameters(args, params: list[tuple[str, tuple[int, ...], int]]) -> Table:
     table = Table(title=f"parameters of the {args.cell} forecaster", title_justify="left")
     for name, justify in (("name", "left"), ("shape", "right"), ("as", "left"), ("count", "right")):
         table.add_column(name, justify=justify, overflow="fold")
-    for name, shape, count in params:
+    for name, shape, size in params:
         key = next((k for k in meaning if k in name), "")
-        table.add_row(name, str(tuple(shape)), meaning.get(key, ""), f"{count:,}")
+        table.add_row(name, str(tuple(shape)), meaning.get(key, ""), f"{size:,}")
     table.add_row("total", "", "", f"{sum(c for _, _, c in params):,}", style="bold")
     return table
 

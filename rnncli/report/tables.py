@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rnncli.artifacts.run_folder import RUN_COLUMNS
+from rnncli.errors import count
 from rnncli.evaluation.scores import of
 from rnncli.report.cells import figures, fmt, label, names, num
 from rnncli.report.series_tables import per_series
@@ -65,7 +66,7 @@ def interval_line(iv: dict) -> str:
     if "missing" in iv:
         return iv["missing"]
     rests = (
-        f"{iv['widths']} widths calibrated on {iv['calibration_windows']:,} windows"
+        f"{iv['widths']} widths calibrated on {count(iv['calibration_windows'], 'window')}"
         if "widths" in iv
         else "calibrated on validation"
     )
@@ -112,7 +113,7 @@ def show_fit(console: Console, result) -> None:
 def _caption(metrics: dict) -> str:
     targets = ", ".join(metrics["targets"])
     text = (
-        f"{metrics['n_windows']} windows of the {metrics['split']} split; target {targets}; horizon "
+        f"{count(metrics['n_windows'], 'window')} of the {metrics['split']} split; target {targets}; horizon "
         f"{metrics['horizon']}; real units"
     )
     skipped = metrics["model"].get("mape_skipped_zeros") or 0

@@ -24,7 +24,7 @@ from rnncli.config import Config, to_yaml
 from rnncli.data import preflight
 from rnncli.data.prepared import Prepared
 from rnncli.data.series import Schema
-from rnncli.errors import RnnCliError
+from rnncli.errors import RnnCliError, count
 from rnncli.model.ensemble import build
 from rnncli.model.forecaster import Forecaster, ModelArgs, count_parameters
 from rnncli.training import optimizers
@@ -79,9 +79,9 @@ def fit(
     for note in [*prepared.notes, *review.notes, *(f"warning: {w}" for w in review.warnings)]:
         progress.note(note)
     progress.note(
-        f"run folder {run_dir}; {len(prepared.index('train'))} training and {len(prepared.index('val'))} "
-        f"validation windows; {_model(cfg)} with {count_parameters(model):,} parameters on "
-        f"{device}{_processes(cfg.train.batch_size, group)}"
+        f"run folder {run_dir}; {count(len(prepared.index('train')), 'training window')} and "
+        f"{count(len(prepared.index('val')), 'validation window')}; {_model(cfg)} with "
+        f"{count_parameters(model):,} parameters on {device}{_processes(cfg.train.batch_size, group)}"
     )
     train_epochs(session, progress)
     return result_of(cfg, session, started)
@@ -113,8 +113,8 @@ def fit_again(
     run_id = group.from_main(checkpoint.new_run_id())
     session = session_of(cfg, schema, run_dir, device, prepared, model, TrainState(), group, run_id)
     progress.note(
-        f"refitting on every row: {len(prepared.index('train'))} windows, {epochs} epochs (the best of the "
-        "validated run)"
+        f"refitting on every row: {count(len(prepared.index('train')), 'window')}, {epochs} epochs (the "
+        "best of the validated run)"
     )
     train_epochs(session, progress)
     return result_of(cfg, session, started)

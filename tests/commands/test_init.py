@@ -64,6 +64,10 @@ def test_daily_one_series(tmp_path):
         and "frequency D, season 7" in text
     )
     assert result.summary[-1] == f"wrote {tmp_path / 'out.yaml'}; next: rnncli train {tmp_path / 'out.yaml'}"
+    from rnncli.pipeline.inputs import prepared_of
+
+    trained = len(prepared_of(config.load(tmp_path / "out.yaml")).index("train"))
+    assert f"{trained:,} to train on: a small network" in text  # the comment counts what trains
 
 
 def test_hourly_gets_two_seasons_segments_and_the_hour(tmp_path):
