@@ -259,7 +259,9 @@ def test_a_read_only_export_folder_is_one_line(trained, cli, monkeypatch):
 def test_runs_lists_the_others_and_marks_a_damaged_folder(trained, tmp_path, cli):
     run = trained[0]
     for name, damage in (
-        ("bad-yaml", ("config.yaml", "data: [unclosed")),
+        ("bad-yaml", ("config.yaml", "data: [unclosed")),  # config.yaml is not what runs reads
+        ("edited-yaml", ("config.yaml", "model: {cell: transformer, hidden_size: 9999}\n")),
+        ("bad-checkpoint", ("checkpoints/best.pt", "not a checkpoint")),
         ("bad-metrics", ("metrics.csv", "epoch,val_loss\none,two\n")),
         ("bad-summary", ("summary.json", '{"test": {"model"')),
     ):
@@ -271,7 +273,14 @@ def test_runs_lists_the_others_and_marks_a_damaged_folder(trained, tmp_path, cli
     assert result.code == 0, result
     rows = {r["path"].split("/")[-2]: r for r in json.loads(result.out)}
     assert rows["good"]["status"] == "done" and rows["good"]["test_mae"] is not None
-    assert rows["bad-yaml"]["status"] == "damaged: config.yaml cannot be read (ParserError)"
+    assert rows["bad-yaml"]["status"] == "done"
+    trained_with = (rows["good"]["cell"], rows["good"]["hidden"], rows["good"]["lookback"])
+    assert (
+        rows["edited-yaml"]["cell"],
+        rows["edited-yaml"]["hidden"],
+        rows["edited-yaml"]["lookback"],
+    ) == trained_with
+    assert rows["bad-checkpoint"]["status"] == "damaged: best.pt cannot be read"
     assert rows["bad-metrics"]["status"] == "damaged: metrics.csv cannot be read (ValueError)"
     assert rows["bad-summary"]["status"] == "damaged: summary.json cannot be read (JSONDecodeError)"
 

@@ -176,8 +176,9 @@ def _on_cpu(value: Any) -> Any:
     return value
 
 
-def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a checkpoint safely; every way it can be wrong is one clear RnnCliError."""
+def load(path: str | Path, map_location: str | torch.device = "cpu", mmap: bool = False) -> dict[str, Any]:
+    """Read a checkpoint safely; every way it can be wrong is one clear RnnCliError. With `mmap`,
+    tensors are mapped, not read: for what a checkpoint records besides its weights."""
     path = Path(path)
     if not path.is_file():
         raise RnnCliError(f"checkpoint '{path}' not found; give a run folder or a .pt file it holds")
@@ -189,7 +190,7 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns about pickle protocols of foreign files
-            loaded = torch.load(path, map_location=map_location, weights_only=True)
+            loaded = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as exc:
         if "Unsupported global" in str(exc) or _pickled_code(path):
             raise RnnCliError(

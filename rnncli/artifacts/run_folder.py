@@ -122,6 +122,7 @@ def write_summary(run_dir: Path, summary: dict) -> None:
 
 
 RUN_COLUMNS = (
+    "folder",
     "name",
     "time",
     "mode",
@@ -139,25 +140,29 @@ RUN_COLUMNS = (
 
 
 def collect(root: str | Path) -> list[dict]:
-    """One row per run folder found under `root` (sweeps included): what it trained and how it scored.
-    A damaged folder (its config, metrics or summary unreadable) is listed as damaged, not fatal."""
+    """One row per run folder found under `root` (sweeps and backtest folds included; not the
+    trainings a run keeps inside its own folder, at earlier origins or refitted): what it trained,
+    read from its checkpoint, and how it scored. A damaged folder (its checkpoint, metrics or
+    summary unreadable) is listed as damaged, not fatal."""
     root = Path(root)
     if not root.is_dir():
         raise RnnCliError(
             f"'{root}' is not a folder of runs; give the output.dir your runs went to (default: runs)"
         )
-    rows = []
-    for config_path in sorted(root.glob("**/config.yaml")):
-        run_dir = config_path.parent
-        if (run_dir / "checkpoints").is_dir():
-            rows.append(_row(run_dir))
-    return rows
+    found = [p.parent for p in sorted(root.glob("**/config.yaml")) if (p.parent / "checkpoints").is_dir()]
+    runs = set(found)
+    inside = {d for d in found if any(parent in runs for parent in d.parents)}  # a run's own retrainings
+    return [_row(d, root) for d in found if d not in inside]
 
 
-def _row(run_dir: Path) -> dict:
-    row = {column: None for column in RUN_COLUMNS} | {"time": _stamp(run_dir.name), "path": str(run_dir)}
+def _row(run_dir: Path, root: Path) -> dict:
+    row = {column: None for column in RUN_COLUMNS} | {
+        "folder": str(run_dir.relative_to(root)),
+        "time": _stamp(run_dir.name),
+        "path": str(run_dir),
+    }
     try:
-        cfg = _read(run_dir / "config.yaml", _yaml, dict)
+        cfg = _trained_config(run_dir)
         history = (
             _read(run_dir / "metrics.csv", _metrics, list) if (run_dir / "metrics.csv").is_file() else []
         )
@@ -195,6 +200,22 @@ def _row(run_dir: Path) -> dict:
         if summary.get("stopped_early")
         else "done",
     }
+
+
+def _trained_config(run_dir: Path) -> dict:
+    """The config the run trained with, as its checkpoint records it (config.yaml may have been
+    edited since): the best checkpoint's, or the last one's while the run has no best yet."""
+    from rnncli.artifacts import checkpoint
+    from rnncli.errors import RnnCliError
+
+    which = "best" if checkpoint.path(run_dir, "best").is_file() else "last"
+    try:
+        cfg = checkpoint.load(checkpoint.path(run_dir, which), mmap=True).get("config")
+    except RnnCliError as exc:
+        raise _Damaged(f"{which}.pt cannot be read") from exc
+    if not isinstance(cfg, dict):
+        raise _Damaged(f"{which}.pt records no config")
+    return cfg
 
 
 class _Damaged(Exception):

@@ -1,6 +1,7 @@
 """rnncli runs: every run folder under a folder, what it trained and how it scored."""
 
 import json
+import shutil
 
 import pytest
 from helpers import rows
@@ -8,11 +9,14 @@ from helpers import rows
 
 def test_runs_lists_every_run_and_sorts_by_any_column(runs_folder, cli):
     tmp, made, unfinished = runs_folder
+    inside = made["gru"] / "calibration" / "origin-1"  # a run's own retraining is part of that run
+    shutil.copytree(made["rnn"], inside)
     result = cli("runs", tmp / "runs", "--sort", "cell")
     assert result.code == 0, result
     table = rows(result.out)
-    assert [r[3] for r in table] == ["gru", "lstm", "rnn", "rnn"]
-    assert {r[0] for r in table} == {"tiny", "partial"} and sum(r[-1] == "unfinished" for r in table) == 1
+    assert [r[4] for r in table] == ["gru", "lstm", "rnn", "rnn"]
+    assert {r[1] for r in table} == {"tiny", "partial"} and sum(r[-1] == "unfinished" for r in table) == 1
+    assert {r[0] for r in table} == {str(m.relative_to(tmp / "runs")) for m in [*made.values(), unfinished]}
     listed = json.loads(cli("runs", tmp / "runs", "--json", "--sort", "test_mae").out)
     summary = json.loads((made["lstm"] / "summary.json").read_text())
     lstm = next(r for r in listed if r["cell"] == "lstm")
