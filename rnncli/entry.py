@@ -38,6 +38,17 @@ def main(argv: list[str] | None = None) -> None:
 
         traceback.print_exc()  # --debug in a process torchrun started: the traceback, then the exit below
         code = 1
+    if argv is None and code == 130 and _state["interrupted"]:
+        # A Ctrl-C that lands while an extension module runs Python code through CPython's PyRun_*
+        # functions (some do as they import) leaves the interpreter flagged as killed by it: after
+        # finalising, it sends itself SIGINT again, and a parent process sees -2 instead of 130.
+        # An interrupted command leaves here, after the exit handlers, with 130 every time.
+        import atexit
+
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     if _one_of_several():
         # A process torchrun started leaves without the interpreter's shutdown: the process group's
         # worker threads may still be releasing their last tensors, and doing that while Python

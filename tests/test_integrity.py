@@ -88,6 +88,31 @@ def test_header_names_match_without_their_spaces(tmp_path):
     np.testing.assert_allclose(s.values, [[d + 0.5, -d] for d in range(1, 31)])
 
 
+def test_a_quoted_header_name_may_hold_the_delimiter(tmp_path):
+    text = 't,"temp, max",x\n' + "".join(f"2023-01-{d:02d},{d}.5,{-d}\n" for d in range(1, 31))
+    (s,) = loaded(config_for(tmp_path, text, target="temp, max", features=["x"]))
+    np.testing.assert_allclose(s.values, [[d + 0.5, -d] for d in range(1, 31)])
+
+
+def test_line_numbers_in_errors_are_the_files_after_blank_lines(tmp_path):
+    from rnncli.errors import RnnCliError
+
+    rows = [f"2023-01-{d:02d},{d}\n" for d in range(1, 31)]
+    rows[19] = "2023-01-20,oops\n"  # the 20th row: line 23 of the file, after the header and 2 blanks
+    text = "t,y\n" + "".join(rows[:5]) + "\n\n" + "".join(rows[5:])
+    with pytest.raises(RnnCliError, match=r"line 23 holds 'oops' \(1 such row\)"):
+        loaded(config_for(tmp_path, text))
+
+
+def test_a_file_of_one_column_is_named_as_such(tmp_path, cli):
+    (tmp_path / "one.csv").write_text(
+        "2023-01-01 5\n" + "".join(f"2023-01-{d:02d} {d}\n" for d in range(2, 30))
+    )
+    result = cli("init", tmp_path / "one.csv")
+    assert result.code == 2 and "is not a CSV of several columns: its first line holds none" in result.err
+    assert "2023-01-01 5" not in result.err  # the first line is data, not quoted as a header
+
+
 def test_timestamps_split_over_columns_are_assembled_and_written_as_one(tmp_path, cli):
     hours = pd.date_range("2021-01-30 20:00", periods=400, freq="h")
     text = "year,month,day,hour,y\n" + "".join(

@@ -76,6 +76,8 @@ def detect(
         ) from exc
     if head.empty:
         raise RnnCliError(f"{path} has a header but no data rows")
+    if len(head.columns) == 1:  # a time column and a value at least
+        raise reading.one_column(path)
     given = [time_column] if isinstance(time_column, str) else list(time_column or [])
     reading.check_columns(path, list(head.columns), [*given, *([id_column] if id_column else [])])
     out = FileLayout(time_column or "", [])

@@ -21,7 +21,7 @@ import pandas as pd
 
 from rnncli.data.series import Schema
 from rnncli.data.timeparse import TimeParser
-from rnncli.errors import RnnCliError, clip, nearest, quote
+from rnncli.errors import RnnCliError, clip, count, nearest, quote
 
 DELIMITERS = (",", ";", "\t", "|")
 NA_STRINGS = [
@@ -91,11 +91,15 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
             na_values=na,
             decimal=schema.decimal,
             chunksize=chunk_rows or CHUNK_ROWS,
+            skip_blank_lines=False,  # counted, so that every line number an error names is the file's
         ):
-            if frame.empty:
-                continue
             lines = np.arange(first_line, first_line + len(frame))
             first_line += len(frame)
+            blank = frame.isna().all(axis=1).to_numpy()  # a blank line, or one with nothing read
+            if blank.any():
+                frame, lines = frame[~blank], lines[~blank]
+            if frame.empty:
+                continue
             empty = False
             yield _parse(frame, schema, id_column, lines, parser, delimiter)
     except (pd.errors.ParserError, ValueError) as exc:
@@ -128,8 +132,11 @@ def check_file(path: Path) -> None:
 
 
 def check_columns(path: Path, header: list[str], wanted: list[str]) -> None:
-    """Every wanted column in the header once: else one line, with the nearest name to a misspelt one."""
+    """Every wanted column in the header once: else one line, with the nearest name to a misspelt one.
+    A first line that no delimiter splits is not quoted (it may not be a header at all)."""
     missing = [c for c in wanted if c not in header]
+    if missing and len(header) == 1:
+        raise one_column(path)
     if missing:
         guess = nearest(missing[0], header[:10000])
         shown = ", ".join(clip(name, 40) for name in header[:12]) + (", ..." if len(header) > 12 else "")
@@ -145,6 +152,13 @@ def check_columns(path: Path, header: list[str], wanted: list[str]) -> None:
             f"column '{clip(repeated)}' appears {len(where)} times in the header of {path} (columns "
             f"{', '.join(map(str, where))}); rename all but one, so it is clear which to read"
         )
+
+
+def one_column(path: Path) -> RnnCliError:
+    return RnnCliError(
+        f"{path} is not a CSV of several columns: its first line holds none of the delimiters "
+        f"{', '.join(repr(d) for d in DELIMITERS)}; give a CSV file with a header line of column names"
+    )
 
 
 def unique_names(header: list[str]) -> list[str]:
@@ -179,8 +193,8 @@ def _parse(
         empty = np.flatnonzero((text.isna() | (text == "")).to_numpy())
         if empty.size:
             raise RnnCliError(
-                f"id column '{clip(id_column)}' is empty at line {lines[empty[0]]} ({empty.size} such rows); "
-                "give every row its series id"
+                f"id column '{clip(id_column)}' is empty at line {lines[empty[0]]} "
+                f"({count(empty.size, 'such row')}); give every row its series id"
             )
         ids = pd.Categorical(text)
     return Chunk(times, values, ids, lines)
@@ -198,7 +212,7 @@ def assemble_times(frame: pd.DataFrame, parts: tuple[str, ...], lines: np.ndarra
             i = bad[0]
             raise RnnCliError(
                 f"time column '{clip(column)}' (the {unit}) holds {quote(frame[column].iloc[i])} at line "
-                f"{lines[i]}, not a whole number ({bad.size} such rows); fix those cells"
+                f"{lines[i]}, not a whole number ({count(bad.size, 'such row')}); fix those cells"
             )
         units[unit] = numbers.astype("int64")
     units.setdefault("day", pd.Series(1, index=frame.index))
@@ -210,7 +224,7 @@ def assemble_times(frame: pd.DataFrame, parts: tuple[str, ...], lines: np.ndarra
         written = ", ".join(f"{unit} {table[unit].iloc[i]}" for unit in table.columns)
         raise RnnCliError(
             f"time columns {', '.join(clip(c, 40) for c in parts)} at line {lines[i]} ({written}) are not "
-            f"a date ({bad.size} such rows); fix those cells"
+            f"a date ({count(bad.size, 'such row')}); fix those cells"
         )
     return pd.DatetimeIndex(times)
 
@@ -224,9 +238,20 @@ def sniff(path: Path) -> tuple[list[str], str]:
         raise RnnCliError(f"{path} is not UTF-8 text; save it as UTF-8 CSV") from exc
     if not first.strip():
         raise RnnCliError(f"{path} is empty: it needs a header line and rows of data")
-    delimiter = max(DELIMITERS, key=first.count)
-    header = [name.strip().strip('"') for name in first.split(delimiter)]
-    return header, delimiter
+    fields = {d: _fields(first, d) for d in DELIMITERS}  # quoted names may hold a delimiter: "temp, max"
+    delimiter = max(DELIMITERS, key=lambda d: len(fields[d]))
+    return [name.strip() for name in fields[delimiter]], delimiter
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    import csv
+
+    if delimiter not in line:
+        return [line]
+    try:
+        return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
+    except csv.Error:  # a name longer than the csv module's field limit: split as written
+        return [name.strip('"') for name in line.split(delimiter)]
 
 
 def numeric(
@@ -268,11 +293,11 @@ def _not_numeric(
     cells = text.iloc[bad]
     if decimal == "." and delimiter == ";" and bool(cells.str.match(DECIMAL_COMMA).all()):
         return (
-            f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]} ({bad.size} such rows): "
-            "numbers written with a decimal comma, as in this ';'-separated file; set data.decimal: ',' "
-            "to read them"
+            f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]} "
+            f"({count(bad.size, 'such row')}): numbers written with a decimal comma, as in this "
+            "';'-separated file; set data.decimal: ',' to read them"
         )
     return (
         f"column '{clip(name)}' must be numeric, but line {lines[i]} holds {quote(raw.iloc[i])} "
-        f"({bad.size} such rows); fix those cells or leave the column out"
+        f"({count(bad.size, 'such row')}); fix those cells or leave the column out"
     )

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from rnncli.errors import RnnCliError, clip, quote
+from rnncli.errors import RnnCliError, clip, count, quote
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?=$|[ T])")
@@ -101,7 +101,8 @@ class TimeParser:
                     f"{fix}, or set data.time_format if it is one (e.g. '%d/%m/%Y')",
                 )
             raise RnnCliError(
-                f"time column '{clip(self.name)}' {what} at line {lines[i]} ({bad.size} such rows); {fix}"
+                f"time column '{clip(self.name)}' {what} at line {lines[i]} "
+                f"({count(bad.size, 'such row')}); {fix}"
             )
         if not self.given and len(parsed):
             early = np.flatnonzero((parsed.dt.year < EARLIEST_YEAR).to_numpy())
