@@ -24,8 +24,8 @@ DEV    := $(VENV)/.installed-dev
 help:
 	@echo "make train      set up .venv and train $(CONFIG) (CONFIG=..., ARGS='key=value ...')"
 	@echo "make check      check CONFIG and its data without training"
-	@echo "make predict    forecast after the end of the data with the newest run (RUN=...)"
-	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...)"
+	@echo "make predict    forecast after the end of the data with the newest run (RUN=...) into forecast.csv"
+	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...) into evaluation.json"
 	@echo "make test       set up .venv and run the test suite"
 	@echo "make lint       check formatting and lint (ruff)"
 	@echo "make docs       write docs/config.md from the schema and build the documentation site into site/"
@@ -56,11 +56,11 @@ check: $(STAMP)
 
 predict: $(STAMP)
 	@test -n "$(RUN)" || { echo "no run folder under runs/: run 'make train' first"; exit 2; }
-	$(BIN)/rnncli predict $(RUN) --horizon 7 --output $(RUN)forecast.csv
+	$(BIN)/rnncli predict $(RUN) --horizon 7 --output forecast.csv --force
 
 evaluate: $(STAMP)
 	@test -n "$(RUN)" || { echo "no run folder under runs/: run 'make train' first"; exit 2; }
-	$(BIN)/rnncli evaluate $(RUN) --output $(RUN)evaluation.json
+	$(BIN)/rnncli evaluate $(RUN) --output evaluation.json --force
 
 test: $(DEV)
 	$(BIN)/python -m pytest

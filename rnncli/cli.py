@@ -108,6 +108,7 @@ def predict_command(
     output: options.ForecastOut = None,
     coverage: options.Coverage = None,
     plot: options.Plot = None,
+    force: options.Force = False,
     which: options.Which = "best",
     debug: options.Debug = False,
 ) -> None:
@@ -115,7 +116,9 @@ def predict_command(
     from rnncli.commands import predict
     from rnncli.report import results
 
-    results.forecast(predict.predict(run, data, horizon, _which(which), coverage, output, plot), output, plot)
+    results.forecast(
+        predict.predict(run, data, horizon, _which(which), coverage, output, plot, force), output, plot
+    )
 
 
 @app.command("evaluate")
@@ -126,6 +129,7 @@ def evaluate_command(
     output: options.ScoresOut = None,
     coverage: options.Coverage = None,
     plot: options.Plot = None,
+    force: options.Force = False,
     which: options.Which = "best",
     debug: options.Debug = False,
 ) -> None:
@@ -134,7 +138,7 @@ def evaluate_command(
     from rnncli.report import results
 
     results.evaluation(
-        evaluate.evaluate(run, data, split, _which(which), coverage, output, plot), split, output, plot
+        evaluate.evaluate(run, data, split, _which(which), coverage, output, plot, force), split, output, plot
     )
 
 
@@ -184,6 +188,7 @@ def backtest_command(
     refit: options.Refit = None,
     output: options.BacktestOut = None,
     plot: options.Plot = None,
+    force: options.Force = False,
     resume: options.ResumeBacktest = None,
     nproc: options.FoldNproc = 1,
     quiet: options.Quiet = False,
@@ -195,7 +200,7 @@ def backtest_command(
 
     request = backtest.Request(config, overrides or [], folds, step, refit, resume)
     result = backtest.execute(
-        request, nproc, _flags(quiet, debug), console.progress(quiet, folds=True), output, plot
+        request, nproc, _flags(quiet, debug), console.progress(quiet, folds=True), output, plot, force
     )
     if isinstance(result, int):  # the processes this one started failed: their exit code
         raise typer.Exit(result)
@@ -208,13 +213,14 @@ def export_command(
     run: options.Run,
     fmt: options.Format = "onnx",
     output: options.ExportOut = None,
+    force: options.Force = False,
     which: options.Which = "best",
     debug: options.Debug = False,
 ) -> None:
     """Export the model for serving (ONNX or TorchScript), with a JSON file on scaling and inputs."""
     from rnncli.commands import export
 
-    path, sidecar = export.export(run, fmt, output, _which(which))
+    path, sidecar = export.export(run, fmt, output, _which(which), force)
     out = console.stdout()
     out.print(f"wrote {path}", highlight=False, soft_wrap=True)
     out.print(

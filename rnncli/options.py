@@ -51,6 +51,7 @@ Coverage = Annotated[
     ),
 ]
 Plot = Annotated[Path | None, _option("--plot", help="Also draw it into this PNG file.")]
+Force = Annotated[bool, _option("--force", help="Replace the --output and --plot files if they exist.")]
 Horizon = Annotated[
     int | None, _option("--horizon", "-n", help="Steps to forecast (default: the model's horizon).")
 ]

@@ -580,17 +580,17 @@ CASES = [
     Case(
         "output-is-the-checkpoint",
         lambda e: ["evaluate", e.run, "-o", e.run / "checkpoints" / "best.pt"],
-        ("the checkpoint being used",),
+        ("is inside the run folder", "whose files rnncli writes itself"),
     ),
     Case(
         "plot-is-the-config",
         lambda e: ["predict", e.run, "--plot", e.run / "config.yaml"],
-        ("a file of the run folder",),
+        ("is inside the run folder",),
     ),
     Case(
         "export-onto-last-checkpoint",
         lambda e: ["export", e.run, "--format", "torchscript", "-o", e.run / "checkpoints" / "last.pt"],
-        ("a checkpoint of the run folder",),
+        ("is inside the run folder",),
     ),
     Case(
         "best-missing-last-present",

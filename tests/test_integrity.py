@@ -179,9 +179,57 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_untouched(trained, 
     run, csv, cfg = trained
     fill = lambda text: text.format(run=run, csv=csv, cfg=cfg)  # noqa: E731
     before = Path(fill(victim)).read_bytes()
-    result = cli(*map(fill, args))
-    assert result.code == 2 and "writing the output there would replace it" in result.err, result
+    result = cli(*map(fill, args), "--force")  # not even when the user says to replace the output
+    said = ("writing the output there would replace it", "is inside the run folder")
+    assert result.code == 2 and any(words in result.err for words in said), result
     assert Path(fill(victim)).read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate", "export"])
+def test_an_existing_output_is_replaced_only_with_force_and_a_symlink_is_never_followed(
+    trained, tmp_path, cli, command
+):
+    run = trained[0]
+    out = tmp_path / "out.file"
+    out.write_text("mine")
+    extra = ["--format", "torchscript"] if command == "export" else []
+    result = cli(command, run, "-o", out, *extra)
+    assert result.code == 2 and f"'{out}' exists; add --force to replace it" in result.err
+    assert out.read_text() == "mine"
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep")
+    out.unlink()
+    out.symlink_to(precious)  # planted where the output goes
+    assert cli(command, run, "-o", out, *extra).code == 2
+    result = cli(command, run, "-o", out, "--force", *extra)
+    assert result.code == 0, result
+    assert precious.read_text() == "keep" and not out.is_symlink() and out.stat().st_size > 0
+
+
+def test_an_output_inside_another_run_folder_is_refused(trained, tmp_path, cli):
+    run = trained[0]
+    other = train_run(config.load(trained[2], ["train.epochs=1", f"output.dir={tmp_path}"])).run_dir
+    for target in (other / "forecast.csv", other / "checkpoints" / "new.csv"):
+        result = cli("predict", run, "-o", target, "--force")
+        assert result.code == 2 and f"is inside the run folder '{other.resolve()}'" in result.err, result
+        assert not target.exists()
+
+
+def test_atomic_writes_go_to_a_name_nobody_can_plant_a_link_at(tmp_path):
+    from rnncli.artifacts import files
+
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep")
+    target = tmp_path / "out.json"
+    for guess in (f".out.json.{os.getpid()}.tmp", ".out.json.tmp"):  # the names a fixed scheme would use
+        (tmp_path / guess).symlink_to(precious)
+    made = files.temporary_beside(target)
+    assert made.parent == tmp_path and not made.is_symlink() and made.stat().st_size == 0
+    assert files.TEMPORARY.match(made.name)["pid"] == str(os.getpid())
+    made.unlink()
+    files.write_json(target, {"a": 1})
+    assert json.loads(target.read_text()) == {"a": 1} and precious.read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.is_symlink()) == ["out.json", "precious.txt"]
 
 
 def test_a_checkpoint_copied_from_another_run_is_refused(trained, tmp_path, cli):

@@ -1,7 +1,8 @@
 """Atomic file writes: a reader (or a crash) sees the old file or the new one, never half of one.
 
-Each write goes to a temporary file in the target's folder (`.<name>.<pid>.tmp`), is flushed to
-disk, then renamed over the target; a rename within one folder is atomic on POSIX and Windows.
+Each write goes to a new temporary file in the target's folder (`.<name>.<pid>-<random>.tmp`,
+created exclusively, never through a symlink), is flushed to disk, then renamed over the target
+(a symlink there is replaced, not followed); a rename within one folder is atomic on POSIX and Windows.
 A write that fails (a full disk, a folder removed or read-only) is one clear line naming the
 file. Outputs are checked before any work: never a folder, never an input of the run.
 """
@@ -13,32 +14,51 @@ import errno
 import json
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from rnncli.errors import RnnCliError, WriteFailed
 
-TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.tmp$")
+TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)(-[a-z0-9_]+)?\.tmp$")
 
 
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
     """Call `write(fh)` on a temporary file beside `path`, then move it into place."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = None
     try:
+        tmp = temporary_beside(path)
         with open(tmp, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise write_error(path, exc) from exc
         raise
     _sync_folder(path.parent)
+
+
+def temporary_beside(path: Path) -> Path:
+    """A new, empty file beside `path` for a write to go to first: a name no one can guess, created
+    by this call alone (O_EXCL, never through a symlink planted there), readable as `path` would be."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.chmod(name, 0o666 & ~_umask())  # mkstemp makes it private; the output is the user's usual file
+    return Path(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_error(path: Path, exc: OSError) -> RnnCliError:
@@ -74,22 +94,47 @@ def make_folder(folder: Path) -> None:
         raise write_error(folder / ".", exc) from exc
 
 
+BACKTEST_PLAN = "backtest-plan.json"  # what makes a folder a backtest's (beside its fold run folders)
+
+
 def check_outputs(*outputs: Path | None) -> None:
-    """Refuse, before any work, an --output file that could not be written; None is no output."""
+    """Refuse, before any work, an --output file that could not be written, and any file inside a run
+    or backtest folder, whose files rnncli alone writes. None is no output."""
     for output in filter(None, outputs):
         if output.is_dir():
             raise RnnCliError(f"--output '{output}' is a folder; give a file name")
         if not output.parent.is_dir():
             raise RnnCliError(f"--output '{output}': folder '{output.parent}' does not exist")
+        owner = run_folder_around(output)
+        if owner is not None:
+            raise RnnCliError(
+                f"'{output}' is inside the run folder '{owner}', whose files rnncli writes itself; write "
+                "the output elsewhere"
+            )
         if not os.access(output.parent, os.W_OK):
             raise RnnCliError(f"--output '{output}': folder '{output.parent}' is not writable")
 
 
+def run_folder_around(path: Path) -> Path | None:
+    """The run folder (config.yaml beside checkpoints/) or backtest folder that holds `path`, if any."""
+    try:
+        folder = path.parent.resolve()
+    except (OSError, RuntimeError):
+        return None
+    for candidate in (folder, *folder.parents):
+        if (candidate / "checkpoints").is_dir() and (candidate / "config.yaml").is_file():
+            return candidate
+        if (candidate / BACKTEST_PLAN).is_file():
+            return candidate
+    return None
+
+
 def refuse_overwriting(
-    outputs: tuple[Path | None, ...] | list[Path | None], protected: dict[Path, str]
+    outputs: tuple[Path | None, ...] | list[Path | None], protected: dict[Path, str], force: bool = False
 ) -> None:
     """Refuse an output that is one of the files `protected` maps to what it is (the run's data,
-    its checkpoint, a file of its run folder): writing it would destroy an input."""
+    its checkpoint, a file of its run folder): writing it would destroy an input. Then any other
+    file that exists, unless `force` (the user said to replace it)."""
     for output in filter(None, outputs):
         for path, what in protected.items():
             if _same_file(Path(output), Path(path)):
@@ -97,6 +142,9 @@ def refuse_overwriting(
                     f"'{output}' is {what}; writing the output there would replace it: choose another file "
                     "name"
                 )
+    for output in filter(None, outputs):
+        if os.path.lexists(output) and not force:
+            raise RnnCliError(f"'{output}' exists; add --force to replace it, or give another file name")
 
 
 def _same_file(a: Path, b: Path) -> bool:

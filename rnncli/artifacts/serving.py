@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from rnncli.artifacts.files import atomic_write, write_error, write_json
+from rnncli.artifacts.files import atomic_write, temporary_beside, write_error, write_json
 from rnncli.artifacts.trained import Trained
 from rnncli.data import calendar
 from rnncli.errors import RnnCliError
@@ -79,7 +79,10 @@ def _onnx(serving: Serving, inputs: tuple[torch.Tensor, ...], names: list[str], 
         raise RnnCliError(
             "ONNX export needs the export extra: pip install 'rnncli[export]' (onnx, onnxruntime)"
         ) from exc
-    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        tmp = temporary_beside(output)  # the exporter writes to a path: one made for it alone
+    except OSError as exc:
+        raise write_error(output, exc) from exc
     dynamic = {name: {0: "batch"} for name in [*names, "y"]}
     try:
         try:

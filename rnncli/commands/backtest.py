@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rnncli import config
 from rnncli.artifacts import run_folder
-from rnncli.artifacts.files import check_outputs, refuse_overwriting, write_json, write_text
+from rnncli.artifacts.files import BACKTEST_PLAN, check_outputs, refuse_overwriting, write_json, write_text
 from rnncli.config import Config
 from rnncli.data import folds, timeseries
 from rnncli.data.folds import Plan
@@ -27,7 +27,7 @@ from rnncli.evaluation import verdict
 from rnncli.pipeline import backtest_folds, inputs
 from rnncli.pipeline.backtest_folds import FoldResult, copies
 
-STATE = "backtest-plan.json"
+STATE = BACKTEST_PLAN
 
 
 @dataclass
@@ -63,6 +63,7 @@ def execute(
     progress,
     output: Path | None = None,
     plot: Path | None = None,
+    force: bool = False,
 ) -> Backtest | int | None:
     """What `rnncli backtest` does: plan (or reopen) the backtest, then run it here; or train it in
     `nproc` processes, started on the planned folder as for a resumed backtest, and then score the
@@ -77,7 +78,7 @@ def execute(
         raise RnnCliError(f"--nproc must be at least 1, got {nproc}")
     check_outputs(output, plot)
     cfg, backtest_dir, plan, refit, series = _planned(request)
-    refuse_overwriting((output, plot), _protected(request, cfg, backtest_dir))
+    refuse_overwriting((output, plot), _protected(request, cfg, backtest_dir), force)
     if nproc > 1 and "WORLD_SIZE" not in os.environ:
         code = distributed.launch(nproc, ["--resume", str(backtest_dir), *flags], command="backtest")
         if code:

@@ -21,6 +21,7 @@ def evaluate(
     coverage: float | None = None,
     output: Path | None = None,
     plot: Path | None = None,
+    force: bool = False,
 ) -> Scores:
     """Metrics of the model and the baselines on every window of `split`, in real units, and the
     coverage and width of the prediction intervals (at the run's predict.coverage by default);
@@ -32,7 +33,7 @@ def evaluate(
         raise RnnCliError(f"--split must be one of {', '.join(SPLITS)}; got {split!r}")
     check_outputs(output, plot)
     trained = open_trained(run, which, data_path)
-    refuse_overwriting((output, plot), trained.inputs())
+    refuse_overwriting((output, plot), trained.inputs(), force)
     prepared = trained.prepare()
     scores = scoring.score_with(
         trained.model,

@@ -23,6 +23,7 @@ def predict(
     coverage: float | None = None,
     output: Path | None = None,
     plot: Path | None = None,
+    force: bool = False,
 ) -> Forecast:
     """Forecast the `horizon` steps after the end of the data: timestamps and targets (and the id
     column first, one block per series, for long-format data), with prediction intervals.
@@ -41,7 +42,7 @@ def predict(
 
     check_outputs(output, plot)
     trained = open_trained(run, which, data_path)
-    refuse_overwriting((output, plot), trained.inputs())
+    refuse_overwriting((output, plot), trained.inputs(), force)
     spec, schema = trained.spec, trained.schema
     horizon = _horizon(horizon, spec.horizon, schema.features)
     coverage = trained.coverage(coverage)

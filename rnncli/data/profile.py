@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnncli.data import reading
+from rnncli.data import header, reading
 from rnncli.data.timeparse import TimeParser
 from rnncli.errors import RnnCliError, clip, nearest
 
@@ -55,8 +55,8 @@ def detect(
 ) -> FileLayout:
     """Decide the file's layout from its head; what is given is taken as it is."""
     path = Path(path)
-    reading.check_file(path)
-    header, delimiter = reading.sniff(path)
+    header.check_file(path)
+    names, delimiter = header.sniff(path)
     try:
         head = pd.read_csv(
             path,
@@ -68,7 +68,7 @@ def detect(
             keep_default_na=False,
             na_values=reading.NA_STRINGS,
             header=0,
-            names=reading.unique_names(header),
+            names=header.unique_names(names),
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise RnnCliError(
@@ -77,9 +77,9 @@ def detect(
     if head.empty:
         raise RnnCliError(f"{path} has a header but no data rows")
     if len(head.columns) == 1:  # a time column and a value at least
-        raise reading.one_column(path)
+        raise header.one_column(path)
     given = [time_column] if isinstance(time_column, str) else list(time_column or [])
-    reading.check_columns(path, list(head.columns), [*given, *([id_column] if id_column else [])])
+    header.check_columns(path, list(head.columns), [*given, *([id_column] if id_column else [])])
     out = FileLayout(time_column or "", [])
     out.time_column = time_column or _time_column(head, out)
     times = [out.time_column] if isinstance(out.time_column, str) else out.time_column

@@ -1,7 +1,7 @@
 """Read a CSV's columns and parse them: timestamps, and numbers checked cell by cell.
 
-The delimiter is detected from the header (comma, semicolon, tab or |), a UTF-8 BOM is accepted,
-names are matched without their surrounding spaces, and every problem is reported with the column
+The header line is read first (`header.py`: the delimiter, the names, the columns asked for), a
+UTF-8 BOM is accepted, and every problem is reported with the column
 and the line of the file it concerns. Timestamps are read with one format for the whole column
 (`timeparse.py`), or assembled from year, month, day (hour, minute, second) columns. Rows come in
 chunks, so a file of millions of rows is never held as text.
@@ -9,9 +9,7 @@ chunks, so a file of millions of rows is never held as text.
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rnncli.data.header import check_columns, check_file, sniff, unique_names
 from rnncli.data.series import Schema
 from rnncli.data.timeparse import TimeParser
-from rnncli.errors import RnnCliError, clip, count, nearest, quote
+from rnncli.errors import RnnCliError, clip, count, quote
 
-DELIMITERS = (",", ";", "\t", "|")
 NA_STRINGS = [
     "",
     "NA",
@@ -70,36 +68,10 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
     id_column = schema.id_column if with_ids and not schema.wide else None
     wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns]
     check_columns(path, header, wanted)
-    text = {c: str for c in [*schema.time_columns, *([id_column] if id_column else [])]}
-    # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
-    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | (
-        {id_column: [""]} if id_column else {}
-    )
     parser = TimeParser(schema.time_column, schema.time_format)
-    first_line, empty = 2, True
+    empty = True
     try:
-        for frame in pd.read_csv(
-            path,
-            sep=delimiter,
-            encoding="utf-8-sig",
-            header=0,
-            names=unique_names(header),
-            usecols=wanted,
-            dtype=text,
-            skipinitialspace=True,
-            keep_default_na=False,
-            na_values=na,
-            decimal=schema.decimal,
-            chunksize=chunk_rows or CHUNK_ROWS,
-            skip_blank_lines=False,  # counted, so that every line number an error names is the file's
-        ):
-            lines = np.arange(first_line, first_line + len(frame))
-            first_line += len(frame)
-            blank = frame.isna().all(axis=1).to_numpy()  # a blank line, or one with nothing read
-            if blank.any():
-                frame, lines = frame[~blank], lines[~blank]
-            if frame.empty:
-                continue
+        for frame, lines in _numbered(_frames(path, schema, header, delimiter, id_column, chunk_rows)):
             empty = False
             yield _parse(frame, schema, id_column, lines, parser, delimiter)
     except (pd.errors.ParserError, ValueError) as exc:
@@ -109,67 +81,43 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
         raise RnnCliError(f"{path} has a header but no data rows")
 
 
-def check_file(path: Path) -> None:
-    """A regular file, or one clear line on what it is instead."""
-    try:
-        kind = path.stat().st_mode
-    except FileNotFoundError:
-        raise RnnCliError(
-            f"data file '{path}' not found (data.path is read from the current folder, then from the "
-            "config's folder); check the path or pass --data"
-        ) from None
-    except OSError as exc:
-        raise RnnCliError(f"data file '{path}' cannot be read ({exc.strerror})") from None
-    if stat.S_ISDIR(kind):
-        raise RnnCliError(f"data file '{path}' is a folder; give the CSV file inside it")
-    if not stat.S_ISREG(kind):
-        raise RnnCliError(
-            f"data file '{path}' is not a regular file (a pipe or a device); save the data to a CSV file "
-            "and give that"
-        )
-    if not os.access(path, os.R_OK):
-        raise RnnCliError(f"data file '{path}' cannot be read (permission denied)")
-
-
-def check_columns(path: Path, header: list[str], wanted: list[str]) -> None:
-    """Every wanted column in the header once: else one line, with the nearest name to a misspelt one.
-    A first line that no delimiter splits is not quoted (it may not be a header at all)."""
-    missing = [c for c in wanted if c not in header]
-    if missing and len(header) == 1:
-        raise one_column(path)
-    if missing:
-        guess = nearest(missing[0], header[:10000])
-        shown = ", ".join(clip(name, 40) for name in header[:12]) + (", ..." if len(header) > 12 else "")
-        raise RnnCliError(
-            f"column '{clip(missing[0])}' is not in {path}"
-            + (f" (did you mean '{clip(guess)}'?)" if guess else "")
-            + f"; its columns are: {shown}"
-        )
-    repeated = next((c for c in wanted if header.count(c) > 1), None)
-    if repeated is not None:
-        where = [i + 1 for i, name in enumerate(header) if name == repeated]
-        raise RnnCliError(
-            f"column '{clip(repeated)}' appears {len(where)} times in the header of {path} (columns "
-            f"{', '.join(map(str, where))}); rename all but one, so it is clear which to read"
-        )
-
-
-def one_column(path: Path) -> RnnCliError:
-    return RnnCliError(
-        f"{path} is not a CSV of several columns: its first line holds none of the delimiters "
-        f"{', '.join(repr(d) for d in DELIMITERS)}; give a CSV file with a header line of column names"
+def _frames(
+    path: Path, schema: Schema, header: list[str], delimiter: str, id_column: str | None, rows: int | None
+) -> Iterator[pd.DataFrame]:
+    """The columns asked for, as text where they are names (times, ids), CHUNK_ROWS rows at a time."""
+    text = {c: str for c in [*schema.time_columns, *([id_column] if id_column else [])]}
+    # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
+    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | (
+        {id_column: [""]} if id_column else {}
+    )
+    return pd.read_csv(
+        path,
+        sep=delimiter,
+        encoding="utf-8-sig",
+        header=0,
+        names=unique_names(header),
+        usecols=[*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns],
+        dtype=text,
+        skipinitialspace=True,
+        keep_default_na=False,
+        na_values=na,
+        decimal=schema.decimal,
+        chunksize=rows or CHUNK_ROWS,
+        skip_blank_lines=False,  # counted, so that every line number an error names is the file's
     )
 
 
-def unique_names(header: list[str]) -> list[str]:
-    """The header's names for pandas, each once: a repeated name the config does not use gets a private
-    suffix."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in header:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name}\0{seen[name]}")
-    return out
+def _numbered(frames: Iterator[pd.DataFrame]) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """Each chunk's rows with their line in the file (the header is line 1), blank lines left out."""
+    first_line = 2
+    for frame in frames:
+        lines = np.arange(first_line, first_line + len(frame))
+        first_line += len(frame)
+        blank = frame.isna().all(axis=1).to_numpy()  # a blank line, or one with nothing read
+        if blank.any():
+            frame, lines = frame[~blank], lines[~blank]
+        if not frame.empty:
+            yield frame, lines
 
 
 def _parse(
@@ -227,31 +175,6 @@ def assemble_times(frame: pd.DataFrame, parts: tuple[str, ...], lines: np.ndarra
             f"a date ({count(bad.size, 'such row')}); fix those cells"
         )
     return pd.DatetimeIndex(times)
-
-
-def sniff(path: Path) -> tuple[list[str], str]:
-    """The header's column names and the delimiter that splits it best."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            first = fh.readline(1 << 20).rstrip("\r\n")
-    except UnicodeDecodeError as exc:
-        raise RnnCliError(f"{path} is not UTF-8 text; save it as UTF-8 CSV") from exc
-    if not first.strip():
-        raise RnnCliError(f"{path} is empty: it needs a header line and rows of data")
-    fields = {d: _fields(first, d) for d in DELIMITERS}  # quoted names may hold a delimiter: "temp, max"
-    delimiter = max(DELIMITERS, key=lambda d: len(fields[d]))
-    return [name.strip() for name in fields[delimiter]], delimiter
-
-
-def _fields(line: str, delimiter: str) -> list[str]:
-    import csv
-
-    if delimiter not in line:
-        return [line]
-    try:
-        return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
-    except csv.Error:  # a name longer than the csv module's field limit: split as written
-        return [name.strip('"') for name in line.split(delimiter)]
 
 
 def numeric(
