@@ -10,12 +10,14 @@ without the config that made it. Its keys:
   (the run's own, also in its summary.json: a checkpoint copied in from another run is refused);
 - per epoch: "model_state", "optimizer_state", "scheduler_state", "epoch", "train_state" and
   "rng" (what resuming needs);
-- "conformal": the interval calibration, added when training ends; "versions": libraries.
+- "conformal": the interval calibration, added when training ends; "versions": libraries;
+- "checksum": SHA-256 of all the rest, verified on load: a changed bit is refused, not used.
 
 It is written atomically (temporary file, then rename) and read with
 `torch.load(weights_only=True)`, which refuses any pickled code, so loading a file from elsewhere
-cannot run anything from it. `trained.open_trained` opens one for use (predict, evaluate, export,
-inspect).
+cannot run anything from it. Loading also refuses a checkpoint whose checksum does not match,
+whose fields are not of the types written, or whose weights are not finite. `trained.open_trained`
+opens one for use (predict, evaluate, export, inspect).
 """
 
 from __future__ import annotations
@@ -160,9 +162,38 @@ def snapshot(value: Any) -> Any:
 
 
 def save(path: str | Path, payload: dict[str, Any]) -> None:
-    """Write `payload` (tensors and plain values only) atomically to `path`."""
+    """Write `payload` (tensors and plain values only) atomically to `path`, with its checksum."""
     full = _on_cpu({"format": FORMAT, "format_version": FORMAT_VERSION, **payload})
+    full["checksum"] = checksum(full)
     atomic_write(path, lambda fh: torch.save(full, fh))
+
+
+def checksum(payload: dict[str, Any]) -> str:
+    """SHA-256 of everything a checkpoint holds but its checksum: each tensor's dtype, shape and bytes,
+    each plain value's type and repr (exact for floats), dictionaries in the order of their keys."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    _feed(digest, {k: v for k, v in payload.items() if k != "checksum"})
+    return digest.hexdigest()
+
+
+def _feed(digest, value: Any) -> None:
+    if isinstance(value, torch.Tensor):
+        flat = value.detach().cpu().contiguous().reshape(-1)
+        digest.update(f"T{flat.dtype}{tuple(value.shape)}".encode())
+        digest.update(flat.view(torch.uint8).numpy())
+    elif isinstance(value, dict):
+        digest.update(f"D{len(value)}".encode())
+        for key in sorted(value, key=repr):
+            _feed(digest, key)
+            _feed(digest, value[key])
+    elif isinstance(value, (list, tuple)):
+        digest.update(f"{type(value).__name__}{len(value)}".encode())
+        for item in value:
+            _feed(digest, item)
+    else:
+        digest.update(f"{type(value).__name__}:{value!r};".encode())
 
 
 def _on_cpu(value: Any) -> Any:
@@ -214,7 +245,37 @@ def load(path: str | Path, map_location: str | torch.device = "cpu", mmap: bool 
             f"{FORMAT_VERSION}; "
             + ("upgrade rnncli to read it" if newer else "retrain the model with this rnncli")
         )
+    if not mmap:  # mapped: only its record is read (rnncli runs), not its weights
+        _verify(loaded, path)
     return loaded
+
+
+def _verify(loaded: dict[str, Any], path: Path) -> None:
+    """The checksum written with it (checkpoints older than checksums have none), every field of the
+    type rnncli writes, and finite weights; else one line on what is wrong."""
+    written = loaded.get("checksum")
+    if written is not None and written != checksum(loaded):
+        raise RnnCliError(
+            f"checkpoint '{path}' is damaged: what it holds does not match the checksum written with it "
+            "(changed on disk or in a copy); use another checkpoint (--which last or best) or retrain"
+        )
+    try:
+        Header.from_dict(loaded, "")
+        state = loaded["model_state"]
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise TypeError("model_state is not a dictionary of tensors")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        what = f"no field {exc}" if isinstance(exc, KeyError) else _first_line(exc)
+        raise RnnCliError(
+            f"checkpoint '{path}' is not as rnncli writes one ({what}); use another checkpoint or retrain"
+        ) from exc
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise RnnCliError(
+                f"checkpoint '{path}' holds weights that are not finite (NaN or infinity in '{name}'): "
+                "the training that wrote it diverged; use another checkpoint or retrain with a lower "
+                "train.lr"
+            )
 
 
 def _pickled_code(path: Path, limit: int = 1 << 20) -> bool:
@@ -225,7 +286,7 @@ def _pickled_code(path: Path, limit: int = 1 << 20) -> bool:
     try:
         with open(path, "rb") as fh:
             head = fh.read(limit)
-        return head[:1] == b"\x80" and any(
+        return any(
             op.name in ("GLOBAL", "STACK_GLOBAL", "REDUCE", "INST", "OBJ")
             for op, _, _ in pickletools.genops(head)
         )

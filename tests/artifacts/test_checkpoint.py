@@ -7,9 +7,14 @@ from rnncli.artifacts import checkpoint
 from rnncli.errors import RnnCliError
 from rnncli.model.forecaster import Forecaster, ModelArgs
 
+HEADER = ("schema", "window", "scaler", "config", "data_digest")  # what every checkpoint records
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "v1" / "long.pt"
+
 
 def payload(model: Forecaster) -> dict:
+    recorded = checkpoint.load(FIXTURE)
     return {
+        **{key: recorded[key] for key in HEADER},
         "model_args": model.args.to_dict(),
         "model_state": model.state_dict(),
         "note": "plain values",
@@ -107,6 +112,64 @@ def test_missing_file(tmp_path):
 
 def test_a_model_that_cannot_be_rebuilt(tmp_path):
     path = tmp_path / "m.pt"
-    checkpoint.save(path, {"model_args": {"input_size": 1}, "model_state": {}})
+    model = Forecaster(ModelArgs(input_size=1, n_targets=1, horizon=1))
+    checkpoint.save(path, {**payload(model), "model_state": {"rnn.weight": torch.zeros(3)}})
     with pytest.raises(RnnCliError, match="does not describe a model"):
         checkpoint.build_model(checkpoint.load(path))
+
+
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("model_args", {"input_size": 1}, "missing 2 required positional arguments"),
+        ("model_args", "gru", "argument after ** must be a mapping"),
+        ("window", [1, 2], "list"),
+        ("schema", None, "NoneType"),
+        ("model_state", {"w": 3.0}, "model_state is not a dictionary of tensors"),
+        ("scaler", None, None),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_one_line(tmp_path, field, value, words):
+    path = tmp_path / "m.pt"
+    good = payload(Forecaster(ModelArgs(input_size=1, n_targets=1, horizon=1)))
+    checkpoint.save(path, {**good, field: value})  # with a checksum that matches: written so on purpose
+    with pytest.raises(RnnCliError, match="is not as rnncli writes one") as caught:
+        checkpoint.load(path)
+    assert words is None or words in str(caught.value)
+    bare = {**good, field: value}
+    torch.save({"format": checkpoint.FORMAT, "format_version": 1, **bare}, path)  # and with none at all
+    with pytest.raises(RnnCliError, match="is not as rnncli writes one"):
+        checkpoint.load(path)
+
+
+def test_a_changed_bit_is_refused_and_an_old_checkpoint_without_checksum_loads(tmp_path):
+    path = tmp_path / "m.pt"
+    model = Forecaster(ModelArgs(input_size=2, n_targets=1, horizon=3))
+    checkpoint.save(path, payload(model))
+    loaded = checkpoint.load(path)
+    assert len(loaded["checksum"]) == 64
+    weight = next(iter(loaded["model_state"]))
+    flipped = loaded["model_state"][weight].clone()
+    flipped.view(torch.int32).view(-1)[0] ^= 1 << 3  # one bit of one weight
+    for changed in (
+        {"model_state": {**loaded["model_state"], weight: flipped}},
+        {"scaler": {**loaded["scaler"], "kind": "none"}},
+        {"epoch": 7},
+    ):
+        torch.save({**loaded, **changed}, path)
+        with pytest.raises(RnnCliError, match="is damaged: what it holds does not match the checksum"):
+            checkpoint.load(path)
+    assert checkpoint.load(FIXTURE).get("checksum") is None  # written before checksums: still loads
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_weights_that_are_not_finite_are_refused(tmp_path, bad):
+    path = tmp_path / "m.pt"
+    model = Forecaster(ModelArgs(input_size=2, n_targets=1, horizon=3))
+    state = model.state_dict()
+    name = list(state)[-1]
+    state[name] = state[name].clone()
+    state[name].view(-1)[-1] = bad
+    checkpoint.save(path, {**payload(model), "model_state": state})
+    with pytest.raises(RnnCliError, match=f"weights that are not finite \\(NaN or infinity in '{name}'\\)"):
+        checkpoint.load(path)
