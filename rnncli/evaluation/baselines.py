@@ -28,7 +28,8 @@ CHUNK = 2048
 
 def in_sample_seasonal_mae(train_rows: torch.Tensor, season: int, rows: int = 1 << 16) -> torch.Tensor:
     """Per target, the mean |y_t - y_{t-season}| over a series' training rows (MASE's scale),
-    a block of rows at a time; a part shorter than a season uses lag 1; a zero becomes 1."""
+    a block of rows at a time; a part shorter than a season uses lag 1. Zero (a part that never
+    changes at that lag) is NaN: MASE and MSIS are undefined there, and scoring says so."""
     n = len(train_rows)
     m = season if n > season else 1
     total = torch.zeros(train_rows.shape[1], dtype=torch.float64)
@@ -36,7 +37,7 @@ def in_sample_seasonal_mae(train_rows: torch.Tensor, season: int, rows: int = 1 
         b = min(a + rows, n)
         total += (train_rows[a:b].double() - train_rows[a - m : b - m].double()).abs().sum(0).cpu()
     mae = total / max(n - m, 1)
-    return torch.where(mae > 0, mae, torch.ones_like(mae))
+    return torch.where(mae > 0, mae, torch.full_like(mae, float("nan")))
 
 
 class LinearAR:

@@ -3,7 +3,9 @@
 `Errors` sums what each metric needs over batches of windows, so a split of millions of windows is
 scored without holding its forecasts. Shapes: actual and predicted (windows, horizon, targets) as
 float64 tensors; the MASE scale (windows, targets). MAPE skips actual values of zero (undefined
-there) and counts them; sMAPE skips steps where actual and forecast are both zero.
+there) and counts them; sMAPE skips steps where actual and forecast are both zero; MASE and MSIS
+skip windows whose scale is undefined (NaN: a training part that never changes at the seasonal
+lag) and count them: with none left they are None, never a number over a made-up scale.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ class Errors:
     """The sums every metric needs, per forecast step and target, in one tensor (a file of thousands
     of series keeps one of these per series and forecast: one tensor each, not seven)."""
 
-    FIELDS = ("abs", "sq", "mase_sum", "ape", "ape_n", "sape", "sape_n")
+    FIELDS = ("abs", "sq", "mase_sum", "mase_n", "ape", "ape_n", "sape", "sape_n")
 
     def __init__(self, horizon: int, n_targets: int):
         self.n = 0
@@ -33,12 +35,15 @@ class Errors:
         err = (pred - actual).abs()
         nonzero = actual != 0
         denom = actual.abs() + pred.abs()
+        scale = mase_scale.double().cpu().unsqueeze(1).expand_as(err)
+        defined = scale.isfinite()
         self.n += len(err)
         self.sums += torch.stack(
             [
                 err.sum(0),
                 err.pow(2).sum(0),
-                (err / mase_scale.double().cpu().unsqueeze(1)).sum(0),
+                torch.where(defined, err / scale, 0.0).sum(0),
+                defined.sum(0),
                 torch.where(nonzero, 100 * err / actual.abs().clamp_min(1e-300), 0.0).sum(0),
                 nonzero.sum(0),
                 torch.where(denom > 0, 200 * err / denom.clamp_min(1e-300), 0.0).sum(0),
@@ -61,10 +66,11 @@ class Errors:
             "rmse": (self.sq.sum(dims) / count).sqrt(),
             "mape": _ratio(self.ape.sum(dims), self.ape_n.sum(dims)),
             "smape": _ratio(self.sape.sum(dims), self.sape_n.sum(dims)),
-            "mase": self.mase_sum.sum(dims) / count,
+            "mase": _ratio(self.mase_sum.sum(dims), self.mase_n.sum(dims)),
         }
         result = {k: _plain(v) for k, v in out.items()}
         result["mape_skipped_zeros"] = _plain((count - self.ape_n.sum(dims)).long())
+        result["mase_undefined"] = _plain((count - self.mase_n.sum(dims)).long())
         return result
 
 
@@ -130,8 +136,8 @@ class Coverage:
     def __init__(self, horizon: int, n_targets: int, alpha: float):
         self.n, self.alpha = 0, alpha
         self.sums = torch.zeros(
-            3, horizon, n_targets, dtype=torch.float64
-        )  # inside, width, scaled interval score
+            4, horizon, n_targets, dtype=torch.float64
+        )  # inside, width, scaled interval score, values with a defined scale
 
     @property
     def inside(self) -> torch.Tensor:
@@ -144,12 +150,15 @@ class Coverage:
         actual, lower, upper = actual.double().cpu(), lower.double().cpu(), upper.double().cpu()
         width = upper - lower
         score = width + 2 / self.alpha * ((lower - actual).clamp_min(0) + (actual - upper).clamp_min(0))
+        scale = mase_scale.double().cpu().unsqueeze(1).expand_as(score)
+        defined = scale.isfinite()
         self.n += len(actual)
         self.sums += torch.stack(
             [
                 ((actual >= lower) & (actual <= upper)).double().sum(0),
                 width.sum(0),
-                (score / mase_scale.double().cpu().unsqueeze(1)).sum(0),
+                torch.where(defined, score / scale, 0.0).sum(0),
+                defined.double().sum(0),
             ]
         )
 
@@ -160,5 +169,7 @@ class Coverage:
 
     def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
         count = self.n * _size(self.inside, dims)
-        mean = self.sums.sum(tuple(d + 1 for d in dims)) / count
-        return {"coverage": _plain(mean[0]), "mean_width": _plain(mean[1]), "msis": _plain(mean[2])}
+        total = self.sums.sum(tuple(d + 1 for d in dims))
+        mean = total / count
+        msis = _ratio(total[2], total[3])
+        return {"coverage": _plain(mean[0]), "mean_width": _plain(mean[1]), "msis": _plain(msis)}

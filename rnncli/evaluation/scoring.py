@@ -64,9 +64,12 @@ class _Tally:
                 )
 
     def _keep_errors(self, actual, forecasts: dict, series, baselines: BaselineFit) -> None:
-        """Each window's mean absolute error per forecast, and over its series' MASE scale, with the
+        """Each window's mean absolute error per forecast, and over its series' MASE scale (1 where it is
+        undefined), with the
         network averaged with each classical forecast (the "combined" candidates selection weighs)."""
-        actual, scale = actual.double().cpu(), baselines.mase_scales[series.cpu()][:, None, :]
+        # selection weighs a series whose MASE is undefined (a zero scale) by its errors as they are
+        scale = baselines.mase_scales[series.cpu()][:, None, :].nan_to_num(nan=1.0)
+        actual = actual.double().cpu()
         network = forecasts["network"].double().cpu()
         pairs = {
             **forecasts,

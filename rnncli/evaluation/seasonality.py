@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 TCRIT = 1.645  # the M4 seasonality test: a 90% one-sided limit on the autocorrelation at the seasonal lag
+SMALLEST_INDEX = 0.05  # a multiplicative index below this (a season's value near zero): additive instead
 
 
 def seasonal(y: np.ndarray, season: int) -> bool:
@@ -45,13 +46,17 @@ def indices(y: np.ndarray, season: int, multiplicative: bool) -> np.ndarray:
 def adjust(x: np.ndarray, season: int) -> tuple[np.ndarray, bool, np.ndarray]:
     """(seasonal indices by position, whether they divide, the adjusted series): the indices of a
     classical decomposition when the test says the series is seasonal (multiplicative when every
-    value is positive, else additive), else one neutral index."""
-    multiplicative = bool((x > 0).all())
-    index = (
-        indices(x, season, multiplicative)
-        if seasonal(x, season)
-        else np.array([1.0 if multiplicative else 0.0])
-    )
+    value is positive, else additive), else one neutral index. Values at the level of rounding
+    (a zero read back through scaling as 1e-9) are not positive, and an index near zero is not
+    divided by: one later value at that position would come out a billion times too large."""
+    top = float(np.abs(x).max()) if len(x) else 0.0
+    multiplicative = bool((x > 1e-6 * top).all()) and top > 0
+    if not seasonal(x, season):
+        index = np.array([1.0 if multiplicative else 0.0])
+        return index, multiplicative, apply(x, index, multiplicative, 0, inverse=True)
+    index = indices(x, season, multiplicative)
+    if multiplicative and float(index.min()) < SMALLEST_INDEX:
+        multiplicative, index = False, indices(x, season, False)
     return index, multiplicative, apply(x, index, multiplicative, 0, inverse=True)
 
 

@@ -93,11 +93,13 @@ def select(
     blocks: int,
     forced: str = "auto",
     origins: int = 0,
+    measure: str = "MASE",
 ) -> Selection:
     """The served candidate from each candidate's scaled error per validation window (`scaled`:
     name -> (windows,), "network" for the network alone and "combined:<classical>" for it averaged
     with each classical method); `window_series` gives each window's series, the windows make
-    `blocks` independent blocks, `origins` earlier origins added to the run's validation part."""
+    `blocks` independent blocks, `origins` earlier origins added to the run's validation part;
+    `measure` names the scaled error in the reason (MASE, or MAE where its scale is undefined)."""
     errors = {name: _mean_over_series(values, window_series) for name, values in scaled.items()}
     errors["network"] = errors.get("network", float("inf"))
     partner = min(BASELINES, key=lambda name: errors[name])
@@ -115,14 +117,14 @@ def select(
     runner = next(name for name in ranked if name != best)
     if best in NETWORK and blocks < CHOICE_BLOCKS:
         why = (
-            f"{describe(best, partner)} scored the lowest validation MASE ({errors[best]:.3g}) but {where} "
-            f"in {blocks} independent blocks cannot tell it from {label(partner)} ({errors[partner]:.3g}); "
-            f"the simpler forecast is served (a choice of the network rests on {CHOICE_BLOCKS} blocks or "
-            "more)"
+            f"{describe(best, partner)} scored the lowest validation {measure} ({errors[best]:.3g}) but "
+            f"{where} in {blocks} independent blocks cannot tell it from {label(partner)} "
+            f"({errors[partner]:.3g}); the simpler forecast is served (a choice of the network rests on "
+            f"{CHOICE_BLOCKS} blocks or more)"
         )
         return Selection(partner, reason=why, **made)
     why = (
-        f"the lowest validation MASE, {errors[best]:.3g}, on {where} (next: "
+        f"the lowest validation {measure}, {errors[best]:.3g}, on {where} (next: "
         f"{describe(runner, partner)} {errors[runner]:.3g}"
     )
     why += "" if "network" in (best, runner) else f"; the network {errors['network']:.3g}"

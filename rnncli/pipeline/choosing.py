@@ -60,9 +60,18 @@ class Evidence:
         self.blocks += int(torch.clamp(counts[counts > 0] // self.block, min=1).sum())
         self.windows += len(scores.window_series)
 
-    def select(self, forced: str, origins: int) -> Selection:
+    def select(self, forced: str, origins: int, scales: torch.Tensor) -> Selection:
+        """`scales`: the series' MASE scales (NaN where undefined: those series weigh by their MAE)."""
         scaled = {name: torch.cat(parts) for name, parts in self.scaled.items()}
-        return selection.select(scaled, torch.cat(self.series), self.blocks, forced, origins)
+        defined = scales.isfinite()
+        measure = (
+            "MASE"
+            if bool(defined.all())
+            else "MAE (MASE is undefined: the training part never changes at the seasonal lag)"
+            if not bool(defined.any())
+            else "MASE (MAE for the series whose MASE is undefined)"
+        )
+        return selection.select(scaled, torch.cat(self.series), self.blocks, forced, origins, measure)
 
 
 def choose(fitted: FitResult, progress) -> Choice:
@@ -94,7 +103,7 @@ def choose(fitted: FitResult, progress) -> Choice:
             enough = cfg.model.select != "auto" or evidence.blocks >= CHOICE_BLOCKS
             if sum(len(f[0]) for f in found) >= need and enough:
                 break
-    chosen = evidence.select(cfg.model.select, len(sources) - 1)
+    chosen = evidence.select(cfg.model.select, len(sources) - 1, run.baselines.mase_scales)
     network = _summary(found, fitted, validation, progress)
     served = (
         network if chosen.served == "network" else _served(sources, chosen, steps, budget, fitted, validation)

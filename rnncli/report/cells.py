@@ -28,8 +28,11 @@ def figures(metrics: dict, name: str) -> dict:
 
 
 def fmt(value) -> str:
-    """A score: four decimals below 1000, four significant digits above; "-" when there is none."""
-    return "-" if value is None else f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+    """A score: four decimals from 0.01 to 1000, four significant digits above and below (data around
+    1e-5 is not all 0.0000); "-" when there is none."""
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if 0.01 <= abs(value) < 1000 or value == 0 else f"{value:.4g}"
 
 
 def num(value) -> float:

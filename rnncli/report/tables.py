@@ -79,10 +79,15 @@ def interval_line(iv: dict) -> str:
         if iv["mean_width"] is None
         else f"{iv['mean_width']:.4g}"
     )
+    msis = (
+        "undefined (MASE's scale is zero)"
+        if iv.get("msis") is None and inside != "-"
+        else fmt(iv.get("msis"))
+    )
     return (
         f"{iv['coverage_target']:.0%} prediction intervals: {inside} of actual values inside, mean width "
-        f"{width}, MSIS {fmt(iv.get('msis'))} (width plus {2 / (1 - iv['coverage_target']):.0f} x each "
-        f"miss, over the MASE scale); {rests}"
+        f"{width}, MSIS {msis} (width plus {2 / (1 - iv['coverage_target']):.0f} x each miss, over the "
+        f"MASE scale); {rests}"
     )
 
 
@@ -119,6 +124,12 @@ def _caption(metrics: dict) -> str:
     skipped = metrics["model"].get("mape_skipped_zeros") or 0
     if skipped:
         text += f"; MAPE skips {skipped} zero actual values"
+    why = "never changes at the seasonal lag (a seasonal naive forecast's error there, MASE's scale, is zero)"
+    if metrics["model"].get("mase") is None:
+        return f"{text}. MASE is undefined: the training part {why}."
+    undefined = metrics["model"].get("mase_undefined") or 0
+    if undefined:
+        text += f"; MASE leaves out {undefined} values of series whose training part {why}"
     return text + ". MASE < 1: better than a seasonal naive forecast on the training data."
 
 

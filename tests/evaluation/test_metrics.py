@@ -116,3 +116,41 @@ def test_linear_ar_fit_uses_evenly_spread_windows_when_there_are_too_many(monkey
     assert everything.tolist() == list(range(100, 150))
     sampled = torch.cat(list(index.chunks(torch.device("cpu"), 2048, at_most=6)))
     assert len(sampled) == 6 and sampled[0] == 100 and sampled[-1] == 149 and (sampled.diff() > 0).all()
+
+
+def test_mase_and_msis_are_undefined_where_the_training_part_never_changes_at_the_season():
+    from rnncli.evaluation.metrics import Coverage
+
+    flat = torch.tensor([[0.0], [0.0], [3.0], [0.0], [0.0], [3.0]] * 4)  # intermittent, season 3
+    assert math.isnan(in_sample_seasonal_mae(flat, 3).item())  # never changes at lag 3
+    assert in_sample_seasonal_mae(flat, 1).item() > 0
+    actual, pred = t([[[1.0]], [[2.0]]]), t([[[2.0]], [[4.0]]])
+    errors, covered = Errors(1, 1), Coverage(1, 1, alpha=0.1)
+    errors.add(actual, pred, mase_scale=t([[float("nan")], [float("nan")]]))
+    covered.add(actual, pred - 0.5, pred + 0.5, t([[float("nan")], [float("nan")]]))
+    r = errors.result()
+    assert r["mase"] is None and r["mase_undefined"] == 2 and r["mae"] == 1.5  # not MAE over a scale of 1
+    assert covered.result()["msis"] is None and covered.result()["coverage"] == 0.0
+    mixed = Errors(1, 1)  # a panel: one series defined (scale 2), one not
+    mixed.add(actual, pred, mase_scale=t([[2.0], [float("nan")]]))
+    assert mixed.result()["mase"] == 0.5 and mixed.result()["mase_undefined"] == 1
+
+
+def test_the_caption_says_why_mase_is_undefined_and_drops_its_reading():
+    from rnncli.report.tables import _caption
+
+    metrics = {"n_windows": 3, "split": "test", "targets": ["y"], "horizon": 2}
+    none = _caption({**metrics, "model": {"mase": None, "mase_undefined": 6}})
+    assert "MASE is undefined: the training part never changes at the seasonal lag" in none
+    assert "MASE < 1" not in none
+    some = _caption({**metrics, "model": {"mase": 0.8, "mase_undefined": 2}})
+    assert "MASE leaves out 2 values of series whose training part never changes" in some
+
+
+@pytest.mark.parametrize(
+    "value, shown", [(1.23456e-5, "1.235e-05"), (0.5, "0.5000"), (0.0, "0.0000"), (12345.6, "1.235e+04")]
+)
+def test_small_scores_keep_their_significant_digits(value, shown):
+    from rnncli.report.cells import fmt
+
+    assert fmt(value) == shown

@@ -78,3 +78,11 @@ def test_the_record_round_trips_and_an_old_checkpoint_serves_its_network():
     assert again.reason == chosen.reason
     assert "2 earlier origins" in chosen.reason
     assert selection.Selection.from_dict(None).served == "network"
+
+
+def test_the_reason_names_the_error_it_rests_on_where_mase_is_undefined():
+    plain = selection.select(errors(network=0.8, theta=1.0), ONE_SERIES, blocks=12)
+    assert "the lowest validation MASE, 0.8" in plain.reason
+    measure = "MAE (MASE is undefined: the training part never changes at the seasonal lag)"
+    chosen = selection.select(errors(network=0.8, theta=1.0), ONE_SERIES, blocks=12, measure=measure)
+    assert f"the lowest validation {measure}, 0.8" in chosen.reason and "MASE, 0.8" not in chosen.reason

@@ -125,3 +125,16 @@ def test_series_of_different_lengths_are_fitted_as_if_alone():
     for got, want in zip(together, alone):
         for kind in smoothing.KINDS:
             assert got[kind].aicc == pytest.approx(want[kind].aicc, rel=1e-9)
+
+
+def test_values_at_rounding_level_are_not_divided_by():
+    from rnncli.evaluation import seasonality, theta
+
+    week = np.array([0, 0, 3, 0, 1, 0, 0], dtype=float)
+    y = np.tile(week, 30) + 1e-9  # zeros read back through a scaler: a hair above zero
+    index, multiplicative, _ = seasonality.adjust(y, 7)
+    assert not multiplicative and index.min() < 0
+    later = np.concatenate([y, [0.5]])  # a small value where the season had none
+    assert np.abs(theta.forecast([later], 7, 7)).max() < 10  # before: about 5e8
+    sales = np.tile(week + 10, 30)  # positive with indices well above zero: still divided
+    assert seasonality.adjust(sales, 7)[1]
