@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from rnncli.artifacts.checksums import checksum, pickled_code
 from rnncli.artifacts.files import atomic_write
 from rnncli.data.prepared import Prepared
 from rnncli.data.scaling import Scaler
@@ -168,34 +169,6 @@ def save(path: str | Path, payload: dict[str, Any]) -> None:
     atomic_write(path, lambda fh: torch.save(full, fh))
 
 
-def checksum(payload: dict[str, Any]) -> str:
-    """SHA-256 of everything a checkpoint holds but its checksum: each tensor's dtype, shape and bytes,
-    each plain value's type and repr (exact for floats), dictionaries in the order of their keys."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    _feed(digest, {k: v for k, v in payload.items() if k != "checksum"})
-    return digest.hexdigest()
-
-
-def _feed(digest, value: Any) -> None:
-    if isinstance(value, torch.Tensor):
-        flat = value.detach().cpu().contiguous().reshape(-1)
-        digest.update(f"T{flat.dtype}{tuple(value.shape)}".encode())
-        digest.update(flat.view(torch.uint8).numpy())
-    elif isinstance(value, dict):
-        digest.update(f"D{len(value)}".encode())
-        for key in sorted(value, key=repr):
-            _feed(digest, key)
-            _feed(digest, value[key])
-    elif isinstance(value, (list, tuple)):
-        digest.update(f"{type(value).__name__}{len(value)}".encode())
-        for item in value:
-            _feed(digest, item)
-    else:
-        digest.update(f"{type(value).__name__}:{value!r};".encode())
-
-
 def _on_cpu(value: Any) -> Any:
     """Every tensor in `value` moved to the CPU (a no-op there), so a GPU run's checkpoint loads anywhere."""
     if isinstance(value, torch.Tensor):
@@ -223,7 +196,7 @@ def load(path: str | Path, map_location: str | torch.device = "cpu", mmap: bool 
             warnings.simplefilter("ignore")  # torch warns about pickle protocols of foreign files
             loaded = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as exc:
-        if "Unsupported global" in str(exc) or _pickled_code(path):
+        if "Unsupported global" in str(exc) or pickled_code(path):
             raise RnnCliError(
                 f"checkpoint '{path}' was refused: it holds Python objects other than tensors and plain "
                 "values, which could run code when loaded; only rnncli checkpoints are accepted"
@@ -276,22 +249,6 @@ def _verify(loaded: dict[str, Any], path: Path) -> None:
                 "the training that wrote it diverged; use another checkpoint or retrain with a lower "
                 "train.lr"
             )
-
-
-def _pickled_code(path: Path, limit: int = 1 << 20) -> bool:
-    """The file is a plain pickle that names Python callables (a GLOBAL or REDUCE opcode), read
-    without running any of it."""
-    import pickletools
-
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(limit)
-        return any(
-            op.name in ("GLOBAL", "STACK_GLOBAL", "REDUCE", "INST", "OBJ")
-            for op, _, _ in pickletools.genops(head)
-        )
-    except Exception:
-        return False
 
 
 def versions() -> dict:

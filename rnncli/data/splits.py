@@ -119,7 +119,8 @@ def _whatfits(n: int, lookback: int, horizon: int, val_fraction: float, test_fra
     both."""
     ways = []
     shorter = next(
-        (k for k in range(lookback - 1, 0, -1) if fits(n, k, horizon, val_fraction, test_fraction)), None
+        (k for k in range(min(lookback - 1, n), 0, -1) if fits(n, k, horizon, val_fraction, test_fraction)),
+        None,
     )
     if shorter is not None:
         ways.append(f"window.lookback={shorter}")
@@ -133,7 +134,9 @@ def _whatfits(n: int, lookback: int, horizon: int, val_fraction: float, test_fra
     ):
         ways.append(f"data.val_fraction={least:g} and data.test_fraction={least:g}")
     if not ways and least is not None:
-        both = next((k for k in range(lookback - 1, 0, -1) if fits(n, k, horizon, least, least)), None)
+        both = next(
+            (k for k in range(min(lookback - 1, n), 0, -1) if fits(n, k, horizon, least, least)), None
+        )
         if both is not None:
             ways.append(
                 f"window.lookback={both} with data.val_fraction={least:g} and data.test_fraction={least:g}"

@@ -160,3 +160,16 @@ def test_a_too_short_series_names_the_lookback_or_fractions_that_fit():
         RnnCliError, match=r"set window.lookback=27 or data.val_fraction=0.02 and data.test_fraction=0.02"
     ):
         check_length(36, 30, 1, 0.1, 0.1)
+
+
+@pytest.mark.parametrize("lookback, horizon", [(10**9, 7), (21, 10**9), (10**9, 10**9)])
+def test_an_absurd_size_is_refused_after_a_bounded_search(monkeypatch, lookback, horizon):
+    from rnncli.data import splits
+
+    calls, real = [], splits.fits
+    monkeypatch.setattr(splits, "fits", lambda *a, **k: calls.append(a) or real(*a, **k))
+    with pytest.raises(RnnCliError, match="too few for") as caught:
+        splits.check_length(300, lookback, horizon, 0.1, 0.1)
+    assert len(calls) < 5_000  # before: one call per lookback below 1e9
+    if lookback == 10**9 and horizon == 7:
+        assert "set window.lookback=233" in str(caught.value)

@@ -12,7 +12,7 @@ import torch
 from helpers import write_config, write_csv
 
 from rnncli import config
-from rnncli.artifacts import checkpoint
+from rnncli.artifacts import checkpoint, checksums
 from rnncli.errors import RnnCliError
 from rnncli.pipeline.run import resume_run, train_run
 
@@ -242,7 +242,7 @@ def test_a_kill_never_leaves_a_torn_checkpoint(tmp_path):
     target = tmp_path / "last.pt"
     for _ in kill_while_writing(CHECKPOINT_WRITER, target, [0.0, 0.02, 0.07]):
         payload = checkpoint.load(target, mmap=True)  # not a model's checkpoint: only its bytes are checked
-        assert checkpoint.checksum(payload) == payload["checksum"]
+        assert checksums.checksum(payload) == payload["checksum"]
         assert torch.equal(payload["w"], torch.full((1_000_000,), float(payload["i"] % 2)))
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert all(
