@@ -131,7 +131,20 @@ def _subcommand(args: list[str]) -> str:
 
 def _fail(message: str, code: int) -> int:
     print(
-        f"error: {clip(message, 2000)}", file=sys.stderr
+        f"error: {clip(_shortened(message), 2000)}", file=sys.stderr
     )  # a last guard: a message is a line, never megabytes
     _state["said"] = True
     return code
+
+
+LONGEST_WORD = 120  # a path or value longer than this is shown by its start and its end
+
+
+def _shortened(message: str) -> str:
+    """Each run of more than LONGEST_WORD characters without a space (a path of 400 characters)
+    cut in the middle, keeping its start and its end (the file's name)."""
+    import re
+
+    return re.sub(
+        rf"\S{{{LONGEST_WORD + 1},}}", lambda m: m[0][:50] + "…" + m[0][-(LONGEST_WORD - 51) :], message
+    )

@@ -329,6 +329,30 @@ def test_a_read_only_export_folder_is_one_line(trained, cli, monkeypatch):
     assert result.code == 2 and "is not writable" in result.err and "Traceback" not in result.err, result
 
 
+def test_resuming_a_read_only_run_folder_says_how_to_make_it_writable(trained, cli, monkeypatch):
+    real = Path.write_bytes
+
+    def read_only(self, data):
+        if self.name.startswith(".write-test-"):  # the probe (root ignores a folder's permissions)
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", read_only)
+    result = cli("train", "--resume", trained[0], "train.epochs=3")
+    assert result.code == 2 and "cannot write in" in result.err, result
+    assert "make it writable (chmod -R u+w" in result.err and "output.dir" not in result.err
+
+
+def test_a_long_path_in_an_error_keeps_its_start_and_its_file_name(tmp_path, cli):
+    folder = tmp_path / ("d" * 200)
+    folder.mkdir()
+    result = cli("init", folder / "no-such-file.csv")
+    line = result.err.strip()
+    shown = line.split("'")[1]  # the path as the error quotes it: before, all 300-odd characters
+    assert result.code == 2 and len(shown) <= 120, line
+    assert shown.startswith(str(tmp_path)[:20]) and "…" in shown and shown.endswith("/no-such-file.csv")
+
+
 def test_runs_lists_the_others_and_marks_a_damaged_folder(trained, tmp_path, cli):
     run = trained[0]
     for name, damage in (

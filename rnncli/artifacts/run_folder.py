@@ -101,16 +101,21 @@ def write_metrics(run_dir: Path, rows: list[dict]) -> None:
     write_text(run_dir / "metrics.csv", buf.getvalue())
 
 
-def check_writable(folder: Path) -> None:
-    """Fail now, before any training, if files cannot be written in `folder`."""
+def check_writable(folder: Path, resuming: bool = False) -> None:
+    """Fail now, before any training, if files cannot be written in `folder` (a run folder being
+    resumed cannot move: the advice is to make it writable, or to copy it somewhere writable)."""
     probe = folder / f".write-test-{os.getpid()}"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise RnnCliError(
-            f"cannot write in '{folder}' ({exc.strerror}); set output.dir to a folder you can write"
-        ) from exc
+        fix = (
+            f"make it writable (chmod -R u+w '{folder}'), or copy the run folder to a folder you can "
+            "write and resume that copy"
+            if resuming
+            else "set output.dir to a folder you can write"
+        )
+        raise RnnCliError(f"cannot write in '{folder}' ({exc.strerror}); {fix}") from exc
 
 
 def _fmt(value: float | int) -> str:

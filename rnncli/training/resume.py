@@ -67,7 +67,7 @@ def resume(
     started = time.perf_counter()
     run_dir = Path(run_dir)
     if group.main:
-        run_folder.check_writable(run_dir)
+        run_folder.check_writable(run_dir, resuming=True)
         for stale in [*clean_stale_temporaries(run_dir), *clean_stale_temporaries(run_dir / "checkpoints")]:
             progress.note(f"removed {stale.name}, left by a write that was killed part-way")
     device = group.device(cfg.train.device)
