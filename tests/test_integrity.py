@@ -62,6 +62,50 @@ def test_numeric_dates_are_read_day_first_or_month_first_as_written(tmp_path, fm
     assert s.values[:, 0].tolist() == list(range(100)) and s.filled == 0 and not s.notes
 
 
+@pytest.mark.parametrize(
+    "first, other",
+    [("%Y-%m-%d", "%d/%m/%Y"), ("%Y-%m-%d", "%m/%d/%Y"), ("%d/%m/%Y", "%Y-%m-%d"), ("%d.%m.%Y", "%Y/%m/%d")],
+)
+@pytest.mark.parametrize("chunk", [10_000, 25])
+def test_a_column_that_mixes_date_formats_is_refused_naming_both(tmp_path, monkeypatch, first, other, chunk):
+    from rnncli.data import reading
+    from rnncli.errors import RnnCliError
+
+    monkeypatch.setattr(reading, "CHUNK_ROWS", chunk)  # the answer must not depend on where a chunk ends
+    times = pd.date_range("2023-01-01", periods=120, freq="D")
+    text = "t,y\n" + "".join(
+        f"{t.strftime(other if i % 17 == 16 else first)},{i}\n" for i, t in enumerate(times)
+    )
+    with pytest.raises(RnnCliError, match="mixes date formats: line 2 holds") as caught:
+        loaded(config_for(tmp_path, text))
+    assert f"line 18 holds '{times[16].strftime(other)}'" in str(caught.value)
+
+
+@pytest.mark.parametrize("chunk", [10_000, 50, 10])
+def test_time_zone_offsets_that_change_are_read_the_same_whatever_the_chunks(tmp_path, monkeypatch, chunk):
+    from rnncli.data import reading
+
+    monkeypatch.setattr(reading, "CHUNK_ROWS", chunk)
+    times = pd.date_range("2023-01-01", periods=100, freq="h", tz="UTC")
+    text = "t,y\n" + "".join(
+        f"{t.tz_convert('Europe/Paris').isoformat() if i < 60 else t.strftime('%Y-%m-%dT%H:%M:%SZ')},{i}\n"
+        for i, t in enumerate(times)
+    )  # +01:00, then Z: the same instants
+    (s,) = loaded(config_for(tmp_path, text))
+    assert list(s.times.index()) == list(times) and s.frequency == "h" and s.filled == 0
+    assert s.values[:, 0].tolist() == list(range(100))
+
+
+def test_iso_dates_and_times_together_are_one_way_of_writing(tmp_path, monkeypatch):
+    hours = pd.date_range("2023-01-01", periods=72, freq="h")
+    text = "t,y\n" + "".join(
+        f"{t.strftime('%Y-%m-%d') if t.hour == 0 else t.strftime('%Y-%m-%d %H:%M')},{i}\n"
+        for i, t in enumerate(hours)
+    )
+    (s,) = loaded(config_for(tmp_path, text))
+    assert list(s.times.index()) == list(hours)
+
+
 def test_dates_that_read_both_ways_are_read_the_way_that_is_regular(tmp_path):
     months = pd.date_range(
         "2015-01-01", periods=48, freq="MS"

@@ -110,7 +110,7 @@ def _time_column(head: pd.DataFrame, out: FileLayout) -> str | list[str]:
         try:
             TimeParser(column).parse(values.reset_index(drop=True), np.arange(2, len(values) + 2))
         except RnnCliError as exc:
-            if "day-first" in str(exc) or "misread" in str(exc):
+            if any(words in str(exc) for words in ("day-first", "misread", "mixes date formats")):
                 raise  # dates, written ambiguously: the same line check would give
             continue
         dated.append(column)

@@ -38,6 +38,8 @@ class TimeParser:
         self.given = time_format is not None
         self.iso: bool | None = None
         self.dayfirst: bool | None = None
+        self.shape: str | None = None  # how the first value writes its date: "Y-9-9", "9/9/Y"
+        self.example: tuple[int, str] | None = None  # its line and text, to name in a refusal
 
     def parse(self, raw: pd.Series, lines: np.ndarray) -> pd.DatetimeIndex:
         """The chunk's timestamps, naming the line of the first value that is not one."""
@@ -54,6 +56,8 @@ class TimeParser:
     def _decide(self, raw: pd.Series, lines: np.ndarray) -> None:
         present = raw.dropna().astype(str).str.strip()
         first = present.iloc[0] if len(present) else ""
+        self.shape = date_shape(first)
+        self.example = (int(lines[raw.notna().to_numpy()][0]), first) if len(present) else None
         self.iso = not self.given and bool(ISO.match(first))
         if self.given or self.iso:
             return
@@ -74,6 +78,7 @@ class TimeParser:
         retry = parsed.isna() & raw.notna()
         if not retry.any() or self.given:
             return parsed
+        self._same_shape(raw[retry], lines[retry.to_numpy()])
         again = _to_datetime(raw[retry], format="mixed", dayfirst=bool(self.dayfirst))
         if (parsed.dt.tz is None) != (again.dt.tz is None) and again.notna().any() and parsed.notna().any():
             i = int(np.flatnonzero(retry.to_numpy())[0])
@@ -84,6 +89,22 @@ class TimeParser:
         if parsed.dt.tz is not None or again.dt.tz is not None:
             parsed, again = _utc(parsed), _utc(again)
         return pd.concat([parsed[~retry], again]).sort_index()
+
+    def _same_shape(self, values: pd.Series, lines: np.ndarray) -> None:
+        """Rows the decided format did not read are read one by one only where they write their date
+        as the first value does (a time added, a zone, fractions of a second): a date written
+        another way ('17/01/2023' among ISO dates) is refused, never guessed."""
+        text = values.astype(str).str.strip()
+        shapes = text.map(date_shape)
+        other = np.flatnonzero(((shapes != self.shape) & values.notna()).to_numpy())
+        if other.size and self.example is not None:
+            i = other[0]
+            raise RnnCliError(
+                f"time column '{clip(self.name)}' mixes date formats: line {self.example[0]} holds "
+                f"{quote(self.example[1])} and line {lines[i]} holds {quote(text.iloc[i])} "
+                f"({count(other.size, 'row')} written another way); write every date the same way, or set "
+                "data.time_format"
+            )
 
     def _check(self, parsed: pd.Series, raw: pd.Series, lines: np.ndarray) -> None:
         bad = np.flatnonzero(parsed.isna().to_numpy())
@@ -114,6 +135,13 @@ class TimeParser:
                     "this data; write full dates in the CSV (e.g. 2001-01 for a year and month) or set "
                     "data.time_format (e.g. '%Y-%m')"
                 )
+
+
+def date_shape(text: str) -> str:
+    """How a timestamp writes its date: its first word (before a space or a T), four-digit numbers
+    as Y, other numbers as 9 ("2023-01-05 10:00" is "Y-9-9", "05/01/2023" is "9/9/Y")."""
+    word = re.split(r"[ T]", str(text).strip(), maxsplit=1)[0]
+    return re.sub(r"\d+", "9", re.sub(r"\d{4}", "Y", word))
 
 
 def _day_first(fields: pd.DataFrame, present: pd.Series, lines: np.ndarray, name: str) -> bool:

@@ -115,12 +115,14 @@ def _estimate_rows(path: str) -> int:
 
 def _read_whole(schema: Schema) -> list[Series]:
     chunks = list(reading.read(schema))
-    zones = {str(c.times.tz) for c in chunks}
-    if len(zones) > 1:
+    if len({c.times.tz is None for c in chunks}) > 1:
         raise RnnCliError(
             f"time column '{clip(schema.time_column)}' mixes times with and without a time zone; write "
             "every timestamp the same way"
         )
+    if len({str(c.times.tz) for c in chunks}) > 1:  # offsets that change between chunks: as in one, UTC
+        for c in chunks:
+            c.times = c.times.tz_convert("UTC")
     times = chunks[0].times.append([c.times for c in chunks[1:]]) if len(chunks) > 1 else chunks[0].times
     values = np.concatenate([c.values for c in chunks])
     lines = np.concatenate([c.lines for c in chunks])
