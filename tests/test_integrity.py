@@ -126,6 +126,45 @@ def test_decimal_commas_are_read_when_said(tmp_path):
     np.testing.assert_allclose(s.values[:, 0], [d + 0.25 for d in range(1, 31)])
 
 
+@pytest.mark.parametrize(
+    "cells, decimal, read",
+    [
+        (["1,100.5", "2,345,678.9", "12", "-1,000"], ".", [1100.5, 2345678.9, 12.0, -1000.0]),
+        (["1.100,5", "2.345.678,9", "12", "1.052"], ",", [1100.5, 2345678.9, 12.0, 1052.0]),
+        (["1,5", "2,25"], ",", [1.5, 2.25]),
+        (["1,10.5", "1.5", "1,0000"], ",", [None, None, 1.0]),  # a dot outside groups of three: not a number
+        (["1,10.5", "12,34"], ".", [None, None]),
+    ],
+)
+def test_thousands_separators_are_read_as_meant_or_not_at_all(cells, decimal, read):
+    from rnncli.data.reading import as_numbers
+
+    got = as_numbers(pd.Series(cells), decimal)
+    assert [None if pd.isna(v) else v for v in got] == read
+
+
+def test_a_file_with_thousands_separators_is_read_as_written(tmp_path, cli):
+    quoted = "t,y\n" + "".join(f'2023-01-{d:02d},"{1000 + 37 * d:,}.5"\n' for d in range(1, 31))
+    (s,) = loaded(config_for(tmp_path, quoted))
+    np.testing.assert_allclose(s.values[:, 0], [1000 + 37 * d + 0.5 for d in range(1, 31)])
+    european = "t;y\n" + "".join(f"2023-01-{d:02d};{1 + d // 10}.{d:03d},{d % 10}\n" for d in range(1, 31))
+    (s,) = loaded(config_for(tmp_path, european, decimal=","))
+    np.testing.assert_allclose(
+        s.values[:, 0], [(1 + d // 10) * 1000 + d + (d % 10) / 10 for d in range(1, 31)]
+    )
+    (tmp_path / "q.csv").write_text(quoted)
+    assert cli("init", tmp_path / "q.csv", "--horizon", "3", "-o", tmp_path / "q.yaml").code == 0
+    assert "time_column: t " in (tmp_path / "q.yaml").read_text()  # not the value column
+
+
+def test_a_decimal_point_in_a_file_read_with_decimal_commas_is_refused(tmp_path):
+    from rnncli.errors import RnnCliError
+
+    text = "t;y\n" + "".join(f"2023-01-{d:02d};{d}.5\n" for d in range(1, 31))
+    with pytest.raises(RnnCliError, match=r"with data.decimal ',' a '.' can only separate thousands"):
+        loaded(config_for(tmp_path, text, decimal=","))
+
+
 def test_header_names_match_without_their_spaces(tmp_path):
     text = "t , y ,x\n" + "".join(f"2023-01-{d:02d},{d}.5,{-d}\n" for d in range(1, 31))
     (s,) = loaded(config_for(tmp_path, text, features=["x"]))

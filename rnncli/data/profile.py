@@ -105,7 +105,8 @@ def _time_column(head: pd.DataFrame, out: FileLayout) -> str | list[str]:
     dated = []
     for column in head.columns:
         values = head[column].dropna()
-        if len(values) == 0 or pd.to_numeric(values, errors="coerce").notna().mean() > 0.5:
+        numbers = max(reading.as_numbers(values, mark).notna().mean() for mark in (".", ","))
+        if len(values) == 0 or numbers > 0.5:
             continue  # numbers are values, not times (a year alone is refused as a time by check too)
         try:
             TimeParser(column).parse(values.reset_index(drop=True), np.arange(2, len(values) + 2))
@@ -141,11 +142,12 @@ def _decimal_comma(head: pd.DataFrame, times: list[str]) -> bool:
 
 def _numbers(values: pd.Series, decimal: str) -> np.ndarray | None:
     """The column as numbers, when (nearly) every filled cell is one; else None (text)."""
-    text = values.dropna().astype(str).str.strip()
-    if decimal == ",":
-        text = text.str.replace(",", ".", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce")
-    return numbers.to_numpy(dtype=float) if len(numbers) and numbers.notna().mean() >= 0.99 else None
+    numbers = reading.as_numbers(values.dropna(), decimal)
+    return (
+        numbers.to_numpy(dtype=float, na_value=np.nan)
+        if len(numbers) and numbers.notna().mean() >= 0.99
+        else None
+    )
 
 
 def _id_column(head: pd.DataFrame, times: list[str], numeric: dict, out: FileLayout) -> str | None:

@@ -39,7 +39,12 @@ NA_STRINGS = [
     "NaT",
 ]
 CHUNK_ROWS = 100_000  # rows parsed at a time: a file's text never sits in memory whole
-DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+DECIMAL_COMMA = re.compile(r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+\s*$")  # 2,5 or 2.345.678,9
+# a separator of thousands, beside the decimal one: 1,234,567.8 (decimal '.') or 1.234.567,8 (',')
+THOUSANDS = {
+    ".": re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"),
+    ",": re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$"),
+}
 TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
 
 
@@ -185,9 +190,7 @@ def numeric(
         values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         text = raw.astype("string").str.strip()
-        numbers = pd.to_numeric(
-            text.str.replace(",", ".", regex=False) if decimal == "," else text, errors="coerce"
-        )
+        numbers = as_numbers(text, decimal)
         bad = np.flatnonzero((numbers.isna() & text.notna() & (text != "")).to_numpy())
         if bad.size:
             raise RnnCliError(_not_numeric(raw, text, bad, name, lines, decimal, delimiter))
@@ -202,6 +205,20 @@ def numeric(
     return values
 
 
+def as_numbers(text: pd.Series, decimal: str = ".") -> pd.Series:
+    """Cells of text as numbers (NaN where one is not), read as the file writes them: with `decimal`
+    as the decimal separator and the other one between thousands only (1,234.5 or 1.234,5); with
+    a decimal comma, a '.' anywhere else (1.5) is not a number."""
+    text = text.astype("string").str.strip()
+    grouped = text.str.match(THOUSANDS[decimal]).fillna(False)
+    other = "," if decimal == "." else "."
+    plain = text.where(~grouped, text.str.replace(other, "", regex=False))
+    if decimal == ",":
+        plain = plain.where(grouped | ~plain.str.contains(".", regex=False).fillna(False), None)
+        plain = plain.str.replace(",", ".", regex=False)
+    return pd.to_numeric(plain, errors="coerce")
+
+
 def _not_numeric(
     raw: pd.Series,
     text: pd.Series,
@@ -214,11 +231,21 @@ def _not_numeric(
     """Why a column is not numbers, naming the first bad cell; a decimal comma is recognised and named."""
     i = bad[0]
     cells = text.iloc[bad]
-    if decimal == "." and delimiter == ";" and bool(cells.str.match(DECIMAL_COMMA).all()):
+    if decimal == "," and bool(cells.str.contains(".", regex=False).all()):
         return (
             f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]} "
-            f"({count(bad.size, 'such row')}): numbers written with a decimal comma, as in this "
-            "';'-separated file; set data.decimal: ',' to read them"
+            f"({count(bad.size, 'such row')}): with data.decimal ',' a '.' can only separate thousands "
+            "(1.234,5); fix those cells, or set data.decimal: '.' if the file's decimals are dots"
+        )
+    if decimal == "." and bool(cells.str.match(DECIMAL_COMMA).all()):
+        fix = (
+            "as in this ';'-separated file; set data.decimal: ',' to read them"
+            if delimiter != ","
+            else "save the file with ';' between columns and set data.decimal: ','"
+        )
+        return (
+            f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]} "
+            f"({count(bad.size, 'such row')}): numbers written with a decimal comma; {fix}"
         )
     return (
         f"column '{clip(name)}' must be numeric, but line {lines[i]} holds {quote(raw.iloc[i])} "

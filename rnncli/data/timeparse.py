@@ -78,8 +78,8 @@ class TimeParser:
         retry = parsed.isna() & raw.notna()
         if not retry.any() or self.given:
             return parsed
-        self._same_shape(raw[retry], lines[retry.to_numpy()])
         again = _to_datetime(raw[retry], format="mixed", dayfirst=bool(self.dayfirst))
+        self._same_shape(raw[retry][again.notna()], lines[retry.to_numpy()][again.notna().to_numpy()])
         if (parsed.dt.tz is None) != (again.dt.tz is None) and again.notna().any() and parsed.notna().any():
             i = int(np.flatnonzero(retry.to_numpy())[0])
             raise RnnCliError(
@@ -91,8 +91,8 @@ class TimeParser:
         return pd.concat([parsed[~retry], again]).sort_index()
 
     def _same_shape(self, values: pd.Series, lines: np.ndarray) -> None:
-        """Rows the decided format did not read are read one by one only where they write their date
-        as the first value does (a time added, a zone, fractions of a second): a date written
+        """Rows the decided format did not read, and that are dates, are read one by one only where they
+        write their date as the first value does (a time added, a zone, fractions of a second): a date written
         another way ('17/01/2023' among ISO dates) is refused, never guessed."""
         text = values.astype(str).str.strip()
         shapes = text.map(date_shape)
