@@ -22,7 +22,13 @@ def load(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Confi
     """Read a YAML config, apply `KEY=VALUE` overrides, and return the validated config."""
     path = Path(path)
     if not path.is_file():
-        hint = "it is a folder" if path.is_dir() else "no such file"
+        hint = (
+            "it is a folder"
+            if path.is_dir()
+            else "it is not a regular file: a pipe or a device"
+            if path.exists()
+            else "no such file"
+        )
         raise RnnCliError(
             f"config '{path}' cannot be read ({hint}); give the path of a YAML file, e.g. "
             "configs/seattle_temp_max.yaml"
@@ -92,11 +98,15 @@ def _unique_key_loader():
     import yaml
 
     class Loader(yaml.SafeLoader):
-        """PyYAML's SafeLoader, refusing a mapping that repeats a key (YAML would keep the last silently)."""
+        """PyYAML's SafeLoader, refusing a mapping that repeats a key (YAML would keep the last silently);
+        merge keys (`<<: *base`) are merged, the mapping's own keys taking precedence."""
 
         def construct_mapping(self, node, deep=False):
             seen: dict = {}
-            for key_node, _ in node.value:
+            own = [pair for pair in node.value if pair[0].tag != "tag:yaml.org,2002:merge"]
+            if isinstance(node, yaml.MappingNode):
+                self.flatten_mapping(node)  # `<<: *base` merged in; the mapping's own keys win over it
+            for key_node, _ in own:
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     continue  # SafeLoader itself refuses keys it cannot use
@@ -173,11 +183,18 @@ def to_commented_yaml(cfg: Config, keys: list[str], comments: dict[str, str], he
     return "\n".join(lines) + "\n"
 
 
+EXTENSION = "x-"  # top-level keys for the user's own YAML anchors
+
+
 def flatten(raw: dict[str, Any], source: str) -> dict[str, Any]:
-    """Nested sections -> {"section.key": value}, refusing unknown sections and keys."""
+    """Nested sections -> {"section.key": value}, refusing unknown sections and keys. A top-level key
+    starting with "x-" is the config's own: a place for YAML anchors (`x-model: &m {...}` then
+    `model: {<<: *m, ...}`), read by nothing."""
     flat: dict[str, Any] = {}
     for key, value in raw.items():
         key = str(key)
+        if key.startswith(EXTENSION):
+            continue
         if key in SECTIONS:
             if value is None:
                 continue

@@ -22,7 +22,10 @@ from its folder.
 
 Any key can be overridden on the command line as `section.key=value`; values are read as YAML
 (`train.lr=1e-3`, `data.target=[a,b]`, `train.patience=null`). An unknown key is refused with the
-nearest valid one, and a wrong type or range names the key and the value received.
+nearest valid one, and a wrong type or range names the key and the value received. YAML anchors
+and merge keys work as YAML defines them; a top-level key starting with `x-` is read by nothing,
+a place for shared values (`x-small: &small {hidden_size: 16, cell: gru}`, then
+`model: {<<: *small, dropout: 0.1}`: a mapping's own keys win over the merged ones).
 
 This page is written from the code (`rnncli/config/schema.py` and `choices.py`); a test keeps it
 so.

@@ -174,3 +174,24 @@ def test_every_shipped_config_validates(path, monkeypatch):
 def test_the_shipped_configs_are_found():
     # the test above is parametrized by this glob: an empty one would pass without checking anything
     assert len(sorted((ROOT / "configs").glob("*.yaml"))) >= 3
+
+
+def test_merge_keys_merge_and_the_mappings_own_keys_win(tmp_path):
+    text = "x-small: &small {hidden_size: 16, cell: lstm}\n" + BASE + "model:\n  <<: *small\n  cell: gru\n"
+    cfg = config.load(write(tmp_path, text))
+    assert cfg.model.hidden_size == 16 and cfg.model.cell == "gru"
+    with pytest.raises(RnnCliError, match="key 'cell' appears twice"):  # still refused within one mapping
+        config.load(write(tmp_path, BASE + "model:\n  cell: gru\n  cell: rnn\n"))
+    with pytest.raises(RnnCliError, match="unknown config key 'small'"):  # a key outside x- is still checked
+        config.load(write(tmp_path, "small: &s {hidden_size: 16}\n" + BASE + "model: {<<: *s}\n"))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_config_path_that_is_a_pipe_or_a_device_says_so(tmp_path, kind):
+    import os
+
+    path = Path("/dev/null") if kind == "device" else tmp_path / "pipe.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    with pytest.raises(RnnCliError, match=r"cannot be read \(it is not a regular file: a pipe or a device\)"):
+        config.load(path)
