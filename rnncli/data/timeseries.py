@@ -133,10 +133,15 @@ def _read_whole(schema: Schema) -> list[Series]:
         ]
     ids = union_categoricals([c.ids for c in chunks], sort_categories=True) if schema.id_column else None
     del chunks
-    return [
-        _regular(times[rows], values[rows], lines[rows], schema, key)
-        for key, rows in _groups(ids, len(values))
-    ]
+    groups = _groups(ids, len(values))
+    if schema.frequency is None and len(groups) > 1 and min(len(rows) for _, rows in groups) < 3:
+        # a series too short to show its step takes the file's, from its longest series
+        key, rows = max(groups, key=lambda group: len(group[1]))
+        longest = timegrid.sort(times[rows], values[rows], lines[rows])[0]
+        schema = dataclasses.replace(
+            schema, frequency=timegrid.infer_frequency(longest.unique(), label_of(key))
+        )
+    return [_regular(times[rows], values[rows], lines[rows], schema, key) for key, rows in groups]
 
 
 def _groups(ids: pd.Categorical | None, n: int) -> list[tuple[str | None, np.ndarray]]:

@@ -312,3 +312,17 @@ def test_a_model_without_padding_leaves_a_short_series_to_theta_and_says_so(tmp_
     assert (
         a["sales"].notna().all() and a["sales_lower"].isna().all()
     )  # no interval for a forecast the model did not make
+
+
+@pytest.mark.parametrize("short", [1, 2])
+def test_a_series_too_short_to_show_its_step_takes_the_files(tmp_path, short):
+    path = long_csv(tmp_path / "s.csv", lengths={"b": 120, "a": 90, "c": short})
+    series = {s.id: s for s in timeseries.load(schema(path))}
+    assert {s.frequency for s in series.values()} == {"D"} and len(series["c"].values) == short
+    assert list(series["c"].times.index()) == list(pd.date_range("2021-03-01", periods=short, freq="D"))
+
+
+def test_a_file_whose_series_are_all_too_short_still_says_so(tmp_path):
+    path = long_csv(tmp_path / "s.csv", lengths={"b": 2, "a": 2})
+    with pytest.raises(RnnCliError, match="too few to infer the frequency; add data or set data.frequency"):
+        timeseries.load(schema(path))
