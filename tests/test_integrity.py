@@ -315,6 +315,15 @@ def test_atomic_writes_go_to_a_name_nobody_can_plant_a_link_at(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if not p.is_symlink()) == ["out.json", "precious.txt"]
 
 
+def test_evaluates_verdict_rests_on_enough_windows_or_says_it_cannot_tell(trained, cli):
+    result = cli("evaluate", trained[0])
+    said = [line for line in result.out.splitlines() if line.startswith("verdict:")]
+    assert result.code == 0 and said, result
+    first = said[0]
+    assert "too few windows of the test split to tell" in first  # a short test part: no "beats"
+    assert "mean MAE difference" in first and " beats " not in result.out
+
+
 def test_a_checkpoint_copied_from_another_run_is_refused(trained, tmp_path, cli):
     run, _, cfg = trained
     other = train_run(config.load(cfg, ["train.epochs=1", f"output.dir={tmp_path}"])).run_dir

@@ -26,7 +26,7 @@ def evaluate(
     """Metrics of the model and the baselines on every window of `split`, in real units, and the
     coverage and width of the prediction intervals (at the run's predict.coverage by default);
     written as JSON to `output` and drawn into the PNG `plot` when asked for."""
-    from rnncli.evaluation import scoring, verdict
+    from rnncli.evaluation import comparison, scoring, verdict
     from rnncli.evaluation.selection import Selection
 
     if split not in SPLITS:
@@ -42,6 +42,7 @@ def evaluate(
         trained.served_calibration,
         trained.coverage(coverage),
         keep_forecasts=plot is not None,
+        keep_errors=True,
         online_step=trained.online_step,
         selection=Selection.from_dict(trained.selection),
     )
@@ -49,8 +50,12 @@ def evaluate(
         one["time_column"] = trained.schema.time_column
     scores.metrics.update(checkpoint=str(trained.path), data=trained.schema.path)
     scores.warnings = [*prepared.warnings, *scores.warnings]
+    metrics, block = scores.metrics, max(scores.metrics["horizon"], trained.season)
+    compared = comparison.compare(
+        [metrics], [scores.window_errors], block, window_series=[scores.window_series], part=f"{split} split"
+    )
     scores.verdict = verdict.lines(
-        scores.metrics, f"{split} split", trained.payload["config"], trained.season
+        metrics, f"{split} split", trained.payload["config"], trained.season, compared
     )
     _write(scores, output, plot)
     return scores

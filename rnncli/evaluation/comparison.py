@@ -66,10 +66,12 @@ def compare(
     seed: int = 0,
     window_series: list[torch.Tensor | None] | None = None,
     name: str = "model",
+    part: str | None = None,
 ) -> dict:
     """A forecast (the served one, "model", or "network") against the best baseline: per fold and
     over all windows, with the verdict. `window_series` gives each fold's windows' series (None:
-    one series), so blocks never cross from one series into another."""
+    one series), so blocks never cross from one series into another. `part` names the one split
+    scored when there are no folds (`evaluate`): the same rule, said of that split."""
     baselines = list(folds[0]["baselines"])
     best = min(baselines, key=lambda b: _mean([r["baselines"][b]["mae"] for r in folds]))
     per_fold = [of(r, name)["mae"] - r["baselines"][best]["mae"] for r in folds]
@@ -84,7 +86,8 @@ def compare(
             "level": LEVEL,
             "blocks": 0,
             "method": "",
-            "verdict": f"it is {label(best)}, the best baseline over the folds, in every fold",
+            "verdict": f"it is {label(best)}, the best baseline"
+            + ("" if part else " over the folds, in every fold"),
         }
     mean = float(torch.cat(differences).mean())
     pools = [
@@ -95,7 +98,7 @@ def compare(
     blocks = sum(len(sums) for sums, _ in pools)
     better = sum(d < 0 for d in per_fold)
     verdict = _verdict(
-        label(best), mean, low, high, blocks, per_fold, sum(len(d) for d in differences), block
+        label(best), mean, low, high, blocks, per_fold, sum(len(d) for d in differences), block, part
     )
     lengths = sorted({int(n) for _, sizes in pools for n in sizes.tolist()})
     return {
@@ -114,12 +117,33 @@ def compare(
 
 
 def _verdict(
-    versus: str, mean: float, low: float, high: float, blocks: int, per_fold: list, windows: int, block: int
+    versus: str,
+    mean: float,
+    low: float,
+    high: float,
+    blocks: int,
+    per_fold: list,
+    windows: int,
+    block: int,
+    part: str | None = None,
 ) -> str:
     """Better, worse or not distinguishable, in words, with the interval it rests on."""
     better, folds = sum(d < 0 for d in per_fold), len(per_fold)
     digits = max(0, min(6, 2 - math.floor(math.log10(max(abs(low), abs(high), abs(mean), 1e-12)))))
-    spread = f"mean MAE difference {mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
+    spread = (
+        f"mean MAE difference {mean:+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
+        if blocks > 1
+        else f"mean MAE difference {mean:+.{digits}f} (one block: no interval)"
+    )
+    if part is not None:  # one split: the same rule, without folds
+        if blocks < MIN_BLOCKS:
+            return (
+                f"not distinguishable from {versus}: too few windows of the {part} to tell ({windows:,} "
+                f"make {blocks} independent blocks; a verdict needs {MIN_BLOCKS}, about "
+                f"{MIN_BLOCKS * block:,} windows at blocks of {block}: rnncli backtest adds folds); {spread}"
+            )
+        word = "better than" if high < 0 else "worse than" if low > 0 else "not distinguishable from"
+        return f"{word} {versus} on the {part}; {spread}"
     if blocks < MIN_BLOCKS:
         return (
             f"not distinguishable from {versus}: too few test windows to tell ({windows:,} in {folds} "

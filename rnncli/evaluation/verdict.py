@@ -2,9 +2,10 @@
 and what to try.
 
 `against_baselines` compares the served forecast's MAE with the best baseline's on one split
-(with the best of the others when it serves a baseline); training says it for the validation part
-when it ends, `evaluate` for the split it scores, `backtest` over its folds. `advice` names the
-settings most likely to make the network win, from the run's own config.
+(with the best of the others when it serves a baseline); `evaluate` says instead what a paired
+block bootstrap over the split's windows says (`comparison.compare`, the rule `backtest` applies
+over its folds): better, worse, or not distinguishable when the windows are too few to tell.
+`advice` names the settings most likely to make the network win, from the run's own config.
 """
 
 from __future__ import annotations
@@ -57,10 +58,17 @@ def advice(config: dict, season: int) -> str:
     return "; ".join(tries)
 
 
-def lines(metrics: dict, part: str, config: dict, season: int) -> list[str]:
+def lines(metrics: dict, part: str, config: dict, season: int, compared: dict | None = None) -> list[str]:
     """The verdict on a split: how the served forecast compares, and, when it is not the network,
-    how the network alone did and what would most likely make it win."""
-    loses, line = against_baselines(metrics, part)
+    how the network alone did and what would most likely make it win. With `compared` (a paired
+    block bootstrap over the split's windows, `comparison.compare`), the comparison is its verdict:
+    the rule backtest uses, so a split too short to tell says so."""
+    if compared is not None:
+        served = metrics.get("served", {}).get("forecast", "network")
+        what = "the network" if served == "network" else f"the served forecast ({metrics['served']['label']})"
+        loses, line = compared["verdict"].startswith("worse"), f"{what}: {compared['verdict']}"
+    else:
+        loses, line = against_baselines(metrics, part)
     out = [
         f"{line}; it was chosen on the validation windows: rnncli backtest shows whether the choice holds "
         "across origins, and model.select serves another"

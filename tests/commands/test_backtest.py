@@ -336,3 +336,27 @@ def test_a_quiet_backtest_says_only_which_fold_it_is_in(tmp_path, cli):
         "fold 3/3",
     ]
     assert len(lines) == len(set(lines))  # each warning once, not once per fold
+
+
+@pytest.mark.parametrize(
+    "windows, shift, verdict",
+    [
+        (600, -1.0, "better than linear AR on the test split"),
+        (600, 1.0, "worse than linear AR on the test split"),
+        (600, 0.0, "not distinguishable from linear AR on the test split"),
+        (13, -0.3, "not distinguishable from linear AR: too few windows of the test split to tell (13 make"),
+        (1, -5.0, "not distinguishable from linear AR: too few windows of the test split to tell (1 make"),
+    ],
+)
+def test_one_split_is_judged_by_the_rule_backtest_uses(windows, shift, verdict):
+    g = torch.Generator().manual_seed(1)
+    e = {
+        "model": 2.0 + shift + torch.rand(windows, generator=g, dtype=torch.float64),
+        "linear_ar": 2.0 + torch.rand(windows, generator=g, dtype=torch.float64),
+    }
+    report = {"model": {"mae": float(e["model"].mean())}, "baselines": {"linear_ar": {"mae": 2.5}}}
+    result = comparison.compare([report], [e], block=7, part="test split")
+    assert result["verdict"].startswith(verdict), result["verdict"]
+    assert " of 1 folds" not in result["verdict"]
+    low, high = result["interval"]
+    assert (low < high) == (windows > 1) and ("no interval" in result["verdict"]) == (windows == 1)
