@@ -222,6 +222,16 @@ def test_a_small_fill_is_a_warning_with_its_count(tmp_path, cli):
     )
 
 
+def test_the_longest_filled_run_is_named_with_where_it_is(tmp_path, cli):
+    times = pd.date_range("2023-01-01", periods=300, freq="D").delete([*range(100, 118), 200, 250])
+    result = cli("check", config_for(tmp_path, rows_of(times, "%Y-%m-%d")))
+    assert result.code == 0
+    assert (
+        "filled 20 missing values (20 missing timestamps) by interpolate (6.7% of the series); the longest "
+        "run 18 steps, 2023-04-11 00:00:00 to 2023-04-28 00:00:00 in 'y'" in result.out
+    ), result.out
+
+
 def test_a_large_fill_is_refused_before_a_grid_is_made(tmp_path):
     import time
 

@@ -187,9 +187,17 @@ def _complete(
         gaps.check(holes, axis, schema, label, filled, added)
         gaps.fill(values, holes, schema.missing)
         share = holes.sum(axis=0).max() / len(values)
+        length, start, col = gaps.longest_gap(holes)
+        longest = (
+            f"; the longest run {length} steps, {axis[start]} to {axis[start + length - 1]} in "
+            f"'{clip(schema.columns[col], 40)}' (scores count filled values as measured ones: data.max_gap "
+            "refuses runs longer than it)"
+            if length > 1
+            else ""
+        )
         warnings.append(
             f"filled {count(filled, 'missing value')} "
             f"({count(added, 'missing timestamp')}) by "
-            f"{schema.missing} ({share:.1%} of the series)"
+            f"{schema.missing} ({share:.1%} of the series){longest}"
         )
     return Series(axis, values, schema.columns, key, filled, added, notes, warnings)

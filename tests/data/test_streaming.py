@@ -69,7 +69,15 @@ def test_streaming_equals_reading_whole_across_chunk_boundaries(tmp_path, monkey
     assert (
         (streamed.filled, streamed.added_rows, streamed.warnings)
         == (whole.filled, whole.added_rows, whole.warnings)
-        == (6, 6, ["filled 6 missing values (6 missing timestamps) by interpolate (10.0% of the series)"])
+        == (
+            6,
+            6,
+            [
+                "filled 6 missing values (6 missing timestamps) by interpolate (10.0% of the series); the "
+                "longest run 3 steps, 2024-01-01 06:00:00 to 2024-01-01 08:00:00 in 'y' (scores count filled "
+                "values as measured ones: data.max_gap refuses runs longer than it)"
+            ],
+        )
     )
     assert streamed.values[7, 0] == pytest.approx(7.5)
 
