@@ -49,6 +49,8 @@ class Prepared:
     left_out: list = field(
         default_factory=list
     )  # series too short to prepare (padding.py), for predict to forecast otherwise
+    # (rows, targets): False where a target value was filled in, not measured; None when none was
+    measured: torch.Tensor | None = None
 
     @property
     def pads(self) -> list[int]:
@@ -175,7 +177,20 @@ def prepare(
         [*warned, *grouped([(s.id, warning) for s in kept for warning in s.warnings])],
         masked=masked,
         left_out=left_out,
+        measured=_measured(kept, offsets, len(schema.targets)),
     )
+
+
+def _measured(kept: list[Series], offsets: list[int], n_targets: int) -> torch.Tensor | None:
+    """The concatenated rows' mask of measured target values (scores leave the others out)."""
+    if all(s.filled_at is None for s in kept):
+        return None
+    measured = torch.ones(offsets[-1], n_targets, dtype=torch.bool)
+    for s, start in zip(kept, offsets):
+        if s.filled_at is not None:
+            rows = torch.from_numpy(s.filled_at[:, 0] + start + s.padded)
+            measured[rows, torch.from_numpy(s.filled_at[:, 1])] = False
+    return measured
 
 
 AVAILABLE = "_available"  # the availability column's name: 1 for a row of data, 0 for padding

@@ -82,6 +82,8 @@ class Series:
     warnings: list[str] = field(default_factory=list)  # what the user should weigh: values filled in
     # rows before the first of the data, added for a series too short for a window (short_series.py)
     padded: int = 0
+    # (k, 2): the row and target column of each target value filled in, not measured (None: none)
+    filled_at: np.ndarray | None = None
 
     @property
     def frequency(self) -> str:

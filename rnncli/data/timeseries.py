@@ -182,6 +182,8 @@ def _complete(
                 + "; fill it or leave it out of the config"
             )
     filled = int(holes.sum())
+    targets = holes[:, : len(schema.targets)]
+    filled_at = np.argwhere(targets) if targets.any() else None
     warnings = []
     if filled:
         gaps.check(holes, axis, schema, label, filled, added)
@@ -190,7 +192,7 @@ def _complete(
         length, start, col = gaps.longest_gap(holes)
         longest = (
             f"; the longest run {length} steps, {axis[start]} to {axis[start + length - 1]} in "
-            f"'{clip(schema.columns[col], 40)}' (scores count filled values as measured ones: data.max_gap "
+            f"'{clip(schema.columns[col], 40)}' (scores leave filled values out; data.max_gap "
             "refuses runs longer than it)"
             if length > 1
             else ""
@@ -200,4 +202,4 @@ def _complete(
             f"({count(added, 'missing timestamp')}) by "
             f"{schema.missing} ({share:.1%} of the series){longest}"
         )
-    return Series(axis, values, schema.columns, key, filled, added, notes, warnings)
+    return Series(axis, values, schema.columns, key, filled, added, notes, warnings, filled_at=filled_at)

@@ -76,6 +76,10 @@ def compare(
     best = min(baselines, key=lambda b: _mean([r["baselines"][b]["mae"] for r in folds]))
     per_fold = [of(r, name)["mae"] - r["baselines"][best]["mae"] for r in folds]
     differences = [e[name].double() - e[best].double() for e in window_errors]  # per window, same windows
+    kept = [d.isfinite() for d in differences]  # a window whose values were all filled in: left out
+    differences = [d[k] for d, k in zip(differences, kept)]
+    if window_series is not None:
+        window_series = [None if s is None else s[k.to(s.device)] for s, k in zip(window_series, kept)]
     if all(not bool(d.any()) for d in differences):  # it served the best baseline itself, in every fold
         return {
             "baseline": best,
@@ -93,6 +97,7 @@ def compare(
     pools = [
         blocks_of(d, block, None if window_series is None else window_series[k])
         for k, d in enumerate(differences)
+        if len(d)
     ]
     low, high = bootstrap(pools, seed)
     blocks = sum(len(sums) for sums, _ in pools)

@@ -19,7 +19,7 @@ class Errors:
     """The sums every metric needs, per forecast step and target, in one tensor (a file of thousands
     of series keeps one of these per series and forecast: one tensor each, not seven)."""
 
-    FIELDS = ("abs", "sq", "mase_sum", "mase_n", "ape", "ape_n", "sape", "sape_n")
+    FIELDS = ("abs", "sq", "count", "mase_sum", "mase_n", "ape", "ape_n", "sape", "sape_n")
 
     def __init__(self, horizon: int, n_targets: int):
         self.n = 0
@@ -32,16 +32,19 @@ class Errors:
 
     def add(self, actual: torch.Tensor, pred: torch.Tensor, mase_scale: torch.Tensor) -> None:
         actual, pred = actual.double().cpu(), pred.double().cpu()
-        err = (pred - actual).abs()
-        nonzero = actual != 0
-        denom = actual.abs() + pred.abs()
+        measured = actual.isfinite()  # NaN: a value filled in, not measured, left out
+        actual = torch.where(measured, actual, 0.0)
+        err = torch.where(measured, (pred - actual).abs(), 0.0)
+        nonzero = (actual != 0) & measured
+        denom = torch.where(measured, actual.abs() + pred.abs(), 0.0)
         scale = mase_scale.double().cpu().unsqueeze(1).expand_as(err)
-        defined = scale.isfinite()
+        defined = scale.isfinite() & measured
         self.n += len(err)
         self.sums += torch.stack(
             [
                 err.sum(0),
                 err.pow(2).sum(0),
+                measured.sum(0),
                 torch.where(defined, err / scale, 0.0).sum(0),
                 defined.sum(0),
                 torch.where(nonzero, 100 * err / actual.abs().clamp_min(1e-300), 0.0).sum(0),
@@ -59,11 +62,11 @@ class Errors:
 
     def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
         """Metrics reduced over `dims` of (horizon, targets): all by default; a list per remaining one."""
-        count = self.n * _size(self.abs, dims)
+        count = self.count.sum(dims)
         out = {
-            "mae": self.abs.sum(dims) / count,
-            "mse": self.sq.sum(dims) / count,
-            "rmse": (self.sq.sum(dims) / count).sqrt(),
+            "mae": _ratio(self.abs.sum(dims), count),
+            "mse": _ratio(self.sq.sum(dims), count),
+            "rmse": _ratio(self.sq.sum(dims), count).sqrt(),
             "mape": _ratio(self.ape.sum(dims), self.ape_n.sum(dims)),
             "smape": _ratio(self.sape.sum(dims), self.sape_n.sum(dims)),
             "mase": _ratio(self.mase_sum.sum(dims), self.mase_n.sum(dims)),
@@ -71,6 +74,7 @@ class Errors:
         result = {k: _plain(v) for k, v in out.items()}
         result["mape_skipped_zeros"] = _plain((count - self.ape_n.sum(dims)).long())
         result["mase_undefined"] = _plain((count - self.mase_n.sum(dims)).long())
+        result["filled_left_out"] = _plain((self.n * _size(self.abs, dims) - count).long())
         return result
 
 
@@ -109,13 +113,11 @@ class Standardised:
     def add(self, actual: torch.Tensor, pred: torch.Tensor, sd: torch.Tensor) -> None:
         """actual, pred (windows, horizon, targets) in real units; sd (targets,)."""
         err = (pred.double().cpu() - actual.double().cpu()) / sd.double().cpu()
+        measured = err.isfinite()  # a value filled in is NaN: left out
+        err = torch.where(measured, err, 0.0)
         self.n += len(err)
         self.sums += torch.stack(
-            [
-                err.abs().sum((0, 1)),
-                err.pow(2).sum((0, 1)),
-                torch.full((err.shape[2],), float(err.shape[0] * err.shape[1]), dtype=torch.float64),
-            ]
+            [err.abs().sum((0, 1)), err.pow(2).sum((0, 1)), measured.double().sum((0, 1))]
         )
 
     def merge(self, other: Standardised) -> Standardised:
@@ -136,8 +138,8 @@ class Coverage:
     def __init__(self, horizon: int, n_targets: int, alpha: float):
         self.n, self.alpha = 0, alpha
         self.sums = torch.zeros(
-            4, horizon, n_targets, dtype=torch.float64
-        )  # inside, width, scaled interval score, values with a defined scale
+            5, horizon, n_targets, dtype=torch.float64
+        )  # inside, width, scaled interval score, values with a defined scale, measured values
 
     @property
     def inside(self) -> torch.Tensor:
@@ -148,17 +150,20 @@ class Coverage:
     ) -> None:
         """actual, lower, upper (windows, horizon, targets); mase_scale (windows, targets)."""
         actual, lower, upper = actual.double().cpu(), lower.double().cpu(), upper.double().cpu()
-        width = upper - lower
+        measured = actual.isfinite()  # a value filled in is NaN: left out
+        actual = torch.where(measured, actual, 0.0)
+        width = torch.where(measured, upper - lower, 0.0)
         score = width + 2 / self.alpha * ((lower - actual).clamp_min(0) + (actual - upper).clamp_min(0))
         scale = mase_scale.double().cpu().unsqueeze(1).expand_as(score)
-        defined = scale.isfinite()
+        defined = scale.isfinite() & measured
         self.n += len(actual)
         self.sums += torch.stack(
             [
-                ((actual >= lower) & (actual <= upper)).double().sum(0),
+                ((actual >= lower) & (actual <= upper) & measured).double().sum(0),
                 width.sum(0),
                 torch.where(defined, score / scale, 0.0).sum(0),
                 defined.double().sum(0),
+                measured.double().sum(0),
             ]
         )
 
@@ -168,8 +173,7 @@ class Coverage:
         return self
 
     def result(self, dims: tuple[int, ...] = (0, 1)) -> dict:
-        count = self.n * _size(self.inside, dims)
         total = self.sums.sum(tuple(d + 1 for d in dims))
-        mean = total / count
+        mean = _ratio(total, total[4])
         msis = _ratio(total[2], total[3])
         return {"coverage": _plain(mean[0]), "mean_width": _plain(mean[1]), "msis": _plain(msis)}

@@ -75,11 +75,11 @@ class _Tally:
             **forecasts,
             **{f"combined:{c}": (network + forecasts[c].double().cpu()) / 2 for c in BASELINES},
         }
-        for name, forecast in pairs.items():
+        for name, forecast in pairs.items():  # NaN where a value was filled in: left out of the means
             error = (forecast.double().cpu() - actual).abs()
-            self.window_scaled.setdefault(name, []).append((error / scale).mean((1, 2)))
+            self.window_scaled.setdefault(name, []).append(torch.nanmean(error / scale, dim=(1, 2)))
             if name in forecasts:
-                self.window_errors.setdefault(name, []).append(error.mean((1, 2)))
+                self.window_errors.setdefault(name, []).append(torch.nanmean(error, dim=(1, 2)))
         self.window_series.append(series.cpu())
 
 
@@ -226,7 +226,7 @@ def _forecasts(model, prepared: Prepared, starts, baselines, states, selection: 
     floor = prepared.floor(starts, network.device)
     if floor is not None:
         network = torch.maximum(network, floor.to(network.dtype))
-    actual = prepared.unscale(w[:, lookback:, :nt], starts)
+    actual = _measured_only(prepared, prepared.unscale(w[:, lookback:, :nt], starts), starts + lookback)
     series = prepared.layout.series_of(starts)
     made = {}
     if baselines is not None:
@@ -245,6 +245,16 @@ def _forecasts(model, prepared: Prepared, starts, baselines, states, selection: 
         w,
         None,
     )
+
+
+def _measured_only(prepared: Prepared, actual: torch.Tensor, firsts: torch.Tensor) -> torch.Tensor:
+    """The actual values, NaN where the data's value was filled in rather than measured: scores
+    leave those out (and count them)."""
+    if prepared.measured is None:
+        return actual
+    rows = firsts.cpu()[:, None] + torch.arange(actual.shape[1])
+    measured = prepared.measured[rows.clamp_max(len(prepared.measured) - 1)]
+    return actual.masked_fill(~measured.to(actual.device), float("nan"))
 
 
 def model_forecast(

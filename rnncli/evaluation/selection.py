@@ -12,6 +12,7 @@ served, and the reason says so. `model.select` forces a candidate.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -132,6 +133,8 @@ def select(
 
 
 def _mean_over_series(values: torch.Tensor, series: torch.Tensor) -> float:
-    """The unweighted mean over series of each series' mean (every series weighs alike)."""
-    means = [float(values[series == k].double().mean()) for k in series.unique().tolist()]
+    """The unweighted mean over series of each series' mean (every series weighs alike); a window
+    of values that were all filled in (NaN) counts for nothing."""
+    means = [float(torch.nanmean(values[series == k].double())) for k in series.unique().tolist()]
+    means = [m for m in means if math.isfinite(m)]
     return sum(means) / len(means) if means else float("inf")

@@ -121,6 +121,9 @@ def _caption(metrics: dict) -> str:
         f"{count(metrics['n_windows'], 'window')} of the {metrics['split']} split; target {targets}; horizon "
         f"{metrics['horizon']}; real units"
     )
+    left = metrics["model"].get("filled_left_out") or 0
+    if left:
+        text += f"; {count(left, 'forecast value')} on data filled in, not measured, left out of every score"
     skipped = metrics["model"].get("mape_skipped_zeros") or 0
     if skipped:
         text += f"; MAPE skips {skipped} zero actual values"

@@ -74,8 +74,8 @@ def test_streaming_equals_reading_whole_across_chunk_boundaries(tmp_path, monkey
             6,
             [
                 "filled 6 missing values (6 missing timestamps) by interpolate (10.0% of the series); the "
-                "longest run 3 steps, 2024-01-01 06:00:00 to 2024-01-01 08:00:00 in 'y' (scores count filled "
-                "values as measured ones: data.max_gap refuses runs longer than it)"
+                "longest run 3 steps, 2024-01-01 06:00:00 to 2024-01-01 08:00:00 in 'y' (scores leave filled "
+                "values out; data.max_gap refuses runs longer than it)"
             ],
         )
     )

@@ -35,8 +35,8 @@ def test_gap_is_filled_by_linear_interpolation(tmp_path):
     assert (s.filled, s.added_rows) == (2, 2)
     assert s.warnings == [
         "filled 2 missing values (2 missing timestamps) by interpolate (33.3% of the series); the longest "
-        "run 2 steps, 2021-01-03 00:00:00 to 2021-01-04 00:00:00 in 'y' (scores count filled values as "
-        "measured ones: data.max_gap refuses runs longer than it)"
+        "run 2 steps, 2021-01-03 00:00:00 to 2021-01-04 00:00:00 in 'y' (scores leave filled values out; "
+        "data.max_gap refuses runs longer than it)"
     ]
 
 

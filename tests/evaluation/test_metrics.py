@@ -1,5 +1,6 @@
 import math
 
+import pandas as pd
 import pytest
 import torch
 
@@ -154,3 +155,46 @@ def test_small_scores_keep_their_significant_digits(value, shown):
     from rnncli.report.cells import fmt
 
     assert fmt(value) == shown
+
+
+def test_values_filled_in_are_left_out_of_every_score_and_counted():
+    from rnncli.evaluation.metrics import Coverage, Standardised
+
+    nan = float("nan")
+    actual = t([[[1.0], [nan]], [[3.0], [5.0]]])  # the second step of the first window was filled in
+    pred = t([[[2.0], [100.0]], [[3.0], [7.0]]])
+    errors, standard, covered = Errors(2, 1), Standardised(1), Coverage(2, 1, alpha=0.1)
+    errors.add(actual, pred, mase_scale=t([[1.0], [1.0]]))
+    standard.add(actual, pred, t([2.0]))
+    covered.add(actual, pred - 1.5, pred + 1.5, t([[1.0], [1.0]]))
+    r = errors.result()
+    assert r["mae"] == pytest.approx((1 + 0 + 2) / 3) and r["filled_left_out"] == 1
+    assert r["mase"] == pytest.approx(1.0) and r["mse"] == pytest.approx(5 / 3)
+    assert errors.result(dims=(1,))["mae"] == [pytest.approx(0.5), pytest.approx(2.0)]  # per step
+    assert standard.result()["mae"] == pytest.approx(0.5)
+    assert covered.result()["coverage"] == pytest.approx(2 / 3) and covered.result()["mean_width"] == 3.0
+
+
+def test_scoring_counts_the_forecast_values_that_fall_on_filled_data(tmp_path):
+    from helpers import prepare_file
+
+    from rnncli.data.series import Schema
+    from rnncli.data.windows import WindowSpec
+    from rnncli.evaluation import scoring
+    from rnncli.model.forecaster import Forecaster, ModelArgs
+
+    days = pd.date_range("2023-01-01", periods=200, freq="D")
+    gone = {170, 171, 172, 185}  # in the test part: filled in by interpolation
+    rows = [f"{d.date()},{(i % 7) * 1.5 + i * 0.01}\n" for i, d in enumerate(days) if i not in gone]
+    (tmp_path / "g.csv").write_text("t,y\n" + "".join(rows))
+    spec = WindowSpec(14, 5, False, 0.1, 0.2)
+    prepared = prepare_file(Schema(str(tmp_path / "g.csv"), "t", ("y",)), spec, "standard")
+    index = prepared.index("test")
+    starts = index.chunks(torch.device("cpu"), 10_000)
+    firsts = torch.cat(list(starts)) + spec.lookback
+    filled = torch.tensor(sorted(gone))
+    expected = int(sum(((firsts + h)[:, None] == filled).any(1).sum() for h in range(spec.horizon)))
+    model = Forecaster(ModelArgs(input_size=len(prepared.columns), n_targets=1, horizon=5))
+    metrics = scoring.score(model, prepared, "test").metrics
+    assert expected > 0 and metrics["model"]["filled_left_out"] == expected
+    assert metrics["baselines"]["persistence"]["filled_left_out"] == expected
