@@ -75,11 +75,9 @@ def compare(
     baselines = list(folds[0]["baselines"])
     best = min(baselines, key=lambda b: _mean([r["baselines"][b]["mae"] for r in folds]))
     per_fold = [of(r, name)["mae"] - r["baselines"][best]["mae"] for r in folds]
-    differences = [e[name].double() - e[best].double() for e in window_errors]  # per window, same windows
-    kept = [d.isfinite() for d in differences]  # a window whose values were all filled in: left out
-    differences = [d[k] for d, k in zip(differences, kept)]
-    if window_series is not None:
-        window_series = [None if s is None else s[k.to(s.device)] for s, k in zip(window_series, kept)]
+    differences, window_series = _measured(
+        [e[name].double() - e[best].double() for e in window_errors], window_series
+    )  # per window, the same windows
     if all(not bool(d.any()) for d in differences):  # it served the best baseline itself, in every fold
         return {
             "baseline": best,
@@ -119,6 +117,18 @@ def compare(
         f"{RESAMPLES} resamples)",
         "verdict": verdict,
     }
+
+
+def _measured(
+    differences: list[torch.Tensor], window_series: list[torch.Tensor | None] | None
+) -> tuple[list[torch.Tensor], list[torch.Tensor | None] | None]:
+    """Each fold's differences and windows' series without the windows whose values were all filled
+    in (NaN: nothing measured to compare)."""
+    kept = [d.isfinite() for d in differences]
+    differences = [d[k] for d, k in zip(differences, kept)]
+    if window_series is not None:
+        window_series = [None if s is None else s[k.to(s.device)] for s, k in zip(window_series, kept)]
+    return differences, window_series
 
 
 def _verdict(
