@@ -167,7 +167,10 @@ def missing(calibration: dict | None, coverage: float) -> str | None:
     if not coverage:
         return None
     if calibration is None:
-        return "no prediction intervals: they are calibrated when training ends, and this run has not ended"
+        return (
+            "no prediction intervals: they are calibrated when training ends, and this run has not ended "
+            "(rnncli train --resume RUN ends it)"
+        )
     if calibration["n"] < needed(coverage):
         n = calibration["n"]
         return (

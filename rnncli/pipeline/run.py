@@ -80,9 +80,17 @@ def resume_run(
 
 
 def _finish(fitted, progress, keep: bool):
+    """Finish a trained run; a signal meanwhile says how to finish it later (the trained model is
+    saved: `--resume` does only what is left)."""
     from rnncli.pipeline.finish import finish
+    from rnncli.training.interrupt import StopNow
 
-    return finish(fitted, progress, keep)
+    advice = (
+        "while the run was finishing (interval calibration, test scores); the trained model is saved. "
+        f"Finish the run with:\n  rnncli train --resume {fitted.run_dir}"
+    )
+    with StopNow(advice):
+        return finish(fitted, progress, keep)
 
 
 def _progress(progress, group):

@@ -46,3 +46,29 @@ class StopRequest:
             file=self.stream,
             flush=True,
         )
+
+
+class StopNow:
+    """A context manager for work that cannot pause (a run's finishing: calibration, test scores):
+    SIGINT or SIGTERM stops it at once, as Interrupted with `advice`, rather than ending the process
+    silently (SIGTERM's default) or with a bare "interrupted"."""
+
+    def __init__(self, advice: str):
+        self.advice, self._previous = advice, {}
+
+    def __enter__(self) -> StopNow:
+        if threading.current_thread() is threading.main_thread():
+            for sig in StopRequest.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+        self._previous.clear()
+
+    def _handle(self, signum: int, frame) -> None:
+        from rnncli.errors import Interrupted
+
+        name = signal.Signals(signum).name
+        raise Interrupted(f"stopped by {name} {self.advice}", reason=f"stopped by {name}")

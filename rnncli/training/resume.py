@@ -102,7 +102,11 @@ def resume(
         run_folder.write_metrics(run_dir, state.history)  # drops any row written after last.pt
         write_text(run_dir / "config.yaml", to_yaml(cfg))
     where = f", batch {state.partial.batches + 1}" if state.partial else ""
-    progress.note(f"resuming {run_dir} at epoch {state.epoch + 1} of {cfg.train.epochs}{where}")
+    progress.note(
+        f"finishing {run_dir}: every epoch was trained (interval calibration and test scores are left)"
+        if finished(session)
+        else f"resuming {run_dir} at epoch {state.epoch + 1} of {cfg.train.epochs}{where}"
+    )
     train_epochs(session, progress)
     return result_of(cfg, session, started)
 
@@ -118,6 +122,15 @@ def _resumed_config(payload: dict, overrides: list[str] | tuple[str, ...], sourc
     return cfg
 
 
+def ended(run_dir: Path) -> bool:
+    """Whether the run finished as a whole: its summary written and its best.pt calibrated (a run
+    stopped while finishing has trained every epoch but is not ended: resuming finishes it)."""
+    best = checkpoint.path(run_dir, "best")
+    if not (Path(run_dir) / "summary.json").is_file() or not best.is_file():
+        return False
+    return checkpoint.calibration(checkpoint.load(best, mmap=True)) is not None
+
+
 def _check_resumable(session: Session, payload: dict, state: TrainState) -> None:
     run_dir, cfg = session.run_dir, session.header.config
     if session.header.data_digest != payload["data_digest"]:
@@ -125,7 +138,7 @@ def _check_resumable(session: Session, payload: dict, state: TrainState) -> None
             f"cannot resume '{run_dir}': its data ({cfg['data']['path']}) changed since the run started; "
             "start a new run"
         )
-    if finished(session):
+    if finished(session) and ended(run_dir):
         raise RnnCliError(
             f"run '{run_dir}' is finished ({state.epoch} of {cfg['train']['epochs']} epochs"
             + (", stopped early" if state.stopped_early else "")

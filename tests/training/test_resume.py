@@ -275,3 +275,51 @@ def test_an_epoch_of_a_few_steps_draws_that_many_windows_and_resumes_exactly(tin
     run = train_run(config.load(tiny[0], [*overrides, "train.epochs=1"])).run_dir
     resume_run(run, ["train.epochs=3"])
     assert_same_run(reference, run)
+
+
+PAUSED_FINISH = """
+import sys, time
+from pathlib import Path
+import rnncli.pipeline.finish as finishing
+real, ready = finishing.finish, Path(sys.argv[1])
+
+def paused(fitted, *args, **kwargs):  # finishing takes a while: a signal lands in it
+    ready.write_text(str(fitted.run_dir))
+    time.sleep(60)
+    return real(fitted, *args, **kwargs)
+
+finishing.finish = paused
+from rnncli.entry import main
+main(sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_a_signal_while_finishing_says_how_to_finish_and_resume_finishes_it(slow_cfg, tmp_path, sig):
+    overrides = ["train.epochs=2", "train.patience=null", f"output.dir={tmp_path / 'runs2'}"]
+    reference = train_run(config.load(slow_cfg, [*overrides[:2], f"output.dir={tmp_path / 'ref'}"])).run_dir
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_FINISH, str(ready), "train", str(slow_cfg), "-q", *overrides],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.01)
+    run = Path(ready.read_text())
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    if sig != signal.SIGKILL:
+        name = signal.Signals(sig).name
+        assert proc.returncode == 130 and "Traceback" not in err, err
+        assert f"stopped by {name} while the run was finishing" in err and f"--resume {run}" in err
+    assert not (run / "summary.json").exists()
+    result = resume_run(run)  # only what was left: calibration and test scores
+    assert result.epochs_run == 2 and (run / "summary.json").is_file()
+    assert checkpoint.calibration(checkpoint.load(run / "checkpoints" / "best.pt")) is not None
+    assert_same_run(reference, run)
+    with pytest.raises(RnnCliError, match="is finished"):  # now ended: nothing left to do
+        resume_run(run)
