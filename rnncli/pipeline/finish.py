@@ -146,13 +146,13 @@ def _summary(fitted: FitResult, scores: Scores, seconds: float) -> dict:
     }
 
 
-def adopt_refit(result: RunResult, refitted: FitResult) -> None:
+def adopt_refit(run_dir: Path, refitted: FitResult) -> None:
     """The refit on every row becomes the run's best.pt (what predict uses), with the intervals the
     validated model was calibrated with (the refit has no held-out data of its own); the validated
     checkpoint is kept as checkpoints/validated.pt, and summary.json says so."""
     import json
 
-    best, kept = checkpoint.path(result.run_dir, "best"), checkpoint.path(result.run_dir, "validated")
+    best, kept = checkpoint.path(run_dir, "best"), checkpoint.path(run_dir, "validated")
     validated = checkpoint.load(best)
     best.replace(kept)
     checkpoint.save(
@@ -165,7 +165,7 @@ def adopt_refit(result: RunResult, refitted: FitResult) -> None:
             "refit": {"epochs": refitted.state.epoch, "windows": len(refitted.prepared.index("train"))},
         },
     )
-    summary_path = result.run_dir / "summary.json"
+    summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text())
     summary["refit"] = {
         "epochs": refitted.state.epoch,
@@ -173,4 +173,4 @@ def adopt_refit(result: RunResult, refitted: FitResult) -> None:
         "folder": str(refitted.run_dir),
         "note": "best.pt is the refit on every row; test scores are the validated model's (validated.pt)",
     }
-    run_folder.write_summary(result.run_dir, summary)
+    run_folder.write_summary(run_dir, summary)

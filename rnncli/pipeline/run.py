@@ -33,22 +33,60 @@ def train_run(
     fitted = fit.fit(cfg, prepared, inputs.schema_of(cfg), progress, group, run_dir=run_dir)
     result = None if fitted is None else _finish(fitted, progress, keep)
     if cfg.train.refit:
-        _refit(cfg, result, progress, group)
+        _refit(
+            cfg,
+            group.from_main(None if result is None else str(result.run_dir)),
+            group.from_main(None if result is None else result.best_epoch),
+            progress,
+            group,
+        )
     return result
 
 
-def _refit(cfg: Config, result, progress, group) -> None:
+def _refit(cfg: Config, run_dir: str, best_epoch: int, progress, group) -> None:
     """Train the finished run again on every row, for the epochs it chose; the refit becomes its best.pt."""
+    from rnncli.errors import Interrupted
     from rnncli.pipeline.finish import adopt_refit
     from rnncli.training import fit
 
-    best_epoch = group.from_main(None if result is None else result.best_epoch)
-    folder = Path(group.from_main(None if result is None else str(result.run_dir))) / "refit"
-    refitted = fit.fit_again(
-        cfg, inputs.prepared_of(cfg), inputs.schema_of(cfg), best_epoch, folder, progress, group
-    )
+    try:
+        refitted = fit.fit_again(
+            cfg,
+            inputs.prepared_of(cfg),
+            inputs.schema_of(cfg),
+            best_epoch,
+            Path(run_dir) / "refit",
+            progress,
+            group,
+        )
+    except Interrupted as exc:  # the refit's own folder is not one to resume: its run is
+        raise Interrupted(
+            f"{exc.reason} while refitting on every row; the validated run is saved. Finish the refit "
+            f"with:\n  rnncli train --resume {run_dir}",
+            every_process=exc.every_process,
+            reason=exc.reason,
+        ) from exc
     if refitted is not None:
-        adopt_refit(result, refitted)
+        adopt_refit(Path(run_dir), refitted)
+        progress.note(f"refit on every row done: {run_dir}/checkpoints/best.pt is the refit")
+
+
+def _refit_left(run_dir: Path, cfg: Config, progress, group) -> bool:
+    """Do a refit that a stop left undone (the run ended, its refit was not adopted): the refit is
+    trained again from its start, as it is seeded, into the same folder. False when there is none."""
+    import json
+    import shutil
+
+    from rnncli.training import resume
+
+    summary = run_dir / "summary.json"
+    if not (cfg.train.refit and resume.ended(run_dir)) or "refit" in json.loads(summary.read_text()):
+        return False
+    if (run_dir / "refit").exists():
+        shutil.rmtree(run_dir / "refit")  # rnncli's own, stopped part-way: never a checkpoint in use
+        progress.note("removed the refit a stop left part-way; training it again from its start")
+    _refit(cfg, str(run_dir), json.loads(summary.read_text())["best_epoch"], progress, group)
+    return True
 
 
 def resume_run(
@@ -66,6 +104,8 @@ def resume_run(
     payload, cfg = resume.reopen(run_dir, overrides)
     group = group or distributed.setup(cfg.train.device)
     progress = _progress(progress, group)
+    if _refit_left(Path(run_dir), cfg, progress, group):
+        return None
     schema = inputs.schema_of(cfg)
     prepared = prepare(
         timeseries.load(schema),

@@ -41,6 +41,12 @@ def masked_of(payload: dict) -> bool:
 
 def reopen(run_dir: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[dict, Config]:
     """A run to resume: its last.pt and its config with the overrides a resume allows."""
+    parent = Path(run_dir).resolve().parent
+    if Path(run_dir).resolve().name == "refit" and (parent / "checkpoints").is_dir():
+        raise RnnCliError(
+            f"'{run_dir}' is the refit of the run '{parent}', trained on every row for the epochs that run "
+            f"chose; resume the run itself (rnncli train --resume {parent}), which redoes a refit left undone"
+        )
     last = checkpoint.path(run_dir, "last")
     if not last.is_file():
         raise RnnCliError(

@@ -1,6 +1,7 @@
 """Resume exactness, interrupts and crash safety, tested with real processes that are killed."""
 
 import csv
+import json
 import signal
 import subprocess
 import sys
@@ -323,3 +324,61 @@ def test_a_signal_while_finishing_says_how_to_finish_and_resume_finishes_it(slow
     assert_same_run(reference, run)
     with pytest.raises(RnnCliError, match="is finished"):  # now ended: nothing left to do
         resume_run(run)
+
+
+PAUSED_REFIT = """
+import sys, time
+from pathlib import Path
+import rnncli.training.fit as fitting
+real, ready = fitting.fit_again, Path(sys.argv[1])
+
+def paused(cfg, prepared, schema, epochs, run_dir, progress, group):  # a signal lands in the refit
+    result = real(cfg, prepared, schema, 1, run_dir, progress, group)  # its folder and a checkpoint exist
+    ready.write_text(str(run_dir.parent))
+    time.sleep(60)
+    return result
+
+fitting.fit_again = paused
+from rnncli.entry import main
+main(sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_a_stop_during_the_refit_is_finished_by_resuming_the_run(slow_cfg, tmp_path, sig, cli):
+    overrides = ["train.epochs=2", "train.patience=null", "train.refit=true"]
+    reference = train_run(config.load(slow_cfg, [*overrides, f"output.dir={tmp_path / 'ref'}"])).run_dir
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            PAUSED_REFIT,
+            str(ready),
+            "train",
+            str(slow_cfg),
+            "-q",
+            *overrides,
+            f"output.dir={tmp_path / 'runs2'}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.01)
+    run = Path(ready.read_text())
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "Traceback" not in err, err
+    result = cli("train", "--resume", run / "refit")  # the refit folder is not one to resume
+    assert result.code == 2 and f"resume the run itself (rnncli train --resume {run.resolve()})" in result.err
+    assert "refit" not in json.loads((run / "summary.json").read_text())
+    resume_run(run)  # the refit, trained again from its start
+    assert json.loads((run / "summary.json").read_text())["refit"]["epochs"] == 2
+    assert (run / "checkpoints" / "validated.pt").is_file()
+    a, b = weights(reference, "best"), weights(run, "best")
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the same refit as a run never stopped
