@@ -514,3 +514,37 @@ def test_a_forecast_shorter_than_the_model_horizon_is_the_start_of_the_full_one(
     short = predict.predict(FIXTURES / "long.pt", FIXTURES / "long.csv", 2).frame
     full = predict.predict(FIXTURES / "long.pt", FIXTURES / "long.csv", 3).frame
     np.testing.assert_array_equal(short["y"].to_numpy(), full.groupby("store").head(2)["y"].to_numpy())
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real file system of 2 MB (a tmpfs), where the machine lets the tests mount one."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.decode().strip()[:80]})")
+    yield where
+    subprocess.run(["umount", str(where)], capture_output=True)
+
+
+def test_a_real_full_disk_is_one_line_keeps_the_last_checkpoint_and_resumes_when_freed(tiny, cli, small_disk):
+    probe = cli("train", tiny[0], "train.epochs=1", "-q", f"output.dir={tiny[2] / 'probe'}")
+    size = (
+        (newest_run(tiny[2] / "probe") / "checkpoints" / "last.pt").stat().st_size
+    )  # a finished run holds about twice an epoch's
+    filler = small_disk / "filler"
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    filler.write_bytes(b"\0" * (free - size - size // 4))  # room for epoch 1's best.pt and last.pt, not more
+    runs = small_disk / "runs"
+    result = cli("train", tiny[0], "train.epochs=6", "train.checkpoint_every=0", "-q", f"output.dir={runs}")
+    errors = [line for line in result.err.splitlines() if line.startswith("error")]
+    assert probe.code == 0 and result.code == 1 and len(errors) == 1, result
+    assert "the disk is full" in errors[0] and "Traceback" not in result.err
+    run = newest_run(runs)
+    kept = checkpoint.load(run / "checkpoints" / "last.pt")  # whole: its checksum verified
+    assert 1 <= kept["epoch"] < 6 and not list((run / "checkpoints").glob(".*.tmp"))
+    filler.unlink()  # space freed
+    resumed = cli("train", "--resume", run, "-q")
+    assert resumed.code == 0, resumed
+    assert checkpoint.load(run / "checkpoints" / "last.pt")["epoch"] == 6 and (run / "summary.json").is_file()

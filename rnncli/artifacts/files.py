@@ -41,8 +41,22 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
                 tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise write_error(path, exc) from exc
+        if isinstance(exc, RuntimeError) and "inline_container" in str(exc):
+            raise write_error(path, _cause(path)) from exc  # torch.save's writer, failing mid-file
         raise
     _sync_folder(path.parent)
+
+
+def _cause(path: Path) -> OSError:
+    """What made torch's zip writer fail (it says only "unexpected pos"): a full disk, or else an
+    error of the device."""
+    try:
+        stats = os.statvfs(path.parent)
+        full = stats.f_bavail * stats.f_frsize < 1 << 20
+    except (OSError, AttributeError):
+        full = False
+    code = errno.ENOSPC if full else errno.EIO
+    return OSError(code, os.strerror(code))
 
 
 def temporary_beside(path: Path) -> Path:
