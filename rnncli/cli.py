@@ -75,6 +75,7 @@ def init_command(
     target: options.Targets = None,
     id_column: options.IdColumn = None,
     time_column: options.TimeColumn = None,
+    time_format: options.TimeFormat = None,
     output: options.ConfigOut = None,
     debug: options.Debug = False,
 ) -> None:
@@ -82,7 +83,7 @@ def init_command(
     reason."""
     from rnncli.commands import init
 
-    written = init.init(data, horizon, target, id_column, time_column, output)
+    written = init.init(data, horizon, target, id_column, time_column, output, time_format)
     out = console.stdout()
     for line in written.summary:
         out.print(line, highlight=False, soft_wrap=True)

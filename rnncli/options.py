@@ -90,6 +90,13 @@ IdColumn = Annotated[
 TimeColumn = Annotated[
     str | None, _option("--time-column", help="The column of timestamps (default: detected).")
 ]
+TimeFormat = Annotated[
+    str | None,
+    _option(
+        "--time-format",
+        help="How the timestamps are written, in strftime codes, e.g. '%d.%m.%Y %H:%M' (default: detected).",
+    ),
+]
 ConfigOut = Annotated[
     Path | None, _option("--output", "-o", help="The config to write (default: <data>.yaml here).")
 ]

@@ -412,7 +412,7 @@ CASES = [
     Case(
         "dates-year-month-without-century",
         lambda e: ["train", e.config_for(dated([f"{y}-{m:02d}" for y in (1, 2, 3) for m in range(1, 13)]))],
-        ("reads '1-01' (line 2) as 0001-01-01", "before the year 1678", "data.time_format"),
+        ("reads '1-01' (line 2) as 0001-01-01", "before the year 1678", "(e.g. 2001-01 for this row"),
     ),
     Case(
         "decimal-comma-unset",

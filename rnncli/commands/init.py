@@ -38,6 +38,7 @@ def init(
     id_column: str | None = None,
     time_column: str | None = None,
     output: Path | None = None,
+    time_format: str | None = None,
 ) -> Written:
     """Detect the layout, choose every setting from the data, check it trains, write the config."""
     if horizon < 1:
@@ -48,8 +49,11 @@ def init(
             f"'{output}' exists already; give another file with --output (rnncli init never overwrites)"
         )
     check_outputs(output)
-    layout = profile.detect(csv, time_column, targets, id_column)
-    base = _base(csv, output, layout, horizon)
+    layout = profile.detect(csv, time_column, targets, id_column, time_format)
+    base = {
+        **_base(csv, output, layout, horizon),
+        **({"data.time_format": time_format} if time_format else {}),
+    }
     cfg = config.from_flat(base)
     cfg.data.path = str(csv)  # read from here now; the file names it as seen from the config's folder
     resolved = inputs.resolve(cfg)

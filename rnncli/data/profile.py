@@ -52,8 +52,10 @@ def detect(
     time_column: str | list[str] | None = None,
     targets: list[str] | None = None,
     id_column: str | None = None,
+    time_format: str | None = None,
 ) -> FileLayout:
-    """Decide the file's layout from its head; what is given is taken as it is."""
+    """Decide the file's layout from its head; what is given is taken as it is (`time_format`: how
+    the time column writes its timestamps, which then finds it)."""
     path = Path(path)
     header.check_file(path)
     names, delimiter = header.sniff(path)
@@ -81,7 +83,7 @@ def detect(
     given = [time_column] if isinstance(time_column, str) else list(time_column or [])
     header.check_columns(path, list(head.columns), [*given, *([id_column] if id_column else [])])
     out = FileLayout(time_column or "", [])
-    out.time_column = time_column or _time_column(head, out)
+    out.time_column = time_column or _time_column(head, out, time_format)
     times = [out.time_column] if isinstance(out.time_column, str) else out.time_column
     decimal = "," if delimiter == ";" and _decimal_comma(head, times) else "."
     if decimal == ",":
@@ -93,7 +95,7 @@ def detect(
     return out
 
 
-def _time_column(head: pd.DataFrame, out: FileLayout) -> str | list[str]:
+def _time_column(head: pd.DataFrame, out: FileLayout, time_format: str | None = None) -> str | list[str]:
     parts = [next((c for c in head.columns if c.strip().lower() == name), None) for name in PART_NAMES]
     if parts[0] and parts[1]:
         given = [c for c in parts[: next((k for k, c in enumerate(parts) if c is None), len(parts))]]
@@ -109,16 +111,19 @@ def _time_column(head: pd.DataFrame, out: FileLayout) -> str | list[str]:
         if len(values) == 0 or numbers > 0.5:
             continue  # numbers are values, not times (a year alone is refused as a time by check too)
         try:
-            TimeParser(column).parse(values.reset_index(drop=True), np.arange(2, len(values) + 2))
+            TimeParser(column, time_format).parse(
+                values.reset_index(drop=True), np.arange(2, len(values) + 2)
+            )
         except RnnCliError as exc:
-            if any(words in str(exc) for words in ("day-first", "misread", "mixes date formats")):
+            if any(words in str(exc) for words in ("day-first", "before the year", "mixes date formats")):
                 raise  # dates, written ambiguously: the same line check would give
             continue
         dated.append(column)
     if not dated:
         raise RnnCliError(
             f"no column of {', '.join(clip(c, 30) for c in head.columns[:12])} holds dates or times in "
-            "every row; give the time column with --time-column"
+            "every row; give the time column with --time-column, and how its timestamps are written with "
+            "--time-format (e.g. '%Y/%j') if they are not read"
         )
     chosen = next((c for c in dated if TIME_NAMES.match(c.strip())), dated[0])
     out.reasons["data.time_column"] = "its values are dates/times" + (

@@ -131,9 +131,11 @@ class TimeParser:
                 i = early[0]
                 raise RnnCliError(
                     f"time column '{clip(self.name)}' reads {quote(raw.iloc[i])} (line {lines[i]}) as "
-                    f"{parsed.iloc[i].date()}, before the year {EARLIEST_YEAR}: a misread, not a date of "
-                    "this data; write full dates in the CSV (e.g. 2001-01 for a year and month) or set "
-                    "data.time_format (e.g. '%Y-%m')"
+                    f"{parsed.iloc[i].date()}, before the year {EARLIEST_YEAR}, the first rnncli reads; if "
+                    "the column counts periods from a start (year 1, month 1), write it from a real start "
+                    f"instead (e.g. {parsed.iloc[i].year + 2000:04d}-{parsed.iloc[i].month:02d} for this "
+                    "row: the forecast's timestamps continue from it), else write full dates (2001-01 for "
+                    "a year and a month)"
                 )
 
 

@@ -306,3 +306,19 @@ def test_a_file_whose_only_numbers_were_left_out_says_why_and_how_to_take_them(t
         refused.code == 2
         and "no numeric column to forecast (left out: x: constant; name it with --target" in refused.err
     )
+
+
+def test_a_time_format_given_to_init_finds_the_column_and_is_written(tmp_path, cli):
+    days = pd.date_range("2023-01-01", periods=200, freq="D")
+    (tmp_path / "doy.csv").write_text(
+        "stamp,v\n" + "".join(f"{d.strftime('%Y/%j')},{i % 7 + i / 100}\n" for i, d in enumerate(days))
+    )
+    result = cli("init", tmp_path / "doy.csv", "--horizon", "6", "-o", tmp_path / "a.yaml")
+    assert result.code == 2 and "--time-format (e.g. '%Y/%j')" in result.err
+    given = cli(
+        "init", tmp_path / "doy.csv", "--horizon", "6", "--time-format", "%Y/%j", "-o", tmp_path / "b.yaml"
+    )
+    assert given.code == 0, given
+    text = (tmp_path / "b.yaml").read_text()
+    assert "time_column: stamp" in text and "time_format: '%Y/%j'" in text
+    assert cli("check", tmp_path / "b.yaml").code == 0
