@@ -548,3 +548,26 @@ def test_a_real_full_disk_is_one_line_keeps_the_last_checkpoint_and_resumes_when
     resumed = cli("train", "--resume", run, "-q")
     assert resumed.code == 0, resumed
     assert checkpoint.load(run / "checkpoints" / "last.pt")["epoch"] == 6 and (run / "summary.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "values, words",
+    [
+        ([1e8 + (i % 7) * 0.5 for i in range(60)], "varies from 100000000 to 100000003: changes that small"),
+        ([(i % 7 + 1) * 1e-49 for i in range(60)], "holds 1e-49 at line 2: too close to zero to be held"),
+    ],
+)
+def test_values_float32_cannot_tell_apart_are_refused_with_the_fix(tmp_path, values, words):
+    from rnncli.errors import RnnCliError
+
+    text = "t,y\n" + "".join(
+        f"{d.date()},{v!r}\n" for d, v in zip(pd.date_range("2023-01-01", periods=60), values)
+    )
+    with pytest.raises(RnnCliError, match=words):
+        loaded(config_for(tmp_path, text))
+    shifted = "t,y\n" + "".join(
+        f"{d.date()},{v - 1e8 if v > 1 else v * 1e45!r}\n"
+        for d, v in zip(pd.date_range("2023-01-01", periods=60), values)
+    )  # the fix each message gives
+    (s,) = loaded(config_for(tmp_path, shifted))
+    assert len(np.unique(s.values[:, 0])) == 7

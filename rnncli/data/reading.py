@@ -45,6 +45,7 @@ THOUSANDS = {
     ".": re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"),
     ",": re.compile(r"^[-+]?\d{1,3}(\.\d{3})+(,\d*)?$"),
 }
+PRECISION = 2.0**-18  # changes below this share of the values' size: float32 keeps too few of their digits
 TIME_PARTS = ("year", "month", "day", "hour", "minute", "second")
 
 
@@ -202,7 +203,32 @@ def numeric(
             f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]}: infinite or too large "
             "(beyond ±3.4e38); fix or empty those cells"
         )
+    _check_precision(values, raw, name, lines)
     return values
+
+
+def _check_precision(values: np.ndarray, raw: pd.Series, name: str, lines: np.ndarray) -> None:
+    """Refuse what float32, in which rnncli holds and trains on values, cannot tell apart: a value
+    too close to zero to be held (it would become 0), and changes too small beside the values'
+    size (1e8 + 0.5: about seven significant digits are kept)."""
+    size = np.abs(values)
+    tiny = np.flatnonzero((size > 0) & (size < np.finfo(np.float32).tiny))
+    if tiny.size:
+        i = tiny[0]
+        raise RnnCliError(
+            f"column '{clip(name)}' holds {quote(raw.iloc[i])} at line {lines[i]}: too close to zero to be "
+            "held (below 1.2e-38, it would read as 0); multiply the column by a power of ten"
+        )
+    finite = values[np.isfinite(values)]
+    if len(finite) < 2:
+        return
+    low, high, top = float(finite.min()), float(finite.max()), float(np.abs(finite).max())
+    if 0 < high - low < top * PRECISION:
+        raise RnnCliError(
+            f"column '{clip(name)}' varies from {low:.10g} to {high:.10g}: changes that small beside values "
+            f"that large are lost in the 7 significant digits rnncli computes with; subtract a constant "
+            f"from the column (e.g. {float(f'{low:.2g}'):g}) so that what changes is what is left"
+        )
 
 
 def as_numbers(text: pd.Series, decimal: str = ".") -> pd.Series:
