@@ -295,13 +295,11 @@ main(sys.argv[2:])
 """
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_a_signal_while_finishing_says_how_to_finish_and_resume_finishes_it(slow_cfg, tmp_path, sig):
-    overrides = ["train.epochs=2", "train.patience=null", f"output.dir={tmp_path / 'runs2'}"]
-    reference = train_run(config.load(slow_cfg, [*overrides[:2], f"output.dir={tmp_path / 'ref'}"])).run_dir
-    ready = tmp_path / "ready"
+def signalled_while_paused(script: str, ready: Path, args: list[str], sig: int) -> tuple[Path, int, str]:
+    """Run `rnncli ARGS` with `script` pausing it at a point (it writes the run folder to `ready`
+    there), send it `sig` then, and return (the run folder, the exit code, stderr)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", PAUSED_FINISH, str(ready), "train", str(slow_cfg), "-q", *overrides],
+        [sys.executable, "-c", script, str(ready), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -313,9 +311,18 @@ def test_a_signal_while_finishing_says_how_to_finish_and_resume_finishes_it(slow
     run = Path(ready.read_text())
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
+    return run, proc.returncode, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_a_signal_while_finishing_says_how_to_finish_and_resume_finishes_it(slow_cfg, tmp_path, sig):
+    overrides = ["train.epochs=2", "train.patience=null", f"output.dir={tmp_path / 'runs2'}"]
+    reference = train_run(config.load(slow_cfg, [*overrides[:2], f"output.dir={tmp_path / 'ref'}"])).run_dir
+    args = ["train", str(slow_cfg), "-q", *overrides]
+    run, code, err = signalled_while_paused(PAUSED_FINISH, tmp_path / "ready", args, sig)
     if sig != signal.SIGKILL:
         name = signal.Signals(sig).name
-        assert proc.returncode == 130 and "Traceback" not in err, err
+        assert code == 130 and "Traceback" not in err, err
         assert f"stopped by {name} while the run was finishing" in err and f"--resume {run}" in err
     assert not (run / "summary.json").exists()
     result = resume_run(run)  # only what was left: calibration and test scores
@@ -348,32 +355,10 @@ main(sys.argv[2:])
 def test_a_stop_during_the_refit_is_finished_by_resuming_the_run(slow_cfg, tmp_path, sig, cli):
     overrides = ["train.epochs=2", "train.patience=null", "train.refit=true"]
     reference = train_run(config.load(slow_cfg, [*overrides, f"output.dir={tmp_path / 'ref'}"])).run_dir
-    ready = tmp_path / "ready"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            PAUSED_REFIT,
-            str(ready),
-            "train",
-            str(slow_cfg),
-            "-q",
-            *overrides,
-            f"output.dir={tmp_path / 'runs2'}",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not ready.exists():
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.01)
-    run = Path(ready.read_text())
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=60)
+    args = ["train", str(slow_cfg), "-q", *overrides, f"output.dir={tmp_path / 'runs2'}"]
+    run, code, err = signalled_while_paused(PAUSED_REFIT, tmp_path / "ready", args, sig)
     if sig == signal.SIGINT:
-        assert proc.returncode == 130 and "Traceback" not in err, err
+        assert code == 130 and "Traceback" not in err, err
     result = cli("train", "--resume", run / "refit")  # the refit folder is not one to resume
     assert result.code == 2 and f"resume the run itself (rnncli train --resume {run.resolve()})" in result.err
     assert "refit" not in json.loads((run / "summary.json").read_text())
