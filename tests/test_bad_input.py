@@ -172,6 +172,11 @@ CASES = [
     Case("override-without-equals", lambda e: ["train", e.cfg, "epochs"], ("must look like KEY=VALUE",)),
     Case("predict-no-run", lambda e: ["predict"], ("Missing argument",)),
     Case("predict-missing-run", lambda e: ["predict", e.tmp / "nowhere"], ("does not exist",)),
+    Case(
+        "inspect-a-device",
+        lambda e: ["inspect", "/dev/null"],
+        ("is not a folder or a file (a device or a pipe)",),
+    ),
     Case("predict-not-a-run", lambda e: ["predict", e.tmp], ("has no checkpoints/best.pt",)),
     Case("horizon-zero", lambda e: ["predict", e.run, "--horizon", "0"], ("--horizon must be at least 1",)),
     Case(

@@ -125,9 +125,8 @@ def locate(run: str | Path, which: str = "best") -> Path:
         return checkpoint_path
     if given.is_file():
         return given
-    raise RnnCliError(
-        f"'{given}' does not exist; give a run folder (runs/<name>/<stamp>) or a checkpoint file (.pt)"
-    )
+    what = "is not a folder or a file (a device or a pipe)" if given.exists() else "does not exist"
+    raise RnnCliError(f"'{given}' {what}; give a run folder (runs/<name>/<stamp>) or a checkpoint file (.pt)")
 
 
 def open_trained(
