@@ -108,3 +108,6 @@ def prepare_file(schema, *args, **kw):
     from rnncli.data.prepared import prepare
 
     return prepare(timeseries.load(schema), schema, *args, **kw)
+
+
+CLASSICAL = {"persistence", "seasonal_naive", "linear_ar", "theta", "ets", "com"}  # every baseline scored

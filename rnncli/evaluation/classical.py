@@ -149,39 +149,30 @@ def real_rows(prepared: Prepared, k: int, j: int):
 
 def fit_theta(prepared: Prepared) -> list[list[theta.ThetaFit]]:
     """One Theta per target of each series, fitted on its training rows (all series at once)."""
-    nt = prepared.n_targets
-    firsts = [
-        max(pad, n_train - theta.MAX_FIT_ROWS)
-        for (n_train, _, _), pad in zip(prepared.layout.parts, prepared.pads)
-    ]  # real rows
-    trains = [
-        real_rows(prepared, k, j)(first, n_train)
-        for k, ((n_train, _, _), first) in enumerate(zip(prepared.layout.parts, firsts))
-        for j in range(nt)
-    ]
-    shifts = [first for first in firsts for _ in range(nt)]
-    fits = theta.fit(trains, prepared.season)
-    for fit, shift in zip(fits, shifts):  # positions counted from the series' first row
-        fit.start += shift
-    return [fits[k * nt : (k + 1) * nt] for k in range(len(prepared.series))]
+    return _fit_each(prepared, theta.MAX_FIT_ROWS, theta.fit, lambda fit: [fit])
 
 
 def fit_smoothing(prepared: Prepared) -> list[list[dict[str, smoothing.SmoothingFit]]]:
     """The exponential smoothings of each target of each series, fitted on its training rows (all series at
     once)."""
+    return _fit_each(prepared, smoothing.MAX_FIT_ROWS, smoothing.fit, lambda kinds: list(kinds.values()))
+
+
+def _fit_each(prepared: Prepared, most: int, fit, parts) -> list[list]:
+    """`fit(trains, season)` on the last `most` training rows (in real units) of every target of
+    every series, all at once; each fit (or each of its `parts`) has its start counted from its
+    series' first row. One list of fits per series, a fit per target."""
     nt = prepared.n_targets
     firsts = [
-        max(pad, n_train - smoothing.MAX_FIT_ROWS)
-        for (n_train, _, _), pad in zip(prepared.layout.parts, prepared.pads)
+        max(pad, n_train - most) for (n_train, _, _), pad in zip(prepared.layout.parts, prepared.pads)
     ]  # real rows
     trains = [
         real_rows(prepared, k, j)(first, n_train)
         for k, ((n_train, _, _), first) in enumerate(zip(prepared.layout.parts, firsts))
         for j in range(nt)
     ]
-    shifts = [first for first in firsts for _ in range(nt)]
-    fits = smoothing.fit(trains, prepared.season)
-    for kinds, shift in zip(fits, shifts):  # positions counted from the series' first row
-        for fit in kinds.values():
-            fit.start += shift
+    fits = fit(trains, prepared.season)
+    for made, first in zip(fits, [first for first in firsts for _ in range(nt)]):
+        for one in parts(made):
+            one.start += first
     return [fits[k * nt : (k + 1) * nt] for k in range(len(prepared.series))]

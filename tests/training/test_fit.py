@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from helpers import write_config, write_csv
+from helpers import CLASSICAL, write_config, write_csv
 
 from rnncli import config
 from rnncli.artifacts import checkpoint
@@ -43,14 +43,7 @@ def test_fit_writes_a_complete_run_folder(tiny):
     assert summary["best_epoch"] == int(best["epoch"]) == result.best_epoch
     assert summary["val"]["loss"] == pytest.approx(float(best["val_loss"]))
     assert summary["data"]["windows"] == {"train": 192 - 15 + 1, "val": 24, "test": 24}
-    assert set(summary["test"]["baselines"]) == {
-        "persistence",
-        "seasonal_naive",
-        "linear_ar",
-        "theta",
-        "ets",
-        "com",
-    }
+    assert set(summary["test"]["baselines"]) == CLASSICAL
     assert checkpoint.load(run / "checkpoints" / "best.pt")["epoch"] == result.best_epoch
     assert checkpoint.load(run / "checkpoints" / "last.pt")["epoch"] == 3
 
