@@ -2,6 +2,7 @@
 #   make train                         train the default config on the bundled data
 #   make train CONFIG=configs/x.yaml ARGS="train.epochs=5"
 #   make predict / make evaluate       use the newest run (or RUN=runs/<name>/<stamp>)
+#   make report                        the newest run's HTML report, into report.html
 #   make test                          run the test suite (it also checks formatting, lint and the docs)
 #   make lint                          ruff format --check and ruff check
 #   make docs                          write docs/config.md from the schema, build the site into site/
@@ -19,13 +20,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: help train check predict evaluate test lint docs bench clean
+.PHONY: help train check predict evaluate report screenshots test lint docs bench clean
 
 help:
 	@echo "make train      set up .venv and train $(CONFIG) (CONFIG=..., ARGS='key=value ...')"
 	@echo "make check      check CONFIG and its data without training"
 	@echo "make predict    forecast after the end of the data with the newest run (RUN=...) into forecast.csv"
 	@echo "make evaluate   score the newest run on its test split beside baselines (RUN=...) into evaluation.json"
+	@echo "make report     write the newest run's HTML report (RUN=...) into report.html"
 	@echo "make test       set up .venv and run the test suite"
 	@echo "make lint       check formatting and lint (ruff)"
 	@echo "make docs       write docs/config.md from the schema and build the documentation site into site/"
@@ -61,6 +63,14 @@ predict: $(STAMP)
 evaluate: $(STAMP)
 	@test -n "$(RUN)" || { echo "no run folder under runs/: run 'make train' first"; exit 2; }
 	$(BIN)/rnncli evaluate $(RUN) --output evaluation.json --force
+
+report: $(STAMP)
+	@test -n "$(RUN)" || { echo "no run folder under runs/: run 'make train' first"; exit 2; }
+	$(BIN)/rnncli report $(RUN) --output report.html --force
+
+# the report screenshots in docs/images, taken by the report's browser tests (needs chromium)
+screenshots: $(DEV)
+	RNNCLI_SCREENSHOTS=docs/images RNNCLI_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/report/test_html_report.py
 
 test: $(DEV)
 	$(BIN)/python -m pytest

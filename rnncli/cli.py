@@ -252,6 +252,21 @@ def runs_command(
         console.stdout().print(tables.runs(rows, folder))
 
 
+@app.command("report")
+def report_command(
+    target: options.ReportTarget,
+    output: options.ReportOut = None,
+    sort: options.Sort = "time",
+    force: options.Force = False,
+    debug: options.Debug = False,
+) -> None:
+    """Write one self-contained HTML page of a run, a backtest or a folder of runs, charts included."""
+    from rnncli.commands import report
+
+    written = report.report(target, output, force, sort)
+    console.stdout().print(f"wrote {written}", highlight=False, soft_wrap=True)
+
+
 def _flags(quiet: bool, debug: bool) -> list[str]:
     """The flags passed on to the processes torchrun starts."""
     return (["--quiet"] if quiet else []) + (["--debug"] if debug else [])

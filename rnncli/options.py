@@ -174,3 +174,11 @@ Sort = Annotated[
 ]
 Reverse = Annotated[bool, _option("--reverse", help="Sort in descending order.")]
 Json = Annotated[bool, _option("--json", help="Print the rows as JSON instead of a table.")]
+
+# report
+ReportTarget = Annotated[
+    Path, typer.Argument(help="A run folder, a backtest folder, or a folder of runs (output.dir).")
+]
+ReportOut = Annotated[
+    Path | None, _option("--output", "-o", help="The HTML file to write (default: report.html).")
+]

@@ -237,6 +237,22 @@ def _read(path: Path, parse, kind: type):
     return value
 
 
+def read(run_dir: Path, name: str) -> dict | list:
+    """A run folder's summary.json, config.yaml (as a mapping) or metrics.csv (rows of numbers);
+    one clear line when it is missing or damaged."""
+    parse, kind = {
+        "summary.json": (json.loads, dict),
+        "config.yaml": (_yaml, dict),
+        "metrics.csv": (_metrics, list),
+    }[name]
+    if not (run_dir / name).is_file():
+        raise RnnCliError(f"'{run_dir}' has no {name}; give a run folder made by 'rnncli train'")
+    try:
+        return _read(run_dir / name, parse, kind)
+    except _Damaged as exc:
+        raise RnnCliError(f"'{run_dir}': {exc}") from None
+
+
 def _yaml(text: str) -> dict:
     import yaml
 

@@ -2,6 +2,7 @@
 value coercion and validation. `rnncli.config` is the interface the rest of rnncli uses."""
 
 from rnncli.config.loading import (
+    chosen_in,
     flat,
     from_dict,
     from_flat,
@@ -15,6 +16,7 @@ from rnncli.config.schema import Config, known_keys
 
 __all__ = [
     "Config",
+    "chosen_in",
     "flat",
     "from_dict",
     "from_flat",

@@ -65,12 +65,17 @@ def with_overrides(cfg: Config, overrides: list[str] | tuple[str, ...]) -> tuple
     requested = parse_overrides(overrides)
     new = from_flat({**before, **requested})
     new.given = cfg.given | frozenset(requested)
+    new.chosen = {k: why for k, why in cfg.chosen.items() if k not in requested}
     changed = {k: v for k, v in requested.items() if flat(new)[k] != before[k]}
     return new, changed
 
 
+CHOSEN_NOTE = "# chosen from the data: "
+
+
 def to_yaml(cfg: Config) -> str:
-    """Block-style sections with one key per line; lists inline ([a, b])."""
+    """Block-style sections with one key per line; lists inline ([a, b]); a key chosen from the data
+    carries its reason as a comment (`chosen_in` reads them back)."""
     import yaml
 
     class Dumper(yaml.SafeDumper):
@@ -79,7 +84,30 @@ def to_yaml(cfg: Config) -> str:
     Dumper.add_representer(
         list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
     )
-    return yaml.dump(cfg.to_dict(), Dumper=Dumper, sort_keys=False, default_flow_style=False)
+    text = yaml.dump(cfg.to_dict(), Dumper=Dumper, sort_keys=False, default_flow_style=False, width=10**6)
+    if not cfg.chosen:
+        return text
+    lines, section = [], ""
+    for line in text.splitlines():
+        key = line.strip().split(":", 1)[0]
+        section = key if not line.startswith(" ") else section
+        dotted = key if not line.startswith(" ") else f"{section}.{key}"
+        reason = " ".join(str(cfg.chosen.get(dotted, "")).split())
+        lines.append(f"{line}  {CHOSEN_NOTE}{reason}" if reason else line)
+    return "\n".join(lines) + "\n"
+
+
+def chosen_in(text: str) -> dict[str, str]:
+    """The keys a run's config.yaml (`to_yaml`) marks as chosen from the data, with their reasons."""
+    chosen, section = {}, ""
+    for line in text.splitlines():
+        key = line.strip().split(":", 1)[0]
+        section = key if line[:1] not in (" ", "#", "") else section
+        if CHOSEN_NOTE in line:
+            chosen[f"{section}.{key}" if line.startswith(" ") else key] = line.split(CHOSEN_NOTE, 1)[
+                1
+            ].strip()
+    return chosen
 
 
 def to_commented_yaml(cfg: Config, keys: list[str], comments: dict[str, str], header: list[str]) -> str:

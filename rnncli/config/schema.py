@@ -200,10 +200,12 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
     # the dotted keys the user set (the rest are defaults)
     given: frozenset = field(default=frozenset(), repr=False, compare=False)
+    # the dotted keys chosen from the data (the config left them out), each with its reason
+    chosen: dict = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
-        del out["given"]
+        del out["given"], out["chosen"]
         return out
 
 

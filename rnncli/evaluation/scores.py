@@ -136,7 +136,8 @@ def _mean(results: list[dict]) -> dict:
 
 
 def one_step(kept: dict[int, list[dict]], prepared: Prepared) -> list[dict]:
-    """Per series: the times of the first forecast step, the actual values, and each forecast."""
+    """Per series: the times of the first forecast step, the actual values, each forecast, and the
+    served forecast's interval ("lower", "upper") where it has one."""
     out = []
     for k, chunks in kept.items():
         if not chunks:

@@ -60,6 +60,14 @@ class _Tally:
                         "row": (starts[mine] + prepared.spec.lookback).cpu(),
                         "actual": actual[mine, 0].double().cpu(),
                         **{name: f[mine, 0].double().cpu() for name, f in forecasts.items()},
+                        **(
+                            {}
+                            if bounds is None
+                            else {
+                                "lower": bounds[0][mine, 0].double().cpu(),
+                                "upper": bounds[1][mine, 0].double().cpu(),
+                            }
+                        ),
                     }
                 )
 

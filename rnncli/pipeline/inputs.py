@@ -53,6 +53,7 @@ def resolve(cfg: Config, series: list | None = None) -> Resolved:
         {k: v for k, v in flat.items() if k in given},
     )
     resolved = config.with_values(cfg, {key: value for key, (value, _) in chosen.items()})
+    resolved.chosen = {key: reason for key, (_, reason) in chosen.items()}
     return Resolved(resolved, series, chosen)
 
 

@@ -22,7 +22,7 @@ from rnncli.evaluation.scores import label
 MAX_PANELS = 12
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -43,11 +43,11 @@ def _save(fig, path: str | Path) -> None:
     )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110)
-    _pyplot().close(fig)
+    pyplot().close(fig)
     atomic_write(path, lambda fh: fh.write(buf.getvalue()))
 
 
-def _dates(ax) -> None:
+def date_axis(ax) -> None:
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator()
@@ -56,7 +56,7 @@ def _dates(ax) -> None:
 
 
 def loss(history: list[dict], path: str | Path, title: str) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     epochs = [r["epoch"] for r in history]
     ax.plot(epochs, [r["train_loss"] for r in history], marker=".", label="train")
@@ -73,7 +73,7 @@ def loss(history: list[dict], path: str | Path, title: str) -> None:
 
 def forecast(result, path: str | Path) -> None:
     """One panel per series and target: history, forecast, interval band."""
-    plt = _pyplot()
+    plt = pyplot()
     frame, time_column = result.frame, result.history[0][1].columns[0]
     targets = list(result.history[0][1].columns[1:])
     panels = [(key, hist, target) for key, hist in result.history for target in targets][:MAX_PANELS]
@@ -99,7 +99,7 @@ def forecast(result, path: str | Path) -> None:
             xlabel=time_column,
             ylabel=target,
         )
-        _dates(ax)
+        date_axis(ax)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
     _save(fig, path)
@@ -107,7 +107,7 @@ def forecast(result, path: str | Path) -> None:
 
 def evaluation(scores, path: str | Path) -> None:
     """Per series and target: actual, the model and the best baseline, one step ahead."""
-    plt = _pyplot()
+    plt = pyplot()
     metrics = scores.metrics
     baseline = min(metrics["baselines"], key=lambda b: metrics["baselines"][b]["mae"] or float("inf"))
     served = metrics.get("served", {}).get("label", "the network")
@@ -134,7 +134,7 @@ def evaluation(scores, path: str | Path) -> None:
             xlabel=f.get("time_column", "time"),
             ylabel=target,
         )
-        _dates(ax)
+        date_axis(ax)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
     _save(fig, path)
@@ -143,7 +143,7 @@ def evaluation(scores, path: str | Path) -> None:
 def backtest(result, path: str | Path) -> None:
     """Per series and target: the actual values of every fold's test stretch, each fold's model
     forecasts (one step ahead) and the best baseline's, with a line at each fold's origin."""
-    plt = _pyplot()
+    plt = pyplot()
     scores = result.scores
     baseline = scores["comparison"]["baseline"]
     ids = [f["id"] for f in result.results[0].scores.forecasts]
@@ -178,7 +178,7 @@ def backtest(result, path: str | Path) -> None:
             ylabel=target,
             xlabel=result.time_column,
         )
-        _dates(ax)
+        date_axis(ax)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize="small", ncol=2)
     _save(fig, path)

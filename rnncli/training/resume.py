@@ -55,7 +55,12 @@ def reopen(run_dir: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> 
         )
     payload = checkpoint.load(last)  # on the CPU; each piece moves to the training device below
     integrity.check_belongs(last, payload)
-    return payload, _resumed_config(payload, overrides, last)
+    cfg = _resumed_config(payload, overrides, last)
+    written = Path(run_dir) / "config.yaml"
+    if written.is_file():  # the keys chosen from the data, marked in the config.yaml it rewrites
+        chosen = config.chosen_in(written.read_text(encoding="utf-8", errors="replace"))
+        cfg.chosen = {key: why for key, why in chosen.items() if key in config.flat(cfg)}
+    return payload, cfg
 
 
 def resume(

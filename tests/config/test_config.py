@@ -195,3 +195,19 @@ def test_a_config_path_that_is_a_pipe_or_a_device_says_so(tmp_path, kind):
         os.mkfifo(path)
     with pytest.raises(RnnCliError, match=r"cannot be read \(it is not a regular file: a pipe or a device\)"):
         config.load(path)
+
+
+def test_keys_chosen_from_the_data_are_marked_in_the_written_config_and_read_back(tmp_path):
+    from helpers import write_csv
+
+    from rnncli.pipeline.inputs import resolve
+
+    csv = write_csv(tmp_path / "s.csv")
+    (tmp_path / "c.yaml").write_text(f"data:\n  path: {csv}\n  time_column: date\n  target: [y]\n")
+    resolved = resolve(config.load(str(tmp_path / "c.yaml"), ["window.horizon=3"]))
+    assert "window.lookback" in resolved.cfg.chosen and "window.horizon" not in resolved.cfg.chosen
+    text = config.to_yaml(resolved.cfg)
+    assert config.from_dict(yaml.safe_load(text)) == resolved.cfg  # the comments change no value
+    assert config.chosen_in(text) == resolved.cfg.chosen
+    overridden, _ = config.with_overrides(resolved.cfg, ["window.lookback=9"])
+    assert "window.lookback" not in overridden.chosen and "train.epochs" in overridden.chosen
