@@ -35,15 +35,17 @@ def test_version(cli):
     assert result.code == 0 and result.out == f"rnncli {__version__}\n"
 
 
-def test_help_and_print_config_do_not_import_torch_or_pandas(tiny):
+def test_help_and_print_config_do_not_import_torch_pandas_or_the_trackers(tiny):
     code = (
         "import sys; from rnncli.entry import main\n"
         "try: main(sys.argv[1:])\n"
         "except SystemExit: pass\n"
-        "print('heavy:', sorted(m for m in ('torch', 'pandas', 'numpy') if m in sys.modules), "
+        "heavy = ('torch', 'pandas', 'numpy', 'mlflow', 'tensorboard', 'matplotlib')\n"
+        "print('heavy:', sorted(m for m in heavy if m in sys.modules), "
         "file=sys.stderr)"
     )
-    for args in (["--help"], ["train", str(tiny[0]), "--print-config"]):
+    tracked = ["train", str(tiny[0]), "train.tracking=[tensorboard,mlflow]", "--print-config"]
+    for args in (["--help"], ["report", "--help"], ["train", str(tiny[0]), "--print-config"], tracked):
         out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
         assert "heavy: []" in out.stderr, out.stderr
 

@@ -220,14 +220,19 @@ def run_folds(
     """Train and score every fold in turn (finished folds of a resumed backtest are scored again
     from their run folders); None on the processes other than rank 0 of several. Each fold gets
     its own copy of the series read once."""
+    from rnncli.pipeline import tracking
+
     results, first = [], None
     shortened = [line for fold in plan.folds if (line := fold.shortened(cfg.window.lookback))]
+    parent = tracking.parent(cfg, backtest_dir, "backtest", progress) if group is None or group.main else None
     for fold in plan.folds:
         progress.fold(fold.k, len(plan.folds))
         if fold.shortened(cfg.window.lookback):
             progress.note(f"warning: {fold.shortened(cfg.window.lookback)}")
         if refit or fold.k == 1:
-            result = backtest_folds.trained(cfg, backtest_dir, fold, series, progress, group, len(plan.folds))
+            result = backtest_folds.trained(
+                cfg, backtest_dir, fold, series, progress, group, len(plan.folds), parent
+            )
         elif results:  # rank 0 scores the first fold's model at this origin
             first = first or backtest_folds.first_fold(backtest_dir / "fold-1", copies(series))
             result = backtest_folds.without_refit(*first, fold, copies(series))
@@ -241,6 +246,7 @@ def run_folds(
     scores["shortened"] = shortened
     if scores["network"]["verdict"].startswith("worse"):  # what would most likely make the network win
         scores["network"]["advice"] = verdict.advice(cfg.to_dict(), results[0].scores.metrics["season"])
+    tracking.end_parent(parent, tracking.backtest_scores(scores), progress)
     write_json(backtest_dir / "backtest.json", scores)
     write_text(backtest_dir / "backtest.csv", backtest_folds.to_csv(scores))
     return Backtest(backtest_dir, plan, refit, results, scores, cfg.data.time_column)

@@ -56,7 +56,7 @@ def sweep(
     config_path: str | Path, args: list[str] | tuple[str, ...], max_runs: int, progress: PlainProgress
 ) -> SweepResult:
     """Train every combination; return the ranked runs (and write sweep.csv)."""
-    from rnncli.pipeline import inputs
+    from rnncli.pipeline import inputs, tracking
 
     swept, combos = grid(args)
     if len(combos) > max_runs:
@@ -68,6 +68,7 @@ def sweep(
     configs = [inputs.resolve(config.load(config_path, combo)).cfg for combo in combos]
     base = configs[0]
     sweep_dir = run_folder.new_folder(Path(base.output.dir) / base.name, "sweep-", "sweep")
+    parent = tracking.parent(base, sweep_dir, "sweep", progress)
     rows = []
     for n, (combo, cfg) in enumerate(zip(combos, configs), start=1):
         label = _label(combo, swept) or "run"
@@ -75,20 +76,22 @@ def sweep(
         shown = " ".join(c for c in combo if c.split("=")[0] in swept) or "the config as it is"
         progress.note(f"sweep run {n}/{len(combos)}: {shown}")
         values = {c.split("=", 1)[0]: c.split("=", 1)[1] for c in combo}
-        rows.append({**{k: values[k] for k in swept}, **_one(cfg, n, progress)})
+        rows.append({**{k: values[k] for k in swept}, **_one(cfg, n, progress, parent)})
     rows.sort(key=lambda r: (r["best_val_loss"] is None, r["best_val_loss"] or 0.0))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank
     _write_csv(sweep_dir / "sweep.csv", swept, rows)
+    best = rows[0]["best_val_loss"] if rows else None
+    tracking.end_parent(parent, {} if best is None else {"best_val_loss": best}, progress)
     return SweepResult(sweep_dir, swept, rows)
 
 
-def _one(cfg: config.Config, n: int, progress: PlainProgress) -> dict:
+def _one(cfg: config.Config, n: int, progress: PlainProgress, parent: dict | None) -> dict:
     """One combination trained: its row of sweep.csv (a run that fails is a row that says so)."""
     from rnncli.pipeline.run import train_run
 
     try:
-        result = train_run(cfg, progress)
+        result = train_run(cfg, progress, parent=parent)
     except TrainingFailed as exc:
         progress.note(f"sweep run {n} failed: {exc}")
         return {"best_val_loss": None, "test_mae": None, "epochs": None, "status": "failed", "run_dir": ""}

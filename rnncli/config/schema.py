@@ -167,6 +167,12 @@ class TrainConfig:
         "signal announces (SIGKILL, a power cut) loses at most this much training; 0 writes every epoch",
     )
     device: str = key("auto", "`auto` (CUDA when present), `cpu`, `cuda`, `cuda:N`, `mps`")
+    tracking: list[Literal["tensorboard", "mlflow"]] = key(
+        doc="also log each epoch and the final scores to TensorBoard (under the run folder) and/or MLflow "
+        "(MLFLOW_TRACKING_URI, else output.dir/mlflow.db); each needs its extra, rnncli[tensorboard] or "
+        "rnncli[mlflow]",
+        factory=list,
+    )
 
 
 @dataclass

@@ -158,7 +158,14 @@ def copies(series: list) -> list:
 
 
 def trained(
-    cfg: Config, backtest_dir: Path, fold: Fold, series: list, progress, group, of: int
+    cfg: Config,
+    backtest_dir: Path,
+    fold: Fold,
+    series: list,
+    progress,
+    group,
+    of: int,
+    parent: dict | None = None,
 ) -> FoldResult | None:
     """Fold `fold` trained in its run folder (a run split at the fold's borders), or resumed there,
     or (finished) scored again from it; None on the processes other than rank 0 of several."""
@@ -181,6 +188,7 @@ def trained(
                 run_dir=run_dir,
                 series=copies(series),
                 keep=True,
+                parent=parent,
             )
     except Interrupted as exc:
         raise Interrupted(

@@ -21,25 +21,28 @@ def train_run(
     run_dir: Path | None = None,
     series: list | None = None,
     keep: bool = False,
+    parent: dict | None = None,
 ):
     """Train `cfg` in a new run folder and finish it: the RunResult (None on the ranks other than 0).
     `group` defaults to torchrun's, if any; a backtest names the folder (`run_dir`), passes the CSV
-    it read (`series`, consumed) and asks to `keep` each test window's errors and forecasts."""
+    it read (`series`, consumed) and asks to `keep` each test window's errors and forecasts; a sweep
+    or backtest passes the tracker run its run is a child of (`parent`, `tracking.parent`)."""
+    from rnncli.pipeline.tracking import tracking
     from rnncli.training import distributed, fit
 
     group = group or distributed.setup(cfg.train.device)
-    progress = _progress(progress, group)
-    prepared = inputs.prepared_of(cfg, series)
-    fitted = fit.fit(cfg, prepared, inputs.schema_of(cfg), progress, group, run_dir=run_dir)
-    result = None if fitted is None else _finish(fitted, progress, keep)
-    if cfg.train.refit:
-        _refit(
-            cfg,
-            group.from_main(None if result is None else str(result.run_dir)),
-            group.from_main(None if result is None else result.best_epoch),
-            progress,
-            group,
-        )
+    with tracking(_progress(progress, group), cfg, group, parent) as progress:
+        prepared = inputs.prepared_of(cfg, series)
+        fitted = fit.fit(cfg, prepared, inputs.schema_of(cfg), progress, group, run_dir=run_dir)
+        result = None if fitted is None else _finish(fitted, progress, keep)
+        if cfg.train.refit:
+            _refit(
+                cfg,
+                group.from_main(None if result is None else str(result.run_dir)),
+                group.from_main(None if result is None else result.best_epoch),
+                progress,
+                group,
+            )
     return result
 
 
@@ -99,6 +102,7 @@ def resume_run(
     """Continue the run in `run_dir` from its last.pt and finish it (None on the ranks other than 0)."""
     from rnncli.data import timeseries
     from rnncli.data.prepared import prepare
+    from rnncli.pipeline.tracking import tracking
     from rnncli.training import distributed, resume
 
     payload, cfg = resume.reopen(run_dir, overrides)
@@ -115,8 +119,9 @@ def resume_run(
         season=cfg.data.season,
         masked=resume.masked_of(payload),
     )
-    fitted = resume.resume(run_dir, payload, cfg, prepared, schema, progress, group)
-    return None if fitted is None else _finish(fitted, progress, keep)
+    with tracking(progress, cfg, group) as progress:
+        fitted = resume.resume(run_dir, payload, cfg, prepared, schema, progress, group)
+        return None if fitted is None else _finish(fitted, progress, keep)
 
 
 def _finish(fitted, progress, keep: bool):

@@ -35,6 +35,9 @@ class PlainProgress:
     def note(self, message: str) -> None:
         print(message, file=self.stream, flush=True)
 
+    def opened(self, run_dir) -> None:
+        pass
+
     def start(self, epochs: int, batches: int, done: int = 0) -> None:
         self.epochs = epochs
 

@@ -26,7 +26,7 @@ from rnncli.training.state import TrainState, restore_rng
 
 # What may change when a run is resumed; anything else would change the model, the data or the
 # optimisation already done, so the resumed run would not be the run that was started.
-RESUMABLE = ("train.epochs", "train.patience", "train.device", "train.checkpoint_every")
+RESUMABLE = ("train.epochs", "train.patience", "train.device", "train.checkpoint_every", "train.tracking")
 
 
 def scaler_of(payload: dict) -> Scaler:

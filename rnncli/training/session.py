@@ -34,6 +34,7 @@ class Progress(Protocol):
     """What training tells the user about (report.progress shows it)."""
 
     def note(self, message: str) -> None: ...
+    def opened(self, run_dir: Path) -> None: ...  # the run folder the epochs are written to
     def start(self, epochs: int, batches: int, done: int = 0) -> None: ...
     def batch(self, done: int, loss: torch.Tensor) -> None: ...
     def epoch(self, row: dict) -> None: ...
@@ -91,6 +92,7 @@ def train_epochs(s: Session, progress: Progress) -> None:
         s.budget.windows(len(s.prepared.index("train")), s.group.world)
         / (s.budget.batch_size * s.group.world)
     )
+    progress.opened(s.run_dir)
     progress.start(s.budget.epochs, batches, s.state.epoch)
     try:
         with StopRequest() as stop:
