@@ -73,6 +73,8 @@ def init_command(
     data: options.Csv,
     horizon: options.InitHorizon = 1,
     target: options.Targets = None,
+    future_feature: options.FutureFeatures = None,
+    feature: options.PastFeatures = None,
     id_column: options.IdColumn = None,
     time_column: options.TimeColumn = None,
     time_format: options.TimeFormat = None,
@@ -83,7 +85,16 @@ def init_command(
     reason."""
     from rnncli.commands import init
 
-    written = init.init(data, horizon, target, id_column, time_column, output, time_format)
+    written = init.init(
+        data,
+        horizon,
+        target,
+        id_column,
+        time_column,
+        output,
+        time_format,
+        init.Covariates(feature, future_feature),
+    )
     out = console.stdout()
     for line in written.summary:
         out.print(line, highlight=False, soft_wrap=True)
@@ -111,6 +122,7 @@ def predict_command(
     plot: options.Plot = None,
     force: options.Force = False,
     which: options.Which = "best",
+    future: options.FutureCsv = None,
     debug: options.Debug = False,
 ) -> None:
     """Forecast the steps after the end of the data, with timestamps and prediction intervals."""
@@ -118,7 +130,9 @@ def predict_command(
     from rnncli.report import results
 
     results.forecast(
-        predict.predict(run, data, horizon, _which(which), coverage, output, plot, force), output, plot
+        predict.predict(run, data, horizon, _which(which), coverage, output, plot, force, future),
+        output,
+        plot,
     )
 
 

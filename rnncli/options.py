@@ -83,6 +83,18 @@ Targets = Annotated[
     list[str] | None,
     _option("--target", help="A column to forecast (repeat for several); default: every numeric column."),
 ]
+FutureFeatures = Annotated[
+    list[str] | None,
+    _option(
+        "--future-feature",
+        help="A column known ahead of the forecast (repeat for several); default: with --target, the "
+        "numeric columns that have values on rows after the target's last.",
+    ),
+]
+PastFeatures = Annotated[
+    list[str] | None,
+    _option("--feature", help="A column the model reads up to the forecast origin (repeat for several)."),
+]
 IdColumn = Annotated[
     str | None,
     _option("--id-column", help="The column naming each series of a long file (default: detected)."),
@@ -181,4 +193,12 @@ ReportTarget = Annotated[
 ]
 ReportOut = Annotated[
     Path | None, _option("--output", "-o", help="The HTML file to write (default: report.html).")
+]
+FutureCsv = Annotated[
+    Path | None,
+    _option(
+        "--future",
+        help="A CSV (or Parquet) of the future features' values at the steps to forecast: the time "
+        "column, the id column, the future features.",
+    ),
 ]

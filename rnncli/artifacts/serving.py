@@ -124,8 +124,15 @@ def describe(trained: Trained, fmt: str, names: list[str]) -> dict:
             **({"future": ["batch", args.future_size]} if "future" in names else {}),
         },
         "output": {"y": ["batch", spec.horizon, args.n_targets]},
-        "columns": [*schema.targets, *schema.features, *calendar.columns(spec.calendar)],
+        "columns": [
+            *schema.targets,
+            *schema.features,
+            *(["_available"] if args.masked else []),
+            *schema.future_features,
+            *calendar.columns(spec.calendar),
+        ],
         "targets": list(schema.targets),
+        "known_ahead": list(schema.future_features),
         "lookback": spec.lookback,
         "horizon": spec.horizon,
         "frequency": schema.frequency,
@@ -151,7 +158,7 @@ def _scaler(trained: Trained) -> dict:
         "ids": scaler.ids,
         "loc": scaler.loc.tolist(),
         "scale": scaler.scale.tolist(),
-        "columns": [*schema.targets, *schema.features],
+        "columns": schema.columns,
         "use": "scaled = (value - loc) / scale for each target and feature column (row of the series id; "
         "ids [null] means one row for all); the output is scaled: value = y * scale + loc (target columns)",
     }

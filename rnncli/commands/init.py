@@ -31,6 +31,14 @@ class Written:
     summary: list[str]  # what it decided, in a few lines
 
 
+@dataclass(frozen=True)
+class Covariates:
+    """The covariates named on the command line (None: as the data says)."""
+
+    features: list[str] | None = None
+    future_features: list[str] | None = None
+
+
 def init(
     csv: Path,
     horizon: int,
@@ -39,6 +47,7 @@ def init(
     time_column: str | None = None,
     output: Path | None = None,
     time_format: str | None = None,
+    covariates: Covariates = Covariates(),
 ) -> Written:
     """Detect the layout, choose every setting from the data, check it trains, write the config."""
     if horizon < 1:
@@ -50,6 +59,7 @@ def init(
         )
     check_outputs(output)
     layout = profile.detect(csv, time_column, targets, id_column, time_format)
+    covariates_of(csv, layout, covariates)
     base = {
         **_base(csv, output, layout, horizon),
         **({"data.time_format": time_format} if time_format else {}),
@@ -89,12 +99,40 @@ def _base(csv: Path, output: Path, layout: profile.FileLayout, horizon: int) -> 
         "window.mode": "many_to_one",
     }
     detected = (
+        ("data.features", layout.features, []),
+        ("data.future_features", layout.future_features, []),
         ("data.id_column", layout.id_column, None),
         ("data.layout", layout.layout, "long"),
         ("data.decimal", layout.decimal, "."),
     )
     base.update({key: value for key, value, default in detected if value != default})
     return base
+
+
+def covariates_of(csv: Path, layout: profile.FileLayout, given: Covariates) -> None:
+    """The covariates into `layout`: those named, checked to be numeric columns; else, with the
+    targets named, the numeric columns with values on rows after the target's last (known ahead)."""
+    numeric = [c for c in layout.numeric if c not in layout.targets]
+    for flag, names in (("--feature", given.features), ("--future-feature", given.future_features)):
+        for name in names or []:
+            if name not in numeric:
+                what = "a target" if name in layout.targets else "not a numeric column of the file"
+                raise RnnCliError(
+                    f"{flag} {name}: {what}; the other numeric columns are: {', '.join(numeric)}"
+                )
+    layout.features = list(given.features or [])
+    if given.future_features is not None:
+        layout.future_features = list(given.future_features)
+        layout.reasons["data.future_features"] = "as given"
+    elif layout.reasons.get("data.target") == "as given" and layout.layout == "long":
+        candidates = [c for c in numeric if c not in layout.features]
+        layout.future_features, after = profile.known_ahead(csv, layout, candidates)
+        if layout.future_features:
+            layout.reasons["data.future_features"] = (
+                f"values on the {after} rows after the target's last: known ahead of the forecast"
+            )
+    if layout.features:
+        layout.reasons["data.features"] = "as given"
 
 
 def _path_for(csv: Path, output: Path) -> str:
@@ -152,6 +190,8 @@ def _summary(layout: profile.FileLayout, prepared, cfg: Config, output: Path) ->
             else ""
         )
         + f"; targets: {', '.join(layout.targets)}"
+        + (f"; features: {', '.join(layout.features)}" if layout.features else "")
+        + (f"; known ahead: {', '.join(layout.future_features)}" if layout.future_features else "")
         + (f"; left out: {', '.join(layout.left_out)}" if layout.left_out else ""),
         f"window: lookback {cfg.window.lookback}, horizon {cfg.window.horizon}; model: {cfg.model.cell} "
         f"{cfg.model.hidden_size}, normalize {cfg.model.normalize}"

@@ -24,6 +24,7 @@ def predict(
     output: Path | None = None,
     plot: Path | None = None,
     force: bool = False,
+    future: Path | None = None,
 ) -> Forecast:
     """Forecast the `horizon` steps after the end of the data: timestamps and targets (and the id
     column first, one block per series, for long-format data), with prediction intervals.
@@ -31,9 +32,12 @@ def predict(
     Beyond the model's own horizon the forecasts are fed back as inputs (recursive forecasting).
     Calendar features are known for any future time, but past covariates (`data.features`) are
     not, so a model that reads them can forecast only up to its horizon. `coverage` defaults to the
-    run's predict.coverage; 0 leaves the intervals out. The forecast is written to the CSV `output`
-    and drawn into the PNG `plot` when asked for (with the last stretch of each series: 3 lookbacks,
-    10 horizons or 60 steps, whichever is longest); neither may be any of the run's inputs.
+    run's predict.coverage; 0 leaves the intervals out. A model that reads future features
+    (data.future_features) takes their values at the steps forecast from the data's rows after each
+    series' last target value, or from the file `future`; every step must have them. The forecast is
+    written to the CSV `output` and drawn into the PNG `plot` when asked for (with the last stretch
+    of each series: 3 lookbacks, 10 horizons or 60 steps, whichever is longest); neither may be any
+    of the run's inputs.
     """
     from rnncli.data import timeseries
     from rnncli.data.messages import grouped
@@ -47,6 +51,7 @@ def predict(
     horizon = _horizon(horizon, spec.horizon, schema.features)
     coverage = trained.coverage(coverage)
     series = timeseries.load(schema)
+    _ahead(schema, series, horizon, future)
     columns = len(schema.columns) + 2 * len(spec.calendar)
     forecasting.check_size(len(series), columns, spec.lookback, horizon, len(schema.targets), spec.horizon)
     warnings = grouped([(s.id, w) for s in series for w in s.warnings])
@@ -62,6 +67,22 @@ def predict(
     result = Forecast(frame, past, covered, notes, warnings, schema.id_column)
     _write(result, output, plot)
     return result
+
+
+def _ahead(schema, series: list, horizon: int, future: Path | None) -> None:
+    """The future features' values for every step forecast, from the data or the --future file."""
+    from rnncli.data import ahead, future_file
+
+    if not schema.future_features:
+        if future is not None:
+            raise RnnCliError(
+                "--future gives values known ahead, but this model reads none (it was trained without "
+                "data.future_features); leave --future out"
+            )
+        return
+    if future is not None:
+        future_file.from_file(future, schema, series, horizon)
+    ahead.check(series, schema, horizon, f"--future {future}" if future is not None else str(schema.path))
 
 
 def _write(result: Forecast, output: Path | None, plot: Path | None) -> None:

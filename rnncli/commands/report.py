@@ -60,15 +60,20 @@ def _run_page(run_dir: Path) -> tuple[str, dict]:
 
 
 def _scored(run_dir: Path, facts) -> dict:
-    """Score the run's test split again for its forecasts and per-series scores, into `facts`; the
-    files no report may replace. Without its data, `facts.missing` says why."""
+    """Score the run's test split again, for the series the page draws (the first MAX_TIMELINE, the
+    best and the worst by summary.json's per-series MASE: a panel of thousands costs what a few
+    do), into `facts`; the files no report may replace. Without its data, `facts.missing` says why."""
     from rnncli.artifacts.trained import open_trained
+    from rnncli.data import timeseries
+    from rnncli.data.messages import grouped
     from rnncli.evaluation import scoring
     from rnncli.evaluation.selection import Selection
 
     try:
         trained = open_trained(run_dir, "best")
-        prepared = trained.prepare()
+        series = timeseries.load(trained.schema)
+        drawn = _drawn(series, facts.summary.get("test", {}).get("per_series"))
+        prepared = trained.prepare(drawn)
     except RnnCliError as exc:
         facts.missing = f"forecasts against actual values are not drawn: {exc}"
         return run_folder.protected(run_dir)
@@ -82,10 +87,25 @@ def _scored(run_dir: Path, facts) -> dict:
         online_step=trained.online_step,
         selection=Selection.from_dict(trained.selection),
     )
-    facts.forecasts, facts.per_series = scores.forecasts, scores.metrics.get("per_series")
-    facts.series, facts.warnings = len(prepared.series), [*prepared.warnings, *scores.warnings]
-    facts.spans = _spans(prepared)
+    facts.forecasts = scores.forecasts
+    facts.per_series = facts.summary.get("test", {}).get("per_series") or scores.metrics.get("per_series")
+    facts.series, facts.spans = len(series), _spans(prepared)
+    facts.warnings = [*grouped([(s.id, w) for s in series for w in s.warnings]), *scores.warnings]
     return trained.inputs()
+
+
+def _drawn(series: list, per_series: dict | None) -> list:
+    """The series the page draws: the first MAX_TIMELINE, and the best and worst by MASE."""
+    from rnncli.report.run_page import MAX_TIMELINE
+    from rnncli.report.run_series import badness
+
+    if not per_series or len(series) <= MAX_TIMELINE:
+        return series
+    ranked = sorted(
+        (k for k in per_series if badness(per_series[k]) is not None), key=lambda k: badness(per_series[k])
+    )
+    wanted = {str(s.id) for s in series[:MAX_TIMELINE]} | set(ranked[:1]) | set(ranked[-1:])
+    return [s for s in series if str(s.id) in wanted]
 
 
 def _spans(prepared) -> list[tuple[str, list]]:

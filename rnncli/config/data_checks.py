@@ -47,22 +47,31 @@ def _check_columns(d) -> None:
         bad_value("data.time_format", d.time_format, "strftime codes such as %d/%m/%Y or %Y-%m-%d %H:%M")
     if not d.target:
         bad_value("data.target", d.target, "one column name or a list of them")
-    for key, names in (("data.target", d.target), ("data.features", d.features)):
+    for key, names in (
+        ("data.target", d.target),
+        ("data.features", d.features),
+        ("data.future_features", d.future_features),
+    ):
         if len(set(names)) != len(names):
             bad_value(key, names, "column names without repeats")
         if set(times) & set(names):
             bad_value(key, names, f"value columns; '{sorted(set(times) & set(names))[0]}' is a time column")
-    if d.id_column is not None and d.id_column in (*times, *d.target, *d.features):
+    if d.id_column is not None and d.id_column in (*times, *d.target, *d.features, *d.future_features):
         bad_value(
             "data.id_column", d.id_column, "a column that is neither the time column, a target nor a feature"
         )
-    if d.layout == "wide" and (d.features or d.id_column is not None):
+    if d.layout == "wide" and (d.features or d.future_features or d.id_column is not None):
         bad_value(
             "data.layout",
             d.layout,
-            "long when data.features or data.id_column are set (a wide file is one series per column, "
-            "with no covariates)",
+            "long when data.features, data.future_features or data.id_column are set (a wide file is one "
+            "series per column, with no covariates)",
         )
+    _check_covariates(d)
+
+
+def _check_covariates(d) -> None:
+    """Past features are not targets; the columns known ahead are neither targets nor past features."""
     if set(d.target) & set(d.features):
         bad_value(
             "data.features",
@@ -70,6 +79,15 @@ def _check_columns(d) -> None:
             f"columns other than the targets ({', '.join(sorted(set(d.target) & set(d.features)))} is a "
             "target)",
         )
+    for others, what in (
+        (d.target, "a target"),
+        (d.features, "a past feature (data.features): name it once"),
+    ):
+        if set(d.future_features) & set(others):
+            both = sorted(set(d.future_features) & set(others))[0]
+            bad_value(
+                "data.future_features", d.future_features, f"columns other than those ('{both}' is {what})"
+            )
 
 
 def _check_reading(d) -> None:

@@ -41,6 +41,12 @@ class DataConfig:
         "origin",
         factory=list,
     )
+    future_features: list[str] = key(
+        doc="future-known covariates: numeric columns whose values at the forecast steps are known when the "
+        "forecast is made (prices, load forecasts, holidays); predict reads them from rows after a series' "
+        "last target value, or from --future FILE",
+        factory=list,
+    )
     id_column: str | None = key(
         None, "long format: the column naming each row's series (station, store); one model learns them all"
     )

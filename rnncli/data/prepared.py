@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncli.data import calendar, short_series, timegrid
+from rnncli.data import short_series, timegrid
 from rnncli.data.messages import grouped
+from rnncli.data.rows import column_names, known_columns, scaled_rows
 from rnncli.data.scaling import Scaler
 from rnncli.data.series import Schema, Series
 from rnncli.data.windows import Index, Layout, Windows, WindowSpec
@@ -60,7 +61,7 @@ class Prepared:
     @property
     def n_values(self) -> int:
         """The target and feature columns: what scaling and window normalisation apply to."""
-        return len(self.columns) - self.windows.n_calendar - int(self.masked)
+        return len(self.columns) - self.windows.n_known - int(self.masked)
 
     @property
     def times(self) -> list[pd.DatetimeIndex]:
@@ -139,29 +140,26 @@ def prepare(
     known = None if isinstance(scaler, str) or scaler.ids == [None] else set(scaler.ids)
     kept, parts, pads, warned = _parts(series, spec, schema, whole, masked, known)
     masked = any(pads) if masked is None else masked
-    fitted_scaler = scaler
-    if (
-        isinstance(scaler, str) and season is not None
-    ):  # a season the config set, for a model about to be trained
+    if isinstance(scaler, str) and season is not None:  # a season the config set, for a model to train
         _check_season(season, kept, [(p[0] - pad, *p[1:]) for p, pad in zip(parts, pads)])
-    if isinstance(scaler, str):
-        fitted_scaler = Scaler.fit(
+    fitted_scaler = (
+        Scaler.fit(
             scaler,
             [s.values[: p[0] - pad] for s, p, pad in zip(kept, parts, pads)],
             [s.id for s in kept],
             per_series,
             len(schema.targets) if transform == "log" else 0,
         )
+        if isinstance(scaler, str)
+        else scaler
+    )
     scaler = fitted_scaler.align([s.id for s in kept])
     left_out = [s for s in series if all(s is not k for k in kept)]
     kept = [short_series.padded(s, pad) for s, pad in zip(kept, pads)]
-    values = torch.from_numpy(_scaled_rows(kept, scaler, spec.calendar, masked))
+    values = torch.from_numpy(scaled_rows(kept, scaler, spec.calendar, masked, schema.past_columns))
     offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in kept])]).tolist()
-    windows = Windows(
-        values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, 2 * len(spec.calendar)
-    )
-    frequency = kept[0].frequency
-    columns = [*schema.columns, *([AVAILABLE] if masked else []), *calendar.columns(spec.calendar)]
+    n_known = known_columns(schema, spec)
+    windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, n_known)
     return Prepared(
         windows,
         Layout(offsets, parts),
@@ -169,10 +167,10 @@ def prepare(
         fitted_scaler,
         spec,
         kept,
-        columns,
+        column_names(schema, spec, masked),
         len(schema.targets),
-        frequency,
-        season or timegrid.season_of(frequency),
+        kept[0].frequency,
+        season or timegrid.season_of(kept[0].frequency),
         grouped([(s.id, note) for s in kept for note in s.notes]),
         [*warned, *grouped([(s.id, warning) for s in kept for warning in s.warnings])],
         masked=masked,
@@ -191,9 +189,6 @@ def _measured(kept: list[Series], offsets: list[int], n_targets: int) -> torch.T
             rows = torch.from_numpy(s.filled_at[:, 0] + start + s.padded)
             measured[rows, torch.from_numpy(s.filled_at[:, 1])] = False
     return measured
-
-
-AVAILABLE = "_available"  # the availability column's name: 1 for a row of data, 0 for padding
 
 
 def _parts(
@@ -252,34 +247,3 @@ def _check_season(season: int, series: list[Series], parts: list[tuple[int, int,
             f"({parts[k][0]} rows): the seasonal baseline needs a season before every value it forecasts; "
             "lower data.season or leave it out (it then follows the frequency)"
         )
-
-
-def _scaled_rows(
-    series: list[Series],
-    scaler: Scaler,
-    names: tuple[str, ...],
-    masked: bool = False,
-    rows: int = 1 << 20,
-) -> np.ndarray:
-    """All series, scaled in place, one after another, each followed by its availability column
-    (when masked) and its calendar columns.
-
-    One series without calendar features is used as it is: a long series is never copied.
-    """
-    if len(series) == 1 and not names and not masked:
-        out = scaler.transform_(series[0].values, 0)
-        series[0].values = None
-        return out
-    columns, extra = series[0].values.shape[1], int(masked)
-    out = np.empty((sum(len(s.times) for s in series), columns + extra + 2 * len(names)), dtype=np.float32)
-    if masked:
-        out[:, columns] = short_series.available([len(s.times) for s in series], [s.padded for s in series])
-    start = 0
-    for k, s in enumerate(series):
-        block = out[start : start + len(s.times)]
-        block[:, :columns] = scaler.transform_(s.values, k)
-        s.values = None  # the copy in `out` is the one kept
-        for lo in range(0, len(s.times), rows):
-            block[lo : lo + rows, columns + extra :] = calendar.encode(s.times[lo : lo + rows], names)
-        start += len(s.times)
-    return out

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnncli.data import header, reading
+from rnncli.data import header, parquet, reading
+from rnncli.data.series import Schema
 from rnncli.data.timeparse import TimeParser
 from rnncli.errors import RnnCliError, clip, nearest
 
@@ -44,6 +45,9 @@ class FileLayout:
     layout: str = "long"
     decimal: str = "."
     left_out: dict[str, str] = field(default_factory=dict)  # column: why it is not a target
+    numeric: list[str] = field(default_factory=list)  # the numeric columns (targets among them)
+    features: list[str] = field(default_factory=list)  # past covariates
+    future_features: list[str] = field(default_factory=list)  # covariates known ahead
     reasons: dict[str, str] = field(default_factory=dict)  # config key: why
 
 
@@ -58,24 +62,8 @@ def detect(
     the time column writes its timestamps, which then finds it)."""
     path = Path(path)
     header.check_file(path)
-    names, delimiter = header.sniff(path)
-    try:
-        head = pd.read_csv(
-            path,
-            sep=delimiter,
-            encoding="utf-8-sig",
-            dtype=str,
-            nrows=SAMPLE,
-            skipinitialspace=True,
-            keep_default_na=False,
-            na_values=reading.NA_STRINGS,
-            header=0,
-            names=header.unique_names(names),
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise RnnCliError(
-            f"cannot parse {path} as CSV with delimiter {delimiter!r}: {clip(str(exc).splitlines()[-1], 200)}"
-        ) from exc
+    names, delimiter = (parquet.names(path), ",") if parquet.is_parquet(path) else header.sniff(path)
+    head = _head(path, names, delimiter)
     if head.empty:
         raise RnnCliError(f"{path} has a header but no data rows")
     if len(head.columns) == 1:  # a time column and a value at least
@@ -91,8 +79,32 @@ def detect(
     numeric = {c: _numbers(head[c], decimal) for c in head.columns if c not in times}
     numeric = {c: v for c, v in numeric.items() if v is not None}
     out.id_column = id_column or _id_column(head, times, numeric, out)
+    out.numeric = [c for c in numeric if c != out.id_column]
     _targets(out, numeric, targets, [c for c in head.columns if c not in times and c != out.id_column])
     return out
+
+
+def _head(path: Path, names: list[str], delimiter: str) -> pd.DataFrame:
+    """The file's first SAMPLE rows, every cell as text."""
+    if parquet.is_parquet(path):
+        return parquet.head(path, SAMPLE)
+    try:
+        return pd.read_csv(
+            path,
+            sep=delimiter,
+            encoding="utf-8-sig",
+            dtype=str,
+            nrows=SAMPLE,
+            skipinitialspace=True,
+            keep_default_na=False,
+            na_values=reading.NA_STRINGS,
+            header=0,
+            names=header.unique_names(names),
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise RnnCliError(
+            f"cannot parse {path} as CSV with delimiter {delimiter!r}: {clip(str(exc).splitlines()[-1], 200)}"
+        ) from exc
 
 
 def _time_column(head: pd.DataFrame, out: FileLayout, time_format: str | None = None) -> str | list[str]:
@@ -210,3 +222,34 @@ def _targets(out: FileLayout, numeric: dict, given: list[str] | None, others: li
         )
     elif not given:
         out.reasons["data.target"] = "the numeric column" + ("s" if len(out.targets) > 1 else "")
+
+
+def known_ahead(path: Path, layout: FileLayout, candidates: list[str]) -> tuple[list[str], int]:
+    """Of `candidates`, the columns with values on rows after their series' last target value (known
+    ahead of a forecast from there), and how many such rows a series has at most."""
+    if not candidates or layout.layout != "long":
+        return [], 0
+    parts = [layout.time_column] if isinstance(layout.time_column, str) else list(layout.time_column)
+    schema = Schema(
+        str(path),
+        parts[0] if len(parts) == 1 else "_".join(parts),
+        tuple(layout.targets),
+        tuple(candidates),
+        id_column=layout.id_column,
+        decimal=layout.decimal,
+        time_parts=tuple(parts) if len(parts) > 1 else (),
+    )
+    frames = []
+    for chunk in reading.read(schema):
+        frame = pd.DataFrame(chunk.values, columns=schema.columns)
+        frame["_time"] = chunk.times
+        frame["_id"] = np.asarray(chunk.ids.astype(str)) if chunk.ids is not None else ""
+        frames.append(frame)
+    rows = pd.concat(frames, ignore_index=True)
+    ends = rows[rows[list(layout.targets)].notna().any(axis=1)].groupby("_id")["_time"].max()
+    after = rows["_time"] > rows["_id"].map(ends)
+    if not after.any():
+        return [], 0
+    return [c for c in candidates if rows.loc[after, c].notna().any()], int(
+        rows.loc[after, "_id"].value_counts().max()
+    )

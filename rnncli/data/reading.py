@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rnncli.data import parquet
 from rnncli.data.header import check_columns, check_file, sniff, unique_names
 from rnncli.data.series import Schema
 from rnncli.data.timeparse import TimeParser
@@ -65,8 +66,8 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
     """The CSV's rows, `chunk_rows` (CHUNK_ROWS) at a time, after checking that the columns exist."""
     path = Path(schema.path)
     check_file(path)
-    header, delimiter = sniff(path)
-    if schema.decimal == "," and delimiter == ",":
+    header, delimiter = (parquet.names(path), ",") if parquet.is_parquet(path) else sniff(path)
+    if schema.decimal == "," and delimiter == "," and not parquet.is_parquet(path):
         raise RnnCliError(
             f"data.decimal is ',' but {path} separates its columns with commas too; a file with decimal "
             "commas separates columns with ';' (or tabs)"
@@ -92,6 +93,9 @@ def _frames(
 ) -> Iterator[pd.DataFrame]:
     """The columns asked for, as text where they are names (times, ids), CHUNK_ROWS rows at a time."""
     text = {c: str for c in [*schema.time_columns, *([id_column] if id_column else [])]}
+    wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns]
+    if parquet.is_parquet(path):
+        return parquet.frames(path, list(dict.fromkeys(wanted)), list(text), rows or CHUNK_ROWS)
     # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
     na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | (
         {id_column: [""]} if id_column else {}
@@ -102,7 +106,7 @@ def _frames(
         encoding="utf-8-sig",
         header=0,
         names=unique_names(header),
-        usecols=[*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns],
+        usecols=wanted,
         dtype=text,
         skipinitialspace=True,
         keep_default_na=False,

@@ -34,11 +34,18 @@ class Schema:
     time_parts: tuple[str, ...] = ()
     # a wide file: these columns are each a series (id: the column's name) of the one target
     wide: tuple[str, ...] = ()
+    # covariates known ahead: their values at the steps forecast are inputs too
+    future_features: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
-        """The value columns of each series: targets, then features."""
-        return [*self.targets, *self.features]
+        """The value columns of each series: targets, features, then the features known ahead."""
+        return [*self.targets, *self.features, *self.future_features]
+
+    @property
+    def past_columns(self) -> int:
+        """How many of `columns` are known only up to the forecast origin: targets and features."""
+        return len(self.targets) + len(self.features)
 
     @property
     def read_columns(self) -> list[str]:
@@ -84,6 +91,9 @@ class Series:
     padded: int = 0
     # (k, 2): the row and target column of each target value filled in, not measured (None: none)
     filled_at: np.ndarray | None = None
+    # (rows, future features): their values on the rows after the last target value, unscaled (NaN where
+    # a cell is empty); None without future features
+    ahead: np.ndarray | None = None
 
     @property
     def frequency(self) -> str:

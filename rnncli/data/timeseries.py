@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from rnncli.data import gaps, reading, timegrid
+from rnncli.data import gaps, parquet, reading, timegrid
 from rnncli.data.series import Schema, Series, label_of
 from rnncli.data.timegrid import TimeAxis
 from rnncli.errors import RnnCliError, clip, count
@@ -107,6 +108,8 @@ class _Grid:
 
 def _estimate_rows(path: str) -> int:
     """Data rows in a file, from its size and the length of its first lines (to size the grid once)."""
+    if parquet.is_parquet(path):
+        return parquet.rows(Path(path))
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
     lines = head.count(b"\n")
@@ -171,8 +174,10 @@ def _regular(
 def _complete(
     axis: TimeAxis, values: np.ndarray, added: int, schema: Schema, key: str | None, notes: list[str]
 ) -> Series:
-    """Refuse empty columns, check and fill the gaps, and make the Series."""
+    """Refuse empty columns, check and fill the gaps, and make the Series (its rows after the last
+    target value set apart, with future features: the values known ahead of a forecast)."""
     label = label_of(key)
+    axis, values, ahead = _ahead(axis, values, schema)
     holes = np.isnan(values)
     for j, name in enumerate(schema.columns):
         if holes[:, j].all():
@@ -202,4 +207,19 @@ def _complete(
             f"({count(added, 'missing timestamp')}) by "
             f"{schema.missing} ({share:.1%} of the series){longest}"
         )
-    return Series(axis, values, schema.columns, key, filled, added, notes, warnings, filled_at=filled_at)
+    made = Series(axis, values, schema.columns, key, filled, added, notes, warnings, filled_at=filled_at)
+    made.ahead = ahead
+    return made
+
+
+def _ahead(
+    axis: TimeAxis, values: np.ndarray, schema: Schema
+) -> tuple[TimeAxis, np.ndarray, np.ndarray | None]:
+    """A series with future features ends at its last row with a target value; the rows after it
+    hold the future features' values ahead of a forecast from there (NaN where a cell is empty)."""
+    if not schema.future_features:
+        return axis, values, None
+    measured = np.flatnonzero(~np.isnan(values[:, : len(schema.targets)]).all(axis=1))
+    end = int(measured[-1]) + 1 if len(measured) else len(values)
+    ahead = values[end:, schema.past_columns :].copy()
+    return TimeAxis(axis.start, axis.freq, end), values[:end], ahead

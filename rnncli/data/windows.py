@@ -149,8 +149,8 @@ class Layout:
 class Windows:
     """Batches gathered by window start from one scaled (rows, columns) tensor.
 
-    The last `n_calendar` columns are calendar features: known ahead, so besides being inputs
-    they are also handed to the model for the times each step forecasts (`future`).
+    The last `n_known` columns are known ahead (the future features, then the calendar): besides
+    being inputs they are also handed to the model for the times each step forecasts (`future`).
     """
 
     def __init__(
@@ -160,14 +160,14 @@ class Windows:
         horizon: int,
         n_targets: int,
         many_to_many: bool,
-        n_calendar: int = 0,
+        n_known: int = 0,
     ):
         self.values = values
-        self.lookback, self.horizon, self.n_targets, self.n_calendar = (
+        self.lookback, self.horizon, self.n_targets, self.n_known = (
             lookback,
             horizon,
             n_targets,
-            n_calendar,
+            n_known,
         )
         self.many_to_many = many_to_many
         span = lookback + horizon
@@ -183,7 +183,7 @@ class Windows:
             self.horizon,
             self.n_targets,
             self.many_to_many,
-            self.n_calendar,
+            self.n_known,
         )
 
     def gather(self, starts: torch.Tensor) -> torch.Tensor:
@@ -206,11 +206,11 @@ class Windows:
         return x, y, self.future(w, last_only=not self.many_to_many)
 
     def future(self, w: torch.Tensor, last_only: bool = True) -> torch.Tensor | None:
-        """Calendar of the rows each step forecasts: (B, horizon * k) for the last step, else (B, lookback,
-        horizon * k)."""
-        if not self.n_calendar:
+        """The known columns of the rows each step forecasts: (B, horizon * k) for the last step, else
+        (B, lookback, horizon * k)."""
+        if not self.n_known:
             return None
-        cal = w[:, 1:, -self.n_calendar :]
+        cal = w[:, 1:, -self.n_known :]
         if last_only:
             return cal[:, self.lookback - 1 :].flatten(1)
         return cal.unfold(1, self.horizon, 1).transpose(2, 3).flatten(2)

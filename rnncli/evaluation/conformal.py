@@ -76,7 +76,7 @@ def scores(
     are limited to `budget` forecasts in all (windows x calls; see `window_count`): the cost is
     bounded however long the season and however many the windows.
     """
-    lookback, nt, n_cal = prepared.spec.lookback, prepared.n_targets, prepared.windows.n_calendar
+    lookback, nt, n_cal = prepared.spec.lookback, prepared.n_targets, prepared.windows.n_known
     mask = prepared.n_values if prepared.masked else None
     values = prepared.windows.values
     starts = _starts(prepared, steps, part).to(values.device)
@@ -145,7 +145,7 @@ def _served_errors(model, prepared: Prepared, rows, starts, actual, selection: S
     lookback, nt, n_cal, steps = (
         prepared.spec.lookback,
         prepared.n_targets,
-        prepared.windows.n_calendar,
+        prepared.windows.n_known,
         actual.shape[1],
     )
     history = prepared.unscale(rows[:, :lookback, :nt], starts)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from rnncli.data.ahead import future_times
 from rnncli.data.prepared import Prepared
 from rnncli.data.series import Schema, Series
 
@@ -43,11 +44,6 @@ def fallback(
         frame = pd.DataFrame({schema.time_column: future_times(s, horizon), **values})
         out.append(frame.reindex(columns=columns))
     return out
-
-
-def future_times(s: Series, horizon: int) -> pd.DatetimeIndex:
-    """The `horizon` timestamps after a series' last."""
-    return pd.date_range(s.times[-1], periods=horizon + 1, freq=s.frequency)[1:]
 
 
 def frame(

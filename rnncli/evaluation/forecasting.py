@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from rnncli.data import calendar, short_series
+from rnncli.data import ahead, calendar, short_series
 from rnncli.data.prepared import Prepared
+from rnncli.data.rows import known_columns
 from rnncli.data.series import Schema
 from rnncli.data.windows import WindowSpec
 from rnncli.errors import RnnCliError
@@ -199,29 +200,32 @@ def _online(
 
 
 def _rows(trained: TrainedModel, prepared: Prepared, horizon: int) -> torch.Tensor:
-    """Each series' last window and the rows after it (their calendar known, their targets to be
-    forecast), scaled: (series, lookback + steps, columns)."""
-    spec, n_cal, args = trained.spec, prepared.windows.n_calendar, trained.model.args
-    # the calendar of whole model horizons
-    steps = recursive.padded(horizon, args.horizon) if n_cal else horizon
+    """Each series' last window and the rows after it (their known columns filled: the future
+    features for the `horizon` steps asked for, zero after them, where the causal head never reads
+    them for a step asked for; the calendar), scaled: (series, lookback + steps, columns)."""
+    spec, n_known, args, schema = trained.spec, prepared.windows.n_known, trained.model.args, trained.schema
+    # the known columns of whole model horizons
+    steps = recursive.padded(horizon, args.horizon) if n_known else horizon
     steps = max(steps, args.horizon) if args.quantiles else steps  # a quantile forecast's whole horizon
+    n_future = len(schema.future_features)
     rows = []
     for k, s in enumerate(prepared.series):
         known = prepared.last_window(k).numpy()
         future = np.zeros((steps, known.shape[1]), dtype=np.float32)
-        future[:, known.shape[1] - n_cal :] = calendar.encode(
-            forecast_table.future_times(s, steps), spec.calendar
-        )
+        first = known.shape[1] - n_known
+        future[:, first + n_future :] = calendar.encode(forecast_table.future_times(s, steps), spec.calendar)
+        if n_future:
+            future[:horizon, first : first + n_future] = ahead.scaled(s, prepared.scaler, k, schema, horizon)
         rows.append(np.concatenate([known, future]))
     return torch.from_numpy(np.stack(rows))
 
 
 def _roll_all(trained: TrainedModel, rows: torch.Tensor, horizon: int) -> torch.Tensor:
     """Scaled forecasts (series, horizon, targets) from the end of each series, rolled together."""
-    n_t, n_cal = len(trained.schema.targets), 2 * len(trained.spec.calendar)
+    n_t, n_known = len(trained.schema.targets), known_columns(trained.schema, trained.spec)
     rows = rows.clone()
     rolled = [
-        recursive.roll(trained.model, chunk, trained.spec.lookback, n_t, n_cal)
+        recursive.roll(trained.model, chunk, trained.spec.lookback, n_t, n_known)
         for chunk in rows.split(recursive.CHUNK)
     ]
     return torch.cat(rolled)[:, :horizon].double()
@@ -230,7 +234,7 @@ def _roll_all(trained: TrainedModel, rows: torch.Tensor, horizon: int) -> torch.
 def _quantiles(trained: TrainedModel, rows: torch.Tensor) -> torch.Tensor | None:
     """A quantile model's scaled quantile forecasts from the end of each series over its own
     horizon, (series, model horizon, targets, quantiles); None for another model."""
-    model, lookback, n_cal = trained.model, trained.spec.lookback, 2 * len(trained.spec.calendar)
+    model, lookback, n_cal = trained.model, trained.spec.lookback, known_columns(trained.schema, trained.spec)
     if not model.args.quantiles:
         return None
     h = model.args.horizon

@@ -19,9 +19,7 @@ def padded(steps: int, horizon: int) -> int:
     return -(-steps // horizon) * horizon
 
 
-def roll(
-    model: Forecaster, rows: torch.Tensor, lookback: int, n_targets: int, n_calendar: int
-) -> torch.Tensor:
+def roll(model: Forecaster, rows: torch.Tensor, lookback: int, n_targets: int, n_known: int) -> torch.Tensor:
     """Fill the target columns of rows[:, lookback:] with forecasts, one model horizon at a time.
 
     rows: (B, lookback + steps, columns), scaled; the first `lookback` rows are known, and so are the
@@ -29,16 +27,14 @@ def roll(
     horizons: `padded`). Each chunk reads the rows before it, forecasts included.
     """
     horizon = model.args.horizon
-    if n_calendar and (rows.shape[1] - lookback) % horizon:
+    if n_known and (rows.shape[1] - lookback) % horizon:
         raise ValueError(
             f"a roll with calendar columns needs whole horizons of rows ({rows.shape[1] - lookback} steps, "
             f"horizon {horizon})"
         )
     with torch.inference_mode():
         for pos in range(lookback, rows.shape[1], horizon):
-            future = (
-                rows[:, pos : pos + horizon, rows.shape[2] - n_calendar :].flatten(1) if n_calendar else None
-            )
+            future = rows[:, pos : pos + horizon, rows.shape[2] - n_known :].flatten(1) if n_known else None
             out = model.forecast(rows[:, pos - lookback : pos], future)
             take = min(horizon, rows.shape[1] - pos)
             rows[:, pos : pos + take, :n_targets] = out[:, :take]

@@ -5,8 +5,10 @@
 - many-to-many: every step's hidden state -> the `horizon` values after that step. Output
   (batch, time, horizon, targets); the loss covers every step, forecasts use the last one.
 
-Known-future inputs (calendar features of the times being forecast) join the hidden state at the
-head: `future` holds them flattened, `future_size` values per step.
+Known-future inputs (calendar features and future-known covariates of the times being forecast)
+join the hidden state at the head: `future` holds them flattened, step by step. With
+`causal_future` the head's weights are masked so that the forecast of step h reads the known
+values of steps 1..h only: a value known for a later step never reaches an earlier one.
 
 Two options make it fit drifting data and long windows: `normalize="window"` puts each input
 window on its own scale and maps the forecast back (normalization.py; for many-to-many, running
@@ -52,6 +54,7 @@ class ModelArgs:
         False  # the input column after the normalised ones says which rows are data (1) and which padding (0)
     )
     ensemble: int = 1  # > 1: that many members, forecasting their median (ensemble.py)
+    causal_future: bool = False  # the forecast of step h reads the known values of steps <= h only
     quantiles: tuple[
         float, ...
     ] = ()  # the probabilities forecast (pinball loss); the middle one, 0.5, is the point forecast
@@ -88,6 +91,15 @@ class Forecaster(nn.Module):
         self.head = nn.Linear(
             args.hidden_size + args.future_size, args.horizon * args.n_targets * max(1, len(args.quantiles))
         )
+        if args.causal_future and args.future_size:  # not a parameter: rebuilt from the args on loading
+            self.register_buffer("head_mask", causal_mask(args), persistent=False)
+        else:
+            self.head_mask = None
+
+    def _linear(self, hidden: torch.Tensor) -> torch.Tensor:
+        if self.head_mask is None:
+            return self.head(hidden)
+        return nn.functional.linear(hidden, self.head.weight * self.head_mask, self.head.bias)
 
     def forward(self, x: torch.Tensor, future: torch.Tensor | None = None) -> torch.Tensor:
         """x: (batch, time, inputs); future: (batch, [time,] future_size) or None.
@@ -127,7 +139,7 @@ class Forecaster(nn.Module):
         steps, stats = self.sequence(x)
         out, _ = self.rnn(steps)
         hidden = out[:, -1] if not self.args.future_size else torch.cat([out[:, -1], future], dim=-1)
-        y = self.head(hidden).unflatten(-1, (self.args.horizon, -1))
+        y = self._linear(hidden).unflatten(-1, (self.args.horizon, -1))
         return y, None if stats is None else tuple(stat[:, -1:] for stat in stats)
 
     def sequence(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
@@ -141,7 +153,18 @@ class Forecaster(nn.Module):
     def _head(self, hidden: torch.Tensor, future: torch.Tensor | None) -> torch.Tensor:
         if self.args.future_size:
             hidden = torch.cat([hidden, future], dim=-1)
-        return self.head(hidden).unflatten(-1, (self.args.horizon, self.args.n_targets))
+        return self._linear(hidden).unflatten(-1, (self.args.horizon, self.args.n_targets))
+
+
+def causal_mask(args: ModelArgs) -> torch.Tensor:
+    """(outputs, hidden + future): 1 where the head may read an input. Every output reads the whole
+    hidden state; the output of step h reads the known values of steps 1..h."""
+    per_out = args.n_targets * max(1, len(args.quantiles))
+    per_step = args.future_size // args.horizon
+    step_out = torch.arange(args.horizon).repeat_interleave(per_out)
+    step_in = torch.arange(args.horizon).repeat_interleave(per_step)
+    future = (step_in[None, :] <= step_out[:, None]).float()
+    return torch.cat([torch.ones(len(step_out), args.hidden_size), future], dim=1)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -125,6 +125,7 @@ def schema_of(cfg: Config) -> Schema:
         d.max_fill,
         parts if len(parts) > 1 else (),
         tuple(d.target) if wide else (),
+        tuple(d.future_features),
     )
 
 

@@ -20,7 +20,8 @@ def show_model(console: Console, trained, facts: dict) -> None:
     ids = f"; {len(sch['ids'])} series by '{sch['id_column']}'" if sch.get("id_column") else ""
     console.print(
         f"\ndata: targets {', '.join(sch['targets'])}; features {', '.join(sch['features']) or 'none'}; "
-        f"calendar {', '.join(win.get('calendar', [])) or 'none'}; frequency {sch['frequency']}; trained "
+        + (f"known ahead: {', '.join(sch['future_features'])}; " if sch.get("future_features") else "")
+        + f"calendar {', '.join(win.get('calendar', [])) or 'none'}; frequency {sch['frequency']}; trained "
         f"on {sch['first_timestamp']} to {sch['last_timestamp']} ({sch['rows']} rows){ids}",
         highlight=False,
     )

@@ -192,9 +192,8 @@ def _data(facts: RunFacts) -> str:
     parts += [html.paragraph(w, cls="bad") for w in facts.warnings]
     if facts.spans:
         shown = facts.spans[:MAX_TIMELINE]
-        note = (
-            "" if len(facts.spans) <= MAX_TIMELINE else f" (the first {MAX_TIMELINE} of {len(facts.spans):,})"
-        )
+        total = max(facts.series, len(facts.spans))
+        note = "" if total <= MAX_TIMELINE else f" (the first {MAX_TIMELINE} of {total:,})"
         chart = svg.timeline(shown, str(cfg.get("time_column", "time")))
         parts.append(
             html.figure(chart, f"each series' training, validation and test parts on a time axis{note}")

@@ -47,7 +47,7 @@ def _picked(facts) -> list[tuple[str, dict]]:
     first = facts.forecasts[0]
     if not facts.per_series or len(facts.forecasts) == 1:
         return [("", first)]
-    scores = {str(f["id"]): _badness(facts.per_series.get(str(f["id"]), {})) for f in facts.forecasts}
+    scores = {str(f["id"]): badness(facts.per_series.get(str(f["id"]), {})) for f in facts.forecasts}
     ranked = sorted(
         (f for f in facts.forecasts if scores[str(f["id"])] is not None), key=lambda f: scores[str(f["id"])]
     )
@@ -58,14 +58,14 @@ def _picked(facts) -> list[tuple[str, dict]]:
     return picked
 
 
-def _badness(row: dict) -> float | None:
+def badness(row: dict) -> float | None:
     model = row.get("model", {})
     return model.get("mase") if model.get("mase") is not None else model.get("mae")
 
 
 def series_table(facts) -> str:
     rows, marks = [], []
-    for sid, row in sorted(facts.per_series.items(), key=lambda kv: -(_badness(kv[1]) or 0)):
+    for sid, row in sorted(facts.per_series.items(), key=lambda kv: -(badness(kv[1]) or 0)):
         best = best_baseline(row)
         iv = row.get("intervals", {})
         rows.append(

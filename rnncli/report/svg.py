@@ -104,8 +104,22 @@ def forecast(
 ) -> str:
     """Actual values, the served forecast with its interval band, and a baseline, one step ahead."""
     fig, ax = figure(8, 2.8)
-    times, actual = one["times"], one["actual"][:, j]
-    if "lower" in one:
+    times, actual, served = one["times"], one["actual"][:, j], one["model"][:, j]
+    few = len(times) < 30  # a few windows (a short test part): points, and the interval as bars
+    mark = {"marker": "o", "markersize": 4} if few else {}
+    if "lower" in one and few:
+        below, above = served - one["lower"][:, j], one["upper"][:, j] - served
+        ax.errorbar(
+            times,
+            served,
+            yerr=[below, above],
+            fmt="none",
+            ecolor=SERVED,
+            alpha=0.35,
+            capsize=3,
+            label="interval",
+        )
+    elif "lower" in one:
         ax.fill_between(
             times,
             one["lower"][:, j],
@@ -115,11 +129,17 @@ def forecast(
             linewidth=0,
             label="interval",
         )
-    ax.plot(times, actual, color=ACTUAL, linewidth=1.1, label="actual")
-    ax.plot(times, one["model"][:, j], color=SERVED, linewidth=1.1, label=labels["model"])
+    ax.plot(times, actual, color=ACTUAL, linewidth=1.1, label="actual", **mark)
+    ax.plot(times, served, color=SERVED, linewidth=1.1, label=labels["model"], **mark)
     if baseline is not None:
         ax.plot(
-            times, one[baseline][:, j], color=BASELINE, linewidth=0.9, linestyle="--", label=labels[baseline]
+            times,
+            one[baseline][:, j],
+            color=BASELINE,
+            linewidth=0.9,
+            linestyle="--",
+            label=labels[baseline],
+            **mark,
         )
     ax.set(xlabel=xlabel, ylabel=ylabel)
     date_axis(ax)

@@ -226,11 +226,12 @@ def model_args(cfg: Config, prepared: Prepared) -> ModelArgs:
         nonlinearity=m.nonlinearity,
         dropout=m.dropout,
         many_to_many=cfg.window.mode == "many_to_many",
-        future_size=cfg.window.horizon * prepared.windows.n_calendar,
+        future_size=cfg.window.horizon * prepared.windows.n_known,
         normalize=m.normalize,
         normalized_columns=prepared.n_values,
         segment=m.segment or 0,
         masked=prepared.masked,
         ensemble=m.ensemble,
         quantiles=tuple(m.quantiles),
+        causal_future=bool(cfg.data.future_features),
     )

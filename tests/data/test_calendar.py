@@ -45,11 +45,11 @@ def test_encodings_place_each_time_on_its_cycle():
 def test_windows_hand_over_the_calendar_of_the_target_rows():
     # columns: target = row number, then one calendar pair = (100 + row, 200 + row)
     rows = torch.stack([torch.arange(12.0), 100 + torch.arange(12.0), 200 + torch.arange(12.0)], dim=1)
-    one = Windows(rows, lookback=3, horizon=2, n_targets=1, many_to_many=False, n_calendar=2)
+    one = Windows(rows, lookback=3, horizon=2, n_targets=1, many_to_many=False, n_known=2)
     _x, y, future = one.batch(torch.tensor([0]))
     assert y[0, :, 0].tolist() == [3, 4]
     assert future.tolist() == [[103, 203, 104, 204]]  # the calendar of rows 3 and 4, the targets
-    many = Windows(rows, lookback=3, horizon=2, n_targets=1, many_to_many=True, n_calendar=2)
+    many = Windows(rows, lookback=3, horizon=2, n_targets=1, many_to_many=True, n_known=2)
     _, y, future = many.batch(torch.tensor([0]))
     assert future.shape == (1, 3, 4)
     for t in range(3):  # step t forecasts rows t+1, t+2 and is told their calendar

@@ -51,7 +51,7 @@ def test_roll_feeds_forecasts_back(tmp_path):
 
     rows = torch.zeros(1, 3 + 5, 1)
     rows[0, :3, 0] = torch.tensor([5.0, 6.0, 7.0])
-    out = recursive.roll(Echo(), rows, lookback=3, n_targets=1, n_calendar=0)
+    out = recursive.roll(Echo(), rows, lookback=3, n_targets=1, n_known=0)
     assert out[0, :, 0].tolist() == [8, 9, 10, 11, 12]  # 7+1, 7+2, then from 9: 10, 11, then from 11: 12
 
 
