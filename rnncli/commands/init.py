@@ -166,7 +166,7 @@ def _header(csv: Path, output: Path, prepared, layout: profile.FileLayout) -> li
     lengths = [len(t) for t in prepared.times]
     span = f"{min(lengths)} to {max(lengths)}" if min(lengths) != max(lengths) else f"{lengths[0]}"
     shape = f"{len(lengths)} series" + (
-        f" ({layout.layout}" + (f", by '{layout.id_column}'" if layout.id_column else "") + ")"
+        f" ({layout.layout}" + (f", by {', '.join(layout.keys)}" if layout.keys else "") + ")"
         if len(lengths) > 1
         else ""
     )
@@ -184,7 +184,7 @@ def _summary(layout: profile.FileLayout, prepared, cfg: Config, output: Path) ->
         f"{len(prepared.series)} series"
         + (
             f" ({layout.layout} layout"
-            + (f", id column {layout.id_column}" if layout.id_column else "")
+            + (f", keyed by {', '.join(layout.keys)}" if layout.keys else "")
             + ")"
             if len(prepared.series) > 1
             else ""

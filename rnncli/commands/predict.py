@@ -64,7 +64,7 @@ def predict(
     frame, covered, notes = forecasting.forecast(trained, prepared, horizon, coverage, replayed, selection)
     if selection.served != "network":
         notes.insert(0, f"the forecast is {selection.name}'s, chosen when training ended: {selection.reason}")
-    result = Forecast(frame, past, covered, notes, warnings, schema.id_column)
+    result = Forecast(frame, past, covered, notes, warnings, tuple(schema.id_columns))
     _write(result, output, plot)
     return result
 

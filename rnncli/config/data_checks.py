@@ -56,10 +56,7 @@ def _check_columns(d) -> None:
             bad_value(key, names, "column names without repeats")
         if set(times) & set(names):
             bad_value(key, names, f"value columns; '{sorted(set(times) & set(names))[0]}' is a time column")
-    if d.id_column is not None and d.id_column in (*times, *d.target, *d.features, *d.future_features):
-        bad_value(
-            "data.id_column", d.id_column, "a column that is neither the time column, a target nor a feature"
-        )
+    _check_key(d, times)
     if d.layout == "wide" and (d.features or d.future_features or d.id_column is not None):
         bad_value(
             "data.layout",
@@ -68,6 +65,22 @@ def _check_columns(d) -> None:
             "series per column, with no covariates)",
         )
     _check_covariates(d)
+
+
+def _check_key(d, times: list[str]) -> None:
+    """The id column, or the key columns: named once, none of them a time, target or feature column."""
+    keys = [d.id_column] if isinstance(d.id_column, str) else list(d.id_column or [])
+    if d.id_column is not None and (
+        not keys
+        or len(set(keys)) != len(keys)
+        or set(keys) & {*times, *d.target, *d.features, *d.future_features}
+    ):
+        bad_value(
+            "data.id_column",
+            d.id_column,
+            "a column (or a list of columns, none twice) that is neither the time column, a target nor a "
+            "feature",
+        )
 
 
 def _check_covariates(d) -> None:

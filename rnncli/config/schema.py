@@ -47,8 +47,10 @@ class DataConfig:
         "last target value, or from --future FILE",
         factory=list,
     )
-    id_column: str | None = key(
-        None, "long format: the column naming each row's series (station, store); one model learns them all"
+    id_column: str | list[str] | None = key(
+        None,
+        "long format: the column naming each row's series (station, store), or the columns whose values "
+        "together name it ([region, state, purpose]); one model learns them all",
     )
     layout: Literal["long", "wide"] = key(
         "long", "`wide`: every target column is its own series of one model, named by its column"

@@ -72,6 +72,16 @@ class Prepared:
         return [s.id for s in self.series]
 
     @property
+    def covariates(self) -> dict[str, list[str]]:
+        """The columns read besides the targets and the calendar: past features and those known ahead."""
+        future = self.windows.n_known - 2 * len(self.spec.calendar)
+        first_future = len(self.columns) - self.windows.n_known
+        return {
+            "past": self.columns[self.n_targets : self.n_values],
+            "known_ahead": self.columns[first_future : first_future + future],
+        }
+
+    @property
     def targets(self) -> list[str]:
         return self.columns[: self.n_targets]
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rnncli.data import header, parquet, reading
-from rnncli.data.series import Schema
+from rnncli.data.series import KEY_JOIN, Schema
 from rnncli.data.timeparse import TimeParser
 from rnncli.errors import RnnCliError, clip, nearest
 
@@ -41,11 +41,17 @@ class FileLayout:
 
     time_column: str | list[str]
     targets: list[str]
-    id_column: str | None = None
+    id_column: str | list[str] | None = None  # a list: the columns whose values together name a series
     layout: str = "long"
     decimal: str = "."
     left_out: dict[str, str] = field(default_factory=dict)  # column: why it is not a target
     numeric: list[str] = field(default_factory=list)  # the numeric columns (targets among them)
+
+    @property
+    def keys(self) -> list[str]:
+        """The columns that name a series (none for one series)."""
+        return [self.id_column] if isinstance(self.id_column, str) else list(self.id_column or [])
+
     features: list[str] = field(default_factory=list)  # past covariates
     future_features: list[str] = field(default_factory=list)  # covariates known ahead
     reasons: dict[str, str] = field(default_factory=dict)  # config key: why
@@ -79,8 +85,8 @@ def detect(
     numeric = {c: _numbers(head[c], decimal) for c in head.columns if c not in times}
     numeric = {c: v for c, v in numeric.items() if v is not None}
     out.id_column = id_column or _id_column(head, times, numeric, out)
-    out.numeric = [c for c in numeric if c != out.id_column]
-    _targets(out, numeric, targets, [c for c in head.columns if c not in times and c != out.id_column])
+    out.numeric = [c for c in numeric if c not in out.keys]
+    _targets(out, numeric, targets, [c for c in head.columns if c not in times and c not in out.keys])
     return out
 
 
@@ -167,22 +173,29 @@ def _numbers(values: pd.Series, decimal: str) -> np.ndarray | None:
     )
 
 
-def _id_column(head: pd.DataFrame, times: list[str], numeric: dict, out: FileLayout) -> str | None:
-    """A long file's id column: the time repeats, and a text column makes (id, time) unique."""
+def _id_column(
+    head: pd.DataFrame, times: list[str], numeric: dict, out: FileLayout
+) -> str | list[str] | None:
+    """A long file's key: when the time repeats, the smallest set of text columns (one, two or three,
+    in the file's order) whose values make (key, time) unique."""
+    from itertools import combinations
+
     stamp = head[times].astype(str).agg(" ".join, axis=1)
     if not stamp.duplicated().any():
         return None
-    for column in head.columns:
-        if column in times or column in numeric:
-            continue
-        if not head[[column]].assign(_t=stamp).duplicated().any():
-            out.reasons["data.id_column"] = (
-                f"the time column repeats; the values of '{clip(column, 40)}' tell the series apart"
-            )
-            return column
+    text = [c for c in head.columns if c not in times and c not in numeric]
+    for size in (1, 2, 3):
+        for key in combinations(text, size):
+            if not head[list(key)].assign(_t=stamp).duplicated().any():
+                named = ", ".join(f"'{clip(c, 40)}'" for c in key)
+                out.reasons["data.id_column"] = (
+                    f"the time column repeats; the values of {named} tell the series apart"
+                    + ("" if size == 1 else " together: no fewer columns do")
+                )
+                return key[0] if size == 1 else list(key)
     raise RnnCliError(
-        "timestamps repeat in the time column, but no text column tells the series apart; give --id-column "
-        "(or set data.duplicates to merge repeats)"
+        "timestamps repeat in the time column, but no text column (nor two or three together) tells the "
+        "series apart; give --id-column (or set data.duplicates to merge repeats)"
     )
 
 
@@ -213,7 +226,7 @@ def _targets(out: FileLayout, numeric: dict, given: list[str] | None, others: li
                 + (f" (left out: {left}; name it with --target to forecast it anyway)" if left else "")
             )
     for column in others:
-        if column not in numeric and column != out.id_column:
+        if column not in numeric and column not in out.keys:
             out.left_out[column] = "text, not numbers"
     if out.id_column is None and len(out.targets) > 1 and not given:
         out.layout = "wide"
@@ -235,9 +248,10 @@ def known_ahead(path: Path, layout: FileLayout, candidates: list[str]) -> tuple[
         parts[0] if len(parts) == 1 else "_".join(parts),
         tuple(layout.targets),
         tuple(candidates),
-        id_column=layout.id_column,
+        id_column=KEY_JOIN.join(layout.keys) or None,
         decimal=layout.decimal,
         time_parts=tuple(parts) if len(parts) > 1 else (),
+        id_parts=tuple(layout.keys) if len(layout.keys) > 1 else (),
     )
     frames = []
     for chunk in reading.read(schema):

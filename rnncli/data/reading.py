@@ -19,7 +19,7 @@ import pandas as pd
 
 from rnncli.data import parquet
 from rnncli.data.header import check_columns, check_file, sniff, unique_names
-from rnncli.data.series import Schema
+from rnncli.data.series import KEY_JOIN, Schema
 from rnncli.data.timeparse import TimeParser
 from rnncli.errors import RnnCliError, clip, count, quote
 
@@ -72,15 +72,15 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
             f"data.decimal is ',' but {path} separates its columns with commas too; a file with decimal "
             "commas separates columns with ';' (or tabs)"
         )
-    id_column = schema.id_column if with_ids and not schema.wide else None
-    wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns]
+    id_columns = schema.id_columns if with_ids and not schema.wide else []
+    wanted = [*schema.time_columns, *id_columns, *schema.read_columns]
     check_columns(path, header, wanted)
     parser = TimeParser(schema.time_column, schema.time_format)
     empty = True
     try:
-        for frame, lines in _numbered(_frames(path, schema, header, delimiter, id_column, chunk_rows)):
+        for frame, lines in _numbered(_frames(path, schema, header, delimiter, id_columns, chunk_rows)):
             empty = False
-            yield _parse(frame, schema, id_column, lines, parser, delimiter)
+            yield _parse(frame, schema, id_columns, lines, parser, delimiter)
     except (pd.errors.ParserError, ValueError) as exc:
         detail = clip(str(exc).strip().splitlines()[-1], 200)
         raise RnnCliError(f"cannot parse {path} as CSV with delimiter {delimiter!r}: {detail}") from exc
@@ -89,17 +89,15 @@ def read(schema: Schema, with_ids: bool = True, chunk_rows: int | None = None) -
 
 
 def _frames(
-    path: Path, schema: Schema, header: list[str], delimiter: str, id_column: str | None, rows: int | None
+    path: Path, schema: Schema, header: list[str], delimiter: str, id_columns: list[str], rows: int | None
 ) -> Iterator[pd.DataFrame]:
     """The columns asked for, as text where they are names (times, ids), CHUNK_ROWS rows at a time."""
-    text = {c: str for c in [*schema.time_columns, *([id_column] if id_column else [])]}
-    wanted = [*schema.time_columns, *([id_column] if id_column else []), *schema.read_columns]
+    text = {c: str for c in [*schema.time_columns, *id_columns]}
+    wanted = [*schema.time_columns, *id_columns, *schema.read_columns]
     if parquet.is_parquet(path):
         return parquet.frames(path, list(dict.fromkeys(wanted)), list(text), rows or CHUNK_ROWS)
     # an id such as "NA" (North America) is a name, not a missing value: only empty ids are missing
-    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | (
-        {id_column: [""]} if id_column else {}
-    )
+    na = {c: NA_STRINGS for c in [*schema.time_columns, *schema.read_columns]} | {c: [""] for c in id_columns}
     return pd.read_csv(
         path,
         sep=delimiter,
@@ -133,7 +131,7 @@ def _numbered(frames: Iterator[pd.DataFrame]) -> Iterator[tuple[pd.DataFrame, np
 def _parse(
     frame: pd.DataFrame,
     schema: Schema,
-    id_column: str | None,
+    id_columns: list[str],
     lines: np.ndarray,
     parser: TimeParser,
     delimiter: str,
@@ -145,17 +143,31 @@ def _parse(
     values = np.empty((len(frame), len(schema.read_columns)), dtype=np.float32)
     for j, c in enumerate(schema.read_columns):
         values[:, j] = numeric(frame[c], c, lines, schema.decimal, delimiter)
-    ids = None
-    if id_column:
-        text = frame[id_column].str.strip()
+    return Chunk(times, values, _ids(frame, id_columns, lines) if id_columns else None, lines)
+
+
+def _ids(frame: pd.DataFrame, id_columns: list[str], lines: np.ndarray) -> pd.Categorical:
+    """Each row's series: its id column's value, or its key columns' values joined by KEY_JOIN."""
+    parts = []
+    for column in id_columns:
+        text = frame[column].str.strip()
         empty = np.flatnonzero((text.isna() | (text == "")).to_numpy())
         if empty.size:
             raise RnnCliError(
-                f"id column '{clip(id_column)}' is empty at line {lines[empty[0]]} "
+                f"id column '{clip(column)}' is empty at line {lines[empty[0]]} "
                 f"({count(empty.size, 'such row')}); give every row its series id"
             )
-        ids = pd.Categorical(text)
-    return Chunk(times, values, ids, lines)
+        joined = (
+            np.flatnonzero(text.str.contains(KEY_JOIN, regex=False).to_numpy()) if len(id_columns) > 1 else []
+        )
+        if len(joined):
+            raise RnnCliError(
+                f"id column '{clip(column)}' holds {quote(text.iloc[joined[0]])} at line {lines[joined[0]]}: "
+                f"'{KEY_JOIN}' joins the values of a key of several columns; write those values without it"
+            )
+        parts.append(text)
+    key = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=KEY_JOIN)
+    return pd.Categorical(key)
 
 
 def assemble_times(frame: pd.DataFrame, parts: tuple[str, ...], lines: np.ndarray) -> pd.DatetimeIndex:

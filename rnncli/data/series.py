@@ -36,6 +36,9 @@ class Schema:
     wide: tuple[str, ...] = ()
     # covariates known ahead: their values at the steps forecast are inputs too
     future_features: tuple[str, ...] = ()
+    # the columns whose values together name a series, when several (region, state, purpose); a series'
+    # id is then their values joined by KEY_JOIN, and `id_column` the names joined the same way
+    id_parts: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -51,6 +54,11 @@ class Schema:
     def read_columns(self) -> list[str]:
         """The value columns of the file: the series' own, or (wide) one per series."""
         return list(self.wide) or self.columns
+
+    @property
+    def id_columns(self) -> list[str]:
+        """The CSV columns a series' id is read from (none for one series)."""
+        return list(self.id_parts) or ([self.id_column] if self.id_column else [])
 
     @property
     def time_columns(self) -> list[str]:
@@ -73,6 +81,14 @@ class Schema:
         return cls(
             path=path, **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in names}
         )
+
+
+KEY_JOIN = " / "  # between the values of a key of several columns, in a series' id
+
+
+def split_key(key: str, parts: int) -> list[str]:
+    """A series' id back into its key columns' values (`parts` of them)."""
+    return key.split(KEY_JOIN, parts - 1) if parts > 1 else [key]
 
 
 @dataclass

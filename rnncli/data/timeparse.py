@@ -8,6 +8,8 @@ every later chunk the same way:
 - day and month as numbers (13/01/2020, 01.02.2020, 1-2-20): day-first when any first field is
   above 12, month-first when any second field is; a column with both is refused, and one where
   every date reads both ways is read the way that gives a regular series, or refused when both do;
+- periods as statistics offices write them: quarters (`1998 Q1`, `1998-Q1`, `1998Q1`), months
+  (`2020M07`) and ISO weeks (`2019-W05`), each read as the period's first day (a week's Monday);
 - anything else in the one format pandas infers from the first value, with the rows it cannot
   read (a column mixing dates and date-times) read one by one in the same day/month order.
 
@@ -27,6 +29,11 @@ from rnncli.errors import RnnCliError, clip, count, quote
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?=$|[ T])")
+PERIODS = {  # a period's text -> (year, number): the first day of that quarter, month or ISO week
+    "quarter": re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE),
+    "month": re.compile(r"^\s*(\d{4})\s*M(0?[1-9]|1[0-2])\s*$", re.IGNORECASE),
+    "week": re.compile(r"^\s*(\d{4})\s*-?\s*W(0?[1-9]|[1-4]\d|5[0-3])\s*$", re.IGNORECASE),
+}
 EARLIEST_YEAR = 1678  # pandas' own first year at nanosecond resolution: nothing a CSV of measurements holds
 
 
@@ -38,6 +45,7 @@ class TimeParser:
         self.given = time_format is not None
         self.iso: bool | None = None
         self.dayfirst: bool | None = None
+        self.period: str | None = None  # "quarter", "month" or "week": a column of periods
         self.shape: str | None = None  # how the first value writes its date: "Y-9-9", "9/9/Y"
         self.example: tuple[int, str] | None = None  # its line and text, to name in a refusal
 
@@ -49,7 +57,7 @@ class TimeParser:
             parsed = _iso(raw)
             if parsed is not None:
                 return parsed
-        parsed = self._formatted(raw, lines)
+        parsed = periods(raw, self.period) if self.period else self._formatted(raw, lines)
         self._check(parsed, raw, lines)
         return pd.DatetimeIndex(parsed)
 
@@ -59,7 +67,8 @@ class TimeParser:
         self.shape = date_shape(first)
         self.example = (int(lines[raw.notna().to_numpy()][0]), first) if len(present) else None
         self.iso = not self.given and bool(ISO.match(first))
-        if self.given or self.iso:
+        self.period = None if self.given else next((k for k, p in PERIODS.items() if p.match(first)), None)
+        if self.given or self.iso or self.period:
             return
         fields = present.str.extract(DAY_MONTH)
         if fields[0].notna().any():
@@ -211,3 +220,23 @@ def _to_datetime(values: pd.Series, **kw) -> pd.Series:
 
 def _utc(times: pd.Series) -> pd.Series:
     return times.dt.tz_convert("UTC") if times.dt.tz is not None else times.dt.tz_localize("UTC")
+
+
+def periods(raw: pd.Series, kind: str) -> pd.Series:
+    """A column of periods (PERIODS[kind]) as their first days; NaT where a value is not one."""
+    parts = raw.astype("string").str.extract(PERIODS[kind])
+    year, number = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
+    if kind == "week":
+        text = (
+            year.astype("Int64").astype("string")
+            + "-W"
+            + number.astype("Int64").astype("string").str.zfill(2)
+            + "-1"
+        )
+        return _to_datetime(text, format="%G-W%V-%u")
+    month = (number - 1) * 3 + 1 if kind == "quarter" else number
+    frame = pd.DataFrame({"year": year, "month": month, "day": 1})
+    out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    ok = frame.notna().all(axis=1)
+    out[ok] = pd.to_datetime(frame[ok].astype("int64"))
+    return out

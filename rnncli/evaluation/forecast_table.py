@@ -12,7 +12,7 @@ import torch
 
 from rnncli.data.ahead import future_times
 from rnncli.data.prepared import Prepared
-from rnncli.data.series import Schema, Series
+from rnncli.data.series import KEY_JOIN, Schema, Series
 
 
 @dataclass
@@ -22,7 +22,14 @@ class Forecast:
     coverage: float | None
     notes: list[str]
     warnings: list[str] = field(default_factory=list)  # about the data read: values filled in
-    id_column: str | None = None  # the column that tells the series apart, in long-format data
+    id_columns: tuple[str, ...] = ()  # the column(s) that tell the series apart, in long-format data
+
+    def keys(self, frame: pd.DataFrame | None = None) -> pd.Series | None:
+        """Each row's series, as one value (the key columns' values joined); None for one series."""
+        frame = self.frame if frame is None else frame
+        if not self.id_columns:
+            return None
+        return frame[list(self.id_columns)].astype(str).agg(KEY_JOIN.join, axis=1)
 
 
 def fallback(

@@ -17,7 +17,7 @@ import torch
 from rnncli.data import ahead, calendar, short_series
 from rnncli.data.prepared import Prepared
 from rnncli.data.rows import known_columns
-from rnncli.data.series import Schema
+from rnncli.data.series import Schema, split_key
 from rnncli.data.windows import WindowSpec
 from rnncli.errors import RnnCliError
 from rnncli.evaluation import classical, forecast_table, intervals, recursive, scoring, served
@@ -81,9 +81,15 @@ def forecast(
             f"{short_series.names(prepared.left_out)}"
         )
     frame = pd.concat(frames, ignore_index=True)
-    if trained.schema.id_column:
-        ids = [s.id for s in [*prepared.series, *prepared.left_out] for _ in range(horizon)]
-        frame.insert(0, trained.schema.id_column, ids)
+    keys = trained.schema.id_columns
+    if keys:  # one column per key column, first: each series' values of them
+        ids = [
+            split_key(str(s.id), len(keys))
+            for s in [*prepared.series, *prepared.left_out]
+            for _ in range(horizon)
+        ]
+        for j, name in reversed(list(enumerate(keys))):
+            frame.insert(0, name, [parts[j] for parts in ids])
     return frame, coverage if reach is not None else None, notes
 
 

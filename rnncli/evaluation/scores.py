@@ -70,6 +70,8 @@ def build(
         "split": split,
         "n_windows": n_windows,
         "targets": prepared.targets,
+        # what the network read besides the targets and the calendar, which no baseline reads
+        "covariates": prepared.covariates,
         "horizon": prepared.spec.horizon,
         "season": prepared.season,
         "model": total["model"].result(),

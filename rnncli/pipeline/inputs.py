@@ -101,7 +101,7 @@ WIDE_ID = "series"  # the id column a wide file's series are named under in ever
 
 def schema_of(cfg: Config) -> Schema:
     """How the config's CSV is read."""
-    from rnncli.data.series import Schema
+    from rnncli.data.series import KEY_JOIN, Schema
 
     d = cfg.data
     parts = (d.time_column,) if isinstance(d.time_column, str) else tuple(d.time_column)
@@ -109,6 +109,7 @@ def schema_of(cfg: Config) -> Schema:
     time_column = parts[0] if len(parts) == 1 else "_".join(parts)
     # one target, "value", of series named by their columns, under "series" in every output
     wide = d.layout == "wide"
+    keys = [d.id_column] if isinstance(d.id_column, str) else list(d.id_column or [])
     return Schema(
         d.path,
         time_column,
@@ -116,7 +117,7 @@ def schema_of(cfg: Config) -> Schema:
         tuple(d.features),
         d.frequency,
         d.missing,
-        WIDE_ID if wide else d.id_column,
+        WIDE_ID if wide else (KEY_JOIN.join(keys) if keys else None),
         d.timezone,
         d.max_gap,
         d.duplicates,
@@ -126,6 +127,7 @@ def schema_of(cfg: Config) -> Schema:
         parts if len(parts) > 1 else (),
         tuple(d.target) if wide else (),
         tuple(d.future_features),
+        tuple(keys) if len(keys) > 1 else (),
     )
 
 

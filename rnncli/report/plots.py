@@ -78,9 +78,9 @@ def forecast(result, path: str | Path) -> None:
     targets = list(result.history[0][1].columns[1:])
     panels = [(key, hist, target) for key, hist in result.history for target in targets][:MAX_PANELS]
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.2 * len(panels)), squeeze=False)
-    id_column = frame.columns[0] if frame.columns[0] != time_column else None
+    keys = result.keys()
     for ax, (key, hist, target) in zip(axes[:, 0], panels):
-        ahead = frame if id_column is None else frame[frame[id_column] == key]
+        ahead = frame if keys is None else frame[keys == str(key)]
         ax.plot(hist[time_column], hist[target], color="black", linewidth=1, label="history")
         ax.plot(ahead[time_column], ahead[target], color="tab:blue", marker=".", label="forecast")
         if f"{target}_lower" in ahead:

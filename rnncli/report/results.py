@@ -13,7 +13,7 @@ def forecast(result, output: Path | None, plot: Path | None) -> None:
     out = console.stdout()
     out.print(
         series_tables.forecast(
-            result.frame, result.coverage, result.id_column, None if output is None else str(output)
+            result.frame, result.coverage, result.keys(), None if output is None else str(output)
         )
     )
     for note in result.notes:

@@ -40,19 +40,18 @@ def left_out(count: int, picked: list[int], worst: str, where: str) -> str | Non
     return f"{len(picked)} of {count:,} series shown: {which}; {where}"
 
 
-def forecast(
-    frame, coverage: float | None = None, id_column: str | None = None, written: str | None = None
-) -> RenderableType:
-    """A forecast frame: id (if any), timestamps (dates alone when all at midnight), values; of a
-    file of many series, the first FIRST series' rows (`written`: the file that holds them all)."""
+def forecast(frame, coverage: float | None = None, keys=None, written: str | None = None) -> RenderableType:
+    """A forecast frame: id column(s) (if any), timestamps (dates alone when all at midnight),
+    values; of a file of many series (`keys`: each row's series), the first FIRST series' rows
+    (`written`: the file that holds them all)."""
     import pandas as pd
 
     band = f"; {coverage:.0%} intervals in _lower and _upper" if coverage else ""
     title = f"forecast: {len(frame):,} steps{band}"
     caption = None
-    if id_column is not None and frame[id_column].nunique() > SHOWN:
-        ids = frame[id_column].unique()
-        keep = frame[id_column].isin(ids[:FIRST])
+    if keys is not None and keys.nunique() > SHOWN:
+        ids = keys.unique()
+        keep = keys.isin(ids[:FIRST])
         where = (
             f"all {len(frame):,} rows are in {written}"
             if written

@@ -128,6 +128,10 @@ def _caption(metrics: dict) -> str:
     if skipped:
         text += f"; MAPE skips {skipped} zero actual values"
     why = "never changes at the seasonal lag (a seasonal naive forecast's error there, MASE's scale, is zero)"
+    read = metrics.get("covariates") or {}
+    if read.get("past") or read.get("known_ahead"):
+        named = [*read.get("past", []), *(f"{c} (known ahead)" for c in read.get("known_ahead", []))]
+        text += f"; the network also read {', '.join(named)}, which no baseline does"
     if metrics["model"].get("mase") is None:
         return f"{text}. MASE is undefined: the training part {why}."
     undefined = metrics["model"].get("mase_undefined") or 0

@@ -53,8 +53,11 @@ def test_a_forecast_of_many_series_shows_the_first_five_and_says_where_all_rows_
             "y": range(90),
         }
     ).astype({"y": float})
-    shown = text(series_tables.forecast(frame, None, "id", "out.csv"))
+    shown = text(series_tables.forecast(frame, None, frame["id"], "out.csv"))
     assert "the first 5 of 30 series shown (15 rows); all 90 rows are in out.csv" in shown
     assert "S04" in shown and "S05" not in shown
-    assert "write all of them with --output FILE.csv" in text(series_tables.forecast(frame, None, "id"))
-    assert "series shown" not in text(series_tables.forecast(frame[frame["id"] < "S10"], None, "id"))
+    assert "write all of them with --output FILE.csv" in text(
+        series_tables.forecast(frame, None, frame["id"])
+    )
+    few = frame[frame["id"] < "S10"]
+    assert "series shown" not in text(series_tables.forecast(few, None, few["id"]))
