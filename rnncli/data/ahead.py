@@ -45,7 +45,12 @@ def check(series: list[Series], schema: Schema, steps: int, source: str) -> None
         raise RnnCliError(
             f"{source}: {s.label} has no value of future feature '{clip(column)}' at {at} (step "
             f"{complete + 1} after the data's end; {complete} of the {steps} steps asked for are there): "
-            f"{fit}, or give the values for every step with --future FILE"
+            f"{fit}, or "
+            + (
+                "add the missing steps to it"
+                if source.startswith("--future")
+                else "give every step's values with --future FILE"
+            )
         )
 
 
