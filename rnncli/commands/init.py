@@ -125,7 +125,9 @@ def covariates_of(csv: Path, layout: profile.FileLayout, given: Covariates) -> N
         layout.future_features = list(given.future_features)
         layout.reasons["data.future_features"] = "as given"
     elif layout.reasons.get("data.target") == "as given" and layout.layout == "long":
-        candidates = [c for c in numeric if c not in layout.features]
+        candidates = [c for c in numeric if c not in layout.features and c not in layout.counters]
+        counters = [c for c in layout.counters if c not in layout.targets]
+        layout.left_out.update({c: "a counter (0, 1, 2, ...), not a measurement" for c in counters})
         layout.future_features, after = profile.known_ahead(csv, layout, candidates)
         if layout.future_features:
             layout.reasons["data.future_features"] = (

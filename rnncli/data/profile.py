@@ -54,6 +54,7 @@ class FileLayout:
 
     features: list[str] = field(default_factory=list)  # past covariates
     future_features: list[str] = field(default_factory=list)  # covariates known ahead
+    counters: list[str] = field(default_factory=list)  # numeric columns that count rows: 0, 1, 2, ...
     reasons: dict[str, str] = field(default_factory=dict)  # config key: why
 
 
@@ -86,6 +87,7 @@ def detect(
     numeric = {c: v for c, v in numeric.items() if v is not None}
     out.id_column = id_column or _id_column(head, times, numeric, out)
     out.numeric = [c for c in numeric if c not in out.keys]
+    out.counters = [c for c, v in numeric.items() if c not in out.keys and _counter(v)]
     _targets(out, numeric, targets, [c for c in head.columns if c not in times and c not in out.keys])
     return out
 
@@ -215,7 +217,7 @@ def _targets(out: FileLayout, numeric: dict, given: list[str] | None, others: li
         for column, values in numeric.items():
             if np.nanmax(values) == np.nanmin(values):
                 out.left_out[column] = "constant"
-            elif len(values) > 2 and np.allclose(np.diff(values), 1):
+            elif _counter(values):
                 out.left_out[column] = "a counter (0, 1, 2, ...), not a measurement"
             else:
                 out.targets.append(column)
@@ -235,6 +237,12 @@ def _targets(out: FileLayout, numeric: dict, given: list[str] | None, others: li
         )
     elif not given:
         out.reasons["data.target"] = "the numeric column" + ("s" if len(out.targets) > 1 else "")
+
+
+def _counter(values) -> bool:
+    """A column that only counts rows (0, 1, 2, ...): an index, not a measurement."""
+    values = np.asarray(values, dtype=float)
+    return len(values) > 2 and bool(np.isfinite(values).all()) and bool(np.allclose(np.diff(values), 1))
 
 
 def known_ahead(path: Path, layout: FileLayout, candidates: list[str]) -> tuple[list[str], int]:

@@ -218,3 +218,16 @@ def test_init_proposes_the_columns_with_values_after_the_target_as_known_ahead(s
         "init", shop["csv"], "--target", "sales", "--future-feature", "nope", "--output", tmp / "x.yaml"
     )
     assert wrong.code == 2 and "--future-feature nope: not a numeric column" in wrong.err
+
+
+def test_init_leaves_a_row_number_out_of_the_columns_known_ahead(shop, cli):
+    import yaml as _yaml
+
+    frame = pd.read_csv(shop["csv"])
+    frame.insert(1, "row", range(len(frame)))  # filled on the rows ahead too, as an index is
+    path = shop["tmp"] / "indexed.csv"
+    frame.to_csv(path, index=False)
+    made = cli("init", path, "--horizon", "7", "--target", "sales", "--output", shop["tmp"] / "indexed.yaml")
+    written = (shop["tmp"] / "indexed.yaml").read_text()
+    assert made.code == 0 and _yaml.safe_load(written)["data"]["future_features"] == ["promo"]
+    assert "row (a counter (0, 1, 2, ...), not a measurement)" in written
