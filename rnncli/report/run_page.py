@@ -112,6 +112,7 @@ def _scores(summary: dict) -> str:
         html.table(["forecast", *COLUMNS.values()], rows, marks, ident="scores-table"),
         html.paragraph(
             f"{count(test['n_windows'], 'window')} of the test split, real units; bold: the lowest MAE."
+            + _covariates(test)
         ),
     ]
     mase = [of(test, n)["mase"] for n in shown]
@@ -132,6 +133,13 @@ def _scores(summary: dict) -> str:
             html.table(["candidate", "validation MASE"], rows),
         ]
     return "".join(parts)
+
+
+def _covariates(test: dict) -> str:
+    """What the network read that no baseline does, in words ("" when nothing)."""
+    read = test.get("covariates") or {}
+    named = [*read.get("past", []), *(f"{c} (known ahead)" for c in read.get("known_ahead", []))]
+    return f" The network also read {', '.join(named)}, which no baseline does." if named else ""
 
 
 def _candidate(name: str) -> str:
