@@ -133,13 +133,19 @@ def mlflow_parent(cfg, folder: Path, kind: str) -> dict:
     return parent
 
 
-def mlflow_end_parent(parent: dict, scores: dict[str, float], status: str) -> None:
+def mlflow_log(client, run_id: str, values: dict[str, float], step: int) -> None:
+    """Values by tag ("loss/train") as MLflow metrics at `step`, in one call; MLflow's names use '_'."""
     from mlflow.entities import Metric
 
-    client, stamp = mlflow_client("", parent["tracking_uri"])[0], int(time.time() * 1000)
-    metrics = [Metric(name.replace("/", "_"), float(v), stamp, 0) for name, v in scores.items()]
+    stamp = int(time.time() * 1000)
+    metrics = [Metric(tag.replace("/", "_"), float(value), stamp, step) for tag, value in values.items()]
     if metrics:
-        client.log_batch(parent["run_id"], metrics=metrics)
+        client.log_batch(run_id, metrics=metrics)
+
+
+def mlflow_end_parent(parent: dict, scores: dict[str, float], status: str) -> None:
+    client = mlflow_client("", parent["tracking_uri"])[0]
+    mlflow_log(client, parent["run_id"], scores, 0)
     client.set_terminated(parent["run_id"], status=status)
 
 
@@ -183,23 +189,11 @@ class MLflow:
             self.client.log_batch(self.run_id, params=params[start : start + 100])
 
     def epoch(self, row: dict) -> None:
-        from mlflow.entities import Metric
-
-        stamp, step = int(time.time() * 1000), int(row["epoch"])
-        metrics = [
-            Metric(tag.replace("/", "_"), float(row[column]), stamp, step)
-            for column, tag in EPOCH_SCALARS.items()
-        ]
-        self.client.log_batch(self.run_id, metrics=metrics)
+        values = {tag: row[column] for column, tag in EPOCH_SCALARS.items()}
+        mlflow_log(self.client, self.run_id, values, int(row["epoch"]))
 
     def finish(self, run_dir: Path, summary: dict) -> None:
-        from mlflow.entities import Metric
-
-        stamp, step = int(time.time() * 1000), int(summary.get("best_epoch") or 0)
-        scores = [
-            Metric(tag.replace("/", "_"), value, stamp, step) for tag, value in final_scores(summary).items()
-        ]
-        self.client.log_batch(self.run_id, metrics=scores)
+        mlflow_log(self.client, self.run_id, final_scores(summary), int(summary.get("best_epoch") or 0))
         for name in SMALL_FILES:
             if (run_dir / name).is_file():
                 self.client.log_artifact(self.run_id, str(run_dir / name))

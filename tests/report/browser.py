@@ -130,7 +130,11 @@ class Browser:
     def screenshot(self, path: Path, height: int | None = None) -> None:
         """A PNG of the page, `height` pixels of it from the top (all of it by default)."""
         size = self.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
-        clip = {"x": 0, "y": 0, "width": size[0], "height": min(size[1], height or size[1]), "scale": 1}
+        self.capture(path, 0, 0, size[0], min(size[1], height or size[1]))
+
+    def capture(self, path: Path, x: float, y: float, width: float, height: float) -> None:
+        """A PNG of one rectangle of the page, in page coordinates."""
+        clip = {"x": x, "y": y, "width": width, "height": height, "scale": 1}
         shot = self.send(
             "Page.captureScreenshot",
             {"format": "png", "clip": clip, "captureBeyondViewport": True},

@@ -112,13 +112,7 @@ def charts_drawn(browser: Browser, tmp_path: Path, expected: int) -> None:
     for n, (x, y, width, height, paths, texts) in enumerate(boxes):
         assert width > 300 and height > 80 and paths > 3 and texts > 3, boxes[n]
         shot = tmp_path / f"chart-{n}.png"
-        clip = {"x": x, "y": y, "width": width, "height": height, "scale": 1}
-        data = browser.send(
-            "Page.captureScreenshot",
-            {"format": "png", "clip": clip, "captureBeyondViewport": True},
-            session=True,
-        )
-        shot.write_bytes(__import__("base64").b64decode(data["data"]))
+        browser.capture(shot, x, y, width, height)
         pixels = imread(shot)[..., :3]
         inked = (pixels.min(axis=2) < 0.85).mean()
         assert inked > 0.01, f"chart {n} is blank ({inked:.2%} of its pixels drawn)"
