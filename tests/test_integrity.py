@@ -137,7 +137,7 @@ def test_decimal_commas_are_read_when_said(tmp_path):
     ],
 )
 def test_thousands_separators_are_read_as_meant_or_not_at_all(cells, decimal, read):
-    from rnncli.data.reading import as_numbers
+    from rnncli.data.numbers import as_numbers
 
     got = as_numbers(pd.Series(cells), decimal)
     assert [None if pd.isna(v) else v for v in got] == read

@@ -79,7 +79,7 @@ class Header:
         first, last = min(t[0] for t in prepared.times), max(t[-1] for t in prepared.times)
         return cls(
             model_args,
-            replace(schema, frequency=prepared.frequency),
+            replace(schema, frequency=prepared.frequency, levels=prepared.schema.levels),
             prepared.spec,
             prepared.fitted_scaler,
             prepared.season,

@@ -24,7 +24,7 @@ import torch
 
 from rnncli.artifacts.files import atomic_write, temporary_beside, write_error, write_json
 from rnncli.artifacts.trained import Trained
-from rnncli.data import calendar
+from rnncli.data.rows import column_names
 from rnncli.errors import RnnCliError
 
 FORMATS = {"onnx": "model.onnx", "torchscript": "model.torchscript.pt"}
@@ -124,15 +124,15 @@ def describe(trained: Trained, fmt: str, names: list[str]) -> dict:
             **({"future": ["batch", args.future_size]} if "future" in names else {}),
         },
         "output": {"y": ["batch", spec.horizon, args.n_targets]},
-        "columns": [
-            *schema.targets,
-            *schema.features,
-            *(["_available"] if args.masked else []),
-            *schema.future_features,
-            *calendar.columns(spec.calendar),
-        ],
+        "columns": column_names(schema, spec, args.masked),
         "targets": list(schema.targets),
         "known_ahead": list(schema.future_features),
+        "static": list(schema.static_features),
+        "categories": {
+            "levels": dict(zip(schema.categorical, (list(x) for x in schema.levels))),
+            "use": "a categorical column NAME is read as one column NAME=CATEGORY per category, 1 where the "
+            "cell holds it and 0 elsewhere (all 0 for a category not listed); those columns are not scaled",
+        },
         "lookback": spec.lookback,
         "horizon": spec.horizon,
         "frequency": schema.frequency,
@@ -140,7 +140,7 @@ def describe(trained: Trained, fmt: str, names: list[str]) -> dict:
         "scaler": _scaler(trained),
         "calendar_encoding": "for each feature f: sin and cos of 2*pi*phase, phase = hour/24, dayofweek/7 "
         "(Monday 0), (dayofyear-1)/days in the year, (month-1)/12",
-        "window_normalization": _normalization(args, schema) if args.normalize != "none" else None,
+        "window_normalization": _normalization(args, schema, spec) if args.normalize != "none" else None,
         "segment": (
             {"steps": args.segment, "segments": spec.lookback // args.segment, "inside_graph": True}
             if args.segment
@@ -164,11 +164,11 @@ def _scaler(trained: Trained) -> dict:
     }
 
 
-def _normalization(args, schema) -> dict:
+def _normalization(args, schema, spec) -> dict:
     shift = "last value" if args.normalize == "last" else "running mean" if args.many_to_many else "mean"
     return {
         "inside_graph": True,
-        "columns": [*schema.targets, *schema.features],
+        "columns": column_names(schema, spec, False)[: args.normalized_columns],
         "shift": shift,
         "use": "nothing to do outside the model: within the graph each input window's target and feature "
         "columns are shifted (by the shift above) and divided by their standard deviation (+1e-5 "

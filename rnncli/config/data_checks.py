@@ -51,18 +51,22 @@ def _check_columns(d) -> None:
         ("data.target", d.target),
         ("data.features", d.features),
         ("data.future_features", d.future_features),
+        ("data.static_features", d.static_features),
+        ("data.categorical", d.categorical),
     ):
         if len(set(names)) != len(names):
             bad_value(key, names, "column names without repeats")
         if set(times) & set(names):
             bad_value(key, names, f"value columns; '{sorted(set(times) & set(names))[0]}' is a time column")
     _check_key(d, times)
-    if d.layout == "wide" and (d.features or d.future_features or d.id_column is not None):
+    if d.layout == "wide" and (
+        d.features or d.future_features or d.static_features or d.id_column is not None
+    ):
         bad_value(
             "data.layout",
             d.layout,
-            "long when data.features, data.future_features or data.id_column are set (a wide file is one "
-            "series per column, with no covariates)",
+            "long when data.features, data.future_features, data.static_features or data.id_column are set "
+            "(a wide file is one series per column, with no covariates)",
         )
     _check_covariates(d)
 
@@ -73,7 +77,7 @@ def _check_key(d, times: list[str]) -> None:
     if d.id_column is not None and (
         not keys
         or len(set(keys)) != len(keys)
-        or set(keys) & {*times, *d.target, *d.features, *d.future_features}
+        or set(keys) & {*times, *d.target, *d.features, *d.future_features, *d.static_features}
     ):
         bad_value(
             "data.id_column",
@@ -101,6 +105,24 @@ def _check_covariates(d) -> None:
             bad_value(
                 "data.future_features", d.future_features, f"columns other than those ('{both}' is {what})"
             )
+    for others, what in (
+        (d.target, "a target"),
+        (d.features, "a past feature (data.features): name it once"),
+        (d.future_features, "known ahead (data.future_features): name it once"),
+    ):
+        if set(d.static_features) & set(others):
+            both = sorted(set(d.static_features) & set(others))[0]
+            bad_value(
+                "data.static_features", d.static_features, f"columns other than those ('{both}' is {what})"
+            )
+    stray = sorted(set(d.categorical) - {*d.features, *d.future_features, *d.static_features})
+    if stray:
+        bad_value(
+            "data.categorical",
+            d.categorical,
+            f"columns listed among data.features, data.future_features or data.static_features ('{stray[0]}' "
+            "is not; a target is always numeric)",
+        )
 
 
 def _check_reading(d) -> None:

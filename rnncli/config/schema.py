@@ -47,6 +47,16 @@ class DataConfig:
         "last target value, or from --future FILE",
         factory=list,
     )
+    static_features: list[str] = key(
+        doc="per-series attributes (a store's size, a product's category): columns constant within each "
+        "series, read by the network at every step",
+        factory=list,
+    )
+    categorical: list[str] = key(
+        doc="the features (past, future or static) whose cells are categories written as text (`NW`, "
+        "`holiday`): each category becomes a 0/1 input; one not in the training rows reads as none",
+        factory=list,
+    )
     id_column: str | list[str] | None = key(
         None,
         "long format: the column naming each row's series (station, store), or the columns whose values "

@@ -55,7 +55,10 @@ def check(series: list[Series], schema: Schema, steps: int, source: str) -> None
 
 
 def scaled(s: Series, scaler, row: int, schema: Schema, steps: int) -> np.ndarray:
-    """The first `steps` values ahead of series `s`, scaled as its columns were (scaler row `row`)."""
+    """The first `steps` values ahead of series `s`, scaled as its columns were (scaler row `row`),
+    a categorical one as its 0/1 columns."""
+    from rnncli.data.rows import encode
+
     full = np.zeros((steps, len(schema.columns)), dtype=np.float32)
-    full[:, schema.past_columns :] = s.ahead[:steps]
-    return scaler.transform_(full, row)[:, schema.past_columns :]
+    full[:, schema.past_columns : schema.past_columns + len(schema.future_features)] = s.ahead[:steps]
+    return encode(scaler.transform_(full, row), schema, "future")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rnncli.data import reading
 from rnncli.data.ahead import future_times
+from rnncli.data.categories import Vocabulary
 from rnncli.data.series import Schema, Series
 from rnncli.errors import RnnCliError
 
@@ -21,11 +22,20 @@ def from_file(path: Path, schema: Schema, series: list[Series], steps: int) -> N
     file has no row for one); a series the file does not name, or a row off a series' steps, is
     refused."""
     wanted = dataclasses.replace(
-        schema, path=str(path), targets=schema.future_features, features=(), future_features=(), wide=()
+        schema,
+        path=str(path),
+        targets=schema.future_features,
+        features=(),
+        future_features=(),
+        static_features=(),
+        wide=(),
     )
-    chunks = list(reading.read(wanted))
+    vocabulary = Vocabulary()
+    chunks = list(reading.read(wanted, vocabulary=vocabulary))
     times = chunks[0].times.append([c.times for c in chunks[1:]]) if len(chunks) > 1 else chunks[0].times
     values = np.concatenate([c.values for c in chunks])
+    if series:
+        _as_read(values, schema, vocabulary, series[0].levels)
     ids = None
     if schema.id_column:
         ids = np.concatenate([np.asarray(c.ids.astype(str)) for c in chunks])
@@ -37,6 +47,21 @@ def from_file(path: Path, schema: Schema, series: list[Series], steps: int) -> N
                 f"{', '.join(schema.future_features)} at its {steps} steps after {s.times[-1]}"
             )
         s.ahead = _aligned(path, s, times[rows], values[rows], steps)
+
+
+def _as_read(values: np.ndarray, schema: Schema, vocabulary: Vocabulary, levels: dict) -> None:
+    """The file's categories as indices into the data's own (`Series.levels`, which grows by a
+    category the data did not hold, so that preparing the forecast names it as not known)."""
+    for j, column in enumerate(schema.future_features):
+        if column in schema.categorical:
+            into = levels.setdefault(column, [])
+            for name in vocabulary.levels.get(column, []):
+                if name not in into:
+                    into.append(name)
+            mapping = np.array([into.index(n) for n in vocabulary.levels.get(column, [])] + [0], np.float32)
+            codes = values[:, j]
+            known = np.isfinite(codes)
+            codes[known] = mapping[codes[known].astype(np.int64)]
 
 
 def _aligned(path: Path, s: Series, times: pd.DatetimeIndex, values: np.ndarray, steps: int) -> np.ndarray:

@@ -56,12 +56,13 @@ def longest_gap(holes: np.ndarray) -> tuple[int, int, int]:
     return best
 
 
-def fill(values: np.ndarray, holes: np.ndarray, how: str) -> None:
-    """Fill NaNs in place, column by column: linear in time, or the last value seen."""
+def fill(values: np.ndarray, holes: np.ndarray, how: str, carried: list[int] | tuple = ()) -> None:
+    """Fill NaNs in place, column by column: linear in time, or the last value seen (always, for the
+    `carried` columns: categories, which have nothing between them)."""
     steps = np.arange(len(values))
     for j in np.flatnonzero(holes.any(axis=0)):
         known = ~holes[:, j]
-        if how == "interpolate":
+        if how == "interpolate" and j not in carried:
             values[:, j] = np.interp(steps, steps[known], values[known, j])
         else:  # ffill; values before the first observation take the first one
             last = np.maximum.accumulate(np.where(known, steps, -1))

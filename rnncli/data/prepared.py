@@ -12,15 +12,16 @@ series reads. Nothing here reads a file.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 
-from rnncli.data import short_series, timegrid
+from rnncli.data import categories, short_series, timegrid
 from rnncli.data.messages import grouped
-from rnncli.data.rows import column_names, known_columns, scaled_rows
+from rnncli.data.rows import column_names, known_columns, scaled_rows, width
 from rnncli.data.scaling import Scaler
 from rnncli.data.series import Schema, Series
 from rnncli.data.windows import Index, Layout, Windows, WindowSpec
@@ -52,6 +53,9 @@ class Prepared:
     )  # series too short to prepare (padding.py), for predict to forecast otherwise
     # (rows, targets): False where a target value was filled in, not measured; None when none was
     measured: torch.Tensor | None = None
+    # how the data was read, with the categories of its categorical columns (`Schema.levels`)
+    schema: Schema | None = None
+    unseen: list[str] = field(default_factory=list)  # categories the model does not know (also in notes)
 
     @property
     def pads(self) -> list[int]:
@@ -60,8 +64,10 @@ class Prepared:
 
     @property
     def n_values(self) -> int:
-        """The target and feature columns: what scaling and window normalisation apply to."""
-        return len(self.columns) - self.windows.n_known - int(self.masked)
+        """The target and numeric past feature columns: what scaling and window normalisation apply
+        to (the availability column, when masked, is next; then the categorical past features)."""
+        categorical = width(self.schema, "categorical") if self.schema is not None else 0
+        return len(self.columns) - self.windows.n_known - int(self.masked) - categorical
 
     @property
     def times(self) -> list[pd.DatetimeIndex]:
@@ -73,12 +79,13 @@ class Prepared:
 
     @property
     def covariates(self) -> dict[str, list[str]]:
-        """The columns read besides the targets and the calendar: past features and those known ahead."""
-        future = self.windows.n_known - 2 * len(self.spec.calendar)
-        first_future = len(self.columns) - self.windows.n_known
+        """The columns read besides the targets and the calendar: past features, those known ahead,
+        the static ones."""
+        s = self.schema
         return {
-            "past": self.columns[self.n_targets : self.n_values],
-            "known_ahead": self.columns[first_future : first_future + future],
+            "past": list(s.features),
+            "known_ahead": list(s.future_features),
+            "static": list(s.static_features),
         }
 
     @property
@@ -150,23 +157,21 @@ def prepare(
     known = None if isinstance(scaler, str) or scaler.ids == [None] else set(scaler.ids)
     kept, parts, pads, warned = _parts(series, spec, schema, whole, masked, known)
     masked = any(pads) if masked is None else masked
+    train_rows = [p[0] - pad for p, pad in zip(parts, pads)]
     if isinstance(scaler, str) and season is not None:  # a season the config set, for a model to train
-        _check_season(season, kept, [(p[0] - pad, *p[1:]) for p, pad in zip(parts, pads)])
+        _check_season(season, kept, [(rows, *p[1:]) for rows, p in zip(train_rows, parts)])
+    if isinstance(scaler, str) and schema.categorical:  # training: the categories of its training rows
+        schema = dataclasses.replace(schema, levels=categories.fit(kept, train_rows, schema))
+    unseen = categories.recode(series, schema) if schema.categorical else []
     fitted_scaler = (
-        Scaler.fit(
-            scaler,
-            [s.values[: p[0] - pad] for s, p, pad in zip(kept, parts, pads)],
-            [s.id for s in kept],
-            per_series,
-            len(schema.targets) if transform == "log" else 0,
-        )
+        _fit_scaler(scaler, kept, train_rows, schema, per_series, transform)
         if isinstance(scaler, str)
         else scaler
     )
     scaler = fitted_scaler.align([s.id for s in kept])
     left_out = [s for s in series if all(s is not k for k in kept)]
     kept = [short_series.padded(s, pad) for s, pad in zip(kept, pads)]
-    values = torch.from_numpy(scaled_rows(kept, scaler, spec.calendar, masked, schema.past_columns))
+    values = torch.from_numpy(scaled_rows(kept, scaler, schema, spec.calendar, masked))
     offsets = np.concatenate([[0], np.cumsum([len(s.times) for s in kept])]).tolist()
     n_known = known_columns(schema, spec)
     windows = Windows(values, spec.lookback, spec.horizon, len(schema.targets), spec.many_to_many, n_known)
@@ -181,11 +186,29 @@ def prepare(
         len(schema.targets),
         kept[0].frequency,
         season or timegrid.season_of(kept[0].frequency),
-        grouped([(s.id, note) for s in kept for note in s.notes]),
+        [*grouped([(s.id, note) for s in kept for note in s.notes]), *unseen],
         [*warned, *grouped([(s.id, warning) for s in kept for warning in s.warnings])],
         masked=masked,
         left_out=left_out,
         measured=_measured(kept, offsets, len(schema.targets)),
+        schema=schema,
+        unseen=unseen,
+    )
+
+
+def _fit_scaler(
+    kind: str, kept: list[Series], train_rows: list[int], schema: Schema, per_series: bool, transform: str
+) -> Scaler:
+    """A scaler fitted on the training rows: category indices left as they are, numeric static
+    features scaled alike across series."""
+    return Scaler.fit(
+        kind,
+        [s.values[:rows] for s, rows in zip(kept, train_rows)],
+        [s.id for s in kept],
+        per_series,
+        len(schema.targets) if transform == "log" else 0,
+        fixed=categories.positions(schema),
+        shared=[schema.columns.index(c) for c in schema.static_features if c not in schema.categorical],
     )
 
 

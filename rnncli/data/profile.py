@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnncli.data import header, parquet, reading
+from rnncli.data import header, numbers, parquet, reading
 from rnncli.data.series import KEY_JOIN, Schema
 from rnncli.data.timeparse import TimeParser
 from rnncli.errors import RnnCliError, clip, nearest
@@ -105,7 +105,7 @@ def _head(path: Path, names: list[str], delimiter: str) -> pd.DataFrame:
             nrows=SAMPLE,
             skipinitialspace=True,
             keep_default_na=False,
-            na_values=reading.NA_STRINGS,
+            na_values=numbers.NA_STRINGS,
             header=0,
             names=header.unique_names(names),
         )
@@ -127,8 +127,8 @@ def _time_column(head: pd.DataFrame, out: FileLayout, time_format: str | None = 
     dated = []
     for column in head.columns:
         values = head[column].dropna()
-        numbers = max(reading.as_numbers(values, mark).notna().mean() for mark in (".", ","))
-        if len(values) == 0 or numbers > 0.5:
+        share = max(numbers.as_numbers(values, mark).notna().mean() for mark in (".", ","))
+        if len(values) == 0 or share > 0.5:
             continue  # numbers are values, not times (a year alone is refused as a time by check too)
         try:
             TimeParser(column, time_format).parse(
@@ -162,17 +162,13 @@ def _whole_years(values: pd.Series) -> bool:
 
 def _decimal_comma(head: pd.DataFrame, times: list[str]) -> bool:
     cells = pd.concat([head[c].dropna().astype(str).str.strip() for c in head.columns if c not in times])
-    return len(cells) > 0 and bool(cells.str.match(reading.DECIMAL_COMMA).mean() > 0.5)
+    return len(cells) > 0 and bool(cells.str.match(numbers.DECIMAL_COMMA).mean() > 0.5)
 
 
 def _numbers(values: pd.Series, decimal: str) -> np.ndarray | None:
     """The column as numbers, when (nearly) every filled cell is one; else None (text)."""
-    numbers = reading.as_numbers(values.dropna(), decimal)
-    return (
-        numbers.to_numpy(dtype=float, na_value=np.nan)
-        if len(numbers) and numbers.notna().mean() >= 0.99
-        else None
-    )
+    read = numbers.as_numbers(values.dropna(), decimal)
+    return read.to_numpy(dtype=float, na_value=np.nan) if len(read) and read.notna().mean() >= 0.99 else None
 
 
 def _id_column(

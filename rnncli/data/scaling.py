@@ -40,8 +40,13 @@ class Scaler:
         ids: list[str | None] | None = None,
         per_series: bool = True,
         log_columns: int = 0,
+        fixed: list[int] | tuple = (),
+        shared: list[int] | tuple = (),
     ) -> Scaler:
-        """Fit on the training rows of each series ((rows, columns) arrays), or of all together."""
+        """Fit on the training rows of each series ((rows, columns) arrays), or of all together.
+        The `fixed` columns (category indices) are left as they are; the `shared` ones (attributes
+        constant within a series, which a series' own rows cannot scale) are scaled alike in every
+        series, fitted on all the series' training rows together."""
         floors = [
             np.where(np.nanmin(part, axis=0) >= 0, 0.0, -np.inf) if len(part) else np.zeros(part.shape[1])
             for part in train_parts
@@ -54,11 +59,15 @@ class Scaler:
                 [None],
                 [np.min(np.stack(floors), axis=0)],
             )
-        locs, scales = zip(*(_fit_one(kind, part) for part in train_parts))
+        locs, scales = (np.stack(x) for x in zip(*(_fit_one(kind, part) for part in train_parts)))
+        if len(shared) and len(train_parts) > 1:
+            columns = list(shared)
+            locs[:, columns], scales[:, columns] = _fit_one(kind, np.concatenate(train_parts)[:, columns])
+        locs[:, list(fixed)], scales[:, list(fixed)] = 0.0, 1.0
         return cls(
             kind,
-            torch.tensor(np.stack(locs), dtype=torch.float32),
-            torch.tensor(np.stack(scales), dtype=torch.float32),
+            torch.tensor(locs, dtype=torch.float32),
+            torch.tensor(scales, dtype=torch.float32),
             list(ids) if ids is not None else [None],
             log_columns,
             torch.tensor(np.stack(floors), dtype=torch.float32),

@@ -39,11 +39,18 @@ class Schema:
     # the columns whose values together name a series, when several (region, state, purpose); a series'
     # id is then their values joined by KEY_JOIN, and `id_column` the names joined the same way
     id_parts: tuple[str, ...] = ()
+    # per-series attributes, constant within a series: read at every step, known ahead
+    static_features: tuple[str, ...] = ()
+    # the features (past, future or static) whose cells are categories (text), not numbers
+    categorical: tuple[str, ...] = ()
+    # each categorical column's categories, in the order of `categorical`, as training found them in
+    # its training rows (empty until then): the one-hot columns the model reads
+    levels: tuple[tuple[str, ...], ...] = ()
 
     @property
     def columns(self) -> list[str]:
-        """The value columns of each series: targets, features, then the features known ahead."""
-        return [*self.targets, *self.features, *self.future_features]
+        """The value columns of each series: targets, features, the features known ahead, the static ones."""
+        return [*self.targets, *self.features, *self.future_features, *self.static_features]
 
     @property
     def past_columns(self) -> int:
@@ -68,7 +75,7 @@ class Schema:
     def to_dict(self) -> dict:
         """Plain values for a checkpoint, without the path: a model may be given another CSV later."""
         return {
-            f.name: list(v) if isinstance(v, tuple) else v
+            f.name: [list(x) if isinstance(x, tuple) else x for x in v] if isinstance(v, tuple) else v
             for f in dataclasses.fields(self)
             if f.name != "path"
             for v in [getattr(self, f.name)]
@@ -78,9 +85,9 @@ class Schema:
     def from_dict(cls, raw: dict, path: str) -> Schema:
         """The schema a checkpoint recorded, reading `path`; keys it does not know are ignored."""
         names = {f.name for f in dataclasses.fields(cls)} - {"path"}
-        return cls(
-            path=path, **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in names}
-        )
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in names}
+        values["levels"] = tuple(tuple(str(c) for c in level) for level in values.get("levels", ()))
+        return cls(path=path, **values)
 
 
 KEY_JOIN = " / "  # between the values of a key of several columns, in a series' id
@@ -110,6 +117,9 @@ class Series:
     # (rows, future features): their values on the rows after the last target value, unscaled (NaN where
     # a cell is empty); None without future features
     ahead: np.ndarray | None = None
+    # the categories of each categorical column as read: a cell of such a column in `values` or `ahead`
+    # holds the index of its category in this list (shared by the series read together)
+    levels: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def frequency(self) -> str:
@@ -118,7 +128,11 @@ class Series:
     def copy(self) -> Series:
         """The same series with its own values (preparing scales them in place)."""
         return dataclasses.replace(
-            self, values=self.values.copy(), notes=list(self.notes), warnings=list(self.warnings)
+            self,
+            values=self.values.copy(),
+            notes=list(self.notes),
+            warnings=list(self.warnings),
+            ahead=None if self.ahead is None else self.ahead.copy(),
         )
 
     @property

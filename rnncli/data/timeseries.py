@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
-from rnncli.data import gaps, parquet, reading, timegrid
+from rnncli.data import categories, gaps, parquet, reading, timegrid
 from rnncli.data.series import Schema, Series, label_of
 from rnncli.data.timegrid import TimeAxis
 from rnncli.errors import RnnCliError, clip, count
@@ -31,11 +31,16 @@ def load(schema: Schema) -> list[Series]:
     """Read and check `schema.path`; return its regular, gap-filled series (one per id)."""
     if schema.frequency is not None:
         timegrid.check_frequency(schema.frequency)
+    vocabulary = categories.Vocabulary()
+    series = None
     if schema.id_column is None and schema.timezone is None and not schema.wide:
-        streamed = _stream(schema)
-        if streamed is not None:
-            return [streamed]
-    series = _read_whole(schema)
+        streamed = _stream(schema, vocabulary)
+        series = [streamed] if streamed is not None else None
+    if series is None:
+        series = _read_whole(schema, vocabulary)
+    for s in series:
+        s.levels = vocabulary.levels
+    _check_static(series, schema)
     frequencies = {s.frequency for s in series}
     if len(frequencies) > 1:
         a, b = series[0], next(s for s in series if s.frequency != series[0].frequency)
@@ -49,11 +54,11 @@ def load(schema: Schema) -> list[Series]:
 TICK_NS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
-def _stream(schema: Schema) -> Series | None:
+def _stream(schema: Schema, vocabulary: categories.Vocabulary) -> Series | None:
     """Place each chunk on the grid as it is read; None when the file is not sorted on a fixed
     step (the caller then reads it whole, which also names whatever is wrong)."""
     grid, first, freq, rows = None, None, schema.frequency, 0
-    for chunk in reading.read(schema, with_ids=False):
+    for chunk in reading.read(schema, with_ids=False, vocabulary=vocabulary):
         times = chunk.times
         if times.tz is not None:
             return None
@@ -116,8 +121,8 @@ def _estimate_rows(path: str) -> int:
     return int(os.path.getsize(path) / (len(head) / max(lines, 1)) * 1.02) + 16 if lines > 1 else 1024
 
 
-def _read_whole(schema: Schema) -> list[Series]:
-    chunks = list(reading.read(schema))
+def _read_whole(schema: Schema, vocabulary: categories.Vocabulary) -> list[Series]:
+    chunks = list(reading.read(schema, vocabulary=vocabulary))
     if len({c.times.tz is None for c in chunks}) > 1:
         raise RnnCliError(
             f"time column '{clip(schema.time_column)}' mixes times with and without a time zone; write "
@@ -192,7 +197,7 @@ def _complete(
     warnings = []
     if filled:
         gaps.check(holes, axis, schema, label, filled, added)
-        gaps.fill(values, holes, schema.missing)
+        gaps.fill(values, holes, schema.missing, categories.positions(schema))
         share = holes.sum(axis=0).max() / len(values)
         length, start, col = gaps.longest_gap(holes)
         longest = (
@@ -221,5 +226,30 @@ def _ahead(
         return axis, values, None
     measured = np.flatnonzero(~np.isnan(values[:, : len(schema.targets)]).all(axis=1))
     end = int(measured[-1]) + 1 if len(measured) else len(values)
-    ahead = values[end:, schema.past_columns :].copy()
+    ahead = values[end:, schema.past_columns : schema.past_columns + len(schema.future_features)].copy()
     return TimeAxis(axis.start, axis.freq, end), values[:end], ahead
+
+
+def _check_static(series: list[Series], schema: Schema) -> None:
+    """Refuse a static feature that changes within a series, naming the series, the two values and
+    the first timestamp where it changes."""
+    first = schema.past_columns + len(schema.future_features)
+    for j, name in enumerate(schema.static_features, start=first):
+        for s in series:
+            column = s.values[:, j]
+            changed = np.flatnonzero(column != column[0])
+            if len(changed):
+                k = int(changed[0])
+                a, b = (_shown(s, name, column[i]) for i in (0, k))
+                raise RnnCliError(
+                    f"static feature '{clip(name)}' must hold one value per series, but {s.label} has {a} "
+                    f"at {s.times[0]} and {b} at {s.times[k]}; list it in data.features (or "
+                    "data.future_features) if it changes over time"
+                )
+
+
+def _shown(s: Series, column: str, value: float) -> str:
+    """A cell as the file wrote it: a category's name, or the number."""
+    if column in s.levels:
+        return repr(clip(s.levels[column][int(value)], 40))
+    return f"{float(value):g}"

@@ -16,7 +16,7 @@ import torch
 
 from rnncli.data import ahead, calendar, short_series
 from rnncli.data.prepared import Prepared
-from rnncli.data.rows import known_columns
+from rnncli.data.rows import known_columns, width
 from rnncli.data.series import Schema, split_key
 from rnncli.data.windows import WindowSpec
 from rnncli.errors import RnnCliError
@@ -56,6 +56,7 @@ def forecast(
         trained, rows, horizon
     )  # every series at once: one model call per step, not per series
     reach, notes = _offsets(trained, prepared, coverage, scaled, quantiles, replayed)
+    notes = [*prepared.unseen, *notes]
     frames = [
         forecast_table.frame(
             trained.schema,
@@ -208,18 +209,21 @@ def _online(
 def _rows(trained: TrainedModel, prepared: Prepared, horizon: int) -> torch.Tensor:
     """Each series' last window and the rows after it (their known columns filled: the future
     features for the `horizon` steps asked for, zero after them, where the causal head never reads
-    them for a step asked for; the calendar), scaled: (series, lookback + steps, columns)."""
+    them for a step asked for; the static features, as they are; the calendar), scaled: (series,
+    lookback + steps, columns)."""
     spec, n_known, args, schema = trained.spec, prepared.windows.n_known, trained.model.args, trained.schema
     # the known columns of whole model horizons
     steps = recursive.padded(horizon, args.horizon) if n_known else horizon
     steps = max(steps, args.horizon) if args.quantiles else steps  # a quantile forecast's whole horizon
-    n_future = len(schema.future_features)
+    n_future, n_static = width(schema, "future"), width(schema, "static")
     rows = []
     for k, s in enumerate(prepared.series):
         known = prepared.last_window(k).numpy()
         future = np.zeros((steps, known.shape[1]), dtype=np.float32)
         first = known.shape[1] - n_known
-        future[:, first + n_future :] = calendar.encode(forecast_table.future_times(s, steps), spec.calendar)
+        static = slice(first + n_future, first + n_future + n_static)
+        future[:, static] = known[-1, static]
+        future[:, static.stop :] = calendar.encode(forecast_table.future_times(s, steps), spec.calendar)
         if n_future:
             future[:horizon, first : first + n_future] = ahead.scaled(s, prepared.scaler, k, schema, horizon)
         rows.append(np.concatenate([known, future]))

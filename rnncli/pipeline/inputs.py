@@ -128,6 +128,8 @@ def schema_of(cfg: Config) -> Schema:
         tuple(d.target) if wide else (),
         tuple(d.future_features),
         tuple(keys) if len(keys) > 1 else (),
+        tuple(d.static_features),
+        tuple(c for c in [*d.features, *d.future_features, *d.static_features] if c in d.categorical),
     )
 
 

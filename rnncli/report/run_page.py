@@ -16,7 +16,7 @@ from rnncli.evaluation.scores import BASELINES, of
 from rnncli.report import html, svg
 from rnncli.report.cells import fmt, label, names
 from rnncli.report.run_series import best_baseline, forecasts, series_table, served
-from rnncli.report.tables import COLUMNS, interval_line, standardised
+from rnncli.report.tables import COLUMNS, covariates_read, interval_line, standardised
 
 MAX_TIMELINE = 20  # series drawn on the splits' time axis
 
@@ -137,8 +137,7 @@ def _scores(summary: dict) -> str:
 
 def _covariates(test: dict) -> str:
     """What the network read that no baseline does, in words ("" when nothing)."""
-    read = test.get("covariates") or {}
-    named = [*read.get("past", []), *(f"{c} (known ahead)" for c in read.get("known_ahead", []))]
+    named = covariates_read(test.get("covariates") or {})
     return f" The network also read {', '.join(named)}, which no baseline does." if named else ""
 
 

@@ -128,9 +128,8 @@ def _caption(metrics: dict) -> str:
     if skipped:
         text += f"; MAPE skips {skipped} zero actual values"
     why = "never changes at the seasonal lag (a seasonal naive forecast's error there, MASE's scale, is zero)"
-    read = metrics.get("covariates") or {}
-    if read.get("past") or read.get("known_ahead"):
-        named = [*read.get("past", []), *(f"{c} (known ahead)" for c in read.get("known_ahead", []))]
+    named = covariates_read(metrics.get("covariates") or {})
+    if named:
         text += f"; the network also read {', '.join(named)}, which no baseline does"
     if metrics["model"].get("mase") is None:
         return f"{text}. MASE is undefined: the training part {why}."
@@ -138,6 +137,15 @@ def _caption(metrics: dict) -> str:
     if undefined:
         text += f"; MASE leaves out {undefined} values of series whose training part {why}"
     return text + ". MASE < 1: better than a seasonal naive forecast on the training data."
+
+
+def covariates_read(read: dict) -> list[str]:
+    """The covariates a model read (scores' "covariates"), each named with its kind."""
+    return [
+        *read.get("past", []),
+        *(f"{c} (known ahead)" for c in read.get("known_ahead", [])),
+        *(f"{c} (per series)" for c in read.get("static", [])),
+    ]
 
 
 def runs(rows: list[dict], folder) -> Table:

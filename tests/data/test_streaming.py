@@ -46,7 +46,7 @@ def both_ways(schema, monkeypatch):
     """The series as streamed, and as read whole (the streaming path turned off)."""
     streamed = timeseries.load(schema)
     with monkeypatch.context() as m:
-        m.setattr(timeseries, "_stream", lambda schema: None)
+        m.setattr(timeseries, "_stream", lambda schema, vocabulary: None)
         whole = timeseries.load(schema)
     return streamed, whole
 
@@ -131,7 +131,7 @@ def test_times_past_2262_stream_and_keep_their_place(tmp_path, monkeypatch):
         tmp_path, hours(300, skip=(120,), start="2262-04-05")
     )  # nanoseconds since 1970 overflow on 2262-04-11
     monkeypatch.setattr(
-        timeseries, "_read_whole", lambda schema: pytest.fail("a sorted hourly file must stream")
+        timeseries, "_read_whole", lambda schema, vocabulary: pytest.fail("a sorted hourly file must stream")
     )
     (s,) = timeseries.load(schema)
     assert len(s.times) == 300 and s.filled == 1
