@@ -75,6 +75,7 @@ def init_command(
     target: options.Targets = None,
     future_feature: options.FutureFeatures = None,
     feature: options.PastFeatures = None,
+    static_feature: options.StaticFeatures = None,
     id_column: options.IdColumn = None,
     time_column: options.TimeColumn = None,
     time_format: options.TimeFormat = None,
@@ -93,7 +94,7 @@ def init_command(
         time_column,
         output,
         time_format,
-        init.Covariates(feature, future_feature),
+        init.Covariates(feature, future_feature, static_feature),
     )
     out = console.stdout()
     for line in written.summary:

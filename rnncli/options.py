@@ -88,12 +88,24 @@ FutureFeatures = Annotated[
     _option(
         "--future-feature",
         help="A column known ahead of the forecast (repeat for several); default: with --target, the "
-        "numeric columns that have values on rows after the target's last.",
+        "columns that have values on rows after the target's last.",
     ),
 ]
 PastFeatures = Annotated[
     list[str] | None,
-    _option("--feature", help="A column the model reads up to the forecast origin (repeat for several)."),
+    _option(
+        "--feature",
+        help="A column the model reads up to the forecast origin (repeat for several); default: with "
+        "--target, the other columns the validation part says help.",
+    ),
+]
+StaticFeatures = Annotated[
+    list[str] | None,
+    _option(
+        "--static-feature",
+        help="A per-series attribute, constant within each series (repeat for several); default: with "
+        "--target, the columns constant within every series of a panel.",
+    ),
 ]
 IdColumn = Annotated[
     str | None,

@@ -15,7 +15,7 @@ from pathlib import Path
 from rnncli import config
 from rnncli.artifacts.files import check_outputs, write_text
 from rnncli.config import Config, schema
-from rnncli.data import profile
+from rnncli.data import categories, profile
 from rnncli.errors import RnnCliError
 from rnncli.pipeline import inputs
 
@@ -37,6 +37,7 @@ class Covariates:
 
     features: list[str] | None = None
     future_features: list[str] | None = None
+    static_features: list[str] | None = None
 
 
 def init(
@@ -60,18 +61,16 @@ def init(
     check_outputs(output)
     layout = profile.detect(csv, time_column, targets, id_column, time_format)
     covariates_of(csv, layout, covariates)
-    base = {
-        **_base(csv, output, layout, horizon),
-        **({"data.time_format": time_format} if time_format else {}),
-    }
-    cfg = config.from_flat(base)
-    cfg.data.path = str(csv)  # read from here now; the file names it as seen from the config's folder
-    resolved = inputs.resolve(cfg)
-    prepared = inputs.prepared_of(
-        resolved.cfg, resolved.series
-    )  # refused here, in one line, if it could not train
+    base, resolved, prepared = _made(csv, output, layout, horizon, time_format)
+    if choose_features(layout, prepared):
+        base, resolved, prepared = _made(csv, output, layout, horizon, time_format)
     reasons = _comments(layout, resolved.chosen, prepared, horizon)
-    keys = [*base, *resolved.chosen, *SHOWN]
+    keys = [
+        *base,
+        *(["data.features"] if "data.features" in layout.reasons else []),
+        *resolved.chosen,
+        *SHOWN,
+    ]
     text = config.to_commented_yaml(
         config.from_flat({**config.flat(resolved.cfg), "data.path": base["data.path"]}),
         keys,
@@ -82,6 +81,19 @@ def init(
     return Written(
         output, resolved.cfg, layout, resolved.chosen, _summary(layout, prepared, resolved.cfg, output)
     )
+
+
+def _made(csv: Path, output: Path, layout: profile.FileLayout, horizon: int, time_format: str | None):
+    """(the keys the layout gives, the config resolved from the data, its data prepared): refused
+    here, in one line, if it could not train."""
+    base = {
+        **_base(csv, output, layout, horizon),
+        **({"data.time_format": time_format} if time_format else {}),
+    }
+    cfg = config.from_flat(base)
+    cfg.data.path = str(csv)  # read from here now; the file names it as seen from the config's folder
+    resolved = inputs.resolve(cfg)
+    return base, resolved, inputs.prepared_of(resolved.cfg, resolved.series)
 
 
 # keys that do not follow the data but that a user of the config should see, with their meaning
@@ -101,6 +113,8 @@ def _base(csv: Path, output: Path, layout: profile.FileLayout, horizon: int) -> 
     detected = (
         ("data.features", layout.features, []),
         ("data.future_features", layout.future_features, []),
+        ("data.static_features", layout.static_features, []),
+        ("data.categorical", layout.categorical, []),
         ("data.id_column", layout.id_column, None),
         ("data.layout", layout.layout, "long"),
         ("data.decimal", layout.decimal, "."),
@@ -110,31 +124,101 @@ def _base(csv: Path, output: Path, layout: profile.FileLayout, horizon: int) -> 
 
 
 def covariates_of(csv: Path, layout: profile.FileLayout, given: Covariates) -> None:
-    """The covariates into `layout`: those named, checked to be numeric columns; else, with the
-    targets named, the numeric columns with values on rows after the target's last (known ahead)."""
+    """The covariates into `layout`: those named, checked to be columns of the file; else, with the
+    targets named (a long file), read from the whole file as a forecaster would: columns with values
+    on rows after the target's last are known ahead, columns constant within every series of a panel
+    are static, the others (numbers, and text of a few categories) past features for the validation
+    part to weigh (`choose_features`); counters and constant columns are left out, with reasons."""
     numeric = [c for c in layout.numeric if c not in layout.targets]
-    for flag, names in (("--feature", given.features), ("--future-feature", given.future_features)):
+    others = [*numeric, *layout.text]
+    flags = (
+        ("--feature", given.features),
+        ("--future-feature", given.future_features),
+        ("--static-feature", given.static_features),
+    )
+    for flag, names in flags:
         for name in names or []:
-            if name not in numeric:
-                what = "a target" if name in layout.targets else "not a numeric column of the file"
-                raise RnnCliError(
-                    f"{flag} {name}: {what}; the other numeric columns are: {', '.join(numeric)}"
+            if name not in others:
+                what = (
+                    "a target"
+                    if name in layout.targets
+                    else "not a column of the file besides its times and keys"
                 )
-    layout.features = list(given.features or [])
-    if given.future_features is not None:
-        layout.future_features = list(given.future_features)
-        layout.reasons["data.future_features"] = "as given"
-    elif layout.reasons.get("data.target") == "as given" and layout.layout == "long":
-        candidates = [c for c in numeric if c not in layout.features and c not in layout.counters]
-        counters = [c for c in layout.counters if c not in layout.targets]
+                raise RnnCliError(f"{flag} {name}: {what}; the other columns are: {', '.join(others)}")
+    auto = layout.reasons.get("data.target") == "as given" and layout.layout == "long"
+    named = {c for _, names in flags for c in names or []}
+    counters = [c for c in layout.counters if c not in layout.targets and c not in named]
+    candidates = [c for c in others if c not in counters] if auto else sorted(named, key=others.index)
+    facts = profile.covariate_facts(
+        csv, layout, [c for c in candidates if c in numeric], [c for c in candidates if c not in numeric]
+    )
+    if auto:
         layout.left_out.update({c: "a counter (0, 1, 2, ...), not a measurement" for c in counters})
-        layout.future_features, after = profile.known_ahead(csv, layout, candidates)
+    _place(layout, given, candidates if auto else [], facts)
+    layout.categorical = [
+        c for c in [*layout.features, *layout.future_features, *layout.static_features] if c not in numeric
+    ]
+    if layout.categorical:
+        layout.reasons["data.categorical"] = "text: each category a 0/1 input"
+
+
+def _place(layout: profile.FileLayout, given: Covariates, candidates: list[str], facts) -> None:
+    """Each covariate as named or, for `candidates`, as the file says: known ahead, static or past."""
+    reasons = layout.reasons
+    layout.future_features = list(given.future_features or [])
+    layout.static_features = list(given.static_features or [])
+    layout.features = list(given.features or [])
+    for key, names in (
+        ("data.future_features", given.future_features),
+        ("data.static_features", given.static_features),
+        ("data.features", given.features),
+    ):
+        if names:
+            reasons[key] = "as given"
+    rest = [
+        c for c in candidates if c not in {*layout.future_features, *layout.static_features, *layout.features}
+    ]
+    if given.static_features is None:
+        layout.static_features += [c for c in rest if c in facts.static]
+        if layout.static_features:
+            reasons["data.static_features"] = "constant within every series: an attribute of each"
+    rest = [c for c in rest if c not in layout.static_features]
+    if given.future_features is None:
+        layout.future_features += [c for c in rest if c in facts.ahead]
         if layout.future_features:
-            layout.reasons["data.future_features"] = (
-                f"values on the {after} rows after the target's last: known ahead of the forecast"
+            reasons["data.future_features"] = (
+                f"values on the {facts.after} rows after the target's last: known ahead of the forecast"
             )
-    if layout.features:
-        layout.reasons["data.features"] = "as given"
+    rest = [c for c in rest if c not in layout.future_features]
+    for c in rest:
+        if facts.levels.get(c, 0) > categories.MAX_LEVELS:
+            layout.left_out[c] = f"text of {facts.levels[c]} values: names, not categories"
+        elif c in facts.constant:
+            layout.left_out[c] = "constant"
+        elif given.features is None:
+            layout.past_candidates.append(c)
+    layout.features += layout.past_candidates
+    for c in [*layout.features, *layout.future_features, *layout.static_features]:
+        layout.left_out.pop(c, None)
+
+
+def choose_features(layout: profile.FileLayout, prepared) -> bool:
+    """Keep of the past features init proposed those the validation part says help (reasons into
+    the config's comments); True when some were left out (the config is then made again)."""
+    from rnncli.evaluation import covariate_choice
+
+    if not layout.past_candidates:
+        return False
+    choice = covariate_choice.choose(prepared, layout.past_candidates)
+    dropped = [c for c in layout.past_candidates if c not in choice.kept]
+    for c in dropped:
+        layout.left_out[c] = f"not kept as a past feature ({choice.reasons[c]})"
+    layout.features = [c for c in layout.features if c not in dropped]
+    layout.categorical = [c for c in layout.categorical if c not in dropped]
+    kept = "; ".join(f"{c}: {choice.reasons[c]}" for c in choice.kept)
+    layout.reasons["data.features"] = choice.summary + (f" ({kept})" if kept else "")
+    layout.past_candidates = []
+    return bool(dropped)
 
 
 def _path_for(csv: Path, output: Path) -> str:
@@ -194,6 +278,7 @@ def _summary(layout: profile.FileLayout, prepared, cfg: Config, output: Path) ->
         + f"; targets: {', '.join(layout.targets)}"
         + (f"; features: {', '.join(layout.features)}" if layout.features else "")
         + (f"; known ahead: {', '.join(layout.future_features)}" if layout.future_features else "")
+        + (f"; per series: {', '.join(layout.static_features)}" if layout.static_features else "")
         + (f"; left out: {', '.join(layout.left_out)}" if layout.left_out else ""),
         f"window: lookback {cfg.window.lookback}, horizon {cfg.window.horizon}; model: {cfg.model.cell} "
         f"{cfg.model.hidden_size}, normalize {cfg.model.normalize}"

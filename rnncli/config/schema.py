@@ -142,11 +142,21 @@ class ModelConfig:
         1, "K > 1: K networks from their own starts, forecasting their median (steadier, at K times the cost)"
     )
     select: Literal[
-        "auto", "network", "combined", "persistence", "seasonal_naive", "linear_ar", "theta", "ets", "com"
+        "auto",
+        "network",
+        "combined",
+        "persistence",
+        "seasonal_naive",
+        "linear_ar",
+        "theta",
+        "ets",
+        "com",
+        "linear_arx",
     ] = key(
         "auto",
         "the forecast a run serves: `auto` chooses on the validation windows among the network, the "
-        "classical methods and the network averaged with the best of them; or name one",
+        "classical methods (with covariates, the linear AR with them too: `linear_arx`) and the network "
+        "averaged with the best of them; or name one",
     )
     quantiles: list[float] = key(
         doc="with train.loss pinball: the probabilities to forecast, e.g. [0.05, 0.5, 0.95] (the median is "

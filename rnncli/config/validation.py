@@ -61,6 +61,14 @@ def _check_model(cfg: Config) -> None:
             "0 when model.num_layers is 1 (dropout acts between stacked layers); or set model.num_layers "
             ">= 2",
         )
+    d = cfg.data
+    if m.select == "linear_arx" and not (d.features or d.future_features or d.static_features):
+        bad_value(
+            "model.select",
+            m.select,
+            "another forecast: linear_arx is the linear AR with the model's covariates, and data.features, "
+            "data.future_features and data.static_features name none",
+        )
     if m.nonlinearity != "tanh" and m.cell != "rnn":
         bad_value(
             "model.nonlinearity",

@@ -89,6 +89,12 @@ class Prepared:
         }
 
     @property
+    def has_covariates(self) -> bool:
+        """Whether the model reads columns of the file besides its targets (the calendar aside)."""
+        s = self.schema
+        return s is not None and bool(s.features or s.future_features or s.static_features)
+
+    @property
     def targets(self) -> list[str]:
         return self.columns[: self.n_targets]
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rnncli.data import header, numbers, parquet, reading
+from rnncli.data.categories import Vocabulary
 from rnncli.data.series import KEY_JOIN, Schema
 from rnncli.data.timeparse import TimeParser
 from rnncli.errors import RnnCliError, clip, nearest
@@ -55,6 +56,10 @@ class FileLayout:
     features: list[str] = field(default_factory=list)  # past covariates
     future_features: list[str] = field(default_factory=list)  # covariates known ahead
     counters: list[str] = field(default_factory=list)  # numeric columns that count rows: 0, 1, 2, ...
+    text: list[str] = field(default_factory=list)  # columns of text (neither times nor keys)
+    static_features: list[str] = field(default_factory=list)  # per-series attributes
+    categorical: list[str] = field(default_factory=list)  # the covariates of text
+    past_candidates: list[str] = field(default_factory=list)  # past features for the validation part to weigh
     reasons: dict[str, str] = field(default_factory=dict)  # config key: why
 
 
@@ -226,6 +231,7 @@ def _targets(out: FileLayout, numeric: dict, given: list[str] | None, others: li
     for column in others:
         if column not in numeric and column not in out.keys:
             out.left_out[column] = "text, not numbers"
+            out.text.append(column)
     if out.id_column is None and len(out.targets) > 1 and not given:
         out.layout = "wide"
         out.reasons["data.layout"] = (
@@ -241,11 +247,24 @@ def _counter(values) -> bool:
     return len(values) > 2 and bool(np.isfinite(values).all()) and bool(np.allclose(np.diff(values), 1))
 
 
-def known_ahead(path: Path, layout: FileLayout, candidates: list[str]) -> tuple[list[str], int]:
-    """Of `candidates`, the columns with values on rows after their series' last target value (known
-    ahead of a forecast from there), and how many such rows a series has at most."""
+@dataclass
+class CovariateFacts:
+    """What the whole file says of the candidate covariates."""
+
+    ahead: list[str]  # columns with values on rows after their series' last target value
+    after: int  # the most such rows a series has
+    static: list[str]  # columns constant within every series (of several)
+    levels: dict[str, int]  # each text column's count of categories
+    constant: list[str] = field(default_factory=list)  # columns of one value throughout
+
+
+def covariate_facts(path: Path, layout: FileLayout, numeric: list[str], text: list[str]) -> CovariateFacts:
+    """Read the whole file's candidate covariates (`numeric` ones and `text` ones) and say which
+    have values after the targets' end, which are constant within every series, and how many
+    categories each text column has."""
+    candidates = [*numeric, *text]
     if not candidates or layout.layout != "long":
-        return [], 0
+        return CovariateFacts([], 0, [], {}, [])
     parts = [layout.time_column] if isinstance(layout.time_column, str) else list(layout.time_column)
     schema = Schema(
         str(path),
@@ -256,9 +275,11 @@ def known_ahead(path: Path, layout: FileLayout, candidates: list[str]) -> tuple[
         decimal=layout.decimal,
         time_parts=tuple(parts) if len(parts) > 1 else (),
         id_parts=tuple(layout.keys) if len(layout.keys) > 1 else (),
+        categorical=tuple(text),
     )
+    vocabulary = Vocabulary()
     frames = []
-    for chunk in reading.read(schema):
+    for chunk in reading.read(schema, vocabulary=vocabulary):
         frame = pd.DataFrame(chunk.values, columns=schema.columns)
         frame["_time"] = chunk.times
         frame["_id"] = np.asarray(chunk.ids.astype(str)) if chunk.ids is not None else ""
@@ -266,8 +287,14 @@ def known_ahead(path: Path, layout: FileLayout, candidates: list[str]) -> tuple[
     rows = pd.concat(frames, ignore_index=True)
     ends = rows[rows[list(layout.targets)].notna().any(axis=1)].groupby("_id")["_time"].max()
     after = rows["_time"] > rows["_id"].map(ends)
-    if not after.any():
-        return [], 0
-    return [c for c in candidates if rows.loc[after, c].notna().any()], int(
-        rows.loc[after, "_id"].value_counts().max()
+    ahead = [c for c in candidates if after.any() and rows.loc[after, c].notna().any()]
+    per_series = rows.groupby("_id")[candidates].nunique(dropna=True)
+    static = (
+        [c for c in candidates if (per_series[c] <= 1).all() and rows[c].nunique() > 1]
+        if rows["_id"].nunique() > 1
+        else []
+    )
+    counts = {c: len(vocabulary.levels.get(c, [])) for c in text}
+    return CovariateFacts(
+        ahead, int(rows.loc[after, "_id"].value_counts().max()) if after.any() else 0, static, counts
     )

@@ -46,22 +46,35 @@ def width(schema: Schema, part: str) -> int:
 
 
 def column_names(schema: Schema, spec: WindowSpec, masked: bool) -> list[str]:
-    def named(part: str) -> list[str]:
-        levels = dict(zip(schema.categorical, schema.levels))
-        out = []
-        for j, n in blocks(schema, part):
-            name = schema.columns[j]
-            out += [f"{name}={level}" for level in levels[name]] if n else [name]
-        return out
-
+    """Each column of a row, named: a category's 0/1 column as COLUMN=CATEGORY."""
+    levels = dict(zip(schema.categorical, schema.levels))
     return [
-        *named("past"),
-        *([AVAILABLE] if masked else []),
-        *named("categorical"),
-        *named("future"),
-        *named("static"),
-        *calendar.columns(spec.calendar),
+        f"{name}={level}" if name in levels else name
+        for name, level in zip(sources(schema, spec, masked), _levels(schema, spec, masked, levels))
     ]
+
+
+def sources(schema: Schema, spec: WindowSpec, masked: bool) -> list[str]:
+    """Each column of a row, as the file's column it comes from (the availability and calendar
+    columns as themselves)."""
+    out = []
+    for part in PARTS:
+        out += [schema.columns[j] for j, n in blocks(schema, part) for _ in range(n or 1)]
+        if part == "past" and masked:
+            out.append(AVAILABLE)
+    return out + calendar.columns(spec.calendar)
+
+
+def _levels(schema: Schema, spec: WindowSpec, masked: bool, levels: dict) -> list[str | None]:
+    """Each column's category (None for a column that is not one)."""
+    out = []
+    for part in PARTS:
+        out += [
+            level for j, n in blocks(schema, part) for level in (levels[schema.columns[j]] if n else [None])
+        ]
+        if part == "past" and masked:
+            out.append(None)
+    return out + [None] * (2 * len(spec.calendar))
 
 
 def known_columns(schema: Schema, spec: WindowSpec) -> int:

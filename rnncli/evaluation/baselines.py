@@ -5,7 +5,8 @@
 - linear autoregression: for each target and horizon step, a least-squares linear map (with an
   intercept) from the same `lookback` values the model sees, fitted on the training windows;
 - Theta, as the M4 competition's benchmark defines it (`theta.py`), fitted on each series'
-  training part and carried through the data up to each forecast origin.
+  training part and carried through the data up to each forecast origin;
+- when the model reads covariates, the linear AR with them (`arx.py`).
 
 All work in real units on float64 values. `BaselineFit.on(prepared)` fits what the baselines and
 the scaled metrics learn from each series' training part.
@@ -20,7 +21,7 @@ import torch
 
 from rnncli.data.prepared import Prepared
 from rnncli.data.scaling import mean_std
-from rnncli.evaluation import classical, smoothing, theta
+from rnncli.evaluation import arx, classical, smoothing, theta
 
 AR_MAX_WINDOWS = 200_000  # training windows the linear AR is fitted on at most, evenly spread
 CHUNK = 2048
@@ -120,15 +121,18 @@ class BaselineFit:
     smoothings: list[list[dict[str, smoothing.SmoothingFit]]]  # (series, targets): ses, holt, damped
     mase_scales: torch.Tensor  # (series, targets)
     sds: torch.Tensor  # (series, targets)
+    arx: arx.LinearARX | None = None  # the linear AR with the model's covariates, when it reads some
 
     @classmethod
     def on(cls, prepared: Prepared) -> BaselineFit:
+        chunks = prepared.index("train").chunks(prepared.windows.values.device, CHUNK, AR_MAX_WINDOWS)
         return cls(
             _fit_linear_ar(prepared),
             classical.fit_theta(prepared),
             classical.fit_smoothing(prepared),
             _mase_scales(prepared, prepared.season),
             _training_sd(prepared),
+            arx.fit(prepared, chunks),
         )
 
 

@@ -11,7 +11,7 @@ import torch
 
 from rnncli.data.prepared import Prepared
 from rnncli.data.windows import Index
-from rnncli.evaluation import smoothing, theta
+from rnncli.evaluation import arx, smoothing, theta
 
 
 def persistence(history: torch.Tensor, horizon: int) -> torch.Tensor:
@@ -102,10 +102,12 @@ def forecasts(
     origins: torch.Tensor,
     history: torch.Tensor,
     steps: int,
+    rows: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Every classical forecast, {name: (windows, steps, targets)} in real units (float64, on the
     CPU), of the windows whose series are `series`, first forecast rows `origins` (positions in
-    the concatenated rows) and last `lookback` rows `history` (real units)."""
+    the concatenated rows) and last `lookback` rows `history` (real units); with covariates, the
+    linear AR with them reads the windows' scaled `rows` (their lookback and the rows forecast)."""
     nt, offsets = prepared.n_targets, prepared.layout.offsets
     series, origins, history = series.cpu(), origins.cpu(), history.double().cpu()
     firsts = torch.tensor([lo + pad for lo, pad in zip(offsets, prepared.pads)])[
@@ -125,6 +127,9 @@ def forecasts(
         at = (origins[mine] - offsets[k]).numpy()
         for name, forecast in states.forecast(baselines, k, at, steps).items():
             made[name][mine] = forecast
+    if baselines.arx is not None:
+        inside = origins - 1  # a row of each window's series: its scale
+        made[arx.NAME] = prepared.unscale(baselines.arx.roll(rows, steps), inside).double()
     return {**out, **made}
 
 

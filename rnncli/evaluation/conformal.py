@@ -150,7 +150,7 @@ def _served_errors(model, prepared: Prepared, rows, starts, actual, selection: S
     )
     history = prepared.unscale(rows[:, :lookback, :nt], starts)
     series = prepared.layout.series_of(starts)
-    made = classical.forecasts(prepared, baselines, states, series, starts + lookback, history, steps)
+    made = classical.forecasts(prepared, baselines, states, series, starts + lookback, history, steps, rows)
     network = None
     if selection.served == "combined":
         with torch.inference_mode():

@@ -55,6 +55,8 @@ def forecast(
     scaled = _roll_all(
         trained, rows, horizon
     )  # every series at once: one model call per step, not per series
+    if selection.served != "network":  # a classical forecast, or one averaged with the network's
+        scaled = _served(prepared, scaled, horizon, selection, rows)
     reach, notes = _offsets(trained, prepared, coverage, scaled, quantiles, replayed)
     notes = [*prepared.unseen, *notes]
     frames = [
@@ -121,9 +123,12 @@ def check_size(
         )
 
 
-def _served(prepared: Prepared, network: torch.Tensor, horizon: int, selection: Selection) -> torch.Tensor:
+def _served(
+    prepared: Prepared, network: torch.Tensor, horizon: int, selection: Selection, rows: torch.Tensor
+) -> torch.Tensor:
     """The served forecast, scaled (series, horizon, targets), when it is not the network's alone:
-    the classical methods fitted on every row of each series and forecast from its end."""
+    the classical methods fitted on every row of each series and forecast from its end (`rows`:
+    each series' last window and the rows forecast, for the linear AR with covariates)."""
     from rnncli.evaluation.baselines import BaselineFit
 
     baselines = BaselineFit.on(prepared)  # `prepared` holds every row in its training part
@@ -134,7 +139,9 @@ def _served(prepared: Prepared, network: torch.Tensor, horizon: int, selection: 
     history = prepared.unscale(
         torch.stack([prepared.last_window(k) for k in range(len(ends))])[..., : prepared.n_targets], inside
     )
-    made = classical.forecasts(prepared, baselines, states, torch.arange(len(ends)), ends, history, horizon)
+    made = classical.forecasts(
+        prepared, baselines, states, torch.arange(len(ends)), ends, history, horizon, rows
+    )
     values = served.forecast(selection, prepared.unscale(network, inside), made, prepared, inside)
     return served.scaled(values, prepared, inside).double()
 

@@ -16,6 +16,7 @@ from rnncli.evaluation.metrics import Coverage, Errors, Standardised
 
 BASELINES = ("persistence", "seasonal_naive", "linear_ar", "theta", "ets", "com")
 NAMES = ("model", "network", *BASELINES)  # "model": the forecast the run serves; "network": the network alone
+WITH_COVARIATES = "linear_arx"  # the baseline that joins these when the model reads covariates (arx.py)
 LABELS = {
     "model": "served",
     "network": "network",
@@ -25,6 +26,7 @@ LABELS = {
     "theta": "Theta",
     "ets": "ETS",
     "com": "Com",
+    "linear_arx": "linear AR + covariates",
 }
 SHORTFALL = 0.05  # coverage this far below the nominal is warned of
 STANDARDISED_BY = "each series' training part: its mean and standard deviation per target"
@@ -46,6 +48,16 @@ class Scores:
     forecasts: list[dict] | None = None  # per series: the one-step-ahead forecasts, for plotting
     warnings: list[str] = field(default_factory=list)  # about the data scored: values filled in
     verdict: list[str] = field(default_factory=list)  # the model against the baselines, in words
+
+
+def baselines_of(prepared: Prepared) -> tuple[str, ...]:
+    """The baselines scored beside the model: the linear AR with its covariates too when it reads some."""
+    return (*BASELINES, WITH_COVARIATES) if prepared.has_covariates else BASELINES
+
+
+def names_of(prepared: Prepared) -> tuple[str, ...]:
+    """Every forecast scored: the served one ("model"), the network alone, the baselines."""
+    return ("model", "network", *baselines_of(prepared))
 
 
 def label(name: str) -> str:
@@ -76,13 +88,13 @@ def build(
         "season": prepared.season,
         "model": total["model"].result(),
         "network": total["network"].result(),
-        "baselines": {name: total[name].result() for name in BASELINES},
+        "baselines": {name: total[name].result() for name in baselines_of(prepared)},
         "per_horizon": {name: e.result(dims=(1,)) for name, e in total.items()},
         "standardised": {
             "by": STANDARDISED_BY,
             "model": totals["model"],
             "network": totals["network"],
-            "baselines": {name: totals[name] for name in BASELINES},
+            "baselines": {name: totals[name] for name in baselines_of(prepared)},
         },
     }
     if prepared.n_targets > 1:
@@ -97,13 +109,13 @@ def build(
                 "n_windows": per_series["model"][k].n,
                 "model": per_series["model"][k].result(),
                 "network": per_series["network"][k].result(),
-                "baselines": {name: per_series[name][k].result() for name in BASELINES},
+                "baselines": {name: per_series[name][k].result() for name in baselines_of(prepared)},
             }
             for k, s in enumerate(prepared.series)
             if per_series["model"][k].n
         }
         metrics["mean_over_series"] = {
-            name: _mean([of(r, name) for r in metrics["per_series"].values()]) for name in NAMES
+            name: _mean([of(r, name) for r in metrics["per_series"].values()]) for name in names_of(prepared)
         }
     return metrics
 

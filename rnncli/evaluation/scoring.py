@@ -20,7 +20,7 @@ from rnncli.evaluation import classical, intervals, online, scores, served
 from rnncli.evaluation.baselines import BaselineFit
 from rnncli.evaluation.intervals import Widths
 from rnncli.evaluation.metrics import Coverage, Errors, Standardised
-from rnncli.evaluation.scores import BASELINES, NAMES, Scores
+from rnncli.evaluation.scores import Scores, baselines_of, names_of
 from rnncli.evaluation.selection import NETWORK_ONLY, Selection
 from rnncli.model.forecaster import Forecaster
 
@@ -32,8 +32,9 @@ class _Tally:
 
     def __init__(self, prepared: Prepared, keep_forecasts: bool, keep_errors: bool, coverage: float | None):
         nt, horizon, n = prepared.n_targets, prepared.spec.horizon, len(prepared.series)
-        self.errors = {name: [Errors(horizon, nt) for _ in range(n)] for name in NAMES}
-        self.standardised = {name: [Standardised(nt) for _ in range(n)] for name in NAMES}
+        self.errors = {name: [Errors(horizon, nt) for _ in range(n)] for name in names_of(prepared)}
+        self.standardised = {name: [Standardised(nt) for _ in range(n)] for name in names_of(prepared)}
+        self.baselines = baselines_of(prepared)
         self.covered = [Coverage(horizon, nt, 1 - coverage) for _ in range(n)] if coverage else None
         self.kept: dict[int, list[dict]] | None = {k: [] for k in range(n)} if keep_forecasts else None
         self.window_errors: dict[str, list[torch.Tensor]] | None = {} if keep_errors else None
@@ -81,7 +82,7 @@ class _Tally:
         network = forecasts["network"].double().cpu()
         pairs = {
             **forecasts,
-            **{f"combined:{c}": (network + forecasts[c].double().cpu()) / 2 for c in BASELINES},
+            **{f"combined:{c}": (network + forecasts[c].double().cpu()) / 2 for c in self.baselines},
         }
         for name, forecast in pairs.items():  # NaN where a value was filled in: left out of the means
             error = (forecast.double().cpu() - actual).abs()
@@ -240,7 +241,7 @@ def _forecasts(model, prepared: Prepared, starts, baselines, states, selection: 
     if baselines is not None:
         history = prepared.unscale(w[:, :lookback, :nt], starts)
         made = classical.forecasts(
-            prepared, baselines, states, series, starts + lookback, history, prepared.spec.horizon
+            prepared, baselines, states, series, starts + lookback, history, prepared.spec.horizon, w
         )
     if selection.served == "network":
         return actual, {"model": network, "network": network, **made}, series, raw, w, quantiles

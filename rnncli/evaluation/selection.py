@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import torch
 
 from rnncli.errors import count
-from rnncli.evaluation.scores import BASELINES, label
+from rnncli.evaluation.scores import BASELINES, WITH_COVARIATES, label
 
 NETWORK = ("network", "combined")  # the candidates that use the network
 # independent blocks of validation windows (each a horizon or a season of windows, whichever is
 # longer, of one series) a choice of the network rests on at least
 CHOICE_BLOCKS = 10
-CANDIDATES = (*NETWORK, *BASELINES)
+CANDIDATES = (*NETWORK, *BASELINES, WITH_COVARIATES)
 LABELS = {"network": "the network", "combined": "the network and {partner}, averaged"}
 
 
@@ -103,7 +103,7 @@ def select(
     `measure` names the scaled error in the reason (MASE, or MAE where its scale is undefined)."""
     errors = {name: _mean_over_series(values, window_series) for name, values in scaled.items()}
     errors["network"] = errors.get("network", float("inf"))
-    partner = min(BASELINES, key=lambda name: errors[name])
+    partner = min([b for b in (*BASELINES, WITH_COVARIATES) if b in errors], key=lambda name: errors[name])
     errors["combined"] = errors.get(f"combined:{partner}", float("inf"))
     errors = {name: errors[name] for name in CANDIDATES if name in errors}
     windows = len(window_series)

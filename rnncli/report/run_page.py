@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rnncli.errors import count
-from rnncli.evaluation.scores import BASELINES, of
+from rnncli.evaluation.scores import BASELINES, WITH_COVARIATES, of
 from rnncli.report import html, svg
 from rnncli.report.cells import fmt, label, names
 from rnncli.report.run_series import best_baseline, forecasts, series_table, served
-from rnncli.report.tables import COLUMNS, covariates_read, interval_line, standardised
+from rnncli.report.tables import COLUMNS, covariates_sentence, interval_line, standardised
 
 MAX_TIMELINE = 20  # series drawn on the splits' time axis
 
@@ -137,12 +137,12 @@ def _scores(summary: dict) -> str:
 
 def _covariates(test: dict) -> str:
     """What the network read that no baseline does, in words ("" when nothing)."""
-    named = covariates_read(test.get("covariates") or {})
-    return f" The network also read {', '.join(named)}, which no baseline does." if named else ""
+    read = covariates_sentence(test)
+    return f" {read[0].upper()}{read[1:]}." if read else ""
 
 
 def _candidate(name: str) -> str:
-    if name in BASELINES or name == "network":
+    if name in (*BASELINES, WITH_COVARIATES) or name == "network":
         return label({}, name) if name != "network" else "network"
     return "the network averaged with the best classical forecast" if name == "combined" else name
 

@@ -128,9 +128,9 @@ def _caption(metrics: dict) -> str:
     if skipped:
         text += f"; MAPE skips {skipped} zero actual values"
     why = "never changes at the seasonal lag (a seasonal naive forecast's error there, MASE's scale, is zero)"
-    named = covariates_read(metrics.get("covariates") or {})
-    if named:
-        text += f"; the network also read {', '.join(named)}, which no baseline does"
+    read = covariates_sentence(metrics)
+    if read:
+        text += "; " + read
     if metrics["model"].get("mase") is None:
         return f"{text}. MASE is undefined: the training part {why}."
     undefined = metrics["model"].get("mase_undefined") or 0
@@ -139,13 +139,23 @@ def _caption(metrics: dict) -> str:
     return text + ". MASE < 1: better than a seasonal naive forecast on the training data."
 
 
-def covariates_read(read: dict) -> list[str]:
-    """The covariates a model read (scores' "covariates"), each named with its kind."""
-    return [
+def covariates_sentence(metrics: dict) -> str:
+    """What the network read that the simple methods do not, in words ("" when nothing): the
+    covariates of a split's scores, each named with its kind."""
+    read = metrics.get("covariates") or {}
+    named = [
         *read.get("past", []),
         *(f"{c} (known ahead)" for c in read.get("known_ahead", [])),
         *(f"{c} (per series)" for c in read.get("static", [])),
     ]
+    if not named:
+        return ""
+    if "linear_arx" in (metrics.get("baselines") or {}):
+        return (
+            f"the network and the linear AR + covariates also read {', '.join(named)}, which no other "
+            "baseline does"
+        )
+    return f"the network also read {', '.join(named)}, which no baseline does"
 
 
 def runs(rows: list[dict], folder) -> Table:
