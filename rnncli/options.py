@@ -87,8 +87,8 @@ FutureFeatures = Annotated[
     list[str] | None,
     _option(
         "--future-feature",
-        help="A column known ahead of the forecast (repeat for several); default: with --target, the "
-        "columns that have values on rows after the target's last.",
+        help="A column known ahead of the forecast (repeat for several; naming any covariate names "
+        "them all); default: with --target, the columns that have values on rows after the target's last.",
     ),
 ]
 PastFeatures = Annotated[

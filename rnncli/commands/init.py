@@ -124,8 +124,9 @@ def _base(csv: Path, output: Path, layout: profile.FileLayout, horizon: int) -> 
 
 
 def covariates_of(csv: Path, layout: profile.FileLayout, given: Covariates) -> None:
-    """The covariates into `layout`: those named, checked to be columns of the file; else, with the
-    targets named (a long file), read from the whole file as a forecaster would: columns with values
+    """The covariates into `layout`: those named (all of them, when any is), checked to be columns
+    of the file; else, with the targets named (a long file), read from the whole file as a
+    forecaster would: columns with values
     on rows after the target's last are known ahead, columns constant within every series of a panel
     are static, the others (numbers, and text of a few categories) past features for the validation
     part to weigh (`choose_features`); counters and constant columns are left out, with reasons."""
@@ -145,8 +146,9 @@ def covariates_of(csv: Path, layout: profile.FileLayout, given: Covariates) -> N
                     else "not a column of the file besides its times and keys"
                 )
                 raise RnnCliError(f"{flag} {name}: {what}; the other columns are: {', '.join(others)}")
-    auto = layout.reasons.get("data.target") == "as given" and layout.layout == "long"
     named = {c for _, names in flags for c in names or []}
+    # naming any covariate names them all: the file's other columns are then left as they are
+    auto = layout.reasons.get("data.target") == "as given" and layout.layout == "long" and not named
     counters = [c for c in layout.counters if c not in layout.targets and c not in named]
     candidates = [c for c in others if c not in counters] if auto else sorted(named, key=others.index)
     facts = profile.covariate_facts(

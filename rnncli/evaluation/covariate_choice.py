@@ -3,7 +3,7 @@
 The measure is the linear AR with the model's covariates (`arx.py`), fitted on the training windows
 and scored on the validation windows (mean absolute error, scaled units): with every candidate,
 with none, and with each one left out in turn. A candidate is kept when leaving it out raises the
-error; the kept ones are used only when they beat none at all by MARGIN (a past feature has a
+error by MARGIN; the kept ones are used only when they beat none at all by MARGIN (a past feature has a
 cost: its values are needed at every forecast, which cannot reach past the model's horizon). A
 linear measure, chosen because it costs seconds where training a network per candidate would cost
 minutes; the reasons, with the errors, go into the config's comments.
@@ -18,7 +18,7 @@ from rnncli.evaluation import arx
 
 MAX_WINDOWS = 20_000  # training (and validation) windows each measure reads at most, evenly spread
 CHUNK = 2048
-MARGIN = 0.01  # the share of the error without them that the kept features must save
+MARGIN = 0.01  # the share of the error a feature (and the kept ones together) must save to be kept
 
 
 @dataclass
@@ -43,7 +43,7 @@ def choose(prepared: Prepared, candidates: list[str]) -> Choice:
     kept, reasons = [], {}
     for name in candidates:
         errors[f"without {name}"] = without = _error(prepared, frozenset({name}))
-        helps = without > every
+        helps = without > every * (1 + MARGIN)
         reasons[name] = f"{without:.4g} without it" if helps else f"no help: {without:.4g} without it"
         if helps:
             kept.append(name)

@@ -217,7 +217,7 @@ def test_init_proposes_the_columns_with_values_after_the_target_as_known_ahead(s
     wrong = cli(
         "init", shop["csv"], "--target", "sales", "--future-feature", "nope", "--output", tmp / "x.yaml"
     )
-    assert wrong.code == 2 and "--future-feature nope: not a numeric column" in wrong.err
+    assert wrong.code == 2 and "--future-feature nope: not a column of the file" in wrong.err
 
 
 def test_init_leaves_a_row_number_out_of_the_columns_known_ahead(shop, cli):
