@@ -142,7 +142,7 @@ def open_trained(
     header = checkpoint.Header.from_dict(loaded, str(csv))
     if need_data and data_path is None and not csv.is_file():
         s = header.schema
-        columns = [*s.time_columns, *s.id_columns, *s.targets, *s.features, *s.future_features]
+        columns = [*s.time_columns, *s.id_columns, *s.columns]
         raise RnnCliError(
             f"the data this model was trained on ('{csv}') is not here; pass --data with a CSV that has "
             f"the columns {', '.join(columns)}"

@@ -21,6 +21,12 @@ def show_model(console: Console, trained, facts: dict) -> None:
     console.print(
         f"\ndata: targets {', '.join(sch['targets'])}; features {', '.join(sch['features']) or 'none'}; "
         + (f"known ahead: {', '.join(sch['future_features'])}; " if sch.get("future_features") else "")
+        + (f"per series: {', '.join(sch['static_features'])}; " if sch.get("static_features") else "")
+        + "".join(
+            f"{name}: {len(levels)} categories ({', '.join(map(str, levels[:6]))}"
+            + (", ...); " if len(levels) > 6 else "); ")
+            for name, levels in zip(sch.get("categorical", []), sch.get("levels", []))
+        )
         + f"calendar {', '.join(win.get('calendar', [])) or 'none'}; frequency {sch['frequency']}; trained "
         f"on {sch['first_timestamp']} to {sch['last_timestamp']} ({sch['rows']} rows){ids}",
         highlight=False,

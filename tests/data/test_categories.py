@@ -208,3 +208,27 @@ def test_static_values_are_scaled_across_series_and_categories_not_at_all(tmp_pa
     onehot = values[:, 1:4]
     assert set(np.unique(onehot)) <= {0.0, 1.0} and (onehot.sum(axis=1) <= 1).all()
     assert (values[starts, names.index("kind=big")] == [1, 0, 1]).all()
+
+
+def test_the_export_sidecar_and_inspect_name_each_category_column(shops, cli):
+    from rnncli.artifacts.serving import describe
+    from rnncli.artifacts.trained import open_trained
+
+    told = describe(open_trained(shops["run"]), "onnx", ["x", "future"])
+    assert told["columns"] == [
+        "sales",
+        "weather=rain",
+        "weather=sun",
+        "promo=none",
+        "promo=radio",
+        "promo=tv",
+        "size",
+        "kind=big",
+        "kind=small",
+    ]
+    assert told["categories"]["levels"]["promo"] == ["none", "radio", "tv"] and told["static"] == [
+        "size",
+        "kind",
+    ]
+    shown = cli("inspect", shops["run"])
+    assert "per series: size, kind" in shown.out and "promo: 3 categories (none, radio, tv)" in shown.out
