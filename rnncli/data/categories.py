@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rnncli.data.series import Schema, Series
-from rnncli.errors import clip
+from rnncli.errors import RnnCliError, clip
 
 MAX_LEVELS = 200  # categories one column may have: beyond it a column names things (an id), not kinds
 
@@ -58,6 +58,12 @@ def fit(series: list[Series], train_rows: list[int], schema: Schema) -> tuple[tu
             codes = s.values[:rows, j]
             names = s.levels.get(column, [])
             seen.update(names[int(c)] for c in np.unique(codes[np.isfinite(codes)]) if 0 <= c < len(names))
+        if len(seen) > MAX_LEVELS:
+            raise RnnCliError(
+                f"categorical column '{clip(column)}' holds {len(seen):,} categories in its training rows; "
+                f"at most {MAX_LEVELS} are read as categories (a column of more names things rather than "
+                "kinds): leave it out, or group its values into fewer categories"
+            )
         fitted.append(tuple(sorted(seen)))
     return tuple(fitted)
 

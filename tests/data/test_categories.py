@@ -158,6 +158,11 @@ def test_a_text_column_not_listed_as_categorical_is_refused_saying_how_to_read_i
     refused = cli("train", shops_config(tmp_path, csv, categorical=["promo", "kind"]))
     assert refused.code == 2
     assert "column 'weather' must be numeric" in refused.err and "data.categorical" in refused.err
+    frame = pd.read_csv(csv)
+    frame["weather"] = [f"w{k}" for k in range(len(frame))]  # a name per row, not a kind
+    frame.to_csv(csv, index=False)
+    many = cli("train", shops_config(tmp_path, csv))
+    assert many.code == 2 and "categorical column 'weather' holds" in many.err and "at most 200" in many.err
 
 
 def test_reading_gives_each_category_one_index_across_chunks_and_fills_gaps_with_the_last_one(tmp_path):
