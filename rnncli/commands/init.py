@@ -126,10 +126,10 @@ def _base(csv: Path, output: Path, layout: profile.FileLayout, horizon: int) -> 
 def covariates_of(csv: Path, layout: profile.FileLayout, given: Covariates) -> None:
     """The covariates into `layout`: those named (all of them, when any is), checked to be columns
     of the file; else, with the targets named (a long file), read from the whole file as a
-    forecaster would: columns with values
-    on rows after the target's last are known ahead, columns constant within every series of a panel
-    are static, the others (numbers, and text of a few categories) past features for the validation
-    part to weigh (`choose_features`); counters and constant columns are left out, with reasons."""
+    forecaster would: columns constant within every series of a panel are static, columns with
+    values on rows after the target's last known ahead, the others (numbers, and text of a few
+    categories) past features for the validation part to weigh (`choose_features`); counters and
+    constant columns are left out, with reasons."""
     numeric = [c for c in layout.numeric if c not in layout.targets]
     others = [*numeric, *layout.text]
     flags = (
@@ -150,13 +150,13 @@ def covariates_of(csv: Path, layout: profile.FileLayout, given: Covariates) -> N
     # naming any covariate names them all: the file's other columns are then left as they are
     auto = layout.reasons.get("data.target") == "as given" and layout.layout == "long" and not named
     counters = [c for c in layout.counters if c not in layout.targets and c not in named]
-    candidates = [c for c in others if c not in counters] if auto else sorted(named, key=others.index)
+    candidates = [c for c in others if c not in counters] if auto else []
     facts = profile.covariate_facts(
         csv, layout, [c for c in candidates if c in numeric], [c for c in candidates if c not in numeric]
     )
     if auto:
         layout.left_out.update({c: "a counter (0, 1, 2, ...), not a measurement" for c in counters})
-    _place(layout, given, candidates if auto else [], facts)
+    _place(layout, given, candidates, facts)
     layout.categorical = [
         c for c in [*layout.features, *layout.future_features, *layout.static_features] if c not in numeric
     ]
