@@ -295,6 +295,5 @@ def covariate_facts(path: Path, layout: FileLayout, numeric: list[str], text: li
         else []
     )
     counts = {c: len(vocabulary.levels.get(c, [])) for c in text}
-    return CovariateFacts(
-        ahead, int(rows.loc[after, "_id"].value_counts().max()) if after.any() else 0, static, counts
-    )
+    most = int(rows.loc[after, "_id"].value_counts().max()) if after.any() else 0
+    return CovariateFacts(ahead, most, static, counts, [c for c in candidates if rows[c].nunique() <= 1])

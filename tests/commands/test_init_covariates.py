@@ -42,6 +42,7 @@ def informative(path, n=400, seed=0):
             "driver": driver.round(3),
             "noise": rng.normal(0, 1, n).round(3),
             "label": [f"row {k}" for k in range(n)],  # a name per row: not a category
+            "zero": 0,
         }
     )
     frame.to_csv(path, index=False)
@@ -57,7 +58,7 @@ def test_the_validation_part_keeps_the_column_that_helps_and_leaves_out_noise_wi
     assert data["features"] == ["driver"]
     assert "validation MAE of a linear AR with the covariates" in text
     assert "noise (not kept as a past feature (no help" in text
-    assert "label (text of 400 values: names, not categories)" in text
+    assert "label (text of 400 values: names, not categories)" in text and "zero (constant)" in text
 
 
 def test_covariates_named_on_the_command_line_are_taken_as_given_text_ones_as_categories(tmp_path, cli):
