@@ -157,10 +157,14 @@ def show_preflight(console: Console, preflight, chosen: dict | None = None) -> N
         )
     console.print(with_line(table, caption))
     console.print(_parts(preflight, picked))
-    features = prepared.columns[prepared.n_targets : prepared.n_values]
+    read, schema = prepared.covariates, prepared.schema
+    levels = dict(zip(schema.categorical, schema.levels)) if schema is not None else {}
     console.print(
-        f"targets: {', '.join(prepared.targets)}; features: {', '.join(features) or 'none'}; "
-        f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback "
+        f"targets: {', '.join(prepared.targets)}; features: {', '.join(read['past']) or 'none'}; "
+        + (f"known ahead: {', '.join(read['known_ahead'])}; " if read["known_ahead"] else "")
+        + (f"per series: {', '.join(read['static'])}; " if read["static"] else "")
+        + "".join(f"{name}: {len(found)} categories; " for name, found in levels.items())
+        + f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback "
         f"{prepared.spec.lookback}, "
         f"horizon {prepared.spec.horizon} (train / val / test columns count windows)",
         highlight=False,
