@@ -88,7 +88,8 @@ def _check_key(d, times: list[str]) -> None:
 
 
 def _check_covariates(d) -> None:
-    """Past features are not targets; the columns known ahead are neither targets nor past features."""
+    """Each column in one role: target, past feature, known ahead or static; the categorical ones
+    among the features."""
     if set(d.target) & set(d.features):
         bad_value(
             "data.features",
@@ -96,25 +97,17 @@ def _check_covariates(d) -> None:
             f"columns other than the targets ({', '.join(sorted(set(d.target) & set(d.features)))} is a "
             "target)",
         )
-    for others, what in (
-        (d.target, "a target"),
-        (d.features, "a past feature (data.features): name it once"),
-    ):
-        if set(d.future_features) & set(others):
-            both = sorted(set(d.future_features) & set(others))[0]
-            bad_value(
-                "data.future_features", d.future_features, f"columns other than those ('{both}' is {what})"
-            )
-    for others, what in (
-        (d.target, "a target"),
-        (d.features, "a past feature (data.features): name it once"),
-        (d.future_features, "known ahead (data.future_features): name it once"),
-    ):
-        if set(d.static_features) & set(others):
-            both = sorted(set(d.static_features) & set(others))[0]
-            bad_value(
-                "data.static_features", d.static_features, f"columns other than those ('{both}' is {what})"
-            )
+    roles = [
+        ("data.target", d.target, "a target"),
+        ("data.features", d.features, "a past feature (data.features): name it once"),
+        ("data.future_features", d.future_features, "known ahead (data.future_features): name it once"),
+        ("data.static_features", d.static_features, ""),
+    ]
+    for k, (key, names, _) in enumerate(roles[2:], start=2):  # each column in one role only
+        for _, others, what in roles[:k]:
+            if set(names) & set(others):
+                both = sorted(set(names) & set(others))[0]
+                bad_value(key, names, f"columns other than those ('{both}' is {what})")
     stray = sorted(set(d.categorical) - {*d.features, *d.future_features, *d.static_features})
     if stray:
         bad_value(
