@@ -79,7 +79,7 @@ def init(
     )
     write_text(output, text)
     return Written(
-        output, resolved.cfg, layout, resolved.chosen, _summary(layout, prepared, resolved.cfg, output)
+        output, resolved.cfg, layout, resolved.chosen, _summary(layout, prepared, resolved.cfg, output, csv)
     )
 
 
@@ -266,7 +266,7 @@ def _header(csv: Path, output: Path, prepared, layout: profile.FileLayout) -> li
     ]
 
 
-def _summary(layout: profile.FileLayout, prepared, cfg: Config, output: Path) -> list[str]:
+def _summary(layout: profile.FileLayout, prepared, cfg: Config, output: Path, csv: Path) -> list[str]:
     lines = [
         f"time column {layout.time_column}: frequency {prepared.frequency}, season {prepared.season}",
         f"{len(prepared.series)} series"
@@ -288,4 +288,10 @@ def _summary(layout: profile.FileLayout, prepared, cfg: Config, output: Path) ->
         + f"; transform {cfg.data.transform}",
         f"wrote {output}; next: rnncli train {output}",
     ]
+    if layout.layout == "wide" and layout.reasons.get("data.layout"):
+        lines.insert(
+            2,
+            f"each numeric column is forecast as a series of its own; to forecast one from the others, "
+            f"name it: rnncli init {csv} --target {layout.targets[0]} (the others are then weighed as its covariates)",
+        )
     return lines

@@ -157,6 +157,7 @@ def test_wide_file_and_its_counter_column(tmp_path):
     cfg = written(tmp_path)
     assert cfg["data"]["layout"] == "wide" and cfg["data"]["target"] == ["north", "south", "east"]
     assert result.layout.left_out == {"row": "a counter (0, 1, 2, ...), not a measurement"}
+    assert any("to forecast one from the others, name it: rnncli init" in line for line in result.summary)
     trained = config.load(tmp_path / "out.yaml")  # what init writes loads as a config of every key
     assert trained.data.layout == "wide" and trained.window.horizon == 4
 
