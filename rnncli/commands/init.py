@@ -291,7 +291,8 @@ def _summary(layout: profile.FileLayout, prepared, cfg: Config, output: Path, cs
     if layout.layout == "wide" and layout.reasons.get("data.layout"):
         lines.insert(
             2,
-            f"each numeric column is forecast as a series of its own; to forecast one from the others, "
-            f"name it: rnncli init {csv} --target {layout.targets[0]} (the others are then weighed as its covariates)",
+            "each numeric column is forecast as a series of its own; to forecast one from the others, "
+            f"name it: rnncli init {csv} --target {layout.targets[0]} (the others are then weighed as "
+            "its covariates)",
         )
     return lines
