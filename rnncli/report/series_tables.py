@@ -132,6 +132,21 @@ def _against_persistence(res: dict) -> float:
     return model / persistence if persistence > 0 else float("inf") if model > 0 else 1.0
 
 
+def _inputs(prepared) -> str:
+    """What the model reads, in a line: targets, covariates, categories, calendar, window."""
+    read, schema = prepared.covariates, prepared.schema
+    levels = dict(zip(schema.categorical, schema.levels)) if schema is not None else {}
+    return (
+        f"targets: {', '.join(prepared.targets)}; features: {', '.join(read['past']) or 'none'}; "
+        + (f"known ahead: {', '.join(read['known_ahead'])}; " if read["known_ahead"] else "")
+        + (f"per series: {', '.join(read['static'])}; " if read["static"] else "")
+        + "".join(f"{name}: {len(found)} categories; " for name, found in levels.items())
+        + f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback "
+        f"{prepared.spec.lookback}, horizon {prepared.spec.horizon} (train / val / test columns count "
+        "windows)"
+    )
+
+
 def show_preflight(console: Console, preflight, chosen: dict | None = None) -> None:
     """The series a config would train on (the first and the shortest of many), its notes and
     warnings, the settings chosen from the data (with their reasons), and the verdict."""
@@ -157,18 +172,7 @@ def show_preflight(console: Console, preflight, chosen: dict | None = None) -> N
         )
     console.print(with_line(table, caption))
     console.print(_parts(preflight, picked))
-    read, schema = prepared.covariates, prepared.schema
-    levels = dict(zip(schema.categorical, schema.levels)) if schema is not None else {}
-    console.print(
-        f"targets: {', '.join(prepared.targets)}; features: {', '.join(read['past']) or 'none'}; "
-        + (f"known ahead: {', '.join(read['known_ahead'])}; " if read["known_ahead"] else "")
-        + (f"per series: {', '.join(read['static'])}; " if read["static"] else "")
-        + "".join(f"{name}: {len(found)} categories; " for name, found in levels.items())
-        + f"calendar: {', '.join(prepared.spec.calendar) or 'none'}; windows: lookback "
-        f"{prepared.spec.lookback}, "
-        f"horizon {prepared.spec.horizon} (train / val / test columns count windows)",
-        highlight=False,
-    )
+    console.print(_inputs(prepared), highlight=False)
     for note in [*prepared.notes, *preflight.notes]:
         console.print(f"note: {note}", highlight=False)
     for key, (value, reason) in (chosen or {}).items():
