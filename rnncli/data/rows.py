@@ -47,34 +47,26 @@ def width(schema: Schema, part: str) -> int:
 
 def column_names(schema: Schema, spec: WindowSpec, masked: bool) -> list[str]:
     """Each column of a row, named: a category's 0/1 column as COLUMN=CATEGORY."""
-    levels = dict(zip(schema.categorical, schema.levels))
-    return [
-        f"{name}={level}" if name in levels else name
-        for name, level in zip(sources(schema, spec, masked), _levels(schema, spec, masked, levels))
-    ]
+    return [name if level is None else f"{name}={level}" for name, level in _columns(schema, spec, masked)]
 
 
 def sources(schema: Schema, spec: WindowSpec, masked: bool) -> list[str]:
     """Each column of a row, as the file's column it comes from (the availability and calendar
     columns as themselves)."""
-    out = []
-    for part in PARTS:
-        out += [schema.columns[j] for j, n in blocks(schema, part) for _ in range(n or 1)]
-        if part == "past" and masked:
-            out.append(AVAILABLE)
-    return out + calendar.columns(spec.calendar)
+    return [name for name, _ in _columns(schema, spec, masked)]
 
 
-def _levels(schema: Schema, spec: WindowSpec, masked: bool, levels: dict) -> list[str | None]:
-    """Each column's category (None for a column that is not one)."""
+def _columns(schema: Schema, spec: WindowSpec, masked: bool) -> list[tuple[str, str | None]]:
+    """Each column of a row: (the file's column it comes from, its category or None)."""
+    levels = dict(zip(schema.categorical, schema.levels))
     out = []
     for part in PARTS:
-        out += [
-            level for j, n in blocks(schema, part) for level in (levels[schema.columns[j]] if n else [None])
-        ]
+        for j, n in blocks(schema, part):
+            name = schema.columns[j]
+            out += [(name, level) for level in levels[name]] if n else [(name, None)]
         if part == "past" and masked:
-            out.append(None)
-    return out + [None] * (2 * len(spec.calendar))
+            out.append((AVAILABLE, None))
+    return out + [(name, None) for name in calendar.columns(spec.calendar)]
 
 
 def known_columns(schema: Schema, spec: WindowSpec) -> int:

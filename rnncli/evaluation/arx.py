@@ -4,10 +4,9 @@ what the network adds beyond a linear use of the same information.
 For each target and horizon step h, a least-squares linear map from what the network reads: the
 target's latest values, the covariates (past features and the columns known ahead) on the latest
 rows, and the columns known at step h (the future features, the static features, the calendar),
-with an intercept. One map for all
-series, on the scaled values the network reads (each series on its own scale, a static feature
-telling series apart), fitted on the training windows. It joins the baselines when the model
-reads covariates (`Prepared.has_covariates`).
+with an intercept. One map for all series, on the scaled values the network reads (each series on
+its own scale, a static feature telling series apart), fitted on the training windows. It joins
+the baselines when the model reads covariates (`Prepared.has_covariates`).
 
 The normal equations are accumulated in blocks, a batch of windows at a time: the part every step
 shares (lags, past features, intercept) once, the known columns per step.

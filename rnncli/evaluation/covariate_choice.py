@@ -35,7 +35,9 @@ def choose(prepared: Prepared, candidates: list[str]) -> Choice:
         return Choice([])
     if not len(prepared.index("val")):
         return Choice(
-            list(candidates), {c: "no validation windows to measure it on: kept" for c in candidates}
+            list(candidates),
+            {c: "kept" for c in candidates},
+            summary="no validation windows to weigh them on",
         )
     every = _error(prepared, frozenset())
     none = _error(prepared, frozenset(candidates))
